@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { CineImage } from '../../dicom/cineImage.js';
+import { DicomError } from '../../dicom/errors.js';
+import { pixelAreaMm2 } from '../../dicom/ultrasoundRegions.js';
+
+export interface CineSummary {
+  file: string;
+  sopClassUID: string;
+  sopInstanceUID: string;
+  studyInstanceUID: string;
+  modality: string;
+  transferSyntaxUID: string;
+  rows: number;
+  columns: number;
+  numberOfFrames: number;
+  photometricInterpretation: string;
+  framesPerSecond: number | null;
+  timingSource: string;
+  pixelSpacingMm: { x: number; y: number } | null;
+  pixelAreaMm2: number | null;
+  calibrationSource: string | null;
+  firstFrameMean: number;
+  warnings: string[];
+}
+
+export async function summariseCine(file: string): Promise<CineSummary> {
+  const cine = CineImage.fromPart10(await readFile(file), file);
+  const first = await cine.decodeFrame(0);
+  let sum = 0;
+  for (const v of first) sum += v;
+  return {
+    file,
+    sopClassUID: cine.sopClassUID,
+    sopInstanceUID: cine.sopInstanceUID,
+    studyInstanceUID: cine.studyInstanceUID,
+    modality: cine.modality,
+    transferSyntaxUID: cine.transferSyntaxUID,
+    rows: cine.rows,
+    columns: cine.columns,
+    numberOfFrames: cine.numberOfFrames,
+    photometricInterpretation: cine.pixelFormat.photometricInterpretation,
+    framesPerSecond: cine.timing.framesPerSecond ?? null,
+    timingSource: cine.timing.source,
+    pixelSpacingMm: cine.calibration?.pixelSpacingMm ?? null,
+    pixelAreaMm2: pixelAreaMm2(cine.calibration) ?? null,
+    calibrationSource: cine.calibration?.source ?? null,
+    firstFrameMean: sum / first.length,
+    warnings: cine.warnings,
+  };
+}
+
+export async function runInfo(files: string[], opts: { json: boolean }): Promise<number> {
+  let failures = 0;
+  const summaries: CineSummary[] = [];
+  for (const file of files) {
+    try {
+      const s = await summariseCine(file);
+      summaries.push(s);
+      if (!opts.json) {
+        console.log(
+          `${file}\n  ${s.modality} ${s.rows}x${s.columns}, ${s.numberOfFrames} frame(s), ${s.photometricInterpretation}, transfer syntax ${s.transferSyntaxUID}\n` +
+            `  timing: ${s.framesPerSecond ? `${s.framesPerSecond.toFixed(2)} frames/s` : 'unknown'} (${s.timingSource})\n` +
+            `  calibration: ${s.pixelSpacingMm ? `${s.pixelSpacingMm.x.toFixed(4)} x ${s.pixelSpacingMm.y.toFixed(4)} mm/pixel (${s.calibrationSource})` : 'none (areas in pixels)'}\n` +
+            s.warnings.map((w) => `  warning: ${w}\n`).join(''),
+        );
+      }
+    } catch (err) {
+      failures++;
+      console.error(`error: ${err instanceof DicomError || err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (opts.json) console.log(JSON.stringify(summaries, null, 2));
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/** `trus-seg`: the command-line entry. Each command is a thin shell over src/ functions. */
+import { parseArgs } from 'node:util';
+import { runInfo } from './commands/info.js';
+import { runSegInfo } from './commands/segInfo.js';
+import { DicomError } from '../dicom/errors.js';
+
+const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
+
+Usage:
+  trus-seg info <file...> [--json]       describe DICOM cine files: frames, timing, calibration, warnings
+  trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
+  trus-seg help                          this text
+
+Exit status: 0 on success, 1 when any input failed (each failure is reported with its file and reason), 2 on bad usage.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  switch (command) {
+    case 'info':
+      if (positionals.length === 0) break;
+      return runInfo(positionals, { json: values.json ?? false });
+    case 'seg-info':
+      if (positionals.length !== 1) break;
+      return runSegInfo(positionals[0]!, { json: values.json ?? false });
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof DicomError ? `error: ${err.message}` : err instanceof Error ? `error: ${err.message}` : err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,82 @@
+/**
+ * Loads the @cornerstonejs WASM codecs once per process (Node) or page/worker (browser).
+ * In a browser bundle the .wasm files are served beside the bundle; `configureCodecs` tells
+ * Emscripten where, since a bundler cannot follow their runtime file look-up.
+ */
+
+export interface CodecOptions {
+  /** Maps a codec's .wasm file name to its URL; Emscripten's own locateFile contract. */
+  locateFile?: (path: string, scriptDirectory: string) => string;
+}
+
+let options: CodecOptions = {};
+const loaded = new Map<string, Promise<any>>();
+
+export function configureCodecs(next: CodecOptions): void {
+  options = { ...next };
+  loaded.clear();
+}
+
+type CodecName = 'jpeg-baseline' | 'jpeg-ls' | 'jpeg-2000';
+
+async function importFactory(name: CodecName): Promise<(arg?: Record<string, unknown>) => Promise<any>> {
+  switch (name) {
+    case 'jpeg-baseline':
+      return (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default;
+    case 'jpeg-ls':
+      return (await import('@cornerstonejs/codec-charls/decodewasmjs')).default;
+    case 'jpeg-2000':
+      return (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default;
+  }
+}
+
+export function loadCodec(name: CodecName): Promise<any> {
+  let pending = loaded.get(name);
+  if (!pending) {
+    // OpenJPEG prints "[INFO] ..." lines for every frame through Emscripten's print; keep stdout for our output.
+    const moduleArg: Record<string, unknown> = { print: () => {}, printErr: () => {} };
+    if (options.locateFile) moduleArg.locateFile = options.locateFile;
+    pending = importFactory(name).then((factory) => factory(moduleArg));
+    pending.catch(() => loaded.delete(name));
+    loaded.set(name, pending);
+  }
+  return pending;
+}
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  componentCount: number;
+  bitsPerSample: number;
+  isSigned: boolean;
+  /** Interleaved samples, 1 or 2 bytes each (little-endian), as the codec returns them. */
+  bytes: Uint8Array;
+}
+
+const DECODER_CLASS: Record<CodecName, string> = {
+  'jpeg-baseline': 'JPEGDecoder',
+  'jpeg-ls': 'JpegLSDecoder',
+  'jpeg-2000': 'J2KDecoder',
+};
+
+/** Decodes one compressed frame; the copy out of the WASM heap is kept, the decoder is freed. */
+export async function decodeWithCodec(name: CodecName, encoded: Uint8Array): Promise<DecodedImage> {
+  const codec = await loadCodec(name);
+  const decoder = new codec[DECODER_CLASS[name]]();
+  try {
+    decoder.getEncodedBuffer(encoded.length).set(encoded);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const bytes = new Uint8Array(decoder.getDecodedBuffer());
+    return {
+      width: info.width,
+      height: info.height,
+      componentCount: info.componentCount,
+      bitsPerSample: info.bitsPerSample,
+      isSigned: Boolean(info.isSigned),
+      bytes: bytes.slice(),
+    };
+  } finally {
+    decoder.delete?.();
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * QIDO-RS, WADO-RS and STOW-RS through `dicomweb-client` (the client OHIF itself uses).
+ * Server errors surface as DicomwebRequestError with the HTTP status and body; a STOW that
+ * fails keeps the instances on the StowError so the caller can still offer them for download.
+ */
+import dcmjs, { type NaturalDataset } from 'dcmjs';
+import { api } from 'dicomweb-client';
+import { CineImage } from './cineImage.js';
+import { DicomwebRequestError, StowError } from './errors.js';
+import { toArrayBuffer } from './part10.js';
+
+export interface DicomwebClientOptions {
+  /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
+  url: string;
+  headers?: Record<string, string>;
+}
+
+// dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
+type LooseOptions = any;
+
+export interface StowResult {
+  /** SOP Instance UIDs the server reports as stored. */
+  stored: string[];
+  /** HTTP status (200 all stored, 202 some warnings). */
+  status: number;
+  body: string;
+}
+
+async function ensureXmlHttpRequest(): Promise<void> {
+  // dicomweb-client is built on XMLHttpRequest, which browsers have and Node does not.
+  if (typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest === 'undefined') {
+    const mod = await import('xhr2');
+    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = mod.default;
+  }
+}
+
+function bodyText(response: unknown): string {
+  if (response === undefined || response === null) return '';
+  if (typeof response === 'string') return response;
+  if (response instanceof ArrayBuffer) return new TextDecoder().decode(response);
+  if (ArrayBuffer.isView(response)) return new TextDecoder().decode(response as Uint8Array);
+  try {
+    return JSON.stringify(response);
+  } catch {
+    return String(response);
+  }
+}
+
+function naturalize(json: unknown): NaturalDataset[] {
+  const items = Array.isArray(json) ? json : [];
+  return items.map((item) => dcmjs.data.DicomMetaDictionary.naturalizeDataset(item));
+}
+
+export class DicomwebClient {
+  readonly url: string;
+  private readonly client: InstanceType<typeof api.DICOMwebClient>;
+
+  constructor(options: DicomwebClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.client = new api.DICOMwebClient({ url: this.url, headers: options.headers ?? {}, verbose: false, singlepart: false });
+  }
+
+  private async call<T>(what: string, url: string, run: () => Promise<T>): Promise<T> {
+    await ensureXmlHttpRequest();
+    try {
+      return await run();
+    } catch (err) {
+      const e = err as { status?: number; response?: unknown; message?: string };
+      if (e.status === undefined) throw new DicomwebRequestError(url, -1, e.message ?? String(err), what);
+      throw new DicomwebRequestError(url, e.status, bodyText(e.response), what);
+    }
+  }
+
+  searchForStudies(queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
+    return this.call('QIDO-RS study search', `${this.url}/studies`, async () => naturalize(await this.client.searchForStudies({ queryParams })));
+  }
+
+  searchForSeries(studyInstanceUID: string, queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
+    return this.call('QIDO-RS series search', `${this.url}/studies/${studyInstanceUID}/series`, async () =>
+      naturalize(await this.client.searchForSeries({ studyInstanceUID, queryParams })),
+    );
+  }
+
+  searchForInstances(studyInstanceUID: string, seriesInstanceUID?: string, queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
+    const url = `${this.url}/studies/${studyInstanceUID}${seriesInstanceUID ? `/series/${seriesInstanceUID}` : ''}/instances`;
+    return this.call('QIDO-RS instance search', url, async () =>
+      naturalize(await this.client.searchForInstances({ studyInstanceUID, ...(seriesInstanceUID ? { seriesInstanceUID } : {}), queryParams })),
+    );
+  }
+
+  /** The instance as stored (transfer-syntax=*, so the server does not transcode it). */
+  retrieveInstance(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string): Promise<Uint8Array> {
+    const url = `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`;
+    return this.call('WADO-RS instance retrieval', url, async () => {
+      // retrieveInstance() rejects any explicit media type in dicomweb-client 0.11 ("Media type
+      // application/ is not supported"), and without one the server transcodes to Explicit VR
+      // Little Endian; the lower-level call sends transfer-syntax=* so the bytes come as stored.
+      const client = this.client as unknown as {
+        _httpGetMultipartApplicationDicom(url: string, mediaTypes: unknown, params: unknown, request: unknown): Promise<ArrayBuffer[]>;
+      };
+      const parts = await client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, {
+        instance: new XMLHttpRequest(),
+      });
+      const result = parts[0];
+      if (!result) throw Object.assign(new Error('empty response'), { status: 204 });
+      return new Uint8Array(result);
+    });
+  }
+
+  async retrieveCine(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string): Promise<CineImage> {
+    const bytes = await this.retrieveInstance(studyInstanceUID, seriesInstanceUID, sopInstanceUID);
+    return CineImage.fromPart10(bytes, `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`);
+  }
+
+  /** Frames (1-based numbers) as uncompressed little-endian pixel bytes (application/octet-stream). */
+  retrieveFrames(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, frameNumbers: number[]): Promise<Uint8Array[]> {
+    const url = `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}/frames/${frameNumbers.join(',')}`;
+    return this.call('WADO-RS frame retrieval', url, async () => {
+      const parts = (await this.client.retrieveInstanceFrames({
+        studyInstanceUID,
+        seriesInstanceUID,
+        sopInstanceUID,
+        frameNumbers,
+        mediaTypes: [{ mediaType: 'application/octet-stream', transferSyntaxUID: '1.2.840.10008.1.2.1' }],
+      } as LooseOptions)) as ArrayBuffer[];
+      return parts.map((p) => new Uint8Array(p));
+    });
+  }
+
+  /**
+   * Stores Part 10 instances. Resolves only when the server confirms every instance; otherwise
+   * throws StowError carrying the instances, the status and the server's response body.
+   */
+  async storeInstances(instances: Uint8Array[], studyInstanceUID?: string): Promise<StowResult> {
+    const url = `${this.url}/studies${studyInstanceUID ? `/${studyInstanceUID}` : ''}`;
+    await ensureXmlHttpRequest();
+    const xhr = new XMLHttpRequest();
+    let response: unknown;
+    try {
+      response = await this.client.storeInstances({
+        datasets: instances.map((b) => toArrayBuffer(b)),
+        ...(studyInstanceUID ? { studyInstanceUID } : {}),
+        request: { instance: xhr },
+      });
+    } catch (err) {
+      const e = err as { status?: number; response?: unknown; message?: string };
+      const status = e.status ?? 0;
+      const body = bodyText(e.response);
+      const failed = parseStowResponse(body).failed;
+      const detail = failed.length ? `failure reason ${failed.map(describeFailureReason).join(', ')}` : body.slice(0, 500);
+      const reason = status === 0 ? `no response from ${url} (server unreachable or connection refused)` : `HTTP ${status}${detail ? ` — ${detail}` : ''}`;
+      throw new StowError(url, status, body, instances, reason);
+    }
+    const body = bodyText(response);
+    const status = xhr.status || 200;
+    const parsed = parseStowResponse(body);
+    if (parsed.failed.length > 0 || parsed.stored.length < instances.length) {
+      throw new StowError(
+        url,
+        status,
+        body,
+        instances,
+        `server stored ${parsed.stored.length} of ${instances.length} instance(s)${parsed.failed.length ? `; failure reason ${parsed.failed.map(describeFailureReason).join(', ')}` : ''}`,
+      );
+    }
+    return { stored: parsed.stored, status, body };
+  }
+}
+
+/** Reads Referenced SOP Sequence (0008,1199) and Failed SOP Sequence (0008,1198) from a STOW-RS JSON response. */
+export function parseStowResponse(body: string): { stored: string[]; failed: string[] } {
+  if (!body.trim()) return { stored: [], failed: [] };
+  let json: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { stored: [], failed: [] };
+  }
+  const uids = (seqTag: string, attrTag: string) =>
+    (json[seqTag]?.Value ?? []).map((item) => String(item[attrTag]?.Value?.[0] ?? '')).filter(Boolean);
+  return { stored: uids('00081199', '00081155'), failed: uids('00081198', '00081197') };
+}
+
+/** Failure Reason (0008,1197) values of PS3.18 / PS3.4 storage, as text. */
+function describeFailureReason(code: string): string {
+  const n = Number(code);
+  const names: Record<number, string> = {
+    0x0110: 'processing failure',
+    0x0122: 'SOP class not supported',
+    0xa700: 'out of resources',
+    0xa900: 'data set does not match SOP class',
+    0xc000: 'cannot understand',
+    0xc122: 'referenced transfer syntax not supported',
+  };
+  const hex = Number.isFinite(n) ? `0x${n.toString(16).toUpperCase().padStart(4, '0')}` : code;
+  return names[n] ? `${hex} (${names[n]})` : hex;
+}

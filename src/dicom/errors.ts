@@ -1,0 +1,121 @@
+/**
+ * Typed errors of the DICOM layer. Each names the source (file path or URL) and the problem,
+ * so a batch run can report exactly which input failed and why without crashing the process.
+ */
+
+export type DicomErrorCode =
+  | 'NOT_DICOM'
+  | 'TRUNCATED_FILE'
+  | 'MISSING_PIXEL_DATA'
+  | 'NOT_AN_IMAGE'
+  | 'UNSUPPORTED_TRANSFER_SYNTAX'
+  | 'UNSUPPORTED_PIXEL_FORMAT'
+  | 'FRAME_COUNT_MISMATCH'
+  | 'DECODE_FAILED'
+  | 'INVALID_SEGMENTATION'
+  | 'DICOMWEB_REQUEST_FAILED'
+  | 'STOW_FAILED';
+
+export class DicomError extends Error {
+  readonly code: DicomErrorCode;
+  readonly source: string;
+
+  constructor(code: DicomErrorCode, source: string, problem: string, options?: { cause?: unknown }) {
+    super(`${source}: ${problem}`, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.source = source;
+  }
+}
+
+export class NotDicomError extends DicomError {
+  constructor(source: string, problem = 'not a DICOM Part 10 file (no "DICM" prefix after the 128-byte preamble)') {
+    super('NOT_DICOM', source, problem);
+  }
+}
+
+export class TruncatedFileError extends DicomError {
+  constructor(source: string, detail: string, options?: { cause?: unknown }) {
+    super('TRUNCATED_FILE', source, `file is truncated: ${detail}`, options);
+  }
+}
+
+export class MissingPixelDataError extends DicomError {
+  constructor(source: string) {
+    super('MISSING_PIXEL_DATA', source, 'the dataset has no Pixel Data (7FE0,0010)');
+  }
+}
+
+export class NotAnImageError extends DicomError {
+  readonly sopClassUID: string;
+  constructor(source: string, sopClassUID: string) {
+    super('NOT_AN_IMAGE', source, `SOP Class ${sopClassUID || '(missing)'} is not an image storage class`);
+    this.sopClassUID = sopClassUID;
+  }
+}
+
+export class UnsupportedTransferSyntaxError extends DicomError {
+  readonly transferSyntaxUID: string;
+  constructor(source: string, transferSyntaxUID: string) {
+    super('UNSUPPORTED_TRANSFER_SYNTAX', source, `transfer syntax ${transferSyntaxUID} is not supported`);
+    this.transferSyntaxUID = transferSyntaxUID;
+  }
+}
+
+export class UnsupportedPixelFormatError extends DicomError {
+  constructor(source: string, detail: string) {
+    super('UNSUPPORTED_PIXEL_FORMAT', source, `unsupported pixel format: ${detail}`);
+  }
+}
+
+export class FrameCountMismatchError extends DicomError {
+  readonly declared: number;
+  readonly found: number;
+  constructor(source: string, declared: number, found: number, detail = '') {
+    super(
+      'FRAME_COUNT_MISMATCH',
+      source,
+      `Number of Frames is ${declared} but the Pixel Data holds ${found}${detail ? ` (${detail})` : ''}`,
+    );
+    this.declared = declared;
+    this.found = found;
+  }
+}
+
+export class FrameDecodeError extends DicomError {
+  readonly frameNumber: number;
+  constructor(source: string, frameNumber: number, detail: string, options?: { cause?: unknown }) {
+    super('DECODE_FAILED', source, `frame ${frameNumber} could not be decoded: ${detail}`, options);
+    this.frameNumber = frameNumber;
+  }
+}
+
+export class InvalidSegmentationError extends DicomError {
+  constructor(source: string, detail: string) {
+    super('INVALID_SEGMENTATION', source, detail);
+  }
+}
+
+export class DicomwebRequestError extends DicomError {
+  readonly status: number;
+  readonly body: string;
+  constructor(url: string, status: number, body: string, what: string) {
+    const reason = status === 0 ? 'no response (server unreachable or connection refused)' : status < 0 ? 'client error' : `HTTP ${status}`;
+    super('DICOMWEB_REQUEST_FAILED', url, `${what} failed: ${reason}${body ? ` — ${body.slice(0, 500)}` : ''}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** A STOW-RS that did not store everything. The encoded instances stay on the error so nothing is lost. */
+export class StowError extends DicomError {
+  readonly status: number;
+  readonly body: string;
+  readonly instances: Uint8Array[];
+  constructor(url: string, status: number, body: string, instances: Uint8Array[], detail: string) {
+    super('STOW_FAILED', url, `STOW-RS failed: ${detail}`);
+    this.status = status;
+    this.body = body;
+    this.instances = instances;
+  }
+}

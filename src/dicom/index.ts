@@ -1,0 +1,15 @@
+export * from './errors.js';
+export * from './uids.js';
+export * from './codes.js';
+export { parsePart10, writePart10, splitMultipart, parseMultipartInstances, type ParsedDicom, type NaturalDataset } from './part10.js';
+export { CineImage, type DecodeOptions, type DecodeProgress } from './cineImage.js';
+export type { PixelFormat, PhotometricInterpretation } from './pixelFormat.js';
+export { readFrameTiming, type FrameTiming } from './frameTiming.js';
+export * from './ultrasoundRegions.js';
+export { configureCodecs, type CodecOptions } from './decode/codecs.js';
+export { supportedTransferSyntaxes } from './decode/transferSyntaxes.js';
+export { packBinaryFrames, unpackBinaryFrame } from './bitPacking.js';
+export * from './segmentation.js';
+export * from './segmentationReader.js';
+export * from './ultrasoundCineWriter.js';
+export { DicomwebClient, parseStowResponse, type DicomwebClientOptions, type StowResult } from './dicomwebClient.js';

@@ -1,0 +1,89 @@
+/** Reading and writing DICOM Part 10 byte streams through dcmjs, with errors that name the source. */
+import dcmjs, { type NaturalDataset } from 'dcmjs';
+import { NotDicomError, TruncatedFileError, DicomError } from './errors.js';
+import { TransferSyntax } from './uids.js';
+
+export type { NaturalDataset };
+
+export interface ParsedDicom {
+  /** Naturalized dataset (dcmjs keyword form). */
+  dataset: NaturalDataset;
+  transferSyntaxUID: string;
+  source: string;
+}
+
+let dcmjsQuiet = false;
+function quietDcmjs(): void {
+  // dcmjs logs every unknown private tag at warn level; a batch over many files drowns in it.
+  if (!dcmjsQuiet) {
+    dcmjs.log.setLevel('error');
+    dcmjsQuiet = true;
+  }
+}
+
+export function toArrayBuffer(bytes: ArrayBuffer | Uint8Array): ArrayBuffer {
+  if (bytes instanceof ArrayBuffer) return bytes;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function hasDicmPrefix(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+const TRUNCATION_MESSAGES = [/past end of input/i, /more than currently allocated/i, /out of bounds/i, /outside the bounds/i, /offset is outside/i];
+
+/** Parses a Part 10 file. Throws NotDicomError, TruncatedFileError or DicomError; never returns a partial dataset. */
+export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): ParsedDicom {
+  quietDcmjs();
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (u8.length === 0) throw new NotDicomError(source, 'file is empty');
+  if (!hasDicmPrefix(u8)) throw new NotDicomError(source);
+  let dict;
+  try {
+    dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(u8));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (TRUNCATION_MESSAGES.some((re) => re.test(message))) {
+      throw new TruncatedFileError(source, message, { cause: err });
+    }
+    throw new DicomError('NOT_DICOM', source, `could not be parsed as DICOM: ${message}`, { cause: err });
+  }
+  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
+  const tsElement = dict.meta['00020010'];
+  const transferSyntaxUID = String(tsElement?.Value?.[0] ?? TransferSyntax.ImplicitVRLittleEndian).replace(/\0/g, '').trim();
+  return { dataset, transferSyntaxUID, source };
+}
+
+const IMPLEMENTATION_CLASS_UID = '2.25.80302813137786398554742050926734630921';
+export const IMPLEMENTATION_VERSION_NAME = 'TRUS_CINE_SEG_01';
+
+/** Writes a naturalized dataset as a Part 10 file (with File Meta Information) in the given transfer syntax. */
+export function writePart10(dataset: NaturalDataset, transferSyntaxUID: string = TransferSyntax.ExplicitVRLittleEndian): Uint8Array {
+  quietDcmjs();
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: dataset.SOPClassUID,
+    MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
+    TransferSyntaxUID: transferSyntaxUID,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+    _vrMap: { FileMetaInformationVersion: 'OB' },
+  };
+  const dicomDict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
+  dicomDict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+  return new Uint8Array(dicomDict.write({ fragmentMultiframe: false }));
+}
+
+/**
+ * Splits a DICOMweb multipart/related body (WADO-RS instance or frame retrieval) into its parts.
+ * dcmjs finds the boundary from the body itself, so the Content-Type header is not needed.
+ */
+export function splitMultipart(body: ArrayBuffer | Uint8Array): Uint8Array[] {
+  const parts = dcmjs.utilities.message.multipartDecode(toArrayBuffer(body instanceof Uint8Array ? body : new Uint8Array(body)));
+  return parts.map((p) => new Uint8Array(p));
+}
+
+/** Parses every application/dicom part of a multipart/related WADO-RS response. */
+export function parseMultipartInstances(body: ArrayBuffer | Uint8Array, source: string): ParsedDicom[] {
+  return splitMultipart(body).map((part, i) => parsePart10(part, `${source} [part ${i + 1}]`));
+}

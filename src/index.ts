@@ -1,0 +1,2 @@
+/** trus-cine-seg engine: framework-free, shared by the CLI (Node) and the OHIF extension (browser). */
+export * from './dicom/index.js';

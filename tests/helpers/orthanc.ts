@@ -1,0 +1,93 @@
+/**
+ * Starts Debian's Orthanc with the DICOMweb plugin on loopback, with a temporary config and
+ * storage, for the PACS integration tests; stop() kills it and removes the storage.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tools.js';
+
+export interface RunningOrthanc {
+  httpUrl: string;
+  dicomwebUrl: string;
+  stop(): Promise<void>;
+}
+
+export const ORTHANC_BINARY = '/usr/sbin/Orthanc';
+export const ORTHANC_PLUGINS = '/usr/share/orthanc/plugins';
+
+export function orthancAvailable(): boolean {
+  return existsSync(ORTHANC_BINARY) && existsSync(ORTHANC_PLUGINS);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Orthanc exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/system`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Orthanc did not answer within ${timeoutMs} ms:\n${log()}`);
+}
+
+export async function startOrthanc(): Promise<RunningOrthanc> {
+  const dir = tempDir('orthanc-');
+  const port = await freePort();
+  const config = {
+    Name: 'trus-cine-seg-test',
+    StorageDirectory: join(dir, 'storage'),
+    IndexDirectory: join(dir, 'index'),
+    HttpPort: port,
+    HttpBindAddress: '127.0.0.1',
+    DicomServerEnabled: false,
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    Plugins: [ORTHANC_PLUGINS],
+    DicomWeb: { Enable: true, Root: '/dicom-web/' },
+  };
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  let output = '';
+  const child = spawn(ORTHANC_BINARY, [configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const httpUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(httpUrl, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    httpUrl,
+    dicomwebUrl: `${httpUrl}/dicom-web`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
