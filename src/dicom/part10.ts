@@ -2,6 +2,7 @@
 import dcmjs, { type NaturalDataset } from 'dcmjs';
 import { NotDicomError, TruncatedFileError, DicomError } from './errors.js';
 import { TransferSyntax } from './uids.js';
+import { findTruncation } from './streamCompleteness.js';
 
 export type { NaturalDataset };
 
@@ -38,6 +39,9 @@ export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): Pa
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.length === 0) throw new NotDicomError(source, 'file is empty');
   if (!hasDicmPrefix(u8)) throw new NotDicomError(source);
+  // Checked before dcmjs parses: dcmjs returns a partial dataset for some truncations.
+  const cut = findTruncation(u8);
+  if (cut) throw new TruncatedFileError(source, cut);
   let dict;
   try {
     dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(u8));
@@ -48,9 +52,9 @@ export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): Pa
     }
     throw new DicomError('NOT_DICOM', source, `could not be parsed as DICOM: ${message}`, { cause: err });
   }
-  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
   const tsElement = dict.meta['00020010'];
   const transferSyntaxUID = String(tsElement?.Value?.[0] ?? TransferSyntax.ImplicitVRLittleEndian).replace(/\0/g, '').trim();
+  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
   return { dataset, transferSyntaxUID, source };
 }
 
