@@ -17,36 +17,40 @@ export type DicomErrorCode =
   | 'STOW_FAILED';
 
 export class DicomError extends Error {
+  override readonly name: string = 'DicomError';
   readonly code: DicomErrorCode;
   readonly source: string;
 
   constructor(code: DicomErrorCode, source: string, problem: string, options?: { cause?: unknown }) {
     super(`${source}: ${problem}`, options);
-    this.name = new.target.name;
     this.code = code;
     this.source = source;
   }
 }
 
 export class NotDicomError extends DicomError {
+  override readonly name: string = 'NotDicomError';
   constructor(source: string, problem = 'not a DICOM Part 10 file (no "DICM" prefix after the 128-byte preamble)') {
     super('NOT_DICOM', source, problem);
   }
 }
 
 export class TruncatedFileError extends DicomError {
+  override readonly name: string = 'TruncatedFileError';
   constructor(source: string, detail: string, options?: { cause?: unknown }) {
     super('TRUNCATED_FILE', source, `file is truncated: ${detail}`, options);
   }
 }
 
 export class MissingPixelDataError extends DicomError {
+  override readonly name: string = 'MissingPixelDataError';
   constructor(source: string) {
     super('MISSING_PIXEL_DATA', source, 'the dataset has no Pixel Data (7FE0,0010)');
   }
 }
 
 export class NotAnImageError extends DicomError {
+  override readonly name: string = 'NotAnImageError';
   readonly sopClassUID: string;
   constructor(source: string, sopClassUID: string) {
     super('NOT_AN_IMAGE', source, `SOP Class ${sopClassUID || '(missing)'} is not an image storage class`);
@@ -55,6 +59,7 @@ export class NotAnImageError extends DicomError {
 }
 
 export class UnsupportedTransferSyntaxError extends DicomError {
+  override readonly name: string = 'UnsupportedTransferSyntaxError';
   readonly transferSyntaxUID: string;
   constructor(source: string, transferSyntaxUID: string) {
     super('UNSUPPORTED_TRANSFER_SYNTAX', source, `transfer syntax ${transferSyntaxUID} is not supported`);
@@ -63,12 +68,14 @@ export class UnsupportedTransferSyntaxError extends DicomError {
 }
 
 export class UnsupportedPixelFormatError extends DicomError {
+  override readonly name: string = 'UnsupportedPixelFormatError';
   constructor(source: string, detail: string) {
     super('UNSUPPORTED_PIXEL_FORMAT', source, `unsupported pixel format: ${detail}`);
   }
 }
 
 export class FrameCountMismatchError extends DicomError {
+  override readonly name: string = 'FrameCountMismatchError';
   readonly declared: number;
   readonly found: number;
   constructor(source: string, declared: number, found: number, detail = '') {
@@ -83,6 +90,7 @@ export class FrameCountMismatchError extends DicomError {
 }
 
 export class FrameDecodeError extends DicomError {
+  override readonly name: string = 'FrameDecodeError';
   readonly frameNumber: number;
   constructor(source: string, frameNumber: number, detail: string, options?: { cause?: unknown }) {
     super('DECODE_FAILED', source, `frame ${frameNumber} could not be decoded: ${detail}`, options);
@@ -91,12 +99,14 @@ export class FrameDecodeError extends DicomError {
 }
 
 export class InvalidSegmentationError extends DicomError {
+  override readonly name: string = 'InvalidSegmentationError';
   constructor(source: string, detail: string) {
     super('INVALID_SEGMENTATION', source, detail);
   }
 }
 
 export class DicomwebRequestError extends DicomError {
+  override readonly name: string = 'DicomwebRequestError';
   readonly status: number;
   readonly body: string;
   constructor(url: string, status: number, body: string, what: string) {
@@ -109,6 +119,7 @@ export class DicomwebRequestError extends DicomError {
 
 /** A STOW-RS that did not store everything. The encoded instances stay on the error so nothing is lost. */
 export class StowError extends DicomError {
+  override readonly name: string = 'StowError';
   readonly status: number;
   readonly body: string;
   readonly instances: Uint8Array[];

@@ -15,9 +15,10 @@ export interface ParsedDicom {
 
 let dcmjsQuiet = false;
 function quietDcmjs(): void {
-  // dcmjs logs every unknown private tag at warn level; a batch over many files drowns in it.
+  // dcmjs logs recoverable oddities (implicit VR pseudo-VRs, unknown private tags) as errors;
+  // real failures reach the caller as exceptions, so its log stays silent.
   if (!dcmjsQuiet) {
-    dcmjs.log.setLevel('error');
+    dcmjs.log.setLevel('silent');
     dcmjsQuiet = true;
   }
 }

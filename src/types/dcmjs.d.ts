@@ -53,3 +53,12 @@ declare module '@cornerstonejs/codec-openjpeg/wasmjs' {
   const factory: (moduleArg?: Record<string, unknown>) => Promise<any>;
   export default factory;
 }
+
+declare module 'jpeg-lossless-decoder-js' {
+  export class Decoder {
+    xDim: number;
+    yDim: number;
+    numComp: number;
+    decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
+  }
+}

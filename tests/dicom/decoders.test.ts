@@ -208,3 +208,18 @@ describe('JPEG family through the @cornerstonejs WASM codecs', () => {
     b.frames.forEach((f, i) => expect(maxAbsDiff(f, luma[i]!)).toBeLessThan(1e-3));
   });
 });
+
+describe('JPEG Lossless through jpeg-lossless-decoder-js', () => {
+  it('decodes dcmcjpeg lossless SV1 output exactly, 8-bit grayscale, 16-bit and RGB', async () => {
+    const gray = grayFrames(ROWS, COLS, 3);
+    const g16 = gray.map((g) => new Uint8Array(Uint16Array.from(g, (v, i) => (v * 131 + i) & 0x0fff).buffer));
+    const { frames: rgb, luma } = rgbFrames(ROWS, COLS, 2);
+    const a = await decodeAll(convertWith('dcmcjpeg', ['+e1'], cineFile({ rows: ROWS, columns: COLS, frames: gray })));
+    const b = await decodeAll(convertWith('dcmcjpeg', ['+e1'], cineFile({ rows: ROWS, columns: COLS, frames: g16, bitsAllocated: 16, extra: { BitsStored: 12, HighBit: 11 } })));
+    const c = await decodeAll(convertWith('dcmcjpeg', ['+e1'], cineFile({ rows: ROWS, columns: COLS, frames: rgb, photometricInterpretation: 'RGB' })));
+    expect(a.cine.transferSyntaxUID).toBe(TransferSyntax.JPEGLosslessSV1);
+    a.frames.forEach((f, i) => expect(maxAbsDiff(f, gray[i]!)).toBe(0));
+    b.frames.forEach((f, i) => expect(maxAbsDiff(f, new Uint16Array(g16[i]!.buffer))).toBe(0));
+    c.frames.forEach((f, i) => expect(maxAbsDiff(f, luma[i]!)).toBeLessThan(1e-3));
+  });
+});

@@ -25,10 +25,28 @@ export async function decodeToSamples(encoded: Uint8Array, format: PixelFormat, 
       layout: 'interleaved',
     };
   }
+  if (kind === 'jpeg-lossless') return decodeJpegLossless(encoded, format, signed);
   return decodeCompressed(kind, encoded, format, signed);
 }
 
-async function decodeCompressed(kind: Exclude<FrameDecoderKind, 'native' | 'rle'>, encoded: Uint8Array, format: PixelFormat, signed: boolean): Promise<SampleFrame> {
+/** JPEG Lossless (Process 14, and its selection value 1 subset) through jpeg-lossless-decoder-js; no colour transform. */
+async function decodeJpegLossless(encoded: Uint8Array, format: PixelFormat, signed: boolean): Promise<SampleFrame> {
+  const { Decoder } = await import('jpeg-lossless-decoder-js');
+  const decoder = new Decoder();
+  const bytesPerSample = format.bitsAllocated / 8;
+  const out = decoder.decode(encoded.buffer as ArrayBuffer, encoded.byteOffset, encoded.byteLength, bytesPerSample);
+  if (decoder.xDim !== format.columns || decoder.yDim !== format.rows) {
+    throw new Error(`decoded ${decoder.xDim}x${decoder.yDim}, header says ${format.columns}x${format.rows}`);
+  }
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return {
+    samples: unpackSamples(bytes, format.bitsAllocated, format.bitsStored, signed),
+    photometric: format.photometricInterpretation,
+    layout: 'interleaved',
+  };
+}
+
+async function decodeCompressed(kind: Exclude<FrameDecoderKind, 'native' | 'rle' | 'jpeg-lossless'>, encoded: Uint8Array, format: PixelFormat, signed: boolean): Promise<SampleFrame> {
   const image = await decodeWithCodec(kind, encoded);
   if (image.width !== format.columns || image.height !== format.rows) {
     throw new Error(`decoded ${image.width}x${image.height}, header says ${format.columns}x${format.rows}`);

@@ -1,13 +1,15 @@
 /** Which transfer syntaxes the reader decodes, and through which decoder. */
 import { TransferSyntax } from '../uids.js';
 
-export type FrameDecoderKind = 'native' | 'rle' | 'jpeg-baseline' | 'jpeg-ls' | 'jpeg-2000';
+export type FrameDecoderKind = 'native' | 'rle' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000';
 
 const DECODERS: Record<string, FrameDecoderKind> = {
   [TransferSyntax.ImplicitVRLittleEndian]: 'native',
   [TransferSyntax.ExplicitVRLittleEndian]: 'native',
   [TransferSyntax.RLELossless]: 'rle',
   [TransferSyntax.JPEGBaseline8Bit]: 'jpeg-baseline',
+  [TransferSyntax.JPEGLossless]: 'jpeg-lossless',
+  [TransferSyntax.JPEGLosslessSV1]: 'jpeg-lossless',
   [TransferSyntax.JPEGLSLossless]: 'jpeg-ls',
   [TransferSyntax.JPEGLSNearLossless]: 'jpeg-ls',
   [TransferSyntax.JPEG2000Lossless]: 'jpeg-2000',

@@ -1,0 +1,65 @@
+/** The built CLI (dist/, made by `npm run build` before jest in `npm test`). */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BinarySegmentation } from '../src/dicom/segmentation.js';
+import { CineImage } from '../src/dicom/cineImage.js';
+import { cineFile, grayFrames } from './helpers/synthetic.js';
+import { tempDir } from './helpers/tools.js';
+
+const CLI = resolve(__dirname, '../dist/cli/main.js');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+});
+
+describe('trus-seg CLI', () => {
+  const dir = tempDir('cli-');
+  const good = join(dir, 'good.dcm');
+  const bytes = cineFile({ rows: 12, columns: 16, frames: grayFrames(12, 16, 3) });
+  writeFileSync(good, bytes);
+
+  it('describes a cine: frames, rate and calibration', () => {
+    const r = run('info', good, '--json');
+    expect(r.code).toBe(0);
+    const [summary] = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ numberOfFrames: 3, rows: 12, columns: 16, framesPerSecond: 25, pixelSpacingMm: { x: 0.1, y: 0.2 } });
+    expect(summary.pixelAreaMm2).toBeCloseTo(0.02, 10);
+  });
+
+  it('reports each bad file with its name and reason, keeps going, and exits 1', () => {
+    const truncated = join(dir, 'truncated.dcm');
+    const text = join(dir, 'notes.txt');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 50));
+    writeFileSync(text, 'not dicom at all '.repeat(20));
+    const r = run('info', truncated, good, text);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${truncated}: file is truncated`);
+    expect(r.stderr).toContain(`${text}: not a DICOM Part 10 file`);
+    expect(r.stdout).toContain(good);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack traces
+  });
+
+  it('describes a SEG', () => {
+    const source = CineImage.fromPart10(bytes, good);
+    const masks = grayFrames(12, 16, 3).map((f, i) => Uint8Array.from(f, (v) => (i === 1 ? 0 : v > 100 ? 1 : 0)));
+    const segFile = join(dir, 'seg.dcm');
+    writeFileSync(segFile, new BinarySegmentation({ source, segments: [{ label: 'Prostate', algorithmType: 'AUTOMATIC', algorithm: { name: 'm', version: '1' }, frames: masks }] }).toPart10());
+    const r = run('seg-info', segFile, '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.segments[0]).toMatchObject({ label: 'Prostate', frames: 3, nonEmptyFrames: 2 });
+    expect(s.referencedInstances[0].sopInstanceUID).toBe(source.sopInstanceUID);
+  });
+
+  it('prints usage and exits 2 on a bad command', () => {
+    const r = run('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Usage:/);
+  });
+});

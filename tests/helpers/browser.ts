@@ -1,0 +1,81 @@
+/**
+ * Headless Debian Chromium driven by playwright-core, and a loopback static server for the
+ * browser bundle, as the tests use them (flags from design.md: no network chatter, fresh profile).
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { tempDir } from './tools.js';
+import { rmSync, existsSync } from 'node:fs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.dcm': 'application/dicom',
+  '.map': 'application/json',
+};
+
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `root`, plus in-memory `extra` files (path -> body), on 127.0.0.1. */
+export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}): Promise<StaticServer> {
+  const server: Server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const body = extra[path];
+    try {
+      const data = body ?? (await readFile(join(root, normalize(path).replace(/^(\.\.[/\\])+/, ''))));
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.end(data);
+    } catch {
+      res.writeHead(404);
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  const profile = tempDir('chromium-profile-');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
