@@ -223,3 +223,31 @@ describe('JPEG Lossless through jpeg-lossless-decoder-js', () => {
     c.frames.forEach((f, i) => expect(maxAbsDiff(f, luma[i]!)).toBeLessThan(1e-3));
   });
 });
+
+describe('16-bit compressed frames', () => {
+  const values = grayFrames(ROWS, COLS, 2).map((g) => Uint16Array.from(g, (v, i) => (v * 16 + (i % 16)) & 0x0fff));
+  const file = () => cineFile({ rows: ROWS, columns: COLS, frames: values.map((v) => new Uint8Array(v.buffer)), bitsAllocated: 16, extra: { BitsStored: 12, HighBit: 11 } });
+
+  it('decodes 12-bit JPEG-LS (dcmcjpls) exactly', async () => {
+    const { frames } = await decodeAll(convertWith('dcmcjpls', [], file()));
+    frames.forEach((f, i) => expect(maxAbsDiff(f, values[i]!)).toBe(0));
+  });
+
+  it('decodes 12-bit JPEG 2000 (gdcmconv) exactly', async () => {
+    const { frames } = await decodeAll(convertWith('gdcmconv', ['--j2k'], file()));
+    frames.forEach((f, i) => expect(maxAbsDiff(f, values[i]!)).toBe(0));
+  });
+
+  it('decodes lossy JPEG 2000 (gdcmconv -q) close to the original', async () => {
+    const gray = grayFrames(32, 32, 2).map((g) => Uint8Array.from(g, (_, p) => (p % 32) * 6 + Math.floor(p / 32)));
+    const { cine, frames } = await decodeAll(convertWith('gdcmconv', ['--j2k', '--lossy', '-q', '40'], cineFile({ rows: 32, columns: 32, frames: gray })));
+    expect(cine.transferSyntaxUID).toBe(TransferSyntax.JPEG2000);
+    frames.forEach((f, i) => {
+      let se = 0;
+      f.forEach((v, k) => (se += (v - gray[i]![k]!) ** 2));
+      const psnr = 10 * Math.log10(255 ** 2 / (se / f.length));
+      expect(psnr).toBeGreaterThan(30); // lossy, yet the same image
+      expect(psnr).toBeLessThan(80);
+    });
+  });
+});
