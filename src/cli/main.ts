@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { runInfo } from './commands/info.js';
 import { runSegInfo } from './commands/segInfo.js';
+import { runPhantom, PHANTOM_USAGE } from './commands/phantom.js';
 import { DicomError } from '../dicom/errors.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
@@ -10,12 +11,14 @@ const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research u
 Usage:
   trus-seg info <file...> [--json]       describe DICOM cine files: frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
+  trus-seg phantom loop|dataset|sheet    simulated TRUS loops with ground truth (see "trus-seg phantom")
   trus-seg help                          this text
 
 Exit status: 0 on success, 1 when any input failed (each failure is reported with its file and reason), 2 on bad usage.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'phantom') return runPhantom(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   switch (command) {
     case 'info':
@@ -27,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(`${USAGE}\n\n${PHANTOM_USAGE}`);
       return 0;
   }
   console.error(USAGE);

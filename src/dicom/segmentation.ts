@@ -66,6 +66,8 @@ export interface SegmentationOptions {
   deviceSerialNumber?: string;
   seriesInstanceUID?: string;
   sopInstanceUID?: string;
+  /** Fixed for reproducible output (the phantom); a new UID otherwise. */
+  dimensionOrganizationUID?: string;
 }
 
 /** Patient and study attributes that a derived object carries over from its source. */
@@ -228,7 +230,7 @@ export class BinarySegmentation {
       LossyImageCompression: '00',
       NumberOfFrames: this.numberOfFrames,
       SegmentSequence: this.segments.map((s, i) => this.segmentItem(s, i + 1)),
-      DimensionOrganizationSequence: [{ DimensionOrganizationUID: createUID() }],
+      DimensionOrganizationSequence: [{ DimensionOrganizationUID: o.dimensionOrganizationUID ?? createUID() }],
       SharedFunctionalGroupsSequence: [{}],
       ReferencedSeriesSequence: [
         {

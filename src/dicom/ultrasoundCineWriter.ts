@@ -54,6 +54,11 @@ export interface UltrasoundCineSpec {
   instanceNumber?: number;
   seriesDescription?: string;
   manufacturer?: string;
+  /** Content Date/Time (DICOM DA/TM); now when absent. Fixed values make regenerated files byte-identical. */
+  contentDate?: string;
+  contentTime?: string;
+  /** Already-compressed frames for an encapsulated transfer syntax (e.g. from encodeJpegBaselineFrames). */
+  encapsulatedFrames?: Uint8Array[];
   /** Extra attributes merged last (tests use it to build deliberately odd files). */
   extra?: NaturalDataset;
 }
@@ -71,7 +76,7 @@ export function buildUltrasoundCine(spec: UltrasoundCineSpec): NaturalDataset {
   const bits = spec.bitsAllocated ?? 8;
   const spp = samplesPerPixelOf(spec.photometricInterpretation);
   const ts = spec.transferSyntaxUID ?? TransferSyntax.ExplicitVRLittleEndian;
-  const now = today();
+  const now = { ...today(), ...(spec.contentDate ? { date: spec.contentDate } : {}), ...(spec.contentTime ? { time: spec.contentTime } : {}) };
   const id = spec.identity;
   const nFrames = spec.frames.length;
   const ds: NaturalDataset = {
@@ -137,11 +142,30 @@ export function buildUltrasoundCine(spec: UltrasoundCineSpec): NaturalDataset {
     }));
   }
   ds.PixelData = encodePixelData(spec, ts, spp, bits);
+  if (ts === TransferSyntax.JPEGBaseline8Bit) {
+    const raw = spec.frames.reduce((n, f) => n + f.length, 0);
+    const compressed = (ds.PixelData as ArrayBuffer[]).reduce((n, f) => n + f.byteLength, 0);
+    ds.LossyImageCompression = '01';
+    ds.LossyImageCompressionRatio = Number((raw / compressed).toFixed(2));
+    ds.LossyImageCompressionMethod = 'ISO_10918_1';
+  }
   ds._vrMap = { PixelData: bits === 16 && ts !== TransferSyntax.RLELossless ? 'OW' : 'OB' };
   return { ...ds, ...(spec.extra ?? {}) };
 }
 
 function encodePixelData(spec: UltrasoundCineSpec, ts: string, spp: number, bits: number): ArrayBuffer[] {
+  if (spec.encapsulatedFrames) {
+    // The chroma subsampling the encoder chose would have to be declared; only grayscale is written.
+    if (ts === TransferSyntax.JPEGBaseline8Bit && spp !== 1) throw new Error('JPEG Baseline frames are written for grayscale cines only');
+    if (spec.encapsulatedFrames.length !== spec.frames.length) {
+      throw new Error(`${spec.encapsulatedFrames.length} encoded frames for ${spec.frames.length} frames`);
+    }
+    return spec.encapsulatedFrames.map((e) => {
+      // Fragments have even lengths (PS3.5 A.4); JPEG decoders ignore a trailing pad byte.
+      const padded = e.length % 2 ? Uint8Array.from([...e, 0]) : e;
+      return padded.buffer.slice(padded.byteOffset, padded.byteOffset + padded.byteLength) as ArrayBuffer;
+    });
+  }
   if (ts === TransferSyntax.RLELossless) {
     return spec.frames.map((f) => {
       const e = encodeRleFrame(f, { rows: spec.rows, columns: spec.columns, samplesPerPixel: spp, bitsAllocated: bits });

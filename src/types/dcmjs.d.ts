@@ -62,3 +62,7 @@ declare module 'jpeg-lossless-decoder-js' {
     decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
   }
 }
+declare module '@cornerstonejs/codec-libjpeg-turbo-8bit/wasmjs' {
+  const factory: (moduleArg?: Record<string, unknown>) => Promise<any>;
+  export default factory;
+}

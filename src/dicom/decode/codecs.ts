@@ -17,7 +17,7 @@ export function configureCodecs(next: CodecOptions): void {
   loaded.clear();
 }
 
-type CodecName = 'jpeg-baseline' | 'jpeg-ls' | 'jpeg-2000';
+type CodecName = 'jpeg-baseline' | 'jpeg-ls' | 'jpeg-2000' | 'jpeg-baseline-encoder';
 
 async function importFactory(name: CodecName): Promise<(arg?: Record<string, unknown>) => Promise<any>> {
   switch (name) {
@@ -27,6 +27,8 @@ async function importFactory(name: CodecName): Promise<(arg?: Record<string, unk
       return (await import('@cornerstonejs/codec-charls/decodewasmjs')).default;
     case 'jpeg-2000':
       return (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default;
+    case 'jpeg-baseline-encoder':
+      return (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/wasmjs')).default;
   }
 }
 
@@ -53,14 +55,14 @@ export interface DecodedImage {
   bytes: Uint8Array;
 }
 
-const DECODER_CLASS: Record<CodecName, string> = {
+const DECODER_CLASS: Record<Exclude<CodecName, 'jpeg-baseline-encoder'>, string> = {
   'jpeg-baseline': 'JPEGDecoder',
   'jpeg-ls': 'JpegLSDecoder',
   'jpeg-2000': 'J2KDecoder',
 };
 
 /** Decodes one compressed frame; the copy out of the WASM heap is kept, the decoder is freed. */
-export async function decodeWithCodec(name: CodecName, encoded: Uint8Array): Promise<DecodedImage> {
+export async function decodeWithCodec(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, encoded: Uint8Array): Promise<DecodedImage> {
   const codec = await loadCodec(name);
   const decoder = new codec[DECODER_CLASS[name]]();
   try {

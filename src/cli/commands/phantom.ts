@@ -1,0 +1,158 @@
+/** `trus-seg phantom ...`: simulated TRUS loops, datasets, the demo loop and contact sheets. */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { drawPatient, VIEWS, type View } from '../../phantom/patient.js';
+import { writeLoopFiles, type LoopRecord } from '../../phantom/files/loopFiles.js';
+import { generateDataset, type LoopJob } from '../../phantom/files/dataset.js';
+import { loopGeometry, simulateLoop } from '../../phantom/render.js';
+import { contactSheet, type SheetTile } from '../../phantom/contactSheet.js';
+import { encodePng } from '../../phantom/export/png.js';
+
+export const PHANTOM_USAGE = `trus-seg phantom — simulated TRUS cine loops with ground truth (not patient data)
+
+  trus-seg phantom loop --out DIR [--seed S] [--patient P001] [--view axial|sagittal]
+                        [--frames N] [--width PX] [--png] [--rgb] [--jpeg] [--json]
+      one loop: DIR/<patient>_<view>/{cine.dcm, seg.dcm, frames.npy, masks.npy[, frames/, masks/]}
+  trus-seg phantom dataset --out DIR [--seed S] [--train 20] [--val 5] [--test 10]
+                        [--workers 2] [--frames N] [--width PX] [--png]
+      patient-level splits DIR/{train,val,test}/..., both views, and DIR/manifest.json
+  trus-seg phantom sheet --out FILE.png [--seed S] [--patients 4] [--no-masks]
+      a contact sheet of frames from several patients and both views`;
+
+const COMMON = {
+  out: { type: 'string' },
+  seed: { type: 'string', default: 'trus-phantom-v1' },
+  frames: { type: 'string' },
+  width: { type: 'string' },
+  png: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+function positiveInt(value: string | undefined, name: string, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function view(value: string | undefined): View {
+  const v = (value ?? 'axial') as View;
+  if (!VIEWS.includes(v)) throw new Error(`--view must be axial or sagittal, got "${value}"`);
+  return v;
+}
+
+export async function runPhantom(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'loop':
+      return phantomLoop(rest);
+    case 'dataset':
+      return phantomDataset(rest);
+    case 'sheet':
+      return phantomSheet(rest);
+    default:
+      console.error(PHANTOM_USAGE);
+      return 2;
+  }
+}
+
+async function phantomLoop(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, patient: { type: 'string', default: 'P001' }, view: { type: 'string' }, rgb: { type: 'boolean', default: false }, jpeg: { type: 'boolean', default: false }, 'folder-prefix': { type: 'string', default: '' } },
+  });
+  if (!values.out) throw new Error('--out DIR is required');
+  const patient = drawPatient(values.seed!, values.patient!);
+  const v = view(values.view);
+  const record = await writeLoopFiles(patient, v, values.out, values['folder-prefix'], {
+    frameCount: positiveInt(values.frames, 'frames'),
+    frameWidthPx: positiveInt(values.width, 'width'),
+    png: values.png,
+    photometric: values.rgb ? 'RGB' : 'MONOCHROME2',
+    encoding: values.jpeg ? 'jpeg' : 'native',
+    onFrame: values.json ? undefined : progress(`${patient.patientId} ${v}`),
+  });
+  if (values.json) console.log(JSON.stringify(record));
+  else console.error(`\nwrote ${values.out}/${record.folder}: ${record.frames} frames ${record.columns}x${record.rows}, ${record.pixelSpacingMm.toFixed(3)} mm/pixel`);
+  return 0;
+}
+
+async function phantomDataset(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, train: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' }, workers: { type: 'string' } },
+  });
+  if (!values.out) throw new Error('--out DIR is required');
+  const workers = positiveInt(values.workers, 'workers', 2)!;
+  const loop = { frameCount: positiveInt(values.frames, 'frames'), frameWidthPx: positiveInt(values.width, 'width'), png: values.png };
+  const started = Date.now();
+  const manifest = await generateDataset({
+    outDir: values.out,
+    seed: values.seed!,
+    patients: { train: positiveInt(values.train, 'train', 20)!, val: positiveInt(values.val, 'val', 5)!, test: positiveInt(values.test, 'test', 10)! },
+    loop,
+    concurrency: workers,
+    runLoop: workers > 1 ? runLoopInChild : undefined,
+    onLoopDone: (r, done, total) => console.error(`[${done}/${total}] ${r.folder}: ${r.frames} frames ${r.columns}x${r.rows} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+  });
+  const frames = manifest.loops.reduce((n, l) => n + l.frames, 0);
+  console.error(`dataset ${values.out}: ${manifest.loops.length} loops, ${frames} frames in ${((Date.now() - started) / 1000).toFixed(1)} s; manifest.json written`);
+  return 0;
+}
+
+/** Runs one loop in a child process of this CLI, so loops render in parallel on several cores. */
+function runLoopInChild(job: LoopJob): Promise<LoopRecord> {
+  const args = [process.argv[1]!, 'phantom', 'loop', '--json', '--seed', job.seed, '--patient', job.patientId, '--view', job.view, '--out', job.outDir, '--folder-prefix', job.split];
+  if (job.loop.frameCount) args.push('--frames', String(job.loop.frameCount));
+  if (job.loop.frameWidthPx) args.push('--width', String(job.loop.frameWidthPx));
+  if (job.loop.png) args.push('--png');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as LoopRecord);
+      else reject(new Error(`${job.patientId} ${job.view} failed (exit ${code}): ${err.trim()}`));
+    });
+  });
+}
+
+async function phantomSheet(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...COMMON, patients: { type: 'string' }, 'no-masks': { type: 'boolean', default: false } } });
+  if (!values.out) throw new Error('--out FILE.png is required');
+  const count = positiveInt(values.patients, 'patients', 4)!;
+  const tiles: SheetTile[] = [];
+  for (let i = 1; i <= count; i++) {
+    const patient = drawPatient(values.seed!, `P${String(i).padStart(3, '0')}`);
+    for (const v of VIEWS) {
+      const g = loopGeometry(patient, v, positiveInt(values.width, 'width', 320));
+      // A frame a little into the loop, so speckle has evolved and motion has started.
+      const frameCount = 8;
+      for (const frame of simulateLoop(patient, v, { frameCount, frameWidthPx: g.width })) {
+        if (frame.index === frameCount - 1) tiles.push({ image: frame.image, mask: values['no-masks'] ? undefined : frame.mask, width: g.width, height: g.height });
+      }
+    }
+  }
+  const sheet = contactSheet(tiles, 4);
+  await mkdir(dirname(values.out), { recursive: true });
+  await writeFile(values.out, encodePng(sheet.pixels, sheet.width, sheet.height, 3));
+  console.error(`wrote ${values.out} (${sheet.width}x${sheet.height}, ${tiles.length} frames)`);
+  return 0;
+}
+
+function progress(label: string): (done: number, total: number) => void {
+  const tty = process.stderr.isTTY;
+  let last = -1;
+  return (done, total) => {
+    const pct = Math.floor((100 * done) / total);
+    if (!tty && pct < 100 && pct - last < 25) return;
+    last = pct;
+    const bar = '#'.repeat(Math.round(pct / 5)).padEnd(20, '.');
+    process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total} frames${tty ? '' : '\n'}`);
+  };
+}
