@@ -181,7 +181,7 @@ export function drawPatient(seed: string, patientId: string): PatientParameters 
       contactShadowProbability: 0.35,
     },
     motion: {
-      breathingAmplitudeMm: rng.uniform(0.2, 1.2),
+      breathingAmplitudeMm: rng.uniform(0.15, 0.8),
       breathingPeriodS: rng.uniform(3, 6),
       driftMmPerS: rng.normal() * 0.15,
       compressions: Array.from({ length: rng.chance(0.4) ? rng.int(1, 2) : 0 }, () => ({

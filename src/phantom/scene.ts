@@ -204,8 +204,8 @@ export class Scene {
     // Seminal vesicles (sagittal): a tilted hypoechoic sac cranial and posterior to the gland.
     if (v.seminalVesicles.present) {
       const sv = v.seminalVesicles;
-      const scx = this.cx - v.semiAxisXMm - 0.4 * sv.lengthMm;
-      const scy = this.cy - 0.25 * v.semiAxisYMm;
+      const scx = this.cx - 0.85 * v.semiAxisXMm - 0.35 * sv.lengthMm;
+      const scy = this.cy - 0.1 * v.semiAxisYMm;
       const dx = x - scx;
       const dy = y - scy;
       const c = Math.cos(sv.tiltRad);

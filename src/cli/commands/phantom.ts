@@ -1,7 +1,7 @@
 /** `trus-seg phantom ...`: simulated TRUS loops, datasets, the demo loop and contact sheets. */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { drawPatient, VIEWS, type View } from '../../phantom/patient.js';
 import { writeLoopFiles, type LoopRecord } from '../../phantom/files/loopFiles.js';
@@ -9,6 +9,7 @@ import { generateDataset, type LoopJob } from '../../phantom/files/dataset.js';
 import { loopGeometry, simulateLoop } from '../../phantom/render.js';
 import { contactSheet, type SheetTile } from '../../phantom/contactSheet.js';
 import { encodePng } from '../../phantom/export/png.js';
+import { loopToDicom } from '../../phantom/loopDicom.js';
 
 export const PHANTOM_USAGE = `trus-seg phantom — simulated TRUS cine loops with ground truth (not patient data)
 
@@ -19,7 +20,9 @@ export const PHANTOM_USAGE = `trus-seg phantom — simulated TRUS cine loops wit
                         [--workers 2] [--frames N] [--width PX] [--png]
       patient-level splits DIR/{train,val,test}/..., both views, and DIR/manifest.json
   trus-seg phantom sheet --out FILE.png [--seed S] [--patients 4] [--no-masks]
-      a contact sheet of frames from several patients and both views`;
+      a contact sheet of frames from several patients and both views
+  trus-seg phantom demo [--out demo]
+      regenerates the committed demo loop (JPEG Baseline cine + ground-truth SEG)`;
 
 const COMMON = {
   out: { type: 'string' },
@@ -52,6 +55,8 @@ export async function runPhantom(args: string[]): Promise<number> {
       return phantomDataset(rest);
     case 'sheet':
       return phantomSheet(rest);
+    case 'demo':
+      return phantomDemo(rest);
     default:
       console.error(PHANTOM_USAGE);
       return 2;
@@ -144,6 +149,30 @@ async function phantomSheet(args: string[]): Promise<number> {
   console.error(`wrote ${values.out} (${sheet.width}x${sheet.height}, ${tiles.length} frames)`);
   return 0;
 }
+
+/** The loop committed under demo/: fixed seed and settings, so `phantom demo` reproduces it byte for byte. */
+export const DEMO_LOOP = { seed: 'trus-demo-v1', patientId: 'DEMO01', view: 'axial' as View, frameCount: 72, frameWidthPx: 400, jpegQuality: 90 };
+
+async function phantomDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'demo' } } });
+  const d = DEMO_LOOP;
+  const patient = drawPatient(d.seed, d.patientId);
+  const geometry = loopGeometry(patient, d.view, d.frameWidthPx);
+  const images: Uint8Array[] = [];
+  const masks: Uint8Array[] = [];
+  for (const frame of simulateLoop(patient, d.view, { frameCount: d.frameCount, frameWidthPx: d.frameWidthPx })) {
+    images.push(frame.image);
+    masks.push(frame.mask);
+  }
+  const dicom = await loopToDicom(patient, d.view, geometry, images, masks, { encoding: 'jpeg', jpegQuality: d.jpegQuality });
+  await mkdir(values.out!, { recursive: true });
+  await writeFile(join(values.out!, DEMO_FILES.cine), dicom.cine);
+  await writeFile(join(values.out!, DEMO_FILES.groundTruth), dicom.seg);
+  console.error(`wrote ${values.out}/${DEMO_FILES.cine} (${(dicom.cine.length / 1e6).toFixed(2)} MB, ${d.frameCount} frames ${geometry.width}x${geometry.height}) and ${DEMO_FILES.groundTruth}`);
+  return 0;
+}
+
+export const DEMO_FILES = { cine: 'trus-demo-axial.dcm', groundTruth: 'trus-demo-axial-groundtruth-seg.dcm' };
 
 function progress(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
