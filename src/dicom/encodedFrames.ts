@@ -3,16 +3,7 @@ import type { NaturalDataset } from './part10.js';
 import { type PixelFormat, nativeFrameBytes } from './pixelFormat.js';
 import { FrameCountMismatchError, MissingPixelDataError } from './errors.js';
 import { isEncapsulatedTransferSyntax } from './decode/transferSyntaxes.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
+import { concatBytes as concat } from '../util/bytes.js';
 
 /** A fragment that opens a new compressed frame: JPEG/JPEG-LS SOI, a JPEG 2000 codestream SOC, or a JP2 signature box. */
 function startsFrame(fragment: Uint8Array): boolean {

@@ -1,5 +1,6 @@
 /** Minimal PNG encoder (8-bit grayscale or RGB, no interlace) for frame exports and contact sheets. Node only. */
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../../util/bytes.js';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -39,12 +40,5 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   header[8] = 8;
   header[9] = channels === 1 ? 0 : 2;
   const signature = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
-  const parts = [signature, chunk('IHDR', header), chunk('IDAT', new Uint8Array(deflateSync(raw, { level: 6 }))), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([signature, chunk('IHDR', header), chunk('IDAT', new Uint8Array(deflateSync(raw, { level: 6 }))), chunk('IEND', new Uint8Array(0))]);
 }

@@ -12,6 +12,7 @@ import { loopGeometry, simulateLoop, type SimulationOptions } from '../render.js
 import { loopToDicom, type LoopDicomOptions } from '../loopDicom.js';
 import { encodeNpyUint8 } from '../export/npy.js';
 import { encodePng } from '../export/png.js';
+import { concatBytes } from '../../util/bytes.js';
 
 export interface LoopFilesOptions extends SimulationOptions, LoopDicomOptions {
   png?: boolean;
@@ -35,12 +36,6 @@ export interface LoopRecord {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function stack(frames: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  frames.forEach((f, i) => out.set(f, i * f.length));
-  return out;
 }
 
 export function loopFolderName(patientId: string, view: View): string {
@@ -68,8 +63,8 @@ export async function writeLoopFiles(p: PatientParameters, view: View, root: str
     const files: Record<string, Uint8Array> = {
       'cine.dcm': dicom.cine,
       'seg.dcm': dicom.seg,
-      'frames.npy': encodeNpyUint8(stack(images), [images.length, geometry.height, geometry.width]),
-      'masks.npy': encodeNpyUint8(stack(masks), [masks.length, geometry.height, geometry.width]),
+      'frames.npy': encodeNpyUint8(concatBytes(images), [images.length, geometry.height, geometry.width]),
+      'masks.npy': encodeNpyUint8(concatBytes(masks), [masks.length, geometry.height, geometry.width]),
     };
     if (options.png) {
       images.forEach((img, i) => {
