@@ -1,5 +1,7 @@
 /** Random fields on regular grids: smooth texture (echogenicity variation) and evolving scatterers (speckle). */
 import { SeededRandom } from './random.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { ceil, floor, max, min, sqrt } = Math;
 
 const NORMALS = 1 << 16;
 let normalTable: Float32Array | undefined;
@@ -35,8 +37,8 @@ class Grid {
     else if (fx > this.nx - 1.001) fx = this.nx - 1.001;
     if (fy < 0) fy = 0;
     else if (fy > this.ny - 1.001) fy = this.ny - 1.001;
-    const ix = Math.floor(fx);
-    const iy = Math.floor(fy);
+    const ix = floor(fx);
+    const iy = floor(fy);
     out[0] = iy * this.nx + ix;
     out[1] = fx - ix;
     out[2] = fy - iy;
@@ -51,8 +53,8 @@ export class SmoothNoise {
 
   constructor(rng: SeededRandom, x0: number, y0: number, width: number, height: number, correlationMm: number) {
     const step = correlationMm / 2;
-    const nx = Math.ceil(width / step) + 2;
-    const ny = Math.ceil(height / step) + 2;
+    const nx = ceil(width / step) + 2;
+    const ny = ceil(height / step) + 2;
     this.grid = new Grid(x0, y0, step, nx, ny);
     const raw = new Float32Array(nx * ny);
     for (let i = 0; i < raw.length; i++) raw[i] = rng.normal();
@@ -62,12 +64,12 @@ export class SmoothNoise {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++) {
         let s = 0;
-        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += raw[Math.min(ny - 1, Math.max(0, y + dy)) * nx + Math.min(nx - 1, Math.max(0, x + dx))]!;
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += raw[min(ny - 1, max(0, y + dy)) * nx + min(nx - 1, max(0, x + dx))]!;
         smooth[y * nx + x] = s / 9;
         sumSq += (s / 9) ** 2;
       }
     }
-    const scale = 1 / Math.sqrt(sumSq / smooth.length);
+    const scale = 1 / sqrt(sumSq / smooth.length);
     for (let i = 0; i < smooth.length; i++) smooth[i]! *= scale;
     this.values = smooth;
   }
@@ -105,8 +107,8 @@ export class ScattererField {
     height: number,
     step: number,
   ) {
-    const nx = Math.ceil(width / step) + 2;
-    const ny = Math.ceil(height / step) + 2;
+    const nx = ceil(width / step) + 2;
+    const ny = ceil(height / step) + 2;
     this.grid = new Grid(x0, y0, step, nx, ny);
     this.re = new Float32Array(nx * ny);
     this.im = new Float32Array(nx * ny);
@@ -116,7 +118,7 @@ export class ScattererField {
   evolve(rho: number): void {
     const table = normals();
     const keep = rho;
-    const add = Math.sqrt(1 - rho * rho);
+    const add = sqrt(1 - rho * rho);
     const { re, im, rng } = this;
     for (let i = 0; i < re.length; i++) {
       re[i] = keep * re[i]! + add * table[rng.nextUint32() & (NORMALS - 1)]!;
@@ -135,7 +137,7 @@ export class ScattererField {
     const w10 = wx * (1 - wy);
     const w01 = (1 - wx) * wy;
     const w11 = wx * wy;
-    const norm = 1 / Math.sqrt(w00 * w00 + w10 * w10 + w01 * w01 + w11 * w11);
+    const norm = 1 / sqrt(w00 * w00 + w10 * w10 + w01 * w01 + w11 * w11);
     const { re, im } = this;
     this.sampleRe = (re[i]! * w00 + re[i + 1]! * w10 + re[i + nx]! * w01 + re[i + nx + 1]! * w11) * norm;
     this.sampleIm = (im[i]! * w00 + im[i + 1]! * w10 + im[i + nx]! * w01 + im[i + nx + 1]! * w11) * norm;

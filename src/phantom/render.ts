@@ -10,6 +10,8 @@ import { Scene } from './scene.js';
 import { frameStates, type FrameState } from './motion.js';
 import { ScattererField } from './fields.js';
 import { SeededRandom } from './random.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { abs, atan2, ceil, cos, exp, floor, log10, max, min, round, sin, sqrt } = Math;
 
 export interface LoopGeometry {
   width: number;
@@ -43,16 +45,16 @@ export interface SimulationOptions {
 }
 
 function gaussianKernel(sigma: number): Float32Array {
-  const half = Math.max(1, Math.ceil(3 * sigma));
+  const half = max(1, ceil(3 * sigma));
   const k = new Float32Array(2 * half + 1);
   let energy = 0;
   for (let i = -half; i <= half; i++) {
-    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    const v = exp(-(i * i) / (2 * sigma * sigma));
     k[i + half] = v;
     energy += v * v;
   }
   // Unit energy keeps the speckle power equal to the echogenicity.
-  const norm = 1 / Math.sqrt(energy);
+  const norm = 1 / sqrt(energy);
   for (let i = 0; i < k.length; i++) k[i]! *= norm;
   return k;
 }
@@ -62,14 +64,14 @@ function smooth121(img: Float32Array, scratch: Float32Array, nr: number, nt: num
   for (let j = 0; j < nt; j++) {
     const b = j * nr;
     for (let i = 0; i < nr; i++) {
-      const l = img[b + Math.max(0, i - 1)]!;
-      const r = img[b + Math.min(nr - 1, i + 1)]!;
+      const l = img[b + max(0, i - 1)]!;
+      const r = img[b + min(nr - 1, i + 1)]!;
       scratch[b + i] = 0.25 * l + 0.5 * img[b + i]! + 0.25 * r;
     }
   }
   for (let j = 0; j < nt; j++) {
-    const prev = Math.max(0, j - 1) * nr;
-    const next = Math.min(nt - 1, j + 1) * nr;
+    const prev = max(0, j - 1) * nr;
+    const next = min(nt - 1, j + 1) * nr;
     const b = j * nr;
     for (let i = 0; i < nr; i++) img[b + i] = 0.25 * scratch[prev + i]! + 0.5 * scratch[b + i]! + 0.25 * scratch[next + i]!;
   }
@@ -79,9 +81,9 @@ export function loopGeometry(p: PatientParameters, view: View, frameWidthPx?: nu
   const v = p.views[view];
   const width = frameWidthPx ?? v.frameWidthPx;
   const R = v.probeRadiusMm + v.fieldDepthMm;
-  const halfWidthMm = R * Math.sin(Math.min(v.sectorHalfAngleRad, Math.PI / 2));
+  const halfWidthMm = R * sin(min(v.sectorHalfAngleRad, Math.PI / 2));
   const pixelSpacingMm = (2 * halfWidthMm) / (width - 4);
-  const height = Math.round((R - v.probeRadiusMm * Math.cos(v.sectorHalfAngleRad)) / pixelSpacingMm) + 3;
+  const height = round((R - v.probeRadiusMm * cos(v.sectorHalfAngleRad)) / pixelSpacingMm) + 3;
   const apexColumn = (width - 1) / 2;
   const apexRow = 1 + R / pixelSpacingMm;
   const fan = new Uint8Array(width * height);
@@ -93,14 +95,14 @@ export function loopGeometry(p: PatientParameters, view: View, frameWidthPx?: nu
     for (let col = 0; col < width; col++) {
       const x = (col - apexColumn) * pixelSpacingMm;
       const y = (apexRow - row) * pixelSpacingMm;
-      const r = Math.sqrt(x * x + y * y);
-      const theta = Math.atan2(x, y);
-      if (r >= v.probeRadiusMm && r <= R && Math.abs(theta) <= v.sectorHalfAngleRad) {
+      const r = sqrt(x * x + y * y);
+      const theta = atan2(x, y);
+      if (r >= v.probeRadiusMm && r <= R && abs(theta) <= v.sectorHalfAngleRad) {
         fan[row * width + col] = 1;
-        minX = Math.min(minX, col);
-        maxX = Math.max(maxX, col);
-        minY = Math.min(minY, row);
-        maxY = Math.max(maxY, row);
+        minX = min(minX, col);
+        maxX = max(maxX, col);
+        minY = min(minY, row);
+        maxY = max(maxY, row);
       }
     }
   }
@@ -124,15 +126,15 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
   const r0 = v.probeRadiusMm;
   const R = geometry.maxRadiusMm;
   const dr = geometry.pixelSpacingMm / 1.5;
-  const nr = Math.ceil((R - r0) / dr) + 1;
-  const nt = Math.min(320, Math.ceil((2 * v.sectorHalfAngleRad * (r0 + 0.6 * (R - r0))) / geometry.pixelSpacingMm));
+  const nr = ceil((R - r0) / dr) + 1;
+  const nt = min(320, ceil((2 * v.sectorHalfAngleRad * (r0 + 0.6 * (R - r0))) / geometry.pixelSpacingMm));
   const dtheta = (2 * v.sectorHalfAngleRad) / (nt - 1);
   const sinT = new Float64Array(nt);
   const cosT = new Float64Array(nt);
   for (let j = 0; j < nt; j++) {
     const t = -v.sectorHalfAngleRad + j * dtheta;
-    sinT[j] = Math.sin(t);
-    cosT[j] = Math.cos(t);
+    sinT[j] = sin(t);
+    cosT[j] = cos(t);
   }
 
   // Point-spread function: ~0.45 mm axial and ~0.9 mm lateral FWHM at 7 MHz and 30 mm, scaling with 1/f.
@@ -146,8 +148,8 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
   const ripplePhase = rng.uniform(0, 2 * Math.PI);
   for (let i = 0; i < nr; i++) {
     const depth = i * dr;
-    const rippleDb = a.tgcRippleDb * Math.sin((2 * Math.PI * depth) / 25 + ripplePhase);
-    depthGain[i] = Math.exp(-2 * alphaNpPerMm * a.tgcResidual * depth) * 10 ** (rippleDb / 20);
+    const rippleDb = a.tgcRippleDb * sin((2 * Math.PI * depth) / 25 + ripplePhase);
+    depthGain[i] = exp(-2 * alphaNpPerMm * a.tgcResidual * depth) * 10 ** (rippleDb / 20);
   }
 
   // Scatterers: the gland's move with it (gland-local grid, well correlated); the rest sit in
@@ -171,10 +173,10 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
       pixelX[k] = x;
       pixelY[k] = y;
       if (!fan[k]) continue;
-      const fr = Math.min(nr - 1.001, Math.max(0, (Math.sqrt(x * x + y * y) - r0) / dr));
-      const ft = Math.min(nt - 1.001, Math.max(0, (Math.atan2(x, y) + v.sectorHalfAngleRad) / dtheta));
-      const ir = Math.floor(fr);
-      const it = Math.floor(ft);
+      const fr = min(nr - 1.001, max(0, (sqrt(x * x + y * y) - r0) / dr));
+      const ft = min(nt - 1.001, max(0, (atan2(x, y) + v.sectorHalfAngleRad) / dtheta));
+      const ir = floor(fr);
+      const it = floor(ft);
       pixelCell[k] = it * nr + ir;
       pixelWr[k] = fr - ir;
       pixelWt[k] = ft - it;
@@ -204,7 +206,7 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
       if (shadow) {
         const theta = -v.sectorHalfAngleRad + j * dtheta;
         const z = (theta - shadow.centreRad) / shadow.halfWidthRad;
-        transmission = 1 - (1 - shadow.transmission) * Math.exp(-z * z);
+        transmission = 1 - (1 - shadow.transmission) * exp(-z * z);
       }
       let opticalDepth = 0;
       for (let i = 0; i < nr; i++) {
@@ -224,7 +226,7 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
           si = tissueField.sampleIm;
         }
         opticalDepth += scene.attenuation * dr;
-        const amp = Math.sqrt(scene.echogenicity) * transmission * Math.exp(-2 * opticalDepth);
+        const amp = sqrt(scene.echogenicity) * transmission * exp(-2 * opticalDepth);
         const k = j * nr + i;
         re[k] = sr * amp;
         im[k] = si * amp;
@@ -261,8 +263,8 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
           si += w * tmpIm[jj * nr + i]!;
         }
         // 3. Envelope, depth gain, log compression (dB relative to background speckle power).
-        const env = Math.sqrt(sr * sr + si * si) * depthGain[i]!;
-        envelopeDb[j * nr + i] = 20 * Math.log10(env + 1e-6) + gainDb;
+        const env = sqrt(sr * sr + si * si) * depthGain[i]!;
+        envelopeDb[j * nr + i] = 20 * log10(env + 1e-6) + gainDb;
       }
     }
 
@@ -271,7 +273,7 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
 
     // 5. Scan conversion to 8-bit; the background (0 dB) sits at 60% of the display range.
     const dynamicRange = a.dynamicRangeDb;
-    const floor = -0.6 * dynamicRange;
+    const floorDb = -0.6 * dynamicRange;
     const image = new Uint8Array(width * height);
     const mask = new Uint8Array(width * height);
     for (let k = 0; k < width * height; k++) {
@@ -281,8 +283,8 @@ export function* simulateLoop(p: PatientParameters, view: View, options: Simulat
       const wt = pixelWt[k]!;
       const db =
         (envelopeDb[cell]! * (1 - wr) + envelopeDb[cell + 1]! * wr) * (1 - wt) + (envelopeDb[cell + nr]! * (1 - wr) + envelopeDb[cell + nr + 1]! * wr) * wt;
-      const value = (255 * (db - floor)) / dynamicRange;
-      image[k] = value <= 1 ? 1 : value >= 255 ? 255 : Math.round(value);
+      const value = (255 * (db - floorDb)) / dynamicRange;
+      image[k] = value <= 1 ? 1 : value >= 255 ? 255 : round(value);
       if (scene.insideGland(pixelX[k]!, pixelY[k]!)) mask[k] = 1;
     }
     yield { index: f, image, mask, state };

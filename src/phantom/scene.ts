@@ -8,6 +8,8 @@ import type { PatientParameters, View, ViewParameters } from './patient.js';
 import type { FrameState } from './motion.js';
 import { SmoothNoise } from './fields.js';
 import { SeededRandom } from './random.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { abs, atan2, cos, floor, log, max, min, sin, sqrt } = Math;
 
 const OUTLINE_BINS = 1440;
 
@@ -49,23 +51,23 @@ export class Scene {
     this.v = p.views[view];
     this.maxRadiusMm = this.v.probeRadiusMm + this.v.fieldDepthMm;
     this.centreY = this.v.probeRadiusMm + p.glandCentreDepthMm;
-    this.cosTilt = Math.cos(this.v.tiltRad);
-    this.sinTilt = Math.sin(this.v.tiltRad);
+    this.cosTilt = cos(this.v.tiltRad);
+    this.sinTilt = sin(this.v.tiltRad);
     const rng = new SeededRandom(`scene:${p.seed}:${p.patientId}:${view}`);
     const { semiAxisXMm: a, semiAxisYMm: b } = this.v;
     for (let k = 0; k < OUTLINE_BINS; k++) {
       const phi = (2 * Math.PI * k) / OUTLINE_BINS - Math.PI;
       let r = 1;
-      for (const h of this.v.harmonics) r += h.cos * Math.cos(h.order * phi) + h.sin * Math.sin(h.order * phi);
+      for (const h of this.v.harmonics) r += h.cos * cos(h.order * phi) + h.sin * sin(h.order * phi);
       // The posterior (probe-side) outline is flatter: negative v points toward the probe.
-      const posterior = Math.max(0, -Math.sin(phi));
+      const posterior = max(0, -sin(phi));
       r *= 1 - this.v.posteriorFlattening * posterior ** 4;
       this.outline[k] = r;
-      const delta = Math.atan2(Math.sin(phi - this.v.weakBoundaryStartRad), Math.cos(phi - this.v.weakBoundaryStartRad));
+      const delta = atan2(sin(phi - this.v.weakBoundaryStartRad), cos(phi - this.v.weakBoundaryStartRad));
       const inArc = delta >= 0 && delta <= this.v.weakBoundarySpanRad;
       // Soft edges so the weak arc fades in and out along the outline.
-      const edge = Math.min(delta, this.v.weakBoundarySpanRad - delta);
-      this.weak[k] = inArc ? Math.min(1, edge / 0.2) : 0;
+      const edge = min(delta, this.v.weakBoundarySpanRad - delta);
+      this.weak[k] = inArc ? min(1, edge / 0.2) : 0;
     }
     const R = this.maxRadiusMm;
     this.glandTexture = new SmoothNoise(rng.fork('gland'), -1.6 * a, -1.6 * b, 3.2 * a, 3.2 * b, rng.uniform(3, 7));
@@ -98,15 +100,15 @@ export class Scene {
     const b = this.v.semiAxisYMm;
     const nu = u / a;
     const nv = v / b;
-    const rho = Math.sqrt(nu * nu + nv * nv);
-    const phi = Math.atan2(nv, nu);
-    let k = Math.floor(((phi + Math.PI) / (2 * Math.PI)) * OUTLINE_BINS);
+    const rho = sqrt(nu * nu + nv * nv);
+    const phi = atan2(nv, nu);
+    let k = floor(((phi + Math.PI) / (2 * Math.PI)) * OUTLINE_BINS);
     if (k >= OUTLINE_BINS) k = OUTLINE_BINS - 1;
     this.bin = k;
     const radius = this.outline[k]!;
-    const c = Math.cos(phi);
-    const s = Math.sin(phi);
-    const localScale = (a * b) / Math.sqrt(b * b * c * c + a * a * s * s);
+    const c = cos(phi);
+    const s = sin(phi);
+    const localScale = (a * b) / sqrt(b * b * c * c + a * a * s * s);
     return (rho - radius) * localScale;
   }
 
@@ -135,7 +137,7 @@ export class Scene {
     } else {
       echo = this.surroundings(x, y, d, weak);
     }
-    this.echogenicity = Math.max(0.005, echo);
+    this.echogenicity = max(0.005, echo);
   }
 
   private glandInterior(weak: number, d: number): number {
@@ -159,10 +161,10 @@ export class Scene {
       const dv = v - 0.15 * b;
       const r2 = du * du + dv * dv;
       if (r2 < ur * ur) echo = e.urethra;
-      else if (r2 < (ur + 0.6) ** 2) echo = Math.max(echo, 1.3);
+      else if (r2 < (ur + 0.6) ** 2) echo = max(echo, 1.3);
     } else {
       const centre = 0.15 * b + 0.2 * b * (u / a) ** 2;
-      const dist = Math.abs(v - centre);
+      const dist = abs(v - centre);
       if (dist < ur * 0.8) echo = e.urethra;
     }
     for (const c of this.v.calcifications) {
@@ -171,7 +173,7 @@ export class Scene {
       if (du * du + dv * dv < c.radiusMm * c.radiusMm) {
         echo = c.echogenicity;
         // Crossing the full diameter leaves `transmission` of the beam: an acoustic shadow behind.
-        this.attenuation = -Math.log(c.transmission) / (2 * c.radiusMm);
+        this.attenuation = -log(c.transmission) / (2 * c.radiusMm);
       }
     }
     return echo;
@@ -186,7 +188,7 @@ export class Scene {
     const fat = p.fatThicknessMm * (1 - 0.8 * weak);
     if (d < fat) echo = e.fat * (1 + 0.5 * this.fatTexture.sample(x, y));
     // Rectal wall: layers parallel to the probe surface (mucosa bright, muscularis dark, serosa bright).
-    const r = Math.sqrt(x * x + y * y);
+    const r = sqrt(x * x + y * y);
     const s = r - v.probeRadiusMm - 0.8 - this.wall;
     if (s < 0.5) echo = 2.4;
     else if (s < 2.2) echo = 0.35;
@@ -208,8 +210,8 @@ export class Scene {
       const scy = this.cy - 0.1 * v.semiAxisYMm;
       const dx = x - scx;
       const dy = y - scy;
-      const c = Math.cos(sv.tiltRad);
-      const sn = Math.sin(sv.tiltRad);
+      const c = cos(sv.tiltRad);
+      const sn = sin(sv.tiltRad);
       const q = ((c * dx + sn * dy) / (sv.lengthMm / 2)) ** 2 + ((-sn * dx + c * dy) / (sv.widthMm / 2)) ** 2;
       if (q < 1) echo = 0.3 * (1 + 0.3 * this.fatTexture.sample(x, y));
       else if (q < 1.3) echo = 1.6;

@@ -1,5 +1,7 @@
 /** Turns decoded samples of any supported photometric interpretation into one grayscale value per pixel. */
 import type { PhotometricInterpretation, PixelFormat } from '../pixelFormat.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { max, min } = Math;
 
 /** Decoded samples of one frame, before colour handling. */
 export interface SampleFrame {
@@ -43,16 +45,16 @@ export function toGrayscale(frame: SampleFrame, format: PixelFormat): Float32Arr
     case 'MONOCHROME1': {
       // Invert so that bright means strong echo, as for MONOCHROME2.
       const signed = format.pixelRepresentation === 1;
-      const max = signed ? 2 ** (format.bitsStored - 1) - 1 : 2 ** format.bitsStored - 1;
-      const min = signed ? -(2 ** (format.bitsStored - 1)) : 0;
-      for (let i = 0; i < n; i++) out[i] = max + min - s[i]!;
+      const maxValue = signed ? 2 ** (format.bitsStored - 1) - 1 : 2 ** format.bitsStored - 1;
+      const minValue = signed ? -(2 ** (format.bitsStored - 1)) : 0;
+      for (let i = 0; i < n; i++) out[i] = maxValue + minValue - s[i]!;
       return out;
     }
     case 'PALETTE COLOR': {
       const lut = format.palette!;
       const last = lut.red.length - 1;
       for (let i = 0; i < n; i++) {
-        const k = Math.min(last, Math.max(0, s[i]! - lut.firstMapped));
+        const k = min(last, max(0, s[i]! - lut.firstMapped));
         out[i] = KR * lut.red[k]! + KG * lut.green[k]! + KB * lut.blue[k]!;
       }
       return out;

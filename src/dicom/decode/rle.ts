@@ -1,4 +1,6 @@
 /** DICOM RLE Lossless (PS3.5 Annex G): a 64-byte header of segment offsets, each segment PackBits-coded. */
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { floor, min } = Math;
 
 export interface RleLayout {
   rows: number;
@@ -13,11 +15,11 @@ function decodeSegment(src: Uint8Array, start: number, end: number, out: Uint8Ar
   while (i < end && written < count) {
     const n = (src[i++]! << 24) >> 24; // as a signed byte
     if (n >= 0) {
-      const len = Math.min(n + 1, count - written, end - i);
+      const len = min(n + 1, count - written, end - i);
       for (let k = 0; k < len; k++) out[outOffset + (written++) * stride] = src[i++]!;
     } else if (n !== -128) {
       const value = src[i++]!;
-      const len = Math.min(1 - n, count - written);
+      const len = min(1 - n, count - written);
       for (let k = 0; k < len; k++) out[outOffset + (written++) * stride] = value;
     }
   }
@@ -44,7 +46,7 @@ export function decodeRleFrame(frame: Uint8Array, layout: RleLayout): Uint8Array
   const out = new Uint8Array(pixels * layout.samplesPerPixel * bytesPerSample);
   const pixelStride = layout.samplesPerPixel * bytesPerSample;
   for (let s = 0; s < segments; s++) {
-    const sample = Math.floor(s / bytesPerSample);
+    const sample = floor(s / bytesPerSample);
     const byteInSample = bytesPerSample - 1 - (s % bytesPerSample);
     const start = offsets[s]!;
     const end = offsets[s + 1]!;
@@ -86,7 +88,7 @@ export function encodeRleFrame(samples: Uint8Array, layout: RleLayout): Uint8Arr
 function packBits(plane: Uint8Array, rowLength: number): Uint8Array {
   const out: number[] = [];
   for (let rowStart = 0; rowStart < plane.length; rowStart += rowLength) {
-    const row = plane.subarray(rowStart, Math.min(rowStart + rowLength, plane.length));
+    const row = plane.subarray(rowStart, min(rowStart + rowLength, plane.length));
     let i = 0;
     while (i < row.length) {
       let run = 1;

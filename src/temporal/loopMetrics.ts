@@ -1,0 +1,219 @@
+/**
+ * Per-frame and per-loop temporal metrics, accumulated frame by frame so that memory stays
+ * bounded for long loops (only the previous frame is kept).
+ *
+ * Per frame t (1-based frame numbers, as in DICOM):
+ * - area (mm^2 with calibration, else pixels), Dice with frame t-1,
+ * - warped consistency 1 - MSE(P_t, warp(P_{t-1})) with flow from the images,
+ * - confidence-weighted consistency sum M (1 - |P_t - warp(P_{t-1})|) / sum M, M = exp(-alpha |I_t - warp(I_{t-1})|),
+ * - centroid drift (mm or pixels), mean probability margin mean |2P - 1| over the ultrasound region.
+ * A frame is flagged unstable when, against frame t-1: its area changes by more than
+ * `flickerFraction` (default 10%), or its Dice is below `minDice` (default 0.9), or the mask
+ * appears or vanishes. The flicker count is the number of frames whose area changes by more
+ * than `flickerFraction`.
+ */
+import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from './opticalFlow.js';
+import type { FloatImage } from './image.js';
+import { overlap, hd95, sMeasure, meanEMeasure, weightedFMeasure } from './regionMetrics.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { abs, hypot, max, sqrt } = Math;
+
+export interface MetricsOptions {
+  width: number;
+  height: number;
+  /** Square pixel size in mm; areas and distances are in pixels without it. */
+  pixelSpacingMm?: { x: number; y: number };
+  /** Steepness of the confidence map on [0,1] intensities (the method's alpha). Default 1. */
+  alpha?: number;
+  flickerFraction?: number;
+  minDice?: number;
+  /** Where to compute the probability margin (the ultrasound region); all pixels when absent. */
+  region?: Uint8Array;
+  /** Thresholds for mean E-phi against ground truth (256 as in the benchmarks). */
+  eMeasureThresholds?: number;
+}
+
+export interface FrameInput {
+  /** Grayscale frame scaled to [0, 1]. */
+  image: Float32Array;
+  /** Foreground probability per pixel. */
+  probability: Float32Array;
+  /** Final binary mask (after post-processing). */
+  mask: Uint8Array;
+  groundTruth?: Uint8Array;
+}
+
+export interface FrameMetrics {
+  frameNumber: number;
+  area: number;
+  dicePrevious: number | null;
+  warpedConsistency: number | null;
+  consistencyNoFlow: number | null;
+  confidenceWeightedConsistency: number | null;
+  centroidDrift: number | null;
+  meanProbabilityMargin: number;
+  unstable: boolean;
+  reasons: string[];
+  groundTruth?: { dice: number; iou: number; sensitivity: number; hd95: number | null; sAlpha: number; ePhi: number; weightedF: number };
+}
+
+export interface LoopSummary {
+  frames: number;
+  areaUnit: 'mm2' | 'pixels';
+  distanceUnit: 'mm' | 'pixels';
+  meanWarpedConsistency: number | null;
+  meanConsistencyNoFlow: number | null;
+  meanConfidenceWeightedConsistency: number | null;
+  meanDicePrevious: number | null;
+  meanArea: number;
+  areaCoefficientOfVariation: number;
+  flickerCount: number;
+  maxAreaFrame: number;
+  unstableFrames: number[];
+  groundTruth?: { dice: number; iou: number; sensitivity: number; hd95: number | null; sAlpha: number; ePhi: number; weightedF: number };
+}
+
+function mean(values: number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export class LoopMetricsAccumulator {
+  private readonly o: Required<Omit<MetricsOptions, 'pixelSpacingMm' | 'region'>> & Pick<MetricsOptions, 'pixelSpacingMm' | 'region'>;
+  private previous: FrameInput | undefined;
+  private previousCentroid: { x: number; y: number } | undefined;
+  readonly frames: FrameMetrics[] = [];
+
+  constructor(options: MetricsOptions) {
+    this.o = { alpha: 1, flickerFraction: 0.1, minDice: 0.9, eMeasureThresholds: 256, ...options };
+  }
+
+  private get pixelArea(): number {
+    const s = this.o.pixelSpacingMm;
+    return s ? s.x * s.y : 1;
+  }
+
+  push(frame: FrameInput): FrameMetrics {
+    const { width: w, height: h } = this.o;
+    const n = w * h;
+    for (const [name, arr] of [['image', frame.image], ['probability', frame.probability], ['mask', frame.mask]] as const) {
+      if (arr.length !== n) throw new RangeError(`${name} has ${arr.length} values, expected ${w}x${h}`);
+    }
+    let count = 0;
+    let cx = 0;
+    let cy = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (frame.mask[y * w + x]) {
+          count++;
+          cx += x;
+          cy += y;
+        }
+      }
+    }
+    const centroid = count > 0 ? { x: cx / count, y: cy / count } : undefined;
+    let margin = 0;
+    let marginCount = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.o.region && !this.o.region[i]) continue;
+      margin += abs(2 * frame.probability[i]! - 1);
+      marginCount++;
+    }
+    const m: FrameMetrics = {
+      frameNumber: this.frames.length + 1,
+      area: count * this.pixelArea,
+      dicePrevious: null,
+      warpedConsistency: null,
+      consistencyNoFlow: null,
+      confidenceWeightedConsistency: null,
+      centroidDrift: null,
+      meanProbabilityMargin: marginCount ? margin / marginCount : 0,
+      unstable: false,
+      reasons: [],
+    };
+    const prev = this.previous;
+    if (prev) {
+      m.dicePrevious = overlap(frame.mask, prev.mask).dice;
+      const flow = flowAtResolution(computeFlow({ width: w, height: h, data: prev.image }, { width: w, height: h, data: frame.image }), w, h);
+      const warpedImage = warpPrevious({ width: w, height: h, data: prev.image }, flow);
+      const warpedProb = warpPrevious({ width: w, height: h, data: prev.probability }, flow);
+      const confidence = confidenceMap({ width: w, height: h, data: frame.image } as FloatImage, warpedImage, this.o.alpha);
+      let se = 0;
+      let ae = 0;
+      let wSum = 0;
+      let wAgree = 0;
+      for (let i = 0; i < n; i++) {
+        const d = frame.probability[i]! - warpedProb.data[i]!;
+        se += d * d;
+        ae += abs(frame.probability[i]! - prev.probability[i]!);
+        wSum += confidence[i]!;
+        wAgree += confidence[i]! * (1 - abs(d));
+      }
+      m.warpedConsistency = 1 - se / n;
+      m.consistencyNoFlow = 1 - ae / n;
+      m.confidenceWeightedConsistency = wSum > 0 ? wAgree / wSum : null;
+      const s = this.o.pixelSpacingMm ?? { x: 1, y: 1 };
+      if (centroid && this.previousCentroid) m.centroidDrift = hypot((centroid.x - this.previousCentroid.x) * s.x, (centroid.y - this.previousCentroid.y) * s.y);
+      const prevArea = this.frames[this.frames.length - 1]!.area;
+      if ((prevArea === 0) !== (m.area === 0)) m.reasons.push(m.area === 0 ? 'mask vanished' : 'mask appeared');
+      else if (prevArea > 0 && abs(m.area - prevArea) / prevArea > this.o.flickerFraction) m.reasons.push(`area changed by ${((100 * (m.area - prevArea)) / prevArea).toFixed(1)}%`);
+      if (m.dicePrevious < this.o.minDice) m.reasons.push(`Dice with previous frame ${m.dicePrevious.toFixed(3)}`);
+      m.unstable = m.reasons.length > 0;
+    }
+    if (frame.groundTruth) {
+      const gt = frame.groundTruth;
+      const ov = overlap(frame.mask, gt);
+      m.groundTruth = {
+        ...ov,
+        hd95: hd95(frame.mask, gt, w, h, this.o.pixelSpacingMm?.x ?? 1) ?? null,
+        sAlpha: sMeasure(frame.probability, gt, w, h),
+        ePhi: meanEMeasure(frame.probability, gt, this.o.eMeasureThresholds),
+        weightedF: weightedFMeasure(frame.probability, gt, w, h),
+      };
+    }
+    this.frames.push(m);
+    this.previous = frame;
+    this.previousCentroid = centroid;
+    return m;
+  }
+
+  summary(): LoopSummary {
+    const f = this.frames;
+    const areas = f.map((x) => x.area);
+    const meanArea = areas.reduce((a, b) => a + b, 0) / max(1, areas.length);
+    const sd = sqrt(areas.reduce((a, b) => a + (b - meanArea) ** 2, 0) / max(1, areas.length));
+    const pick = (key: 'warpedConsistency' | 'consistencyNoFlow' | 'confidenceWeightedConsistency' | 'dicePrevious') =>
+      mean(f.map((x) => x[key]).filter((v): v is number => v !== null));
+    let maxAreaFrame = 1;
+    f.forEach((x) => {
+      if (x.area > f[maxAreaFrame - 1]!.area) maxAreaFrame = x.frameNumber;
+    });
+    const summary: LoopSummary = {
+      frames: f.length,
+      areaUnit: this.o.pixelSpacingMm ? 'mm2' : 'pixels',
+      distanceUnit: this.o.pixelSpacingMm ? 'mm' : 'pixels',
+      meanWarpedConsistency: pick('warpedConsistency'),
+      meanConsistencyNoFlow: pick('consistencyNoFlow'),
+      meanConfidenceWeightedConsistency: pick('confidenceWeightedConsistency'),
+      meanDicePrevious: pick('dicePrevious'),
+      meanArea,
+      areaCoefficientOfVariation: meanArea > 0 ? sd / meanArea : 0,
+      flickerCount: f.filter((x) => x.reasons.some((r) => r.startsWith('area changed') || r.startsWith('mask'))).length,
+      maxAreaFrame,
+      unstableFrames: f.filter((x) => x.unstable).map((x) => x.frameNumber),
+    };
+    const withGt = f.filter((x) => x.groundTruth).map((x) => x.groundTruth!);
+    if (withGt.length > 0) {
+      const hds = withGt.map((g) => g.hd95).filter((v): v is number => v !== null);
+      summary.groundTruth = {
+        dice: mean(withGt.map((g) => g.dice))!,
+        iou: mean(withGt.map((g) => g.iou))!,
+        sensitivity: mean(withGt.map((g) => g.sensitivity))!,
+        hd95: mean(hds),
+        sAlpha: mean(withGt.map((g) => g.sAlpha))!,
+        ePhi: mean(withGt.map((g) => g.ePhi))!,
+        weightedF: mean(withGt.map((g) => g.weightedF))!,
+      };
+    }
+    return summary;
+  }
+}

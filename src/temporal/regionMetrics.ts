@@ -1,0 +1,250 @@
+/**
+ * Agreement of a prediction with ground truth on one frame: Dice, IoU, sensitivity, HD95, and the
+ * structure metrics of the saliency/polyp benchmarks the paper reports (S-alpha with alpha 0.5,
+ * E-phi, weighted F-beta with beta^2 = 1), following their published definitions.
+ */
+import { distanceTransform } from './distanceTransform.js';
+// Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
+const { abs, ceil, exp, floor, log, max, round, sqrt } = Math;
+
+const EPS = 2.220446049250313e-16;
+
+export interface Overlap {
+  dice: number;
+  iou: number;
+  sensitivity: number;
+}
+
+/** Dice, IoU and sensitivity of binary masks; both empty counts as perfect agreement. */
+export function overlap(pred: ArrayLike<number>, gt: ArrayLike<number>): Overlap {
+  let tp = 0;
+  let p = 0;
+  let g = 0;
+  for (let i = 0; i < gt.length; i++) {
+    const a = pred[i] ? 1 : 0;
+    const b = gt[i] ? 1 : 0;
+    tp += a & b;
+    p += a;
+    g += b;
+  }
+  if (p === 0 && g === 0) return { dice: 1, iou: 1, sensitivity: 1 };
+  return { dice: (2 * tp) / (p + g), iou: tp / (p + g - tp), sensitivity: g === 0 ? 1 : tp / g };
+}
+
+function boundary(mask: ArrayLike<number>, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      if (!mask[k]) continue;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1 || !mask[k - 1] || !mask[k + 1] || !mask[k - w] || !mask[k + w]) out[k] = 1;
+    }
+  }
+  return out;
+}
+
+function percentile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = floor(pos);
+  const hi = ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/**
+ * 95th percentile of the symmetric boundary-to-boundary distances, in mm when `spacingMm` is
+ * given (square pixels), else pixels. 0 when both masks are empty; undefined when only one is.
+ */
+export function hd95(pred: ArrayLike<number>, gt: ArrayLike<number>, width: number, height: number, spacingMm = 1): number | undefined {
+  const bp = boundary(pred, width, height);
+  const bg = boundary(gt, width, height);
+  const hasP = bp.some((v) => v);
+  const hasG = bg.some((v) => v);
+  if (!hasP && !hasG) return 0;
+  if (!hasP || !hasG) return undefined;
+  const toG = distanceTransform(bg, width, height).distance;
+  const toP = distanceTransform(bp, width, height).distance;
+  const d: number[] = [];
+  for (let i = 0; i < bp.length; i++) {
+    if (bp[i]) d.push(toG[i]!);
+    if (bg[i]) d.push(toP[i]!);
+  }
+  return percentile(d, 0.95) * spacingMm;
+}
+
+function meanOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s / values.length;
+}
+
+function objectScore(values: number[]): number {
+  if (values.length === 0) return 0;
+  const mu = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mu) ** 2, 0) / (values.length - 1) : 0;
+  return (2 * mu) / (mu * mu + 1 + sqrt(variance) + EPS);
+}
+
+function ssim(p: number[], g: number[]): number {
+  const n = p.length;
+  if (n === 0) return 0;
+  const mx = p.reduce((a, b) => a + b, 0) / n;
+  const my = g.reduce((a, b) => a + b, 0) / n;
+  let sx = 0;
+  let sy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sx += (p[i]! - mx) ** 2;
+    sy += (g[i]! - my) ** 2;
+    sxy += (p[i]! - mx) * (g[i]! - my);
+  }
+  const denom = n > 1 ? n - 1 : 1;
+  sx /= denom;
+  sy /= denom;
+  sxy /= denom;
+  const alpha = 4 * mx * my * sxy;
+  const beta = (mx * mx + my * my) * (sx + sy);
+  if (alpha !== 0) return alpha / (beta + EPS);
+  return beta === 0 ? 1 : 0;
+}
+
+/** Structure measure S-alpha (Fan et al., ICCV 2017) of a [0,1] map against a binary ground truth. */
+export function sMeasure(pred: ArrayLike<number>, gt: ArrayLike<number>, width: number, height: number, alpha = 0.5): number {
+  const y = meanOf(Array.from(gt, (v) => (v ? 1 : 0)));
+  if (y === 0) return 1 - meanOf(pred);
+  if (y === 1) return meanOf(pred);
+  // Object-aware part.
+  const fg: number[] = [];
+  const bg: number[] = [];
+  for (let i = 0; i < gt.length; i++) {
+    if (gt[i]) fg.push(pred[i]!);
+    else bg.push(1 - pred[i]!);
+  }
+  const object = y * objectScore(fg) + (1 - y) * objectScore(bg);
+  // Region-aware part: four quadrants split at the ground truth's centroid.
+  let sx = 0;
+  let sy = 0;
+  let count = 0;
+  for (let yy = 0; yy < height; yy++) {
+    for (let xx = 0; xx < width; xx++) {
+      if (gt[yy * width + xx]) {
+        sx += xx;
+        sy += yy;
+        count++;
+      }
+    }
+  }
+  const cx = round(sx / count);
+  const cy = round(sy / count);
+  const quadrants: [number, number, number, number][] = [
+    [0, 0, cx + 1, cy + 1],
+    [cx + 1, 0, width, cy + 1],
+    [0, cy + 1, cx + 1, height],
+    [cx + 1, cy + 1, width, height],
+  ];
+  let region = 0;
+  for (const [x0, y0, x1, y1] of quadrants) {
+    const p: number[] = [];
+    const g: number[] = [];
+    for (let yy = y0; yy < y1; yy++) {
+      for (let xx = x0; xx < x1; xx++) {
+        p.push(pred[yy * width + xx]!);
+        g.push(gt[yy * width + xx] ? 1 : 0);
+      }
+    }
+    region += (p.length / (width * height)) * ssim(p, g);
+  }
+  return max(0, alpha * object + (1 - alpha) * region);
+}
+
+/** Enhanced-alignment measure E-phi (Fan et al., IJCAI 2018) of a binary prediction. */
+export function eMeasure(predBinary: ArrayLike<number>, gt: ArrayLike<number>): number {
+  const n = gt.length;
+  let sumG = 0;
+  let sumP = 0;
+  for (let i = 0; i < n; i++) {
+    sumG += gt[i] ? 1 : 0;
+    sumP += predBinary[i] ? 1 : 0;
+  }
+  let enhanced = 0;
+  if (sumG === 0) enhanced = n - sumP;
+  else if (sumG === n) enhanced = sumP;
+  else {
+    const mp = sumP / n;
+    const mg = sumG / n;
+    for (let i = 0; i < n; i++) {
+      const ap = (predBinary[i] ? 1 : 0) - mp;
+      const ag = (gt[i] ? 1 : 0) - mg;
+      const align = (2 * ag * ap) / (ag * ag + ap * ap + EPS);
+      enhanced += ((align + 1) * (align + 1)) / 4;
+    }
+  }
+  return enhanced / (n - 1 + EPS);
+}
+
+/** Mean E-phi over `thresholds` evenly spaced thresholds of a [0,1] map (the benchmarks use 256). */
+export function meanEMeasure(prob: ArrayLike<number>, gt: ArrayLike<number>, thresholds = 256): number {
+  const bin = new Uint8Array(gt.length);
+  let sum = 0;
+  for (let t = 0; t < thresholds; t++) {
+    const th = t / (thresholds - 1);
+    for (let i = 0; i < bin.length; i++) bin[i] = prob[i]! >= th ? 1 : 0;
+    sum += eMeasure(bin, gt);
+  }
+  return sum / thresholds;
+}
+
+function gaussianWindow(size: number, sigma: number): Float64Array {
+  const k = new Float64Array(size * size);
+  const c = (size - 1) / 2;
+  let s = 0;
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) s += k[y * size + x] = exp(-((x - c) ** 2 + (y - c) ** 2) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i]! /= s;
+  return k;
+}
+
+/** Weighted F-beta (Margolin et al., CVPR 2014), beta^2 = 1, of a [0,1] map against a binary ground truth. */
+export function weightedFMeasure(pred: ArrayLike<number>, gt: ArrayLike<number>, width: number, height: number, beta2 = 1): number {
+  const n = width * height;
+  let sumG = 0;
+  for (let i = 0; i < n; i++) sumG += gt[i] ? 1 : 0;
+  if (sumG === 0) return 0;
+  const E = new Float64Array(n);
+  for (let i = 0; i < n; i++) E[i] = abs(pred[i]! - (gt[i] ? 1 : 0));
+  const { distance, nearest } = distanceTransform(gt, width, height);
+  // Background pixels take the error of their nearest foreground pixel.
+  const Et = new Float64Array(n);
+  for (let i = 0; i < n; i++) Et[i] = gt[i] ? E[i]! : E[nearest[i]!]!;
+  // 7x7 Gaussian (sigma 5), zero padding, as MATLAB's imfilter default.
+  const K = gaussianWindow(7, 5);
+  const EA = new Float64Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let ky = -3; ky <= 3; ky++) {
+        const yy = y + ky;
+        if (yy < 0 || yy >= height) continue;
+        for (let kx = -3; kx <= 3; kx++) {
+          const xx = x + kx;
+          if (xx < 0 || xx >= width) continue;
+          s += K[(ky + 3) * 7 + kx + 3]! * Et[yy * width + xx]!;
+        }
+      }
+      EA[y * width + x] = s;
+    }
+  }
+  let tpw = 0;
+  let fpw = 0;
+  let ewFg = 0;
+  for (let i = 0; i < n; i++) {
+    const minE = gt[i] && EA[i]! < E[i]! ? EA[i]! : E[i]!;
+    const B = gt[i] ? 1 : 2 - exp((log(0.5) / 5) * distance[i]!);
+    const ew = minE * B;
+    if (gt[i]) ewFg += ew;
+    else fpw += ew;
+  }
+  tpw = sumG - ewFg;
+  const R = 1 - ewFg / sumG;
+  const P = tpw / (tpw + fpw + EPS);
+  return ((1 + beta2) * R * P) / (R + beta2 * P + EPS);
+}
