@@ -1,6 +1,6 @@
 /** Tests are TypeScript compiled to CommonJS by ts-jest (type-checking runs separately with tsc). */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/tests/helpers/sharedTypedArraysEnvironment.cjs',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: {

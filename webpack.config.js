@@ -1,5 +1,8 @@
 // Builds the browser side of trus-cine-seg as ES modules.
-// Now: the engine bundle (dist/browser/trus-cine-seg.mjs) with the codec .wasm files beside it.
+// Now: the engine bundle (dist/browser/trus-cine-seg.mjs), the segmentation worker
+// (trus-seg-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/.
+// onnxruntime-web is not bundled: the worker imports its prebuilt ES module from ort/ at run time,
+// because its own worker threads and .wasm lookups must resolve next to the real file.
 // The OHIF extension and mode bundles, and the assembled viewer, are added with the viewer.
 import { createRequire } from 'node:module';
 import { dirname, resolve, basename } from 'node:path';
@@ -16,15 +19,27 @@ const CODEC_WASM = [
   '@cornerstonejs/codec-openjpeg/decodewasm',
 ];
 
+// The package's exports hide its folder; its require entry (dist/ort.min.js) sits beside the files.
+const ORT_DIR = dirname(require.resolve('onnxruntime-web'));
+const ORT_FILES = [
+  'ort.webgpu.min.mjs',
+  'ort.wasm.min.mjs',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+];
+
 /** Emscripten looks its .wasm up at run time, which a bundler cannot follow: copy them beside the bundle. */
-class CopyCodecWasm {
+class CopyRuntimeFiles {
   apply(compiler) {
-    compiler.hooks.afterEmit.tap('CopyCodecWasm', () => {
-      mkdirSync(out, { recursive: true });
+    compiler.hooks.afterEmit.tap('CopyRuntimeFiles', () => {
+      mkdirSync(resolve(out, 'ort'), { recursive: true });
       for (const id of CODEC_WASM) {
         const file = require.resolve(id);
         copyFileSync(file, resolve(out, basename(file)));
       }
+      for (const name of ORT_FILES) copyFileSync(resolve(ORT_DIR, name), resolve(out, 'ort', name));
     });
   }
 }
@@ -32,7 +47,10 @@ class CopyCodecWasm {
 export default {
   mode: 'production',
   target: 'web',
-  entry: { 'trus-cine-seg': resolve(here, 'dist/index.js') },
+  entry: {
+    'trus-cine-seg': resolve(here, 'dist/web/index.js'),
+    'trus-seg-worker': resolve(here, 'dist/web/segmentationWorker.js'),
+  },
   experiments: { outputModule: true },
   output: {
     path: out,
@@ -47,7 +65,9 @@ export default {
     alias: { xhr2: false },
     fallback: { fs: false, path: false, crypto: false, url: false, module: false, worker_threads: false },
   },
+  // Keep import.meta.url as the served bundle's URL (the worker and ort/ are found beside it).
+  module: { parser: { javascript: { importMeta: false } } },
   performance: { hints: false },
   devtool: 'source-map',
-  plugins: [new CopyCodecWasm()],
+  plugins: [new CopyRuntimeFiles()],
 };

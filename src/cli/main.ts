@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { runInfo } from './commands/info.js';
 import { runSegInfo } from './commands/segInfo.js';
 import { runPhantom, PHANTOM_USAGE } from './commands/phantom.js';
+import { runSegment, SEGMENT_USAGE } from './commands/segment.js';
+import { runReport, REPORT_USAGE } from './commands/report.js';
 import { DicomError } from '../dicom/errors.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
@@ -11,6 +13,8 @@ const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research u
 Usage:
   trus-seg info <file...> [--json]       describe DICOM cine files: frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
+  trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
+  trus-seg report <seg> --source <cine>  re-compute the temporal (and ground-truth) metrics of an existing SEG
   trus-seg phantom loop|dataset|sheet    simulated TRUS loops with ground truth (see "trus-seg phantom")
   trus-seg help                          this text
 
@@ -19,6 +23,8 @@ Exit status: 0 on success, 1 when any input failed (each failure is reported wit
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'phantom') return runPhantom(rest);
+  if (command === 'segment') return runSegment(rest);
+  if (command === 'report') return runReport(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   switch (command) {
     case 'info':
@@ -30,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(`${USAGE}\n\n${PHANTOM_USAGE}`);
+      console.log(`${USAGE}\n\n${SEGMENT_USAGE}\n\n${REPORT_USAGE}\n\n${PHANTOM_USAGE}`);
       return 0;
   }
   console.error(USAGE);

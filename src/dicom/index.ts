@@ -8,7 +8,7 @@ export { readFrameTiming, type FrameTiming } from './frameTiming.js';
 export * from './ultrasoundRegions.js';
 export { configureCodecs, type CodecOptions } from './decode/codecs.js';
 export { supportedTransferSyntaxes } from './decode/transferSyntaxes.js';
-export { packBinaryFrames, unpackBinaryFrame } from './bitPacking.js';
+export { packBinaryFrames, unpackBinaryFrame, PackedMask, type MaskFrame } from './bitPacking.js';
 export * from './segmentation.js';
 export * from './segmentationReader.js';
 export * from './ultrasoundCineWriter.js';

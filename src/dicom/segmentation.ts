@@ -15,7 +15,7 @@
 import { writePart10, type NaturalDataset } from './part10.js';
 import { SopClass, TransferSyntax, createUID } from './uids.js';
 import { Codes, type CodedConcept } from './codes.js';
-import { packBinaryFrames } from './bitPacking.js';
+import { packBinaryFrames, type MaskFrame } from './bitPacking.js';
 import { IMPLEMENTATION_VERSION_NAME } from './part10.js';
 
 /** What a SEG needs to know about the image it segments (a CineImage satisfies it). */
@@ -47,8 +47,8 @@ export interface SegmentDescription {
   algorithm?: AlgorithmIdentification;
   /** Recommended display colour as DICOM CIELab (0..65535 each). */
   recommendedDisplayCIELabValue?: [number, number, number];
-  /** One mask per source frame, rows*columns values, non-zero = inside. */
-  frames: ArrayLike<number>[];
+  /** One mask per source frame, rows*columns values, non-zero = inside (or bit-packed). */
+  frames: MaskFrame[];
 }
 
 export interface SegmentationOptions {

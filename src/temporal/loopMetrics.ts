@@ -13,7 +13,7 @@
  * than `flickerFraction`.
  */
 import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from './opticalFlow.js';
-import type { FloatImage } from './image.js';
+import type { FloatImage } from '../image/floatImage.js';
 import { overlap, hd95, sMeasure, meanEMeasure, weightedFMeasure } from './regionMetrics.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
 const { abs, hypot, max, sqrt } = Math;

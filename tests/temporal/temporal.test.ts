@@ -1,6 +1,6 @@
 /** Optical flow, warping and the metrics, on constructed cases with hand-computed answers. */
 import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from '../../src/temporal/opticalFlow.js';
-import { floatImage } from '../../src/temporal/image.js';
+import { floatImage } from '../../src/image/floatImage.js';
 import { distanceTransform } from '../../src/temporal/distanceTransform.js';
 import { overlap, hd95, sMeasure, eMeasure, weightedFMeasure, meanEMeasure } from '../../src/temporal/regionMetrics.js';
 import { LoopMetricsAccumulator } from '../../src/temporal/loopMetrics.js';

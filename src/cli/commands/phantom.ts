@@ -10,6 +10,7 @@ import { loopGeometry, simulateLoop } from '../../phantom/render.js';
 import { contactSheet, type SheetTile } from '../../phantom/contactSheet.js';
 import { encodePng } from '../../phantom/export/png.js';
 import { loopToDicom } from '../../phantom/loopDicom.js';
+import { progressBar } from '../progress.js';
 
 export const PHANTOM_USAGE = `trus-seg phantom — simulated TRUS cine loops with ground truth (not patient data)
 
@@ -77,7 +78,7 @@ async function phantomLoop(args: string[]): Promise<number> {
     png: values.png,
     photometric: values.rgb ? 'RGB' : 'MONOCHROME2',
     encoding: values.jpeg ? 'jpeg' : 'native',
-    onFrame: values.json ? undefined : progress(`${patient.patientId} ${v}`),
+    onFrame: values.json ? undefined : progressBar(`${patient.patientId} ${v}`),
   });
   if (values.json) console.log(JSON.stringify(record));
   else console.error(`\nwrote ${values.out}/${record.folder}: ${record.frames} frames ${record.columns}x${record.rows}, ${record.pixelSpacingMm.toFixed(3)} mm/pixel`);
@@ -173,15 +174,3 @@ async function phantomDemo(args: string[]): Promise<number> {
 }
 
 export const DEMO_FILES = { cine: 'trus-demo-axial.dcm', groundTruth: 'trus-demo-axial-groundtruth-seg.dcm' };
-
-function progress(label: string): (done: number, total: number) => void {
-  const tty = process.stderr.isTTY;
-  let last = -1;
-  return (done, total) => {
-    const pct = Math.floor((100 * done) / total);
-    if (!tty && pct < 100 && pct - last < 25) return;
-    last = pct;
-    const bar = '#'.repeat(Math.round(pct / 5)).padEnd(20, '.');
-    process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total} frames${tty ? '' : '\n'}`);
-  };
-}

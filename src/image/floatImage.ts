@@ -46,20 +46,68 @@ export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
   for (let i = -half; i <= half; i++) sum += k[i + half] = exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i]! /= sum;
   const { width: w, height: h } = img;
+  const src = img.data;
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  const taps = 2 * half + 1;
+  // Rows: clamped taps only near the edges, a plain dot product inside.
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      if (x >= half && x < w - half) {
+        const base = row + x - half;
+        for (let i = 0; i < taps; i++) s += k[i]! * src[base + i]!;
+      } else {
+        for (let i = -half; i <= half; i++) s += k[i + half]! * src[row + min(w - 1, max(0, x + i))]!;
+      }
+      tmp[row + x] = s;
+    }
+  }
+  // Columns: whole rows scaled and added, which walks memory in order.
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let i = -half; i <= half; i++) {
+      const weight = k[i + half]!;
+      const from = min(h - 1, max(0, y + i)) * w;
+      for (let x = 0; x < w; x++) out[row + x]! += weight * tmp[from + x]!;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * Mean over a (2r+1)^2 window with clamp-to-edge borders, by running sums: the cost does not
+ * grow with the radius (the Lucas-Kanade window, where a Gaussian's taps dominated the run time).
+ */
+export function boxBlur(img: FloatImage, radius: number): FloatImage {
+  const { width: w, height: h, data: src } = img;
+  if (radius < 1) return floatImage(w, h, src);
+  const r = radius;
+  const inv = 1 / (2 * r + 1);
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += src[row + min(w - 1, max(0, i))]!;
     for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -half; i <= half; i++) s += k[i + half]! * img.data[y * w + min(w - 1, max(0, x + i))]!;
-      tmp[y * w + x] = s;
+      tmp[row + x] = s * inv;
+      s += src[row + min(w - 1, x + r + 1)]! - src[row + max(0, x - r)]!;
     }
   }
+  const acc = new Float64Array(w);
+  for (let i = -r; i <= r; i++) {
+    const from = min(h - 1, max(0, i)) * w;
+    for (let x = 0; x < w; x++) acc[x]! += tmp[from + x]!;
+  }
   for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const add = min(h - 1, y + r + 1) * w;
+    const sub = max(0, y - r) * w;
     for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -half; i <= half; i++) s += k[i + half]! * tmp[min(h - 1, max(0, y + i)) * w + x]!;
-      out[y * w + x] = s;
+      out[row + x] = acc[x]! * inv;
+      acc[x]! += tmp[add + x]! - tmp[sub + x]!;
     }
   }
   return { width: w, height: h, data: out };

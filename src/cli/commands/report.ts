@@ -1,0 +1,82 @@
+/**
+ * `trus-seg report`: re-computes the temporal metrics (and, with a ground-truth SEG, the accuracy
+ * metrics) of an existing SEG over its source cine, with the same functions as a segment run.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CineImage } from '../../dicom/cineImage.js';
+import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { metricsForMasks } from '../../report/maskMetrics.js';
+import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { progressBar } from '../progress.js';
+
+export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
+  --source FILE        the cine the SEG references (required)
+  --ground-truth FILE  a reference SEG of the same cine: adds Dice, IoU, sensitivity, HD95, S-alpha, E-phi, weighted F-beta
+  --segment N          segment number (default: the first segment)
+  --format json|csv    (default: json)
+  --out FILE           write the report here (default: standard output)`;
+
+function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
+  if (requested === undefined) {
+    const first = seg.segments[0];
+    if (!first) throw new Error(`${file}: the SEG has no segments`);
+    return first.segmentNumber;
+  }
+  if (!seg.segments.some((s) => s.segmentNumber === requested)) throw new Error(`${file}: no segment ${requested} (it has ${seg.segments.map((s) => s.segmentNumber).join(', ')})`);
+  return requested;
+}
+
+function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
+  if (!seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID)) {
+    throw new Error(`${file} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
+  }
+  if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error(`${file} belongs to another study than ${cine.source}`);
+  if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${file} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);
+}
+
+export async function runReport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      source: { type: 'string' },
+      'ground-truth': { type: 'string' },
+      segment: { type: 'string' },
+      format: { type: 'string', default: 'json' },
+      out: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1 || !values.source) {
+    console.error(REPORT_USAGE);
+    return 2;
+  }
+  if (values.format !== 'json' && values.format !== 'csv') throw new Error(`--format must be json or csv, got "${values.format}"`);
+  const segFile = positionals[0]!;
+  const cine = CineImage.fromPart10(await readFile(values.source), values.source);
+  const seg = readSegmentation(await readFile(segFile), segFile);
+  checkReferences(seg, cine, segFile);
+  const masks = masksForSource(seg, segmentOf(seg, values.segment === undefined ? undefined : Number(values.segment), segFile), cine.sopInstanceUID, cine.numberOfFrames);
+  let groundTruth: Uint8Array[] | undefined;
+  if (values['ground-truth']) {
+    const gtFile = values['ground-truth'];
+    const gt = readSegmentation(await readFile(gtFile), gtFile);
+    checkReferences(gt, cine, gtFile);
+    groundTruth = masksForSource(gt, segmentOf(gt, undefined, gtFile), cine.sopInstanceUID, cine.numberOfFrames);
+  }
+  const { frames, summary } = await metricsForMasks(cine, masks, { groundTruth, onProgress: progressBar(segFile) });
+  const algorithm = seg.segments.find((s) => s.algorithmName);
+  const report: RunReport = {
+    source: values.source,
+    sopInstanceUID: cine.sopInstanceUID,
+    segmentation: segFile,
+    ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
+    note: RESEARCH_NOTE,
+    summary,
+    frames,
+  };
+  const text = values.format === 'csv' ? reportToCsv(report) : reportToJson(report);
+  if (values.out) await writeFile(values.out, text);
+  else process.stdout.write(text);
+  return 0;
+}

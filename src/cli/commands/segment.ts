@@ -1,0 +1,160 @@
+/**
+ * `trus-seg segment`: one SEG per source instance plus a report, with a progress bar; the same
+ * engine calls as the browser. Outputs are written under temporary names and renamed when
+ * complete, never over a source file; a refused STOW keeps the SEG on disk.
+ */
+import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadNodeModel } from '../../inference/nodeModel.js';
+import { segmentCine } from '../../inference/engine.js';
+import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
+import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { DicomwebClient } from '../../dicom/dicomwebClient.js';
+import { resolveInputs } from '../inputs.js';
+import { progressBar } from '../progress.js';
+import { defaultModelPath } from '../paths.js';
+
+export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
+  --model DIR        model folder with model.json (default: ${'models/trus-student'})
+  --out DIR          output folder (default: trus-seg-out)
+  --report json|csv  report format (default: json)
+  --stow URL         store each SEG to this DICOMweb service (STOW-RS)
+  --threshold T      probability threshold (default: the model's)
+  --batch N          frames per inference call (default 4)
+  --threads N        onnxruntime threads (default: all cores)
+  --no-largest-component, --no-fill-holes   switch post-processing steps off
+  --allow-non-us     segment non-ultrasound images too
+  --overwrite        replace existing outputs (never a source file)`;
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes under a temporary name, then renames: a cancelled or failed run leaves no partial file. */
+async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.partial`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function runSegment(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      out: { type: 'string', default: 'trus-seg-out' },
+      report: { type: 'string', default: 'json' },
+      stow: { type: 'string' },
+      threshold: { type: 'string' },
+      batch: { type: 'string' },
+      threads: { type: 'string' },
+      'no-largest-component': { type: 'boolean', default: false },
+      'no-fill-holes': { type: 'boolean', default: false },
+      'allow-non-us': { type: 'boolean', default: false },
+      overwrite: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0) {
+    console.error(SEGMENT_USAGE);
+    return 2;
+  }
+  if (values.report !== 'json' && values.report !== 'csv') throw new Error(`--report must be json or csv, got "${values.report}"`);
+  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new Error(`--threshold must be between 0 and 1, got "${values.threshold}"`);
+  const model = await loadNodeModel(values.model ?? defaultModelPath(), values.threads ? { threads: Number(values.threads) } : {});
+  const inputs = await resolveInputs(positionals);
+  if (inputs.length === 0) throw new Error('no input files found');
+  const out = resolve(values.out!);
+  await mkdir(out, { recursive: true });
+  const sources = new Set(inputs.map((i) => i.path).filter((p): p is string => !!p));
+  const stow = values.stow ? new DicomwebClient({ url: values.stow }) : undefined;
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('cancelled by the user'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  console.error(`model ${model.manifest.name} ${model.manifest.version} (${model.backend.provider})${model.manifest.trainedOn ? `, trained on ${model.manifest.trainedOn}` : ''} — ${RESEARCH_NOTE}`);
+  let failures = 0;
+  let written = 0;
+  try {
+    for (const input of inputs) {
+      if (controller.signal.aborted) break;
+      let cine;
+      try {
+        cine = await input.load();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (input.optional) {
+          console.error(`skipped ${input.name}: ${message}`);
+          continue;
+        }
+        failures++;
+        console.error(`error: ${message}`);
+        continue;
+      }
+      const segPath = join(out, `${cine.sopInstanceUID}.seg.dcm`);
+      const reportPath = join(out, `${cine.sopInstanceUID}.report.${values.report}`);
+      try {
+        for (const p of [segPath, reportPath]) {
+          if (sources.has(p)) throw new Error(`${p} is one of the inputs: refusing to overwrite a source file`);
+          if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it)`);
+        }
+        const bar = progressBar(input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name);
+        const run = await segmentCine(cine, model, {
+          signal: controller.signal,
+          onProgress: (p) => bar(p.done, p.total),
+          postprocess: {
+            ...(threshold !== undefined ? { threshold } : {}),
+            keepLargestComponent: !values['no-largest-component'],
+            fillHoles: !values['no-fill-holes'],
+          },
+          ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+          requireUltrasound: !values['allow-non-us'],
+        });
+        const seg = segmentationFromRun(cine, run).toPart10();
+        const report: RunReport = { source: input.name, sopInstanceUID: cine.sopInstanceUID, model: run.model, provider: run.provider, note: RESEARCH_NOTE, summary: run.summary, frames: run.frames };
+        await writeAtomically(segPath, seg);
+        await writeAtomically(reportPath, values.report === 'csv' ? reportToCsv(report) : reportToJson(report));
+        written++;
+        const s = run.summary;
+        console.error(
+          `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}`,
+        );
+        if (stow) {
+          try {
+            await stow.storeInstances([seg], cine.studyInstanceUID);
+            console.error(`  stored to ${values.stow}`);
+          } catch (err) {
+            failures++;
+            console.error(`error: ${err instanceof Error ? err.message : String(err)} (the SEG is kept at ${segPath})`);
+          }
+        }
+      } catch (err) {
+        if (controller.signal.aborted) {
+          console.error(`\ncancelled during ${input.name}: nothing written for it`);
+          failures++;
+          break;
+        }
+        failures++;
+        console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await model.backend.dispose();
+  }
+  console.error(`${written} SEG(s) written to ${out}${failures ? `, ${failures} failure(s)` : ''}`);
+  return failures > 0 || written === 0 ? 1 : 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * Runs a model over every frame of a cine: decode, pre-process, inference in batches,
+ * post-process, temporal metrics; progress per frame and cancellation through AbortSignal.
+ * The same function serves the CLI (onnxruntime-node) and the browser (onnxruntime-web in a
+ * worker): only the backend differs.
+ */
+import type { CineImage } from '../dicom/cineImage.js';
+import { PackedMask } from '../dicom/bitPacking.js';
+import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
+import type { LoadedModel } from './model.js';
+import { modelInputBox, type PixelBox } from './region.js';
+import { prepareInput } from './preprocess.js';
+import { DEFAULT_POSTPROCESS, maskFromProbability, probabilityAtSource, toProbability, type PostprocessOptions } from './postprocess.js';
+import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary } from '../temporal/loopMetrics.js';
+
+export class NotUltrasoundError extends Error {
+  override readonly name = 'NotUltrasoundError';
+}
+
+export interface FrameResult {
+  frameIndex: number;
+  mask: Uint8Array;
+  probability: Float32Array;
+  metrics: FrameMetrics;
+}
+
+export interface SegmentProgress {
+  done: number;
+  total: number;
+}
+
+export interface SegmentOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: SegmentProgress) => void;
+  /** Called as soon as each frame's mask is ready (the viewer shows it at once). */
+  onFrame?: (f: FrameResult) => void;
+  postprocess?: Partial<PostprocessOptions>;
+  /** Frames per inference call; default min(4, the model's maximum). */
+  batchSize?: number;
+  /** Ground-truth masks per frame, for accuracy metrics. */
+  groundTruth?: Uint8Array[];
+  /** Refuse non-ultrasound images (default true). */
+  requireUltrasound?: boolean;
+  /** Confidence-map steepness for the metrics. */
+  alpha?: number;
+}
+
+export interface StageTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  postprocessMs: number;
+  metricsMs: number;
+}
+
+export interface SegmentationRun {
+  sourceSopInstanceUID: string;
+  /** Bit-packed, so that a long loop's masks stay small; `.unpack()` gives 0/1 bytes. */
+  masks: PackedMask[];
+  frames: FrameMetrics[];
+  summary: LoopSummary;
+  provider: string;
+  fallbackReason?: string;
+  model: { name: string; version: string; sha256: string; trainedOn?: string };
+  inputBox: PixelBox;
+  postprocess: PostprocessOptions;
+  timings: StageTimings;
+}
+
+const now = () => globalThis.performance.now();
+
+export async function segmentCine(cine: CineImage, model: LoadedModel, options: SegmentOptions = {}): Promise<SegmentationRun> {
+  if ((options.requireUltrasound ?? true) && !cine.isUltrasound) {
+    throw new NotUltrasoundError(`${cine.source}: not an ultrasound image (Modality ${cine.modality || 'absent'}); pass requireUltrasound: false to segment it anyway`);
+  }
+  const { manifest, backend } = model;
+  const [, c, mh, mw] = manifest.input.shape;
+  const { rows: height, columns: width, numberOfFrames: total } = cine;
+  const post: PostprocessOptions = { threshold: manifest.threshold, ...DEFAULT_POSTPROCESS, ...options.postprocess };
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? 4, backend.maxBatch));
+  const timings: StageTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0 };
+  const maxValue = cine.maximumValue;
+
+  let t = now();
+  const first = await cine.decodeFrame(0);
+  timings.decodeMs += now() - t;
+  const box = manifest.crop === 'full-frame' ? { x0: 0, y0: 0, x1: width, y1: height } : modelInputBox(width, height, cine.calibration, [first], maxValue);
+  const region = new Uint8Array(width * height);
+  for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
+  const metrics = new LoopMetricsAccumulator({ width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha });
+  const masks: PackedMask[] = [];
+  const input = new Float32Array(batchSize * c * mh * mw);
+  const scaled = (f: Float32Array) => {
+    const out = new Float32Array(f.length);
+    for (let i = 0; i < f.length; i++) out[i] = f[i]! / maxValue;
+    return out;
+  };
+
+  for (let start = 0; start < total; start += batchSize) {
+    await yieldToEventLoop();
+    options.signal?.throwIfAborted();
+    const n = Math.min(batchSize, total - start);
+    const frames: Float32Array[] = [];
+    for (let k = 0; k < n; k++) {
+      t = now();
+      const frame = start + k === 0 ? first : await cine.decodeFrame(start + k);
+      timings.decodeMs += now() - t;
+      t = now();
+      prepareInput(frame, width, maxValue, box, manifest, input, k * c * mh * mw);
+      timings.preprocessMs += now() - t;
+      frames.push(frame);
+    }
+    t = now();
+    const output = await backend.run(input, n);
+    timings.inferenceMs += now() - t;
+    if (output.length !== n * mh * mw) throw new Error(`model returned ${output.length} values for ${n} frame(s) of ${mh}x${mw}`);
+    for (let k = 0; k < n; k++) {
+      options.signal?.throwIfAborted();
+      const index = start + k;
+      t = now();
+      const small = toProbability(output, k * mh * mw, mh * mw, manifest.output.kind === 'logits');
+      const probability = probabilityAtSource(small, mw, mh, box, width, height);
+      const mask = maskFromProbability(probability, width, height, post);
+      timings.postprocessMs += now() - t;
+      t = now();
+      const frameMetrics = metrics.push({ image: scaled(frames[k]!), probability, mask, groundTruth: options.groundTruth?.[index] });
+      timings.metricsMs += now() - t;
+      masks.push(PackedMask.pack(mask));
+      options.onFrame?.({ frameIndex: index, mask, probability, metrics: frameMetrics });
+      options.onProgress?.({ done: index + 1, total });
+    }
+  }
+  return {
+    sourceSopInstanceUID: cine.sopInstanceUID,
+    masks,
+    frames: metrics.frames,
+    summary: metrics.summary(),
+    provider: backend.provider,
+    fallbackReason: backend.fallbackReason,
+    model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, trainedOn: manifest.trainedOn },
+    inputBox: box,
+    postprocess: post,
+    timings,
+  };
+}

@@ -1,0 +1,9 @@
+/** Browser-safe inference API; the onnxruntime-node loader is in src/node.ts. */
+export { parseManifest, sha256Hex, ModelManifestError, type ModelManifest, type OutputKind, type CropMode } from './manifest.js';
+export { ModelLoadError, type InferenceBackend, type ExecutionProvider } from './backend.js';
+export { verifyWeights, checkDeclaredShapes, type LoadedModel } from './model.js';
+export { modelInputBox, nonBlackBox, type PixelBox } from './region.js';
+export { prepareInput } from './preprocess.js';
+export { DEFAULT_POSTPROCESS, toProbability, probabilityAtSource, largestComponent, fillHoles, maskFromProbability, type PostprocessOptions } from './postprocess.js';
+export { segmentCine, NotUltrasoundError, type FrameResult, type SegmentProgress, type SegmentOptions, type SegmentationRun, type StageTimings } from './engine.js';
+export { segmentationFromRun } from './segmentationFromRun.js';

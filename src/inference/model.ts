@@ -1,0 +1,34 @@
+/** A model ready to run: its manifest, verified weights, and a backend whose shapes were checked. */
+import type { ModelManifest } from './manifest.js';
+import { sha256Hex } from './manifest.js';
+import { ModelLoadError, type InferenceBackend } from './backend.js';
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  backend: InferenceBackend;
+  /** Where the model came from, for messages. */
+  source: string;
+}
+
+/** Refuses weights whose sha256 differs from the manifest's. */
+export async function verifyWeights(manifest: ModelManifest, bytes: Uint8Array, source: string): Promise<void> {
+  const actual = await sha256Hex(bytes);
+  if (actual !== manifest.sha256) {
+    throw new ModelLoadError(`${source}: weights sha256 ${actual} does not match the manifest's ${manifest.sha256} (corrupt or mismatched model file)`);
+  }
+}
+
+/** Runs one zero frame and checks that the output has the declared spatial size. */
+export async function checkDeclaredShapes(manifest: ModelManifest, backend: InferenceBackend, source: string): Promise<void> {
+  const [, c, h, w] = manifest.input.shape;
+  let out: Float32Array;
+  try {
+    out = await backend.run(new Float32Array(c * h * w), 1);
+  } catch (err) {
+    throw new ModelLoadError(`${source}: the model does not accept the declared input [1, ${c}, ${h}, ${w}]: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (out.length !== h * w) {
+    throw new ModelLoadError(`${source}: output has ${out.length} values for one frame, the manifest declares ${h}x${w}`);
+  }
+  if (!out.every(Number.isFinite)) throw new ModelLoadError(`${source}: the model returns non-finite values on a zero input`);
+}

@@ -1,0 +1,19 @@
+/** Frame -> model input: crop to the input box, resize to the model's size, normalise as the manifest says. */
+import { resize } from '../image/floatImage.js';
+import type { ModelManifest } from './manifest.js';
+import type { PixelBox } from './region.js';
+
+export function prepareInput(frame: Float32Array, width: number, maxValue: number, box: PixelBox, manifest: ModelManifest, out: Float32Array, offset: number): void {
+  const [, , h, w] = manifest.input.shape;
+  const bw = box.x1 - box.x0;
+  const bh = box.y1 - box.y0;
+  const crop = new Float32Array(bw * bh);
+  const scale = 1 / maxValue;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) crop[y * bw + x] = frame[(box.y0 + y) * width + box.x0 + x]! * scale;
+  }
+  const resized = resize({ width: bw, height: bh, data: crop }, w, h).data;
+  const { mean, std } = manifest.normalisation;
+  const inv = 1 / std;
+  for (let i = 0; i < resized.length; i++) out[offset + i] = (resized[i]! - mean) * inv;
+}

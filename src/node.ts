@@ -1,0 +1,4 @@
+/** Node-only additions to the engine: model loading from disk through onnxruntime-node. */
+export * from './index.js';
+export { loadNodeModel } from './inference/nodeModel.js';
+export { createNodeBackend, type NodeBackendOptions } from './inference/nodeBackend.js';

@@ -1,0 +1,55 @@
+/** Reports of a segmentation run (or of a SEG's masks) as JSON or CSV, for the CLI and the panel's download. */
+import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
+
+export interface RunReport {
+  source: string;
+  sopInstanceUID: string;
+  model?: { name: string; version: string; sha256: string; trainedOn?: string };
+  /** For a report of an existing SEG: its file and the algorithm it names. */
+  segmentation?: string;
+  algorithm?: string;
+  provider?: string;
+  note: string;
+  summary: LoopSummary;
+  frames: FrameMetrics[];
+}
+
+export const RESEARCH_NOTE = 'Research use only, not for clinical use. The shipped model is trained on simulated TRUS data.';
+
+const COLUMNS: [string, (f: FrameMetrics) => unknown][] = [
+  ['frame', (f) => f.frameNumber],
+  ['area', (f) => f.area],
+  ['dice_previous', (f) => f.dicePrevious],
+  ['warped_consistency', (f) => f.warpedConsistency],
+  ['consistency_no_flow', (f) => f.consistencyNoFlow],
+  ['confidence_weighted_consistency', (f) => f.confidenceWeightedConsistency],
+  ['centroid_drift', (f) => f.centroidDrift],
+  ['mean_probability_margin', (f) => f.meanProbabilityMargin],
+  ['unstable', (f) => (f.unstable ? 1 : 0)],
+  ['reasons', (f) => f.reasons.join('; ')],
+  ['gt_dice', (f) => f.groundTruth?.dice],
+  ['gt_iou', (f) => f.groundTruth?.iou],
+  ['gt_sensitivity', (f) => f.groundTruth?.sensitivity],
+  ['gt_hd95', (f) => f.groundTruth?.hd95],
+  ['gt_s_alpha', (f) => f.groundTruth?.sAlpha],
+  ['gt_e_phi', (f) => f.groundTruth?.ePhi],
+  ['gt_weighted_f', (f) => f.groundTruth?.weightedF],
+];
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per frame; the area unit is in the header (mm2 with calibration, else pixels). */
+export function reportToCsv(report: RunReport): string {
+  const header = COLUMNS.map(([name]) => (name === 'area' ? `area_${report.summary.areaUnit}` : name === 'centroid_drift' ? `centroid_drift_${report.summary.distanceUnit}` : name === 'gt_hd95' ? `gt_hd95_${report.summary.distanceUnit}` : name));
+  const rows = report.frames.map((f) => COLUMNS.map(([, get]) => cell(get(f))).join(','));
+  return `${header.join(',')}\n${rows.join('\n')}\n`;
+}
+
+export function reportToJson(report: RunReport): string {
+  return JSON.stringify(report, null, 2);
+}

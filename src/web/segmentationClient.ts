@@ -1,0 +1,144 @@
+/**
+ * The page's side of the segmentation worker: start it with a model, segment a cine with
+ * progress, per-frame masks and an AbortSignal, and get the run (and, if asked, its SEG) back.
+ */
+import { PackedMask } from '../dicom/bitPacking.js';
+import type { SegmentationRun } from '../inference/engine.js';
+import type { FrameMetrics } from '../temporal/loopMetrics.js';
+import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse, WorkerSegmentOptions } from './workerProtocol.js';
+
+/** The worker bundle's file name, beside the engine bundle. */
+export const WORKER_FILE = 'trus-seg-worker.mjs';
+
+export interface ClientStartOptions extends Omit<WorkerLoadOptions, 'ortBaseUrl' | 'preference'> {
+  preference?: WorkerLoadOptions['preference'];
+  /** Default: `ort/` beside the engine bundle. */
+  ortBaseUrl?: string;
+  /** Default: the worker bundle beside the engine bundle. */
+  workerUrl?: string | URL;
+}
+
+export interface ClientFrame {
+  frameIndex: number;
+  total: number;
+  mask?: Uint8Array;
+  metrics: FrameMetrics;
+  provider: string;
+}
+
+export interface ClientSegmentOptions extends WorkerSegmentOptions {
+  signal?: AbortSignal;
+  onFrame?: (frame: ClientFrame) => void;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface ClientRun {
+  run: SegmentationRun;
+  segmentation?: Uint8Array;
+}
+
+/** Rejected runs carry the worker's error name (e.g. AbortError, NotUltrasoundError, ModelLoadError). */
+export class WorkerError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function bundleRelative(file: string): string {
+  // Computed, so that the bundler leaves it alone: resolved at run time beside this bundle.
+  const here = import.meta.url;
+  return new URL(file, here).href;
+}
+
+export class SegmentationClient {
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (r: ClientRun) => void; reject: (e: Error) => void; options: ClientSegmentOptions }>();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: BackendInfo,
+  ) {
+    worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => this.receive(e.data));
+    worker.addEventListener('error', (e) => this.failAll(new WorkerError('WorkerError', e.message || 'the segmentation worker failed')));
+  }
+
+  /** Starts a worker and loads the model; rejects with the worker's error (missing or corrupt model...). */
+  static async start(options: ClientStartOptions): Promise<SegmentationClient> {
+    const worker = new Worker(options.workerUrl ?? bundleRelative(WORKER_FILE), { type: 'module', name: 'trus-seg-worker' });
+    const load: WorkerLoadOptions = {
+      manifestUrl: new URL(options.manifestUrl, globalThis.location?.href).href,
+      preference: options.preference ?? 'auto',
+      ortBaseUrl: options.ortBaseUrl ? new URL(options.ortBaseUrl, globalThis.location?.href).href : bundleRelative('ort/'),
+      ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+      ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
+    };
+    try {
+      const info = await new Promise<BackendInfo>((resolve, reject) => {
+        const onMessage = (e: MessageEvent<WorkerResponse>) => {
+          const m = e.data;
+          if (m.type === 'loaded') resolve(m.info);
+          else if (m.type === 'error' && m.id === undefined) reject(new WorkerError(m.name, m.message));
+        };
+        worker.addEventListener('message', onMessage);
+        worker.addEventListener('error', (e) => reject(new WorkerError('WorkerError', e.message || `the segmentation worker could not start`)));
+        worker.postMessage({ type: 'load', options: load } satisfies WorkerRequest);
+      });
+      return new SegmentationClient(worker, info);
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
+  }
+
+  /** Segments every frame of a Part 10 cine. The bytes are copied, the caller keeps its buffer. */
+  segment(cine: Uint8Array | ArrayBuffer, name: string, options: ClientSegmentOptions = {}): Promise<ClientRun> {
+    const id = this.nextId++;
+    const bytes = cine instanceof Uint8Array ? cine.slice().buffer : cine.slice(0);
+    return new Promise<ClientRun>((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new WorkerError('AbortError', 'the segmentation was cancelled'));
+        return;
+      }
+      this.pending.set(id, { resolve, reject, options });
+      options.signal?.addEventListener('abort', () => this.worker.postMessage({ type: 'cancel', id } satisfies WorkerRequest), { once: true });
+      const { signal: _s, onFrame: _f, onProgress: _p, ...workerOptions } = options;
+      this.worker.postMessage({ type: 'segment', id, cine: bytes as ArrayBuffer, name, options: workerOptions } satisfies WorkerRequest, [bytes as ArrayBuffer]);
+    });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    this.failAll(new WorkerError('AbortError', 'the segmentation worker was stopped'));
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private receive(m: WorkerResponse): void {
+    if (m.type === 'loaded' || m.id === undefined) return;
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    switch (m.type) {
+      case 'frame':
+        p.options.onFrame?.({ frameIndex: m.frameIndex, total: m.total, mask: m.mask, metrics: m.metrics, provider: m.provider });
+        p.options.onProgress?.({ done: m.frameIndex + 1, total: m.total });
+        break;
+      case 'done':
+        this.pending.delete(m.id);
+        p.resolve({
+          run: { ...m.run, masks: m.run.masks.map((k) => PackedMask.fromBits(k.length, k.bits)) },
+          ...(m.segmentation ? { segmentation: new Uint8Array(m.segmentation) } : {}),
+        });
+        break;
+      case 'error':
+        this.pending.delete(m.id);
+        p.reject(new WorkerError(m.name, m.message));
+        break;
+    }
+  }
+}

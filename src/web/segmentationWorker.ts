@@ -1,0 +1,121 @@
+/**
+ * The segmentation worker: loads a model with onnxruntime-web and runs the engine's segmentCine
+ * (the same function the CLI runs) on a Part 10 cine, posting each frame's mask as it is ready.
+ * Built as its own module bundle (trus-seg-worker.mjs).
+ */
+import { CineImage } from '../dicom/cineImage.js';
+import { segmentCine } from '../inference/engine.js';
+import { segmentationFromRun } from '../inference/segmentationFromRun.js';
+import { parseManifest } from '../inference/manifest.js';
+import { verifyWeights, checkDeclaredShapes, type LoadedModel } from '../inference/model.js';
+import { ModelLoadError } from '../inference/backend.js';
+import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
+import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+
+interface WorkerScope {
+  postMessage(message: WorkerResponse, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest>) => void): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+let model: (LoadedModel & { backend: WebBackend }) | undefined;
+const running = new Map<number, AbortController>();
+
+async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new ModelLoadError(`${url}: cannot fetch the ${what} (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!response.ok) throw new ModelLoadError(`${url}: the ${what} is missing (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
+  const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(`${options.manifestUrl}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const manifest = parseManifest(json, options.manifestUrl);
+  const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
+  const bytes = await fetchBytes(weightsUrl, 'model weights');
+  await verifyWeights(manifest, bytes, weightsUrl);
+  const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
+  const loadOrt = (build: OrtBuild) => import(/* webpackIgnore: true */ `${base}ort.${build}.min.mjs`) as Promise<OrtModule>;
+  const backend = await createWebBackend(bytes, manifest, weightsUrl, {
+    preference: options.preference,
+    loadOrt,
+    wasmPaths: base,
+    ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+    ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
+  });
+  await checkDeclaredShapes(manifest, backend, weightsUrl);
+  await model?.backend.dispose();
+  model = { manifest, backend, source: options.manifestUrl };
+  return {
+    provider: backend.provider,
+    fallbackReason: backend.fallbackReason,
+    threads: backend.threads,
+    crossOriginIsolated: backend.crossOriginIsolated,
+    adapterName: backend.adapterName,
+    crossCheckMaxDiff: backend.crossCheckMaxDiff,
+    model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, trainedOn: manifest.trainedOn, intendedUse: manifest.intendedUse, input: manifest.input.shape },
+  };
+}
+
+async function segment(request: Extract<WorkerRequest, { type: 'segment' }>): Promise<void> {
+  if (!model) throw new ModelLoadError('no model is loaded in the worker');
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  try {
+    const cine = CineImage.fromPart10(new Uint8Array(request.cine), request.name);
+    const stream = request.options.streamFrames ?? true;
+    const run = await segmentCine(cine, model, {
+      signal: controller.signal,
+      ...(request.options.batchSize !== undefined ? { batchSize: request.options.batchSize } : {}),
+      ...(request.options.postprocess ? { postprocess: request.options.postprocess } : {}),
+      ...(request.options.requireUltrasound !== undefined ? { requireUltrasound: request.options.requireUltrasound } : {}),
+      onFrame: (f) => {
+        // A copy: the metrics keep the frame's mask to compare with the next frame.
+        const mask = stream ? f.mask.slice() : undefined;
+        const message: WorkerResponse = { type: 'frame', id: request.id, frameIndex: f.frameIndex, total: cine.numberOfFrames, metrics: f.metrics, provider: model!.backend.provider, ...(mask ? { mask } : {}) };
+        scope.postMessage(message, mask ? [mask.buffer as ArrayBuffer] : []);
+      },
+    });
+    const segmentation = request.options.writeSegmentation ? segmentationFromRun(cine, run).toPart10() : undefined;
+    const masks = run.masks.map((m) => ({ length: m.length, bits: m.bits }));
+    const transfer: Transferable[] = masks.map((m) => m.bits.buffer as ArrayBuffer);
+    const segBuffer = segmentation ? (segmentation.buffer.slice(segmentation.byteOffset, segmentation.byteOffset + segmentation.byteLength) as ArrayBuffer) : undefined;
+    if (segBuffer) transfer.push(segBuffer);
+    scope.postMessage({ type: 'done', id: request.id, run: { ...run, masks }, ...(segBuffer ? { segmentation: segBuffer } : {}) }, transfer);
+  } finally {
+    running.delete(request.id);
+  }
+}
+
+function errorResponse(err: unknown, id?: number): WorkerResponse {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { type: 'error', ...(id !== undefined ? { id } : {}), name: e.name, message: e.message };
+}
+
+scope.addEventListener('message', (event) => {
+  const request = event.data;
+  switch (request.type) {
+    case 'load':
+      load(request.options).then(
+        (info) => scope.postMessage({ type: 'loaded', info }),
+        (err) => scope.postMessage(errorResponse(err)),
+      );
+      break;
+    case 'segment':
+      segment(request).catch((err) => scope.postMessage(errorResponse(err, request.id)));
+      break;
+    case 'cancel':
+      running.get(request.id)?.abort(new DOMException('the segmentation was cancelled', 'AbortError'));
+      break;
+  }
+});

@@ -1,0 +1,174 @@
+/**
+ * onnxruntime-web behind the engine's backend interface, for a Web Worker. WebGPU when a usable
+ * adapter exists (see providerChoice), otherwise WASM; a WebGPU session is cross-checked once
+ * against WASM on a fixed input (a wrong-but-silent GPU path, e.g. missing fp16 support, falls
+ * back), and a WebGPU device lost in the middle of a loop switches to WASM and re-runs the batch.
+ */
+import type * as Ort from 'onnxruntime-web';
+import type { ModelManifest } from '../inference/manifest.js';
+import { ModelLoadError, type InferenceBackend } from '../inference/backend.js';
+import { chooseProvider, type ProviderPreference } from './providerChoice.js';
+import { navigatorGpu, type GpuDeviceLike, type GpuDeviceLostInfoLike } from './webgpuTypes.js';
+
+export type OrtModule = typeof Ort;
+export type OrtBuild = 'webgpu' | 'wasm';
+
+export interface WebBackendOptions {
+  preference: ProviderPreference;
+  /** Loads onnxruntime-web: its WebGPU build (which also runs WASM) or its smaller WASM-only build. */
+  loadOrt: (build: OrtBuild) => Promise<OrtModule>;
+  /** URL prefix of onnxruntime-web's .mjs/.wasm files. */
+  wasmPaths: string;
+  /** WASM threads; default: up to 4 when cross-origin isolated, else 1 (threads need COOP/COEP). */
+  numThreads?: number;
+  /** Largest WebGPU-vs-WASM output difference accepted by the self-check (default 1e-3). */
+  crossCheckTolerance?: number;
+  /**
+   * Testing aid: destroys the WebGPU device before this many batches have run, which is a real
+   * device loss as the browser reports it (the fault otherwise needs a GPU reset or driver crash).
+   */
+  destroyDeviceAfterBatches?: number;
+}
+
+export interface WebBackend extends InferenceBackend {
+  readonly threads: number;
+  readonly crossOriginIsolated: boolean;
+  readonly adapterName?: string;
+  /** Largest |WebGPU - WASM| on the self-check input, when WebGPU was tried. */
+  readonly crossCheckMaxDiff?: number;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A fixed, model-independent probe input: smooth structure plus noise, in the normalised range. */
+function probeInput(c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(c * h * w);
+  let s = 12345;
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const x = (i % w) / w;
+    const y = Math.floor(i / w) % h / h;
+    out[i] = Math.sin(6 * x) * Math.cos(4 * y) + (s / 2 ** 32 - 0.5);
+  }
+  return out;
+}
+
+export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelManifest, source: string, options: WebBackendOptions): Promise<WebBackend> {
+  const [batchDim, c, h, w] = manifest.input.shape;
+  const frameSize = c * h * w;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores)) : 1);
+  const choice = await chooseProvider(options.preference, navigatorGpu());
+  const ort = await options.loadOrt(choice.provider === 'webgpu' ? 'webgpu' : 'wasm');
+  ort.env.wasm.wasmPaths = options.wasmPaths;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+
+  const create = async (ep: 'webgpu' | 'wasm') =>
+    ort.InferenceSession.create(modelBytes, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+  let wasm: Ort.InferenceSession;
+  try {
+    wasm = await create('wasm');
+  } catch (err) {
+    throw new ModelLoadError(`${source}: onnxruntime-web cannot load the model: ${message(err)}`);
+  }
+  if (!wasm.inputNames.includes(manifest.input.name)) throw new ModelLoadError(`${source}: the model has no input "${manifest.input.name}" (it has ${wasm.inputNames.join(', ')})`);
+  if (!wasm.outputNames.includes(manifest.output.name)) throw new ModelLoadError(`${source}: the model has no output "${manifest.output.name}" (it has ${wasm.outputNames.join(', ')})`);
+
+  const runSession = async (session: Ort.InferenceSession, input: Float32Array, n: number): Promise<Float32Array> => {
+    // A fresh copy per run: the engine reuses its input buffer and a run may hold on to the tensor.
+    const tensor = new ort.Tensor('float32', input.slice(0, n * frameSize), [n, c, h, w]);
+    const result = await session.run({ [manifest.input.name]: tensor });
+    const out = result[manifest.output.name]!;
+    const data = (await out.getData()) as Float32Array;
+    for (const t of Object.values(result)) t.dispose();
+    return data;
+  };
+
+  let provider: 'webgpu' | 'wasm' = 'wasm';
+  let fallbackReason = choice.fallbackReason;
+  let gpu: Ort.InferenceSession | undefined;
+  let device: GpuDeviceLike | undefined;
+  let lost: GpuDeviceLostInfoLike | undefined;
+  let lostPromise: Promise<GpuDeviceLostInfoLike> | undefined;
+  let crossCheckMaxDiff: number | undefined;
+  if (choice.provider === 'webgpu') {
+    try {
+      gpu = await create('webgpu');
+      device = (await ort.env.webgpu.device) as unknown as GpuDeviceLike;
+      lostPromise = device.lost.then((info) => (lost = info));
+      const probe = probeInput(c, h, w);
+      const [a, b] = [await runSession(gpu, probe, 1), await runSession(wasm, probe, 1)];
+      crossCheckMaxDiff = 0;
+      for (let i = 0; i < a.length; i++) crossCheckMaxDiff = Math.max(crossCheckMaxDiff, Math.abs(a[i]! - b[i]!));
+      const tolerance = options.crossCheckTolerance ?? 1e-3;
+      if (!(crossCheckMaxDiff <= tolerance) || a.length !== b.length) {
+        fallbackReason = `WebGPU output differs from WASM by ${crossCheckMaxDiff.toExponential(2)} on the self-check input (tolerance ${tolerance})`;
+        await gpu.release();
+        gpu = undefined;
+      } else {
+        provider = 'webgpu';
+      }
+    } catch (err) {
+      fallbackReason = `WebGPU session failed (${message(err)})`;
+      await gpu?.release().catch(() => undefined);
+      gpu = undefined;
+    }
+  }
+
+  let batches = 0;
+  let frames = 0;
+  const switchToWasm = async (why: string) => {
+    provider = 'wasm';
+    fallbackReason = `${why} after ${frames} frame(s); the loop continued on WASM`;
+    const old = gpu;
+    gpu = undefined;
+    await old?.release().catch(() => undefined);
+  };
+
+  return {
+    get provider() {
+      return provider;
+    },
+    get fallbackReason() {
+      return fallbackReason;
+    },
+    threads,
+    crossOriginIsolated: isolated,
+    adapterName: choice.adapterName,
+    crossCheckMaxDiff,
+    maxBatch: typeof batchDim === 'number' ? batchDim : 16,
+    async run(input: Float32Array, n: number): Promise<Float32Array> {
+      if (gpu && device && options.destroyDeviceAfterBatches !== undefined && batches >= options.destroyDeviceAfterBatches) {
+        device.destroy();
+        await lostPromise;
+      }
+      batches++;
+      if (gpu && lost) await switchToWasm(`WebGPU device lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''})`);
+      if (gpu) {
+        try {
+          // A device lost while the run is pending may never settle the run: race it.
+          const out = await Promise.race([runSession(gpu, input, n), lostPromise!.then(() => undefined)]);
+          if (out && !lost) {
+            frames += n;
+            return out;
+          }
+          await switchToWasm(`WebGPU device lost (${lost?.reason ?? 'unknown'}${lost?.message ? `: ${lost.message}` : ''})`);
+        } catch (err) {
+          await switchToWasm(`WebGPU run failed (${message(err)})`);
+        }
+      }
+      const out = await runSession(wasm, input, n);
+      frames += n;
+      return out;
+    },
+    async dispose() {
+      await gpu?.release().catch(() => undefined);
+      await wasm.release();
+    },
+  };
+}

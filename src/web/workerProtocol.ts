@@ -1,0 +1,49 @@
+/** Messages between the page and the segmentation worker (structured-clone friendly). */
+import type { PostprocessOptions } from '../inference/postprocess.js';
+import type { SegmentationRun } from '../inference/engine.js';
+import type { FrameMetrics } from '../temporal/loopMetrics.js';
+import type { ProviderPreference } from './providerChoice.js';
+
+export interface WorkerLoadOptions {
+  /** URL of the model's model.json; the weights are found beside it. */
+  manifestUrl: string;
+  preference: ProviderPreference;
+  /** URL prefix of onnxruntime-web's files (ort.*.min.mjs, ort-wasm-*.mjs/.wasm). */
+  ortBaseUrl: string;
+  numThreads?: number;
+  destroyDeviceAfterBatches?: number;
+}
+
+export interface BackendInfo {
+  provider: 'webgpu' | 'wasm' | 'cpu';
+  fallbackReason?: string;
+  threads: number;
+  crossOriginIsolated: boolean;
+  adapterName?: string;
+  crossCheckMaxDiff?: number;
+  model: { name: string; version: string; sha256: string; trainedOn?: string; intendedUse?: string; input: [number | string, number, number, number] };
+}
+
+export interface WorkerSegmentOptions {
+  batchSize?: number;
+  postprocess?: Partial<PostprocessOptions>;
+  requireUltrasound?: boolean;
+  /** Also write the DICOM SEG in the worker and return its bytes. */
+  writeSegmentation?: boolean;
+  /** Send each frame's mask as soon as it is ready (default true). */
+  streamFrames?: boolean;
+}
+
+export type WorkerRequest =
+  | { type: 'load'; options: WorkerLoadOptions }
+  | { type: 'segment'; id: number; cine: ArrayBuffer; name: string; options: WorkerSegmentOptions }
+  | { type: 'cancel'; id: number };
+
+/** A run as it crosses threads: masks as their packed bits. */
+export type TransferredRun = Omit<SegmentationRun, 'masks'> & { masks: { length: number; bits: Uint8Array }[] };
+
+export type WorkerResponse =
+  | { type: 'loaded'; info: BackendInfo }
+  | { type: 'frame'; id: number; frameIndex: number; total: number; mask?: Uint8Array; metrics: FrameMetrics; provider: string }
+  | { type: 'done'; id: number; run: TransferredRun; segmentation?: ArrayBuffer }
+  | { type: 'error'; id?: number; name: string; message: string };
