@@ -59,8 +59,11 @@ export interface SegmentationRun {
   masks: PackedMask[];
   frames: FrameMetrics[];
   summary: LoopSummary;
+  /** The provider that ran the last frame. */
   provider: string;
   fallbackReason?: string;
+  /** When the provider changed during the loop (a lost WebGPU device): the first 1-based frame run by the new one. */
+  providerChangedAtFrame?: number;
   model: { name: string; version: string; sha256: string; trainedOn?: string };
   inputBox: PixelBox;
   postprocess: PostprocessOptions;
@@ -89,6 +92,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
   const metrics = new LoopMetricsAccumulator({ width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha });
   const masks: PackedMask[] = [];
+  let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
   const scaled = (f: Float32Array) => {
     const out = new Float32Array(f.length);
@@ -111,8 +115,10 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       frames.push(frame);
     }
     t = now();
+    const providerBefore = backend.provider;
     const output = await backend.run(input, n);
     timings.inferenceMs += now() - t;
+    if (backend.provider !== providerBefore && providerChangedAtFrame === undefined) providerChangedAtFrame = start + 1;
     if (output.length !== n * mh * mw) throw new Error(`model returned ${output.length} values for ${n} frame(s) of ${mh}x${mw}`);
     for (let k = 0; k < n; k++) {
       options.signal?.throwIfAborted();
@@ -137,6 +143,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
     summary: metrics.summary(),
     provider: backend.provider,
     fallbackReason: backend.fallbackReason,
+    ...(providerChangedAtFrame !== undefined ? { providerChangedAtFrame } : {}),
     model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, trainedOn: manifest.trainedOn },
     inputBox: box,
     postprocess: post,

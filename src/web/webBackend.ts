@@ -24,7 +24,8 @@ export interface WebBackendOptions {
   /** Largest WebGPU-vs-WASM output difference accepted by the self-check (default 1e-3). */
   crossCheckTolerance?: number;
   /**
-   * Testing aid: destroys the WebGPU device before this many batches have run, which is a real
+   * Testing aid: destroys the WebGPU device once this many batches have run (the load-time shape
+   * check is the first), which is a real
    * device loss as the browser reports it (the fault otherwise needs a GPU reset or driver crash).
    */
   destroyDeviceAfterBatches?: number;
@@ -121,10 +122,9 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   }
 
   let batches = 0;
-  let frames = 0;
   const switchToWasm = async (why: string) => {
     provider = 'wasm';
-    fallbackReason = `${why} after ${frames} frame(s); the loop continued on WASM`;
+    fallbackReason = `${why}; continued on WASM`;
     const old = gpu;
     gpu = undefined;
     await old?.release().catch(() => undefined);
@@ -153,18 +153,13 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
         try {
           // A device lost while the run is pending may never settle the run: race it.
           const out = await Promise.race([runSession(gpu, input, n), lostPromise!.then(() => undefined)]);
-          if (out && !lost) {
-            frames += n;
-            return out;
-          }
+          if (out && !lost) return out;
           await switchToWasm(`WebGPU device lost (${lost?.reason ?? 'unknown'}${lost?.message ? `: ${lost.message}` : ''})`);
         } catch (err) {
           await switchToWasm(`WebGPU run failed (${message(err)})`);
         }
       }
-      const out = await runSession(wasm, input, n);
-      frames += n;
-      return out;
+      return runSession(wasm, input, n);
     },
     async dispose() {
       await gpu?.release().catch(() => undefined);

@@ -22,6 +22,7 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.dcm': 'application/dicom',
   '.map': 'application/json',
+  '.json': 'application/json',
 };
 
 export interface StaticServer {
@@ -29,14 +30,17 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+/** Headers that make a page cross-origin isolated (needed for WASM threads). */
+export const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** Serves `root`, plus in-memory `extra` files (path -> body), on 127.0.0.1. */
-export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}): Promise<StaticServer> {
+export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}, headers: Record<string, string> = {}): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const body = extra[path];
     try {
       const data = body ?? (await readFile(join(root, normalize(path).replace(/^(\.\.[/\\])+/, ''))));
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', ...headers });
       res.end(data);
     } catch {
       res.writeHead(404);

@@ -1,0 +1,281 @@
+/**
+ * The engine in headless Chromium through its Web Worker and onnxruntime-web: WASM with and
+ * without cross-origin isolation, WebGPU on SwiftShader (forced, as design.md prescribes for
+ * machines without a GPU), a WebGPU device destroyed mid-loop, cancellation and bad models.
+ * Masks are compared with onnxruntime-node on the same loop and model.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CineImage } from '../../src/dicom/cineImage.js';
+import { readSegmentation, masksForSource } from '../../src/dicom/segmentationReader.js';
+import { PackedMask } from '../../src/dicom/bitPacking.js';
+import { loadNodeModel } from '../../src/inference/nodeModel.js';
+import { segmentCine } from '../../src/inference/engine.js';
+import { buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
+import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
+import { phantomLoop } from '../helpers/phantomLoop.js';
+import { dciodvfy, tempDir } from '../helpers/tools.js';
+import { CROSS_ORIGIN_ISOLATION, launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
+
+jest.setTimeout(300000);
+
+const ROOT = resolve(__dirname, '../..');
+const BUNDLE_DIR = resolve(ROOT, 'dist/browser');
+const CLI = resolve(ROOT, 'dist/cli/main.js');
+/** Node (CPU EP) and onnxruntime-web differ by float rounding only: a boundary pixel may flip where the probability is within ~1e-6 of the threshold. */
+const MAX_DIFFERING_FRACTION = 1e-3;
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as engine from '/trus-cine-seg.mjs';
+window.runEngine = async (o) => {
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}) });
+  try {
+    const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
+    const streamed = [];
+    const result = await client.segment(bytes, 'loop.dcm', { batchSize: o.batch ?? 2, writeSegmentation: !!o.seg, onFrame: (f) => streamed.push([f.frameIndex, f.mask ? f.mask.reduce((a, b) => a + b, 0) : -1]) });
+    return {
+      info: client.info,
+      provider: result.run.provider,
+      fallbackReason: result.run.fallbackReason ?? null,
+      changedAt: result.run.providerChangedAtFrame ?? null,
+      masks: result.run.masks.map((m) => Array.from(m.bits)),
+      length: result.run.masks[0].length,
+      streamed,
+      summaryFrames: result.run.summary.frames,
+      seg: result.segmentation ? Array.from(result.segmentation) : null,
+    };
+  } finally {
+    client.terminate();
+  }
+};
+window.cancelAfterFirstFrame = async (o) => {
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: 'wasm' });
+  const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
+  const controller = new AbortController();
+  let seen = 0;
+  let error = null;
+  try {
+    await client.segment(bytes, 'loop.dcm', { batchSize: 1, signal: controller.signal, onFrame: () => { seen++; controller.abort(); } });
+  } catch (e) {
+    error = { name: e.name, message: e.message };
+  }
+  const again = await client.segment(bytes, 'loop.dcm');
+  client.terminate();
+  return { error, seen, againFrames: again.run.masks.length };
+};
+window.startError = async (model) => {
+  try {
+    const client = await engine.SegmentationClient.start({ manifestUrl: model, preference: 'wasm' });
+    client.terminate();
+    return null;
+  } catch (e) {
+    return { name: e.name, message: e.message };
+  }
+};
+window.adapterInfo = async () => {
+  const a = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  return a ? { fallback: a.info?.isFallbackAdapter ?? a.isFallbackAdapter ?? null, vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '' } : null;
+};
+window.ready = true;
+</script>`;
+
+interface EngineResult {
+  info: { provider: string; fallbackReason?: string; threads: number; crossOriginIsolated: boolean; adapterName?: string; crossCheckMaxDiff?: number; model: { name: string } };
+  provider: string;
+  fallbackReason: string | null;
+  changedAt: number | null;
+  masks: number[][];
+  length: number;
+  streamed: [number, number][];
+  summaryFrames: number;
+  seg: number[] | null;
+}
+
+function modelFiles(prefix: string, folder: ModelFolder): Record<string, Uint8Array> {
+  return { [`${prefix}/model.json`]: readFileSync(folder.manifestPath), [`${prefix}/model.onnx`]: readFileSync(folder.weightsPath) };
+}
+
+function differingPixels(a: number[][], b: PackedMask[], length: number): number {
+  let n = 0;
+  a.forEach((bits, k) => {
+    const ours = PackedMask.fromBits(length, Uint8Array.from(bits)).unpack();
+    const theirs = b[k]!.unpack();
+    for (let i = 0; i < length; i++) if (ours[i] !== theirs[i]) n++;
+  });
+  return n;
+}
+
+describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
+  let plain: StaticServer;
+  let isolated: StaticServer;
+  let gpuBrowser: Browser;
+  let noGpuBrowser: Browser;
+  let nodeMasks: PackedMask[];
+  let pixels: number;
+  const dir = tempDir('browser-engine-');
+  const cinePath = join(dir, 'loop.dcm');
+  let tiny: ModelFolder;
+  let threshold: ModelFolder;
+
+  beforeAll(async () => {
+    if (!existsSync(resolve(BUNDLE_DIR, 'trus-seg-worker.mjs'))) throw new Error('dist/browser is missing: run "npm run build" first');
+    const loop = await phantomLoop('browser-engine', 6, 120, 'jpeg');
+    writeFileSync(cinePath, loop.cine);
+    tiny = writeModelFolder(join(dir, 'tiny'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64], { name: 'tiny-net' });
+    threshold = writeModelFolder(join(dir, 'threshold'), buildThresholdModel({ height: 64, width: 64, scale: 12, bias: -3 }), ['N', 1, 64, 64], { name: 'threshold-net' });
+    const tampered = writeModelFolder(join(dir, 'tampered'), buildTinySegmentationModel({ height: 64, width: 64, seed: 9 }), ['N', 1, 64, 64]);
+    const bytes = readFileSync(tampered.weightsPath);
+    bytes[bytes.length - 3] ^= 0x55;
+    writeFileSync(tampered.weightsPath, bytes);
+    const extra = { '/index.html': PAGE, '/loop.dcm': loop.cine, ...modelFiles('/tiny', tiny), ...modelFiles('/threshold', threshold), ...modelFiles('/tampered', tampered) };
+    plain = await serveStatic(BUNDLE_DIR, extra);
+    isolated = await serveStatic(BUNDLE_DIR, extra, CROSS_ORIGIN_ISOLATION);
+    gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
+    noGpuBrowser = await launchChromium();
+    const model = await loadNodeModel(tiny.dir);
+    const cine = CineImage.fromPart10(loop.cine, cinePath);
+    nodeMasks = (await segmentCine(cine, model, { batchSize: 2 })).masks;
+    pixels = cine.rows * cine.columns;
+    await model.backend.dispose();
+  });
+
+  afterAll(async () => {
+    await gpuBrowser?.close();
+    await noGpuBrowser?.close();
+    await plain?.close();
+    await isolated?.close();
+  });
+
+  async function page(browser: Browser, server: StaticServer) {
+    const p = await browser.context.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${server.url}/index.html`);
+    await p.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    return { p, errors };
+  }
+
+  async function run(browser: Browser, server: StaticServer, options: Record<string, unknown>): Promise<EngineResult> {
+    const { p, errors } = await page(browser, server);
+    try {
+      const result = await p.evaluate((o) => (window as any).runEngine(o), { cine: '/loop.dcm', model: '/tiny/model.json', ...options });
+      expect(errors).toEqual([]);
+      return result as EngineResult;
+    } finally {
+      await p.close();
+    }
+  }
+
+  function expectAgreesWithNode(result: EngineResult): void {
+    expect(result.masks).toHaveLength(nodeMasks.length);
+    expect(result.length).toBe(pixels);
+    const differing = differingPixels(result.masks, nodeMasks, pixels);
+    expect(differing).toBeLessThanOrEqual(MAX_DIFFERING_FRACTION * pixels * nodeMasks.length);
+    // Not trivially empty or full.
+    const counts = nodeMasks.map((m) => m.count());
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThan(pixels);
+  }
+
+  it('WASM without cross-origin isolation: one thread, masks as in Node, each frame streamed', async () => {
+    const r = await run(noGpuBrowser, plain, { preference: 'wasm' });
+    expect(r.info.provider).toBe('wasm');
+    expect(r.info.crossOriginIsolated).toBe(false);
+    expect(r.info.threads).toBe(1);
+    expect(r.fallbackReason).toBeNull();
+    expect(r.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+    r.streamed.forEach(([i, count]) => expect(count).toBe(nodeMasks[i]!.count()));
+    expect(r.summaryFrames).toBe(6);
+    expectAgreesWithNode(r);
+  });
+
+  it('WASM with COOP/COEP: threads, same masks', async () => {
+    const r = await run(noGpuBrowser, isolated, { preference: 'wasm' });
+    expect(r.info.crossOriginIsolated).toBe(true);
+    expect(r.info.threads).toBeGreaterThanOrEqual(Math.min(2, require('node:os').availableParallelism()));
+    expectAgreesWithNode(r);
+  });
+
+  it('auto without a WebGPU adapter falls back to WASM and says why', async () => {
+    const r = await run(noGpuBrowser, plain, { preference: 'auto' });
+    expect(r.info.provider).toBe('wasm');
+    expect(r.info.fallbackReason).toMatch(/no WebGPU|navigator\.gpu is absent|software fallback/);
+    expectAgreesWithNode(r);
+  });
+
+  it('auto with only SwiftShader prefers WASM (software adapter) and says why', async () => {
+    const { p } = await page(gpuBrowser, plain);
+    const adapter = await p.evaluate(() => (window as any).adapterInfo());
+    await p.close();
+    expect(adapter).not.toBeNull();
+    expect(adapter.architecture).toMatch(/swiftshader/i);
+    const r = await run(gpuBrowser, plain, { preference: 'auto' });
+    expect(r.info.provider).toBe('wasm');
+    expect(r.info.fallbackReason).toMatch(/software fallback, slower than WASM/);
+  });
+
+  it('WebGPU (forced, SwiftShader): passes the self-check and agrees with Node', async () => {
+    const r = await run(gpuBrowser, plain, { preference: 'webgpu' });
+    expect(r.info.provider).toBe('webgpu');
+    expect(r.info.adapterName).toMatch(/swiftshader/i);
+    expect(r.info.crossCheckMaxDiff).toBeLessThan(1e-4);
+    expect(r.provider).toBe('webgpu');
+    expect(r.fallbackReason).toBeNull();
+    expect(r.changedAt).toBeNull();
+    expectAgreesWithNode(r);
+  });
+
+  it('a WebGPU device lost mid-loop: the loop completes on WASM and the reason is reported', async () => {
+    // Batch 1 is the load-time shape check, batch 2 frames 1-2; the device is destroyed before frames 3-4.
+    const r = await run(gpuBrowser, plain, { preference: 'webgpu', destroy: 2 });
+    expect(r.info.provider).toBe('webgpu');
+    expect(r.provider).toBe('wasm');
+    expect(r.fallbackReason).toMatch(/^WebGPU device lost \(destroyed.*\); continued on WASM$/);
+    expect(r.changedAt).toBe(3);
+    expect(r.streamed).toHaveLength(6);
+    expectAgreesWithNode(r);
+  });
+
+  it('cancels a run cleanly; the worker then segments again', async () => {
+    const { p } = await page(noGpuBrowser, plain);
+    const r = await p.evaluate((o) => (window as any).cancelAfterFirstFrame(o), { cine: '/loop.dcm', model: '/tiny/model.json' });
+    await p.close();
+    expect(r.error).toEqual({ name: 'AbortError', message: 'the segmentation was cancelled' });
+    expect(r.seen).toBeLessThan(6);
+    expect(r.againFrames).toBe(6);
+  });
+
+  it('refuses a tampered or missing model with a clear error', async () => {
+    const { p } = await page(noGpuBrowser, plain);
+    const tampered = await p.evaluate((m) => (window as any).startError(m), '/tampered/model.json');
+    const missing = await p.evaluate((m) => (window as any).startError(m), '/nowhere/model.json');
+    await p.close();
+    expect(tampered.name).toBe('ModelLoadError');
+    expect(tampered.message).toMatch(/tampered\/model\.onnx: weights sha256 [0-9a-f]{64} does not match the manifest's/);
+    expect(missing.name).toBe('ModelLoadError');
+    expect(missing.message).toMatch(/nowhere\/model\.json: the model manifest is missing \(HTTP 404\)/);
+  });
+
+  it('the browser path writes the same SEG as the CLI (same masks, same references)', async () => {
+    const r = await run(noGpuBrowser, plain, { preference: 'wasm', model: '/threshold/model.json', seg: true });
+    const browserSeg = Uint8Array.from(r.seg!);
+    const out = join(dir, 'cli-out');
+    execFileSync(process.execPath, [CLI, 'segment', cinePath, '--model', threshold.dir, '--out', out], { stdio: 'pipe' });
+    const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
+    const cliSeg = readFileSync(join(out, `${cine.sopInstanceUID}.seg.dcm`));
+    expect(dciodvfy(browserSeg).errors).toEqual([]);
+    const a = readSegmentation(browserSeg, 'browser');
+    const b = readSegmentation(cliSeg, 'cli');
+    expect(a.referencedInstances).toEqual(b.referencedInstances);
+    expect(a.studyInstanceUID).toBe(cine.studyInstanceUID);
+    expect(b.studyInstanceUID).toBe(cine.studyInstanceUID);
+    expect(a.frames.map((f) => [f.referencedSOPInstanceUID, f.referencedFrameNumber])).toEqual(b.frames.map((f) => [f.referencedSOPInstanceUID, f.referencedFrameNumber]));
+    expect(a.segments).toEqual(b.segments);
+    const ma = masksForSource(a, 1, cine.sopInstanceUID, cine.numberOfFrames);
+    const mb = masksForSource(b, 1, cine.sopInstanceUID, cine.numberOfFrames);
+    expect(ma.map((m) => Buffer.from(m).toString('base64'))).toEqual(mb.map((m) => Buffer.from(m).toString('base64')));
+    expect(ma.some((m) => m.some((v) => v !== 0))).toBe(true);
+    expect(a.sopInstanceUID).not.toBe(b.sopInstanceUID);
+  });
+});
