@@ -7,7 +7,7 @@ import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNodeModel } from '../../inference/nodeModel.js';
-import { segmentCine } from '../../inference/engine.js';
+import { segmentCine, NotUltrasoundError } from '../../inference/engine.js';
 import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
@@ -141,6 +141,11 @@ export async function runSegment(args: string[]): Promise<number> {
           }
         }
       } catch (err) {
+        if (input.optional && err instanceof NotUltrasoundError) {
+          // A folder scan meets other modalities' images: skip them as it skips non-DICOM files.
+          console.error(`skipped ${err.message}`);
+          continue;
+        }
         if (controller.signal.aborted) {
           console.error(`\ncancelled during ${input.name}: nothing written for it`);
           failures++;

@@ -1,0 +1,223 @@
+/**
+ * `trus-seg segment` and `trus-seg report`, run as a user runs them (the built CLI in a child
+ * process) on the committed demo loop, folders, a DICOMweb study in a real Orthanc, and bad inputs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CineImage } from '../src/dicom/cineImage.js';
+import { readSegmentation } from '../src/dicom/segmentationReader.js';
+import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
+import { buildTinySegmentationModel } from './helpers/onnxModel.js';
+import { writeModelFolder } from './helpers/modelDir.js';
+import { cineFile, grayFrames, IDENTITY_B } from './helpers/synthetic.js';
+import { dciodvfy, tempDir } from './helpers/tools.js';
+import { startOrthanc } from './helpers/orthanc.js';
+
+jest.setTimeout(180000);
+
+const ROOT = resolve(__dirname, '..');
+const CLI = resolve(ROOT, 'dist/cli/main.js');
+const DEMO = resolve(ROOT, 'demo/trus-demo-axial.dcm');
+const DEMO_GT = resolve(ROOT, 'demo/trus-demo-axial-groundtruth-seg.dcm');
+const demo = CineImage.fromPart10(readFileSync(DEMO), DEMO);
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = tempDir('cli-segment-');
+const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64], { name: 'tiny-net', version: '1.2.3' });
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+});
+
+describe('trus-seg segment', () => {
+  const out = join(dir, 'out');
+  const segPath = join(out, `${demo.sopInstanceUID}.seg.dcm`);
+
+  it('segments the demo loop: a valid SEG of every frame, a JSON report, a progress bar', () => {
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', out);
+    expect(r.stderr).toContain('72/72 frames');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/model tiny-net 1\.2\.3 \(cpu\), trained on nothing \(a test model\) — Research use only/);
+    expect(r.stderr).toContain(`1 SEG(s) written to ${out}`);
+    const seg = readFileSync(segPath);
+    expect(dciodvfy(seg).errors).toEqual([]);
+    const back = readSegmentation(seg, segPath);
+    expect(back.frames).toHaveLength(72);
+    expect(back.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: 72 }, (_, i) => i + 1));
+    expect(back.studyInstanceUID).toBe(demo.studyInstanceUID);
+    expect(back.segments[0]).toMatchObject({ label: 'Prostate', algorithmType: 'AUTOMATIC', algorithmName: 'tiny-net', algorithmVersion: '1.2.3' });
+    const report = JSON.parse(readFileSync(join(out, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    expect(report.frames).toHaveLength(72);
+    expect(report.model).toMatchObject({ name: 'tiny-net', sha256: model.manifest.sha256 });
+    expect(report.summary.areaUnit).toBe('mm2');
+    expect(report.note).toMatch(/not for clinical use/);
+    expect(readdirSync(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('refuses to overwrite an output without --overwrite, and never overwrites a source file', () => {
+    const before = readFileSync(segPath);
+    const again = cli('segment', DEMO, '--model', model.dir, '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${segPath} exists (pass --overwrite to replace it)`);
+    expect(readFileSync(segPath).equals(before)).toBe(true);
+    // A source whose name is the output name, in the output folder.
+    const trap = join(dir, 'trap');
+    mkdirSync(trap);
+    const source = join(trap, `${demo.sopInstanceUID}.seg.dcm`);
+    copyFileSync(DEMO, source);
+    const r = cli('segment', source, '--model', model.dir, '--out', trap, '--overwrite');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is one of the inputs: refusing to overwrite a source file');
+    expect(readFileSync(source).equals(readFileSync(DEMO))).toBe(true);
+  });
+
+  it('writes a CSV report with calibrated units in the header', () => {
+    const csvOut = join(dir, 'csv');
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', csvOut, '--report', 'csv');
+    expect(r.code).toBe(0);
+    const lines = readFileSync(join(csvOut, `${demo.sopInstanceUID}.report.csv`), 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^frame,area_mm2,dice_previous,warped_consistency,/);
+    expect(lines).toHaveLength(73);
+    expect(lines[1]!.split(',')[0]).toBe('1');
+  });
+
+  it('scans a folder: segments the US cine, skips non-DICOM and non-ultrasound files', () => {
+    const folder = join(dir, 'mixed');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    copyFileSync(DEMO, join(folder, 'sub', 'loop.dcm'));
+    writeFileSync(join(folder, 'notes.txt'), 'not dicom '.repeat(30));
+    writeFileSync(join(folder, 'ct.dcm'), cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), extra: { Modality: 'OT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } }));
+    const folderOut = join(dir, 'mixed-out');
+    const r = cli('segment', folder, '--model', model.dir, '--out', folderOut);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped .*notes\.txt: .*not a DICOM Part 10 file/);
+    expect(r.stderr).toMatch(/skipped .*ct\.dcm: not an ultrasound image/);
+    expect(readdirSync(folderOut).sort()).toEqual([`${demo.sopInstanceUID}.report.json`, `${demo.sopInstanceUID}.seg.dcm`]);
+  });
+
+  it('fails clearly, writing nothing, for a missing model, a zero-frame file and a non-ultrasound file', () => {
+    const badOut = join(dir, 'bad-out');
+    const missing = cli('segment', DEMO, '--model', join(dir, 'no-model'), '--out', badOut);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no-model: no such model/);
+    const zero = join(dir, 'zero.dcm');
+    writeFileSync(zero, cineFile({ rows: 16, columns: 16, frames: [], extra: { NumberOfFrames: 0 } }));
+    const z = cli('segment', zero, '--model', model.dir, '--out', badOut);
+    expect(z.code).toBe(1);
+    expect(z.stderr).toMatch(/zero\.dcm: .*Number of Frames must be a positive integer/);
+    const ct = join(dir, 'ct.dcm');
+    writeFileSync(ct, cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), extra: { Modality: 'OT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } }));
+    const c = cli('segment', ct, '--model', model.dir, '--out', badOut);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/ct\.dcm: not an ultrasound image \(Modality OT\)/);
+    expect(c.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(existsSync(badOut) ? readdirSync(badOut) : []).toEqual([]);
+  });
+
+  it('stops on SIGINT mid-loop and leaves no partial output', async () => {
+    const cancelOut = join(dir, 'cancel-out');
+    const child = spawn(process.execPath, [CLI, 'segment', DEMO, '--model', model.dir, '--out', cancelOut, '--batch', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /\[#+\.+\] \d+\/72 frames/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(sent).toBe(true);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cancelled during');
+    expect(stderr).not.toContain('72/72 frames');
+    expect(readdirSync(cancelOut)).toEqual([]);
+  });
+});
+
+describe('trus-seg report', () => {
+  const out = join(dir, 'report-src');
+  let segPath: string;
+
+  beforeAll(() => {
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', out);
+    expect(r.code).toBe(0);
+    segPath = join(out, `${demo.sopInstanceUID}.seg.dcm`);
+  });
+
+  it('re-computes the metrics of a SEG: the same per-frame figures as the segment run', () => {
+    const r = cli('report', segPath, '--source', DEMO);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const original = JSON.parse(readFileSync(join(out, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    expect(report.frames).toHaveLength(72);
+    expect(report.algorithm).toBe('tiny-net 1.2.3');
+    for (const k of [0, 10, 71]) {
+      expect(report.frames[k].area).toBeCloseTo(original.frames[k].area, 9);
+      if (k > 0) expect(report.frames[k].dicePrevious).toBeCloseTo(original.frames[k].dicePrevious, 9);
+    }
+    expect(report.summary.flickerCount).toBe(original.summary.flickerCount);
+  });
+
+  it('adds accuracy against a ground-truth SEG: the ground truth against itself is perfect', () => {
+    const self = cli('report', DEMO_GT, '--source', DEMO, '--ground-truth', DEMO_GT, '--format', 'csv');
+    expect(self.code).toBe(0);
+    const lines = self.stdout.trim().split('\n');
+    const header = lines[0]!.split(',');
+    const dice = header.indexOf('gt_dice');
+    const hd95 = header.indexOf('gt_hd95_mm');
+    expect(dice).toBeGreaterThan(0);
+    for (const line of lines.slice(1)) {
+      expect(Number(line.split(',')[dice])).toBe(1);
+      expect(Number(line.split(',')[hd95])).toBe(0);
+    }
+    const model = cli('report', segPath, '--source', DEMO, '--ground-truth', DEMO_GT, '--out', join(dir, 'acc.json'));
+    expect(model.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'acc.json'), 'utf8'));
+    const perFrame = report.frames.map((f: { groundTruth: { dice: number } }) => f.groundTruth.dice);
+    expect(report.summary.groundTruth.dice).toBeCloseTo(perFrame.reduce((a: number, b: number) => a + b, 0) / perFrame.length, 9);
+    expect(report.summary.groundTruth.dice).toBeLessThan(1);
+    expect(report.summary.groundTruth.hd95).toBeGreaterThan(0);
+  });
+
+  it('refuses a SEG of another cine', () => {
+    const other = join(dir, 'other.dcm');
+    writeFileSync(other, cineFile({ rows: demo.rows, columns: demo.columns, frames: grayFrames(demo.rows, demo.columns, 2), identity: IDENTITY_B }));
+    const r = cli('report', segPath, '--source', other);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not reference .*other\.dcm/);
+  });
+});
+
+describe('trus-seg segment with a PACS (Orthanc)', () => {
+  it('segments a DICOMweb study and stores the SEG under the same study; a refused STOW keeps the SEG', async () => {
+    const orthanc = await startOrthanc();
+    try {
+      const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+      await client.storeInstances([new Uint8Array(readFileSync(DEMO))]);
+      const out = join(dir, 'pacs-out');
+      const url = `${orthanc.dicomwebUrl}/studies/${demo.studyInstanceUID}`;
+      const r = cli('segment', url, '--model', model.dir, '--out', out, '--stow', orthanc.dicomwebUrl);
+      expect(r.stderr).toContain(`stored to ${orthanc.dicomwebUrl}`);
+      expect(r.code).toBe(0);
+      const instances = await client.searchForInstances(demo.studyInstanceUID);
+      const segs = instances.filter((i) => i.SOPClassUID === '1.2.840.10008.5.1.4.1.1.66.4');
+      expect(segs).toHaveLength(1);
+      const local = readSegmentation(readFileSync(join(out, `${demo.sopInstanceUID}.seg.dcm`)), 'local');
+      expect(segs[0]!.SOPInstanceUID).toBe(local.sopInstanceUID);
+    } finally {
+      await orthanc.stop();
+    }
+    const refusedOut = join(dir, 'refused-out');
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', refusedOut, '--stow', 'http://127.0.0.1:9/dicom-web');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: .*STOW.*\(the SEG is kept at .*\.seg\.dcm\)/);
+    const kept = readFileSync(join(refusedOut, `${demo.sopInstanceUID}.seg.dcm`));
+    expect(dciodvfy(kept).errors).toEqual([]);
+  });
+});
