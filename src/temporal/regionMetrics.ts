@@ -157,39 +157,76 @@ export function sMeasure(pred: ArrayLike<number>, gt: ArrayLike<number>, width: 
   return max(0, alpha * object + (1 - alpha) * region);
 }
 
-/** Enhanced-alignment measure E-phi (Fan et al., IJCAI 2018) of a binary prediction. */
-export function eMeasure(predBinary: ArrayLike<number>, gt: ArrayLike<number>): number {
-  const n = gt.length;
-  let sumG = 0;
-  let sumP = 0;
-  for (let i = 0; i < n; i++) {
-    sumG += gt[i] ? 1 : 0;
-    sumP += predBinary[i] ? 1 : 0;
-  }
+/**
+ * E-phi from the four counts of a binary prediction against a binary ground truth: every pixel
+ * of one (prediction, truth) class has the same alignment term, so the per-pixel sum collapses.
+ */
+function eMeasureFromCounts(n: number, tp: number, fp: number, fn: number, tn: number): number {
+  const sumG = tp + fn;
+  const sumP = tp + fp;
   let enhanced = 0;
   if (sumG === 0) enhanced = n - sumP;
   else if (sumG === n) enhanced = sumP;
   else {
     const mp = sumP / n;
     const mg = sumG / n;
-    for (let i = 0; i < n; i++) {
-      const ap = (predBinary[i] ? 1 : 0) - mp;
-      const ag = (gt[i] ? 1 : 0) - mg;
+    const term = (p: number, g: number) => {
+      const ap = p - mp;
+      const ag = g - mg;
       const align = (2 * ag * ap) / (ag * ag + ap * ap + EPS);
-      enhanced += ((align + 1) * (align + 1)) / 4;
-    }
+      return ((align + 1) * (align + 1)) / 4;
+    };
+    enhanced = tp * term(1, 1) + fp * term(1, 0) + fn * term(0, 1) + tn * term(0, 0);
   }
   return enhanced / (n - 1 + EPS);
 }
 
-/** Mean E-phi over `thresholds` evenly spaced thresholds of a [0,1] map (the benchmarks use 256). */
+/** Enhanced-alignment measure E-phi (Fan et al., IJCAI 2018) of a binary prediction. */
+export function eMeasure(predBinary: ArrayLike<number>, gt: ArrayLike<number>): number {
+  const n = gt.length;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (let i = 0; i < n; i++) {
+    if (predBinary[i]) {
+      if (gt[i]) tp++;
+      else fp++;
+    } else if (gt[i]) fn++;
+  }
+  return eMeasureFromCounts(n, tp, fp, fn, n - tp - fp - fn);
+}
+
+/**
+ * Mean E-phi over `thresholds` evenly spaced thresholds t/(thresholds-1) of a [0,1] map (the
+ * benchmarks use 256), with "above" meaning prob >= t/(thresholds-1). One pass: each pixel's
+ * highest threshold it reaches, per truth class, then cumulative counts.
+ */
 export function meanEMeasure(prob: ArrayLike<number>, gt: ArrayLike<number>, thresholds = 256): number {
-  const bin = new Uint8Array(gt.length);
+  const n = gt.length;
+  const top = thresholds - 1;
+  const reachedFg = new Float64Array(thresholds);
+  const reachedBg = new Float64Array(thresholds);
+  let fgTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const p = prob[i]!;
+    const g = gt[i] ? 1 : 0;
+    fgTotal += g;
+    // Highest t with p >= t/top, found with the same division as the threshold itself.
+    let b = p >= 1 ? top : p < 0 ? -1 : Math.floor(p * top);
+    while (b < top && p >= (b + 1) / top) b++;
+    while (b >= 0 && p < b / top) b--;
+    if (b < 0) continue;
+    if (g) reachedFg[b]!++;
+    else reachedBg[b]!++;
+  }
   let sum = 0;
-  for (let t = 0; t < thresholds; t++) {
-    const th = t / (thresholds - 1);
-    for (let i = 0; i < bin.length; i++) bin[i] = prob[i]! >= th ? 1 : 0;
-    sum += eMeasure(bin, gt);
+  let tp = 0;
+  let fp = 0;
+  // From the highest threshold down: pixels reaching t also reach every lower threshold.
+  for (let t = top; t >= 0; t--) {
+    tp += reachedFg[t]!;
+    fp += reachedBg[t]!;
+    sum += eMeasureFromCounts(n, tp, fp, fgTotal - tp, n - fgTotal - fp);
   }
   return sum / thresholds;
 }

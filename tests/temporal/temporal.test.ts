@@ -116,6 +116,32 @@ describe('region metrics, hand-computed', () => {
     const gt = [1, 0, 0, 0];
     expect(meanEMeasure([1, 1, 0, 0], gt, 8)).toBeCloseTo((eMeasure([1, 1, 1, 1], gt) + 7 * eMeasure([1, 1, 0, 0], gt)) / 8, 9);
   });
+
+  it('mean E-phi of a continuous map equals the per-pixel definition averaged over thresholds', () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const n = 300;
+    const gt = Array.from({ length: n }, (_, k) => (k > 90 && k < 200 ? 1 : 0));
+    // Include exact threshold values (k/255) and the ends, where ">=" matters.
+    const prob = Array.from({ length: n }, (_, k) => (k % 7 === 0 ? Math.floor(rand() * 256) / 255 : k % 11 === 0 ? 0 : k % 13 === 0 ? 1 : rand()));
+    const direct = (p: number[], g: number[]) => {
+      const sg = g.reduce((a, b) => a + b, 0);
+      const sp = p.reduce((a, b) => a + b, 0);
+      if (sg === 0) return (n - sp) / (n - 1);
+      if (sg === n) return sp / (n - 1);
+      let e = 0;
+      for (let i = 0; i < n; i++) {
+        const ap = p[i]! - sp / n;
+        const ag = g[i]! - sg / n;
+        const a = (2 * ag * ap) / (ag * ag + ap * ap + 2.2204e-16);
+        e += ((a + 1) * (a + 1)) / 4;
+      }
+      return e / (n - 1);
+    };
+    let expected = 0;
+    for (let t = 0; t < 256; t++) expected += direct(prob.map((p) => (p >= t / 255 ? 1 : 0)), gt);
+    expect(meanEMeasure(prob, gt)).toBeCloseTo(expected / 256, 9);
+  });
 });
 
 describe('loop metrics', () => {
