@@ -13,6 +13,8 @@ import { loopToDicom, type LoopDicomOptions } from '../loopDicom.js';
 import { encodeNpyUint8 } from '../export/npy.js';
 import { encodePng } from '../export/png.js';
 import { concatBytes } from '../../util/bytes.js';
+import { CineImage } from '../../dicom/cineImage.js';
+import { modelInputBox, type PixelBox } from '../../inference/region.js';
 
 export interface LoopFilesOptions extends SimulationOptions, LoopDicomOptions {
   png?: boolean;
@@ -30,8 +32,16 @@ export interface LoopRecord {
   pixelSpacingMm: number;
   framesPerSecond: number;
   sopInstanceUID: string;
+  /** The pixel box the engine feeds to a model with crop "ultrasound-region" (training crops the same). */
+  inputBox: PixelBox;
   /** sha256 of each file, by file name relative to the folder. */
   sha256: Record<string, string>;
+}
+
+/** The engine's own choice of model input box for this cine, so that training crops exactly as inference does. */
+export function engineInputBox(cineBytes: Uint8Array, firstFrame: Uint8Array): PixelBox {
+  const cine = CineImage.fromPart10(cineBytes, 'phantom loop');
+  return modelInputBox(cine.columns, cine.rows, cine.calibration, [Float32Array.from(firstFrame)], cine.maximumValue);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -60,7 +70,11 @@ export async function writeLoopFiles(p: PatientParameters, view: View, root: str
   await rm(tmpDir, { recursive: true, force: true });
   await mkdir(tmpDir, { recursive: true });
   try {
+    const inputBox = engineInputBox(dicom.cine, images[0]!);
+    // The same loop.json keys as `trus-seg export` writes for real DICOM pairs.
+    const loopJson = { source: 'cine.dcm', segmentation: 'seg.dcm', patientId: p.patientId, view, frames: images.length, rows: geometry.height, columns: geometry.width, pixelSpacingMm: { x: geometry.pixelSpacingMm, y: geometry.pixelSpacingMm }, framesPerSecond: p.views[view].framesPerSecond, inputBox };
     const files: Record<string, Uint8Array> = {
+      'loop.json': new TextEncoder().encode(JSON.stringify(loopJson, null, 2)),
       'cine.dcm': dicom.cine,
       'seg.dcm': dicom.seg,
       'frames.npy': encodeNpyUint8(concatBytes(images), [images.length, geometry.height, geometry.width]),
@@ -92,6 +106,7 @@ export async function writeLoopFiles(p: PatientParameters, view: View, root: str
       pixelSpacingMm: geometry.pixelSpacingMm,
       framesPerSecond: p.views[view].framesPerSecond,
       sopInstanceUID: dicom.sopInstanceUID,
+      inputBox,
       sha256: digests,
     };
   } catch (err) {

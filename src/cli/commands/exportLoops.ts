@@ -1,0 +1,103 @@
+/**
+ * `trus-seg export`: DICOM cine (+ SEG) pairs -> the loop folders the training framework reads
+ * (frames.npy, masks.npy, loop.json with the engine's model input box), so that Python never
+ * decodes DICOM itself and crops exactly as the engine will at inference.
+ */
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CineImage } from '../../dicom/cineImage.js';
+import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { modelInputBox } from '../../inference/region.js';
+import { encodeNpyUint8 } from '../../phantom/export/npy.js';
+import { concatBytes } from '../../util/bytes.js';
+
+export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
+  Pairs each US cine with the SEG that references it (matched by SOP Instance UID) and writes
+  DIR/<PatientID>_<SOPInstanceUID>/ with frames.npy, masks.npy (when a SEG exists) and loop.json.`;
+
+async function files(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if ((await stat(p)).isDirectory()) {
+      for (const e of await readdir(p, { withFileTypes: true })) {
+        if (!e.name.startsWith('.')) out.push(...(await files([join(p, e.name)])));
+      }
+    } else out.push(p);
+  }
+  return out.sort();
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_') || 'unknown';
+}
+
+export async function runExport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (!values.out || positionals.length === 0) {
+    console.error(EXPORT_USAGE);
+    return 2;
+  }
+  const cines: CineImage[] = [];
+  const segs: ReadSegmentation[] = [];
+  for (const f of await files(positionals)) {
+    const bytes = await readFile(f);
+    try {
+      segs.push(readSegmentation(bytes, f));
+      continue;
+    } catch {
+      // not a SEG: try it as a cine
+    }
+    try {
+      const cine = CineImage.fromPart10(bytes, f);
+      if (cine.isUltrasound) cines.push(cine);
+      else console.error(`skipped ${f}: not an ultrasound image`);
+    } catch (err) {
+      console.error(`skipped ${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  let failures = 0;
+  for (const cine of cines) {
+    const seg = segs.find((s) => s.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID) && s.studyInstanceUID === cine.studyInstanceUID);
+    const patientId = String(cine.dataset.PatientID ?? '');
+    const folder = join(values.out, `${safeName(patientId)}_${safeName(cine.sopInstanceUID)}`);
+    const partial = `${folder}.partial`;
+    try {
+      const frames: Uint8Array[] = [];
+      const scale = 255 / cine.maximumValue;
+      for (let i = 0; i < cine.numberOfFrames; i++) {
+        const f = await cine.decodeFrame(i);
+        frames.push(Uint8Array.from(f, (v) => Math.round(v * scale)));
+      }
+      const masks = seg ? masksForSource(seg, seg.segments[0]!.segmentNumber, cine.sopInstanceUID, cine.numberOfFrames) : undefined;
+      const shape = [cine.numberOfFrames, cine.rows, cine.columns];
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(partial, { recursive: true });
+      await writeFile(join(partial, 'frames.npy'), encodeNpyUint8(concatBytes(frames), shape));
+      if (masks) await writeFile(join(partial, 'masks.npy'), encodeNpyUint8(concatBytes(masks), shape));
+      const record = {
+        source: cine.source,
+        segmentation: seg?.source ?? null,
+        patientId,
+        studyInstanceUID: cine.studyInstanceUID,
+        sopInstanceUID: cine.sopInstanceUID,
+        frames: cine.numberOfFrames,
+        rows: cine.rows,
+        columns: cine.columns,
+        pixelSpacingMm: cine.calibration?.pixelSpacingMm ?? null,
+        framesPerSecond: cine.timing.framesPerSecond ?? null,
+        inputBox: modelInputBox(cine.columns, cine.rows, cine.calibration, [await cine.decodeFrame(0)], cine.maximumValue),
+      };
+      await writeFile(join(partial, 'loop.json'), JSON.stringify(record, null, 2));
+      await rm(folder, { recursive: true, force: true });
+      await rename(partial, folder);
+      console.error(`${cine.source}${seg ? ` + ${seg.source}` : ' (no SEG: unlabelled)'} -> ${folder}`);
+    } catch (err) {
+      failures++;
+      await rm(partial, { recursive: true, force: true });
+      console.error(`error: ${cine.source}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (cines.length === 0) console.error('no ultrasound cines found');
+  return failures > 0 || cines.length === 0 ? 1 : 0;
+}
