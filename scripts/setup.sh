@@ -11,6 +11,10 @@ APT_PACKAGES=(
   orthanc          # the PACS the integration tests start on loopback
   orthanc-dicomweb # QIDO/WADO/STOW for Orthanc
   chromium         # headless browser for the browser tests
+  python3-torch    # the training framework (training/), run with /usr/bin/python3
+  python3-opencv   # Farneback flow and image resizing for training
+  python3-numpy
+  python3-pytest   # the training framework's tests
   ca-certificates
 )
 

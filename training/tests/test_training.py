@@ -1,0 +1,179 @@
+"""Training framework tests: data discovery and splits, each loss on constructed cases, and a
+smoke run of every stage (a few steps), resume, ONNX export checked against PyTorch, and the
+exported model run by the engine's CLI. Needs the built CLI (npm run build)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from trus_train import losses
+from trus_train.data import FrameDataset, ClipDataset, discover, labelled_indices, preprocess
+from trus_train.flow import farneback, loop_flows, warp
+from trus_train.models import UNet, init_from
+from trus_train.train import DEFAULTS, merge, train
+from trus_train.export import export
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "dist" / "cli" / "main.js"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["node", str(CLI), *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory) -> Path:
+    if not CLI.exists():
+        pytest.fail(f"{CLI} is missing: run npm run build first")
+    out = tmp_path_factory.mktemp("phantom") / "data"
+    r = cli("phantom", "dataset", "--out", str(out), "--train", "2", "--val", "1", "--test", "1", "--frames", "8", "--width", "96", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def tiny_cfg(**over) -> dict:
+    base = {"input": {"height": 32, "width": 48}, "arch": {"width": 4, "depth": 2}, "batch_size": 2, "epochs": 1, "max_steps_per_epoch": 2, "data": {"label_every": 4, "val_every": 4}}
+    return merge(merge(DEFAULTS, base), over)
+
+
+def test_discovers_loops_with_patient_level_splits(dataset):
+    loops = discover(dataset)
+    assert len(loops) == 8
+    by_patient = {}
+    for lp in loops:
+        by_patient.setdefault(lp.patient_id, set()).add(lp.split)
+        assert lp.frames.shape == lp.masks.shape and lp.frames.dtype == np.uint8
+        x0, y0, x1, y1 = lp.box
+        assert 0 <= x0 < x1 <= lp.frames.shape[2] and 0 <= y0 < y1 <= lp.frames.shape[1]
+    assert all(len(s) == 1 for s in by_patient.values())
+    assert sorted(s.pop() for s in by_patient.values()) == ["test", "train", "train", "val"]
+    assert labelled_indices(25, 10) == [0, 10, 20]
+
+
+def test_refuses_a_patient_in_two_splits(dataset, tmp_path):
+    import shutil
+    shutil.copytree(dataset / "train", tmp_path / "train")
+    patient = next(p for p in (tmp_path / "train").iterdir())
+    shutil.copytree(patient, tmp_path / "test" / patient.name)
+    with pytest.raises(ValueError, match="patients in more than one split"):
+        discover(tmp_path)
+
+
+def test_reads_png_frame_folders(tmp_path):
+    import cv2
+    for t in range(3):
+        for kind, value in (("frames", 40 + t), ("masks", 255)):
+            (tmp_path / "P9" / "loop1" / kind).mkdir(parents=True, exist_ok=True)
+            img = np.zeros((20, 30), np.uint8)
+            img[5:15, 8:22] = value
+            cv2.imwrite(str(tmp_path / "P9" / "loop1" / kind / f"{t:04d}.png"), img)
+    [lp] = discover(tmp_path)
+    assert lp.patient_id == "P9" and lp.frames.shape == (3, 20, 30)
+    assert lp.box == (8, 5, 22, 15)
+    assert lp.masks.sum() == 3 * 10 * 14
+
+
+def test_preprocess_crops_resizes_and_normalises():
+    frame = np.zeros((10, 20), np.uint8)
+    frame[2:6, 4:12] = 255
+    x = preprocess(frame, (4, 2, 12, 6), (4, 8), mean=0.5, std=0.25)
+    assert x.shape == (4, 8) and np.allclose(x, 2.0)
+
+
+def test_warp_moves_content_by_the_flow():
+    img = torch.zeros(1, 1, 8, 8)
+    img[0, 0, 3, 2] = 1
+    flow = torch.zeros(1, 8, 8, 2)
+    flow[..., 0] = 1  # content moves one pixel right
+    out = warp(img, flow)
+    assert out[0, 0, 3, 3] == pytest.approx(1) and out[0, 0, 3, 2] == pytest.approx(0)
+
+
+def test_farneback_recovers_a_shift():
+    rng = np.random.default_rng(0)
+    base = cv2_blur(rng.random((64, 64)).astype(np.float32))
+    moved = np.roll(base, 2, axis=1)
+    f = farneback(base, moved)
+    assert np.median(f[16:48, 16:48, 0]) == pytest.approx(2, abs=0.3)
+    assert abs(np.median(f[16:48, 16:48, 1])) < 0.3
+
+
+def cv2_blur(a):
+    import cv2
+    b = cv2.GaussianBlur(a, (0, 0), 2)
+    return (b - b.min()) / (b.max() - b.min())
+
+
+def test_losses_on_constructed_cases():
+    logits = torch.randn(2, 1, 8, 8)
+    assert losses.kd_loss(logits, logits).item() == pytest.approx(0)
+    # KD: sigmoid(0/4)=0.5 vs sigmoid(8/4)=0.8808 -> (0.3808)^2 * 16
+    assert losses.kd_loss(torch.zeros(1, 1, 1, 1), torch.full((1, 1, 1, 1), 8.0)).item() == pytest.approx(0.380797 ** 2 * 16, rel=1e-4)
+    p = (torch.rand(2, 1, 8, 8) > 0.5).float()
+    img = torch.rand(2, 1, 8, 8)
+    zero = torch.zeros(2, 8, 8, 2)
+    assert losses.consistency_loss(p, p, img, img, zero, 1.0).item() == pytest.approx(0, abs=1e-6)
+    # Same images (M = 1) and a flipped mask: every pixel disagrees fully.
+    assert losses.consistency_loss(1 - p, p, img, img, zero, 1.0).item() == pytest.approx(1, abs=1e-6)
+    # Confidence: image differs by 0.5 everywhere -> M = exp(-0.5) on every pixel, masks agree -> 1 - exp(-0.5).
+    assert losses.consistency_loss(p, p, img + 0.5, img, zero, 1.0).item() == pytest.approx(1 - np.exp(-0.5), abs=1e-5)
+    feat = torch.rand(2, 4, 8, 8)
+    bott = torch.rand(2, 6, 2, 2)
+    prob = torch.rand(2, 1, 8, 8)
+    assert losses.prototype_loss(prob, prob, feat, feat, bott, bott, zero).item() == pytest.approx(0, abs=1e-5)
+    assert losses.prototype_loss(prob, prob, feat, torch.rand(2, 4, 8, 8), bott, torch.rand(2, 6, 2, 2), zero).item() > 0.01
+    target = torch.ones(1, 1, 4, 4)
+    assert losses.bce_dice(torch.full((1, 1, 4, 4), 20.0), target).item() == pytest.approx(0, abs=1e-6)
+
+
+def test_flip_target_is_the_flipped_prediction_and_keeps_the_mode():
+    model = UNet(width=4, depth=2)
+    model.train()
+    x = torch.rand(2, 1, 16, 16)
+    t = losses.flip_target(model, x)
+    assert model.training
+    model.eval()
+    expected = torch.flip(torch.sigmoid(model(torch.flip(x, dims=[3]))), dims=[3])
+    assert torch.allclose(t, expected, atol=1e-6)
+    assert not t.requires_grad
+
+
+def test_student_initialisation_copies_matching_tensors_only():
+    teacher, same, smaller = UNet(width=8, depth=2), UNet(width=8, depth=2), UNet(width=4, depth=2)
+    assert len(init_from(same, teacher)) == len(teacher.state_dict())
+    assert torch.equal(same.head.weight, teacher.head.weight)
+    assert len(init_from(smaller, teacher)) < len(teacher.state_dict())
+
+
+def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
+    teacher = train(tiny_cfg(stage="teacher"), dataset, tmp_path / "teacher", log=lambda *_: None)
+    assert (tmp_path / "teacher" / "best.pt").exists()
+    base = train(tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}), dataset, tmp_path / "baseline", log=lambda *_: None)
+    cfg = tiny_cfg(stage="student", arch={"width": 2, "depth": 2}, teacher=str(tmp_path / "teacher"))
+    train(cfg, dataset, tmp_path / "student", log=lambda *_: None)
+    log = [json.loads(line) for line in (tmp_path / "student" / "log.jsonl").read_text().splitlines()]
+    assert len(log) == 1
+    for k in ("loss_seg", "loss_kd", "loss_con", "loss_proto", "loss_total"):
+        assert np.isfinite(log[0][k]), k
+    assert list((tmp_path / "student" / "flow-cache").glob("*.npy"))
+    # Resume: a second epoch continues from last.pt.
+    train(merge(cfg, {"epochs": 2}), dataset, tmp_path / "student", resume=True, log=lambda *_: None)
+    log = [json.loads(line) for line in (tmp_path / "student" / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2]
+    # A signal switched off is absent from the log.
+    train(merge(cfg, {"loss": {"proto": {"on": False}, "kd": {"on": False}}}), dataset, tmp_path / "no-proto", log=lambda *_: None)
+    rec = json.loads((tmp_path / "no-proto" / "log.jsonl").read_text().splitlines()[0])
+    assert "loss_proto" not in rec and "loss_kd" not in rec and "loss_con" in rec
+    manifest = export(tmp_path / "student", tmp_path / "model", "smoke-student", "0.0.1")
+    assert manifest["exportCheck"]["maxAbsDifferenceVsPyTorch"] < 1e-4
+    assert manifest["input"]["shape"] == ["N", 1, 32, 48]
+    cine = next(dataset.glob("test/*/cine.dcm"))
+    r = cli("segment", str(cine), "--model", str(tmp_path / "model"), "--out", str(tmp_path / "seg-out"))
+    assert r.returncode == 0, r.stderr
+    assert list((tmp_path / "seg-out").glob("*.seg.dcm"))
+    assert teacher["run"] and base["run"]

@@ -1,0 +1,255 @@
+"""Training: `python3 -m trus_train.train --config CONFIG --data DATASET --out RUN_DIR [--resume]`.
+
+Stages (the config's "stage"):
+- teacher: U-Net on labelled static frames, BCE + Dice.
+- baseline: the student's architecture trained the same way, per frame on the same labels (the
+  plain 2D baseline the student is compared with).
+- student: the compact network on unlabelled clips beside the frozen teacher, with the four
+  signals of method.md, each switchable and weighted in the config.
+
+Reproducible: seeds from the config, the resolved config saved beside the run, one JSON line per
+epoch in log.jsonl, last.pt (resumable: model, optimiser, scheduler, RNG states) and best.pt (by
+validation Dice at 0.5)."""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from . import losses
+from .data import ClipDataset, FrameDataset, Loop, discover, mask_to_model, preprocess
+from .flow import loop_flows
+from .models import build, init_from
+
+DEFAULTS = {
+    "stage": "teacher",
+    "seed": 0,
+    "input": {"height": 128, "width": 128, "mean": 0.2, "std": 0.2},
+    "arch": {"width": 16, "depth": 4},
+    "data": {"label_every": 10, "sequence_length": 3, "frame_gap": 1, "flow_denoise": False, "val_every": 5},
+    "optim": {"lr": 1e-3, "weight_decay": 1e-4, "t0_epochs": 10, "t_mult": 2, "eta_min": 1e-6, "clip_grad_norm": 1.0},
+    "batch_size": 8,
+    "epochs": 50,
+    "early_stopping": 10,
+    "max_steps_per_epoch": None,
+    "augment": True,
+    "teacher": None,
+    "init_from_teacher": True,
+    "loss": {
+        "seg": {"on": True, "weight": 3.0},
+        "kd": {"on": True, "weight": 1.0, "temperature": 4.0},
+        "con": {"on": True, "weight": 2.0, "alpha": 1.0},
+        "proto": {"on": True, "weight": 0.1, "percentile": 0.7},
+    },
+}
+
+
+def merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in override.items():
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> dict:
+    cfg = merge(DEFAULTS, json.loads(Path(path).read_text()))
+    return merge(cfg, overrides or {})
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def size_of(cfg) -> tuple[int, int]:
+    return int(cfg["input"]["height"]), int(cfg["input"]["width"])
+
+
+@torch.no_grad()
+def validation_dice(model: torch.nn.Module, loops: list[Loop], cfg) -> float:
+    """Mean Dice at 0.5 over every `val_every`-th labelled frame of the validation loops, at model resolution."""
+    model.eval()
+    size = size_of(cfg)
+    dices = []
+    for lp in loops:
+        if lp.masks is None:
+            continue
+        idx = list(range(0, len(lp.frames), cfg["data"]["val_every"]))
+        x = torch.from_numpy(np.stack([preprocess(lp.frames[t], lp.box, size, cfg["input"]["mean"], cfg["input"]["std"]) for t in idx]))[:, None]
+        y = torch.from_numpy(np.stack([mask_to_model(lp.masks[t], lp.box, size) for t in idx]))[:, None] > 0.5
+        for s in range(0, len(idx), 16):
+            p = torch.sigmoid(model(x[s : s + 16])) > 0.5
+            g = y[s : s + 16]
+            inter = (p & g).sum((1, 2, 3)).float()
+            total = (p.sum((1, 2, 3)) + g.sum((1, 2, 3))).float()
+            dices.extend(torch.where(total > 0, 2 * inter / total.clamp(min=1), torch.ones_like(total)).tolist())
+    model.train()
+    return float(np.mean(dices)) if dices else float("nan")
+
+
+def student_losses(student, teacher, batch, cfg) -> dict[str, torch.Tensor]:
+    x, raw, flow = batch  # N x L x 1 x H x W, same, N x (L-1) x H x W x 2
+    n, length = x.shape[:2]
+    frames = x.reshape(n * length, *x.shape[2:])
+    logits, dec, bott = student(frames, features=True)
+    lc = cfg["loss"]
+    out: dict[str, torch.Tensor] = {}
+    if lc["seg"]["on"]:
+        out["seg"] = losses.bce_dice(logits, losses.flip_target(student, frames))
+    if lc["kd"]["on"]:
+        with torch.no_grad():
+            t_logits = teacher(frames)
+        out["kd"] = losses.kd_loss(logits, t_logits, lc["kd"]["temperature"])
+    if lc["con"]["on"] or lc["proto"]["on"]:
+        prob = torch.sigmoid(logits).reshape(n, length, *logits.shape[1:])
+        img = raw.reshape(n, length, *raw.shape[2:])
+        dec = dec.reshape(n, length, *dec.shape[1:])
+        bott = bott.reshape(n, length, *bott.shape[1:])
+        con, proto = [], []
+        for k in range(1, length):
+            f = flow[:, k - 1]
+            if lc["con"]["on"]:
+                con.append(losses.consistency_loss(prob[:, k], prob[:, k - 1], img[:, k], img[:, k - 1], f, lc["con"]["alpha"]))
+            if lc["proto"]["on"]:
+                proto.append(losses.prototype_loss(prob[:, k], prob[:, k - 1], dec[:, k], dec[:, k - 1], bott[:, k], bott[:, k - 1], f, lc["proto"]["percentile"]))
+        if con:
+            out["con"] = torch.stack(con).mean()
+        if proto:
+            out["proto"] = torch.stack(proto).mean()
+    return out
+
+
+def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = False, log=print) -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(cfg, indent=2))
+    seed_everything(int(cfg["seed"]))
+    size = size_of(cfg)
+    loops = discover(data_root)
+    train_loops = [lp for lp in loops if lp.split == "train"]
+    val_loops = [lp for lp in loops if lp.split == "val"]
+    if not train_loops:
+        raise ValueError(f"{data_root}: no training loops")
+    model = build(cfg["arch"])
+    stage = cfg["stage"]
+    teacher = None
+    generator = torch.Generator().manual_seed(int(cfg["seed"]))
+    if stage in ("teacher", "baseline"):
+        dataset = FrameDataset(train_loops, size, cfg["input"]["mean"], cfg["input"]["std"], cfg["data"]["label_every"], cfg["augment"])
+    elif stage == "student":
+        if not cfg["teacher"]:
+            raise ValueError('stage "student" needs "teacher": the teacher run folder or checkpoint')
+        t_path = Path(cfg["teacher"])
+        t_ckpt = torch.load(t_path / "best.pt" if t_path.is_dir() else t_path, map_location="cpu")
+        teacher = build(t_ckpt["config"]["arch"])
+        teacher.load_state_dict(t_ckpt["model"])
+        teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        if cfg["init_from_teacher"]:
+            copied = init_from(model, teacher)
+            log(f"student initialised from the teacher: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
+        cache = out / "flow-cache"
+        flows = {lp.name: loop_flows(lp, size, cache, cfg["data"]["flow_denoise"]) for lp in train_loops}
+        dataset = ClipDataset(train_loops, size, flows, cfg["input"]["mean"], cfg["input"]["std"], cfg["data"]["sequence_length"], cfg["data"]["frame_gap"])
+    else:
+        raise ValueError(f'unknown stage "{stage}" (teacher, baseline or student)')
+    if len(dataset) == 0:
+        raise ValueError(f"{data_root}: no training samples for stage {stage}")
+    loader = DataLoader(dataset, batch_size=int(cfg["batch_size"]), shuffle=True, generator=generator, drop_last=len(dataset) > int(cfg["batch_size"]))
+    o = cfg["optim"]
+    optimiser = torch.optim.AdamW(model.parameters(), lr=o["lr"], weight_decay=o["weight_decay"])
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimiser, T_0=int(o["t0_epochs"]), T_mult=int(o["t_mult"]), eta_min=o["eta_min"])
+    start_epoch, best, stale = 0, -1.0, 0
+    if resume and (out / "last.pt").exists():
+        ck = torch.load(out / "last.pt", map_location="cpu")
+        model.load_state_dict(ck["model"])
+        optimiser.load_state_dict(ck["optimiser"])
+        scheduler.load_state_dict(ck["scheduler"])
+        torch.set_rng_state(ck["torch_rng"])
+        np.random.set_state(ck["numpy_rng"])
+        random.setstate(ck["python_rng"])
+        generator.set_state(ck["loader_rng"])
+        start_epoch, best, stale = ck["epoch"] + 1, ck["best"], ck["stale"]
+        log(f"resumed from {out / 'last.pt'} at epoch {start_epoch + 1}")
+    weights = {k: v["weight"] for k, v in cfg["loss"].items()}
+    max_steps = cfg["max_steps_per_epoch"]
+    for epoch in range(start_epoch, int(cfg["epochs"])):
+        model.train()
+        started = time.time()
+        sums: dict[str, float] = {}
+        steps = 0
+        for step, batch in enumerate(loader):
+            if max_steps is not None and step >= max_steps:
+                break
+            if stage == "student":
+                parts = student_losses(model, teacher, batch, cfg)
+                total = sum(weights[k] * v for k, v in parts.items())
+            else:
+                x, y = batch
+                parts = {"seg": losses.bce_dice(model(x), y)}
+                total = parts["seg"]
+            optimiser.zero_grad(set_to_none=True)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip_grad_norm"])
+            optimiser.step()
+            scheduler.step(epoch + (step + 1) / max(1, len(loader) if max_steps is None else min(len(loader), max_steps)))
+            for k, v in {**{k: float(v) for k, v in parts.items()}, "total": float(total)}.items():
+                sums[k] = sums.get(k, 0.0) + v
+            steps += 1
+        val = validation_dice(model, val_loops, cfg) if val_loops else float("nan")
+        record = {"epoch": epoch + 1, "steps": steps, "lr": optimiser.param_groups[0]["lr"], "val_dice": val, "seconds": round(time.time() - started, 2), **{f"loss_{k}": v / max(1, steps) for k, v in sums.items()}}
+        with open(out / "log.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        log(json.dumps(record))
+        improved = not np.isnan(val) and val > best
+        if improved or best < 0:
+            best = val if not np.isnan(val) else best
+            stale = 0
+            torch.save({"model": model.state_dict(), "config": cfg, "epoch": epoch, "val_dice": val}, out / "best.pt")
+        else:
+            stale += 1
+        torch.save(
+            {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "stale": stale,
+             "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(), "python_rng": random.getstate(), "loader_rng": generator.get_state(), "config": cfg},
+            out / "last.pt.partial",
+        )
+        (out / "last.pt.partial").replace(out / "last.pt")
+        if cfg["early_stopping"] and stale >= int(cfg["early_stopping"]):
+            log(f"early stop: no validation improvement for {stale} epochs")
+            break
+    return {"best_val_dice": best, "run": str(out)}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--data", required=True, help="dataset root (phantom dataset, exported DICOM pairs, or PNG folders)")
+    ap.add_argument("--out", required=True, help="run folder")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help='override a config value, e.g. --set epochs=2 --set loss.kd.on=false')
+    args = ap.parse_args(argv)
+    overrides: dict = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        node = overrides
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = json.loads(value)
+    cfg = load_config(args.config, overrides)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    result = train(cfg, args.data, args.out, args.resume)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
