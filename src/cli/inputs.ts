@@ -24,7 +24,8 @@ export function parseDicomwebUrl(url: string): { base: string; study: string; se
   return { base: m[1]!, study: m[2]!, ...(m[3] ? { series: m[3] } : {}) };
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Every file below `dir` (dot-files and dot-folders skipped), sorted. */
+export async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;

@@ -34,9 +34,7 @@ export class PackedMask {
   }
 
   unpack(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = (this.bits[i >> 3]! >> (i & 7)) & 1;
-    return out;
+    return unpackBinaryFrame(this.bits, 0, this.length);
   }
 
   count(): number {

@@ -37,6 +37,13 @@ export function sampleBilinear(img: FloatImage, x: number, y: number): number {
   return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
 }
 
+/** Intensities divided by the file's maximum value: the [0, 1] scale the metrics and models use. */
+export function unitIntensities(frame: ArrayLike<number>, maxValue: number): Float32Array {
+  const out = new Float32Array(frame.length);
+  for (let i = 0; i < frame.length; i++) out[i] = frame[i]! / maxValue;
+  return out;
+}
+
 /** Separable Gaussian blur with clamp-to-edge borders. */
 export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
   if (sigma <= 0) return floatImage(img.width, img.height, img.data);

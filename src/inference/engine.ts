@@ -7,6 +7,7 @@
 import type { CineImage } from '../dicom/cineImage.js';
 import { PackedMask } from '../dicom/bitPacking.js';
 import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
+import { unitIntensities } from '../image/floatImage.js';
 import type { LoadedModel } from './model.js';
 import { modelInputBox, type PixelBox } from './region.js';
 import { prepareInput } from './preprocess.js';
@@ -94,11 +95,6 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const masks: PackedMask[] = [];
   let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
-  const scaled = (f: Float32Array) => {
-    const out = new Float32Array(f.length);
-    for (let i = 0; i < f.length; i++) out[i] = f[i]! / maxValue;
-    return out;
-  };
 
   for (let start = 0; start < total; start += batchSize) {
     await yieldToEventLoop();
@@ -129,7 +125,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       const mask = maskFromProbability(probability, width, height, post);
       timings.postprocessMs += now() - t;
       t = now();
-      const frameMetrics = metrics.push({ image: scaled(frames[k]!), probability, mask, groundTruth: options.groundTruth?.[index] });
+      const frameMetrics = metrics.push({ image: unitIntensities(frames[k]!, maxValue), probability, mask, groundTruth: options.groundTruth?.[index] });
       timings.metricsMs += now() - t;
       masks.push(PackedMask.pack(mask));
       options.onFrame?.({ frameIndex: index, mask, probability, metrics: frameMetrics });

@@ -1,7 +1,7 @@
 /** Browser-safe inference API; the onnxruntime-node loader is in src/node.ts. */
 export { parseManifest, sha256Hex, ModelManifestError, type ModelManifest, type OutputKind, type CropMode } from './manifest.js';
 export { ModelLoadError, type InferenceBackend, type ExecutionProvider } from './backend.js';
-export { verifyWeights, checkDeclaredShapes, type LoadedModel } from './model.js';
+export { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from './model.js';
 export { modelInputBox, nonBlackBox, type PixelBox } from './region.js';
 export { prepareInput } from './preprocess.js';
 export { DEFAULT_POSTPROCESS, toProbability, probabilityAtSource, largestComponent, fillHoles, maskFromProbability, type PostprocessOptions } from './postprocess.js';

@@ -1,6 +1,5 @@
 /** A model ready to run: its manifest, verified weights, and a backend whose shapes were checked. */
-import type { ModelManifest } from './manifest.js';
-import { sha256Hex } from './manifest.js';
+import { parseManifest, sha256Hex, type ModelManifest } from './manifest.js';
 import { ModelLoadError, type InferenceBackend } from './backend.js';
 
 export interface LoadedModel {
@@ -8,6 +7,17 @@ export interface LoadedModel {
   backend: InferenceBackend;
   /** Where the model came from, for messages. */
   source: string;
+}
+
+/** The manifest file's text (read from disk or fetched) -> a validated manifest. */
+export function manifestFromText(text: string, source: string): ModelManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parseManifest(json, source);
 }
 
 /** Refuses weights whose sha256 differs from the manifest's. */

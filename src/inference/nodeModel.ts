@@ -1,10 +1,9 @@
 /** Loads `models/<name>/model.json` and its ONNX file from disk into a checked onnxruntime-node model. Node only. */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseManifest } from './manifest.js';
 import { ModelLoadError } from './backend.js';
 import { createNodeBackend, type NodeBackendOptions } from './nodeBackend.js';
-import { checkDeclaredShapes, verifyWeights, type LoadedModel } from './model.js';
+import { checkDeclaredShapes, manifestFromText, verifyWeights, type LoadedModel } from './model.js';
 
 /** Accepts a model folder or the path of its model.json. */
 export async function loadNodeModel(path: string, options: NodeBackendOptions = {}): Promise<LoadedModel> {
@@ -20,13 +19,7 @@ export async function loadNodeModel(path: string, options: NodeBackendOptions = 
   } catch {
     throw new ModelLoadError(`${manifestPath}: missing model manifest`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ModelLoadError(`${manifestPath}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const manifest = parseManifest(json, manifestPath);
+  const manifest = manifestFromText(text, manifestPath);
   const weightsPath = join(dirname(manifestPath), manifest.file);
   let bytes: Uint8Array;
   try {

@@ -77,13 +77,27 @@ export class SegmentationClient {
     };
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {
+        // Load-time listeners only: the client's own take over once the model is loaded.
+        const done = () => {
+          worker.removeEventListener('message', onMessage);
+          worker.removeEventListener('error', onError);
+        };
         const onMessage = (e: MessageEvent<WorkerResponse>) => {
           const m = e.data;
-          if (m.type === 'loaded') resolve(m.info);
-          else if (m.type === 'error' && m.id === undefined) reject(new WorkerError(m.name, m.message));
+          if (m.type === 'loaded') {
+            done();
+            resolve(m.info);
+          } else if (m.type === 'error' && m.id === undefined) {
+            done();
+            reject(new WorkerError(m.name, m.message));
+          }
+        };
+        const onError = (e: ErrorEvent) => {
+          done();
+          reject(new WorkerError('WorkerError', e.message || 'the segmentation worker could not start'));
         };
         worker.addEventListener('message', onMessage);
-        worker.addEventListener('error', (e) => reject(new WorkerError('WorkerError', e.message || `the segmentation worker could not start`)));
+        worker.addEventListener('error', onError);
         worker.postMessage({ type: 'load', options: load } satisfies WorkerRequest);
       });
       return new SegmentationClient(worker, info);

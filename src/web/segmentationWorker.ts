@@ -6,8 +6,7 @@
 import { CineImage } from '../dicom/cineImage.js';
 import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
-import { parseManifest } from '../inference/manifest.js';
-import { verifyWeights, checkDeclaredShapes, type LoadedModel } from '../inference/model.js';
+import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -34,13 +33,7 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
 
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ModelLoadError(`${options.manifestUrl}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const manifest = parseManifest(json, options.manifestUrl);
+  const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
   const bytes = await fetchBytes(weightsUrl, 'model weights');
   await verifyWeights(manifest, bytes, weightsUrl);

@@ -171,8 +171,9 @@ class ClipDataset(Dataset):
     def __getitem__(self, i):
         lp, s = self.items[i]
         idx = [s + k * self.gap for k in range(self.length)]
-        x = np.stack([preprocess(lp.frames[t], lp.box, self.size, self.mean, self.std) for t in idx])[:, None]
+        # Crop and resize once: the losses need the [0, 1] frames, the network their normalised copy.
         raw = np.stack([preprocess(lp.frames[t], lp.box, self.size, 0.0, 1.0) for t in idx])[:, None]
+        x = (raw - self.mean) / self.std
         flow = self.flows[lp.name]
         # Flow between frames t and t+gap: compose is not needed for gap 1 (the default).
         f = np.stack([flow[t] for t in idx[:-1]]) if self.gap == 1 else np.stack([sum(flow[t + g] for g in range(self.gap)) for t in idx[:-1]])

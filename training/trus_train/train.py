@@ -182,6 +182,7 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         log(f"resumed from {out / 'last.pt'} at epoch {start_epoch + 1}")
     weights = {k: v["weight"] for k, v in cfg["loss"].items()}
     max_steps = cfg["max_steps_per_epoch"]
+    steps_per_epoch = max(1, len(loader) if max_steps is None else min(len(loader), max_steps))
     for epoch in range(start_epoch, int(cfg["epochs"])):
         model.train()
         started = time.time()
@@ -201,7 +202,7 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
             total.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip_grad_norm"])
             optimiser.step()
-            scheduler.step(epoch + (step + 1) / max(1, len(loader) if max_steps is None else min(len(loader), max_steps)))
+            scheduler.step(epoch + (step + 1) / steps_per_epoch)
             for k, v in {**{k: float(v) for k, v in parts.items()}, "total": float(total)}.items():
                 sums[k] = sums.get(k, 0.0) + v
             steps += 1

@@ -3,7 +3,7 @@
  * (frames.npy, masks.npy, loop.json with the engine's model input box), so that Python never
  * decodes DICOM itself and crops exactly as the engine will at inference.
  */
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
@@ -11,6 +11,7 @@ import { masksForSource, readSegmentation, type ReadSegmentation } from '../../d
 import { modelInputBox } from '../../inference/region.js';
 import { encodeNpyUint8 } from '../../phantom/export/npy.js';
 import { concatBytes } from '../../util/bytes.js';
+import { walk } from '../inputs.js';
 
 export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
   Pairs each US cine with the SEG that references it (matched by SOP Instance UID) and writes
@@ -19,11 +20,8 @@ export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
 async function files(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
-    if ((await stat(p)).isDirectory()) {
-      for (const e of await readdir(p, { withFileTypes: true })) {
-        if (!e.name.startsWith('.')) out.push(...(await files([join(p, e.name)])));
-      }
-    } else out.push(p);
+    if ((await stat(p)).isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
   }
   return out.sort();
 }
@@ -65,8 +63,10 @@ export async function runExport(args: string[]): Promise<number> {
     try {
       const frames: Uint8Array[] = [];
       const scale = 255 / cine.maximumValue;
+      let first: Float32Array | undefined;
       for (let i = 0; i < cine.numberOfFrames; i++) {
         const f = await cine.decodeFrame(i);
+        first ??= f;
         frames.push(Uint8Array.from(f, (v) => Math.round(v * scale)));
       }
       const masks = seg ? masksForSource(seg, seg.segments[0]!.segmentNumber, cine.sopInstanceUID, cine.numberOfFrames) : undefined;
@@ -86,7 +86,7 @@ export async function runExport(args: string[]): Promise<number> {
         columns: cine.columns,
         pixelSpacingMm: cine.calibration?.pixelSpacingMm ?? null,
         framesPerSecond: cine.timing.framesPerSecond ?? null,
-        inputBox: modelInputBox(cine.columns, cine.rows, cine.calibration, [await cine.decodeFrame(0)], cine.maximumValue),
+        inputBox: modelInputBox(cine.columns, cine.rows, cine.calibration, [first!], cine.maximumValue),
       };
       await writeFile(join(partial, 'loop.json'), JSON.stringify(record, null, 2));
       await rm(folder, { recursive: true, force: true });
