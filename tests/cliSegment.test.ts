@@ -185,6 +185,52 @@ describe('trus-seg report', () => {
     expect(report.summary.groundTruth.hd95).toBeGreaterThan(0);
   });
 
+  it('segment --ground-truth pairs reference SEGs from a folder by the image they reference', () => {
+    const refs = join(dir, 'refs');
+    mkdirSync(refs, { recursive: true });
+    copyFileSync(DEMO_GT, join(refs, 'gt.dcm'));
+    copyFileSync(DEMO, join(refs, 'the-cine-itself.dcm'));
+    writeFileSync(join(refs, 'frames.npy'), Buffer.alloc(4096));
+    const gtOut = join(dir, 'gt-out');
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', gtOut, '--ground-truth', refs);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/vs .*gt\.dcm: Dice 0\.\d{4}/);
+    const run = JSON.parse(readFileSync(join(gtOut, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    expect(run.groundTruth).toBe(join(refs, 'gt.dcm'));
+    // The binary-mask figures must equal those `report` computes from the written SEG.
+    const again = cli('report', join(gtOut, `${demo.sopInstanceUID}.seg.dcm`), '--source', DEMO, '--ground-truth', DEMO_GT);
+    const recomputed = JSON.parse(again.stdout);
+    for (let k = 0; k < 72; k++) {
+      expect(run.frames[k].groundTruth.dice).toBeCloseTo(recomputed.frames[k].groundTruth.dice, 12);
+      expect(run.frames[k].groundTruth.hd95).toBeCloseTo(recomputed.frames[k].groundTruth.hd95, 9);
+      const g = run.frames[k].groundTruth;
+      for (const key of ['diceOverThresholds', 'sensitivityOverThresholds', 'sAlpha', 'ePhi', 'weightedF']) {
+        expect(g[key]).toBeGreaterThanOrEqual(0);
+        expect(g[key]).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(run.summary.groundTruth.dice).toBeCloseTo(recomputed.summary.groundTruth.dice, 12);
+  });
+
+  it('segment --ground-truth: a cine no reference names gets no accuracy figures; two references of one image are refused', () => {
+    const other = join(dir, 'unreferenced.dcm');
+    writeFileSync(other, cineFile({ rows: 40, columns: 48, frames: grayFrames(40, 48, 3), identity: IDENTITY_B }));
+    const noRef = join(dir, 'noref-out');
+    const r = cli('segment', other, '--model', model.dir, '--out', noRef, '--ground-truth', DEMO_GT);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no ground truth references .*unreferenced\.dcm/);
+    const report = JSON.parse(readFileSync(join(noRef, `${CineImage.fromPart10(readFileSync(other), other).sopInstanceUID}.report.json`), 'utf8'));
+    expect(report.summary.groundTruth).toBeUndefined();
+    const twin = join(dir, 'twin-gt.dcm');
+    const seg = readSegmentation(readFileSync(DEMO_GT), DEMO_GT);
+    expect(seg.referencedInstances[0]!.sopInstanceUID).toBe(demo.sopInstanceUID);
+    copyFileSync(DEMO_GT, twin);
+    const dup = cli('segment', DEMO, '--model', model.dir, '--out', join(dir, 'dup-out'), '--ground-truth', DEMO_GT, '--ground-truth', twin);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/are both references of SOP Instance/);
+    expect(existsSync(join(dir, 'dup-out'))).toBe(false);
+  });
+
   it('refuses a SEG of another cine', () => {
     const other = join(dir, 'other.dcm');
     writeFileSync(other, cineFile({ rows: demo.rows, columns: demo.columns, frames: grayFrames(demo.rows, demo.columns, 2), identity: IDENTITY_B }));

@@ -8,6 +8,8 @@ export interface RunReport {
   /** For a report of an existing SEG: its file and the algorithm it names. */
   segmentation?: string;
   algorithm?: string;
+  /** The reference SEG the accuracy metrics were computed against. */
+  groundTruth?: string;
   provider?: string;
   note: string;
   summary: LoopSummary;
@@ -31,6 +33,8 @@ const COLUMNS: [string, (f: FrameMetrics) => unknown][] = [
   ['gt_iou', (f) => f.groundTruth?.iou],
   ['gt_sensitivity', (f) => f.groundTruth?.sensitivity],
   ['gt_hd95', (f) => f.groundTruth?.hd95],
+  ['gt_dice_over_thresholds', (f) => f.groundTruth?.diceOverThresholds],
+  ['gt_sensitivity_over_thresholds', (f) => f.groundTruth?.sensitivityOverThresholds],
   ['gt_s_alpha', (f) => f.groundTruth?.sAlpha],
   ['gt_e_phi', (f) => f.groundTruth?.ePhi],
   ['gt_weighted_f', (f) => f.groundTruth?.weightedF],

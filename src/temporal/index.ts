@@ -1,4 +1,4 @@
 export { computeFlow, flowAtResolution, warpPrevious, confidenceMap, type FlowField, type FlowOptions } from './opticalFlow.js';
 export { distanceTransform, type DistanceTransform } from './distanceTransform.js';
-export { overlap, hd95, sMeasure, eMeasure, meanEMeasure, weightedFMeasure, type Overlap } from './regionMetrics.js';
-export { LoopMetricsAccumulator, type MetricsOptions, type FrameInput, type FrameMetrics, type LoopSummary } from './loopMetrics.js';
+export { overlap, hd95, sMeasure, eMeasure, meanEMeasure, sweepThresholds, weightedFMeasure, type Overlap, type ThresholdSweep } from './regionMetrics.js';
+export { LoopMetricsAccumulator, type MetricsOptions, type FrameInput, type FrameMetrics, type GroundTruthMetrics, type LoopSummary } from './loopMetrics.js';

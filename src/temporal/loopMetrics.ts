@@ -14,7 +14,7 @@
  */
 import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from './opticalFlow.js';
 import type { FloatImage } from '../image/floatImage.js';
-import { overlap, hd95, sMeasure, meanEMeasure, weightedFMeasure } from './regionMetrics.js';
+import { overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
 const { abs, hypot, max, sqrt } = Math;
 
@@ -43,6 +43,23 @@ export interface FrameInput {
   groundTruth?: Uint8Array;
 }
 
+/**
+ * Agreement with ground truth. `dice`, `iou`, `sensitivity` and `hd95` are of the final binary
+ * mask; `diceOverThresholds` and `sensitivityOverThresholds` are averaged over 256 thresholds of
+ * the probability map, like `sAlpha`, `ePhi` (mean) and `weightedF`, as the paper's tables are.
+ */
+export interface GroundTruthMetrics {
+  dice: number;
+  iou: number;
+  sensitivity: number;
+  hd95: number | null;
+  diceOverThresholds: number;
+  sensitivityOverThresholds: number;
+  sAlpha: number;
+  ePhi: number;
+  weightedF: number;
+}
+
 export interface FrameMetrics {
   frameNumber: number;
   area: number;
@@ -54,7 +71,7 @@ export interface FrameMetrics {
   meanProbabilityMargin: number;
   unstable: boolean;
   reasons: string[];
-  groundTruth?: { dice: number; iou: number; sensitivity: number; hd95: number | null; sAlpha: number; ePhi: number; weightedF: number };
+  groundTruth?: GroundTruthMetrics;
 }
 
 export interface LoopSummary {
@@ -70,7 +87,7 @@ export interface LoopSummary {
   flickerCount: number;
   maxAreaFrame: number;
   unstableFrames: number[];
-  groundTruth?: { dice: number; iou: number; sensitivity: number; hd95: number | null; sAlpha: number; ePhi: number; weightedF: number };
+  groundTruth?: GroundTruthMetrics;
 }
 
 function mean(values: number[]): number | null {
@@ -162,11 +179,14 @@ export class LoopMetricsAccumulator {
     if (frame.groundTruth) {
       const gt = frame.groundTruth;
       const ov = overlap(frame.mask, gt);
+      const sweep = sweepThresholds(frame.probability, gt, this.o.eMeasureThresholds);
       m.groundTruth = {
         ...ov,
         hd95: hd95(frame.mask, gt, w, h, this.o.pixelSpacingMm?.x ?? 1) ?? null,
+        diceOverThresholds: sweep.dice,
+        sensitivityOverThresholds: sweep.sensitivity,
         sAlpha: sMeasure(frame.probability, gt, w, h),
-        ePhi: meanEMeasure(frame.probability, gt, this.o.eMeasureThresholds),
+        ePhi: sweep.ePhi,
         weightedF: weightedFMeasure(frame.probability, gt, w, h),
       };
     }
@@ -209,6 +229,8 @@ export class LoopMetricsAccumulator {
         iou: mean(withGt.map((g) => g.iou))!,
         sensitivity: mean(withGt.map((g) => g.sensitivity))!,
         hd95: mean(hds),
+        diceOverThresholds: mean(withGt.map((g) => g.diceOverThresholds))!,
+        sensitivityOverThresholds: mean(withGt.map((g) => g.sensitivityOverThresholds))!,
         sAlpha: mean(withGt.map((g) => g.sAlpha))!,
         ePhi: mean(withGt.map((g) => g.ePhi))!,
         weightedF: mean(withGt.map((g) => g.weightedF))!,

@@ -196,12 +196,21 @@ export function eMeasure(predBinary: ArrayLike<number>, gt: ArrayLike<number>): 
   return eMeasureFromCounts(n, tp, fp, fn, n - tp - fp - fn);
 }
 
+/** Mean over thresholds of E-phi, Dice and sensitivity of a [0,1] map (see `sweepThresholds`). */
+export interface ThresholdSweep {
+  ePhi: number;
+  dice: number;
+  sensitivity: number;
+}
+
 /**
- * Mean E-phi over `thresholds` evenly spaced thresholds t/(thresholds-1) of a [0,1] map (the
- * benchmarks use 256), with "above" meaning prob >= t/(thresholds-1). One pass: each pixel's
- * highest threshold it reaches, per truth class, then cumulative counts.
+ * E-phi, Dice and sensitivity averaged over `thresholds` evenly spaced thresholds t/(thresholds-1)
+ * of a [0,1] map (the benchmarks use 256), with "above" meaning prob >= t/(thresholds-1). The
+ * paper's tables most likely average Dice and sensitivity this way; Dice at 0.5 is `overlap`.
+ * One pass: each pixel's highest threshold it reaches, per truth class, then cumulative counts.
+ * Both masks empty at a threshold counts as Dice 1, as in `overlap`.
  */
-export function meanEMeasure(prob: ArrayLike<number>, gt: ArrayLike<number>, thresholds = 256): number {
+export function sweepThresholds(prob: ArrayLike<number>, gt: ArrayLike<number>, thresholds = 256): ThresholdSweep {
   const n = gt.length;
   const top = thresholds - 1;
   const reachedFg = new Float64Array(thresholds);
@@ -212,23 +221,33 @@ export function meanEMeasure(prob: ArrayLike<number>, gt: ArrayLike<number>, thr
     const g = gt[i] ? 1 : 0;
     fgTotal += g;
     // Highest t with p >= t/top, found with the same division as the threshold itself.
-    let b = p >= 1 ? top : p < 0 ? -1 : Math.floor(p * top);
+    let b = p >= 1 ? top : p < 0 ? -1 : floor(p * top);
     while (b < top && p >= (b + 1) / top) b++;
     while (b >= 0 && p < b / top) b--;
     if (b < 0) continue;
     if (g) reachedFg[b]!++;
     else reachedBg[b]!++;
   }
-  let sum = 0;
+  let e = 0;
+  let dice = 0;
+  let sensitivity = 0;
   let tp = 0;
   let fp = 0;
   // From the highest threshold down: pixels reaching t also reach every lower threshold.
   for (let t = top; t >= 0; t--) {
     tp += reachedFg[t]!;
     fp += reachedBg[t]!;
-    sum += eMeasureFromCounts(n, tp, fp, fgTotal - tp, n - fgTotal - fp);
+    e += eMeasureFromCounts(n, tp, fp, fgTotal - tp, n - fgTotal - fp);
+    const predicted = tp + fp;
+    dice += predicted + fgTotal === 0 ? 1 : (2 * tp) / (predicted + fgTotal);
+    sensitivity += fgTotal === 0 ? 1 : tp / fgTotal;
   }
-  return sum / thresholds;
+  return { ePhi: e / thresholds, dice: dice / thresholds, sensitivity: sensitivity / thresholds };
+}
+
+/** Mean E-phi over `thresholds` evenly spaced thresholds of a [0,1] map (the benchmarks use 256). */
+export function meanEMeasure(prob: ArrayLike<number>, gt: ArrayLike<number>, thresholds = 256): number {
+  return sweepThresholds(prob, gt, thresholds).ePhi;
 }
 
 function gaussianWindow(size: number, sigma: number): Float64Array {

@@ -2,7 +2,7 @@
 import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from '../../src/temporal/opticalFlow.js';
 import { floatImage } from '../../src/image/floatImage.js';
 import { distanceTransform } from '../../src/temporal/distanceTransform.js';
-import { overlap, hd95, sMeasure, eMeasure, weightedFMeasure, meanEMeasure } from '../../src/temporal/regionMetrics.js';
+import { overlap, hd95, sMeasure, eMeasure, weightedFMeasure, meanEMeasure, sweepThresholds } from '../../src/temporal/regionMetrics.js';
 import { LoopMetricsAccumulator } from '../../src/temporal/loopMetrics.js';
 
 const W = 96;
@@ -141,6 +141,29 @@ describe('region metrics, hand-computed', () => {
     let expected = 0;
     for (let t = 0; t < 256; t++) expected += direct(prob.map((p) => (p >= t / 255 ? 1 : 0)), gt);
     expect(meanEMeasure(prob, gt)).toBeCloseTo(expected / 256, 9);
+  });
+
+  it('threshold-averaged Dice and sensitivity equal overlap() averaged over the 256 thresholds', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const n = 400;
+    const gt = Array.from({ length: n }, (_, k) => (k > 120 && k < 260 ? 1 : 0));
+    const prob = Array.from({ length: n }, (_, k) => (k % 5 === 0 ? Math.floor(rand() * 256) / 255 : k % 17 === 0 ? 1 : gt[k] ? 0.3 + 0.7 * rand() : 0.6 * rand()));
+    let dice = 0;
+    let sensitivity = 0;
+    for (let t = 0; t < 256; t++) {
+      const o = overlap(prob.map((p) => (p >= t / 255 ? 1 : 0)), gt);
+      dice += o.dice;
+      sensitivity += o.sensitivity;
+    }
+    const sweep = sweepThresholds(prob, gt);
+    expect(sweep.dice).toBeCloseTo(dice / 256, 9);
+    expect(sweep.sensitivity).toBeCloseTo(sensitivity / 256, 9);
+    // A map that is already binary gives its own Dice at every threshold but the lowest (0 takes every pixel).
+    const binary = prob.map((p) => (p >= 0.5 ? 1 : 0));
+    expect(sweepThresholds(binary, gt).dice).toBeCloseTo((overlap(binary, gt).dice * 255 + overlap(binary.map(() => 1), gt).dice) / 256, 9);
+    // An all-zero map on empty truth: empty agreement at every threshold except 0, where every pixel is predicted.
+    expect(sweepThresholds(new Array(n).fill(0), new Array(n).fill(0)).dice).toBeCloseTo(255 / 256, 12);
   });
 });
 

@@ -5,7 +5,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
-import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { masksForSource, readSegmentation } from '../../dicom/segmentationReader.js';
+import { checkReferences, groundTruthMasks, segmentOf } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { progressBar } from '../progress.js';
@@ -16,24 +17,6 @@ export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [op
   --segment N          segment number (default: the first segment)
   --format json|csv    (default: json)
   --out FILE           write the report here (default: standard output)`;
-
-function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
-  if (requested === undefined) {
-    const first = seg.segments[0];
-    if (!first) throw new Error(`${file}: the SEG has no segments`);
-    return first.segmentNumber;
-  }
-  if (!seg.segments.some((s) => s.segmentNumber === requested)) throw new Error(`${file}: no segment ${requested} (it has ${seg.segments.map((s) => s.segmentNumber).join(', ')})`);
-  return requested;
-}
-
-function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
-  if (!seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID)) {
-    throw new Error(`${file} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
-  }
-  if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error(`${file} belongs to another study than ${cine.source}`);
-  if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${file} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);
-}
 
 export async function runReport(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -60,9 +43,7 @@ export async function runReport(args: string[]): Promise<number> {
   let groundTruth: Uint8Array[] | undefined;
   if (values['ground-truth']) {
     const gtFile = values['ground-truth'];
-    const gt = readSegmentation(await readFile(gtFile), gtFile);
-    checkReferences(gt, cine, gtFile);
-    groundTruth = masksForSource(gt, segmentOf(gt, undefined, gtFile), cine.sopInstanceUID, cine.numberOfFrames);
+    groundTruth = groundTruthMasks(readSegmentation(await readFile(gtFile), gtFile), cine, gtFile);
   }
   const { frames, summary } = await metricsForMasks(cine, masks, { groundTruth, onProgress: progressBar(segFile) });
   const algorithm = seg.segments.find((s) => s.algorithmName);

@@ -14,12 +14,15 @@ import { DicomwebClient } from '../../dicom/dicomwebClient.js';
 import { resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
+import { GroundTruthIndex } from '../groundTruth.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
   --out DIR          output folder (default: trus-seg-out)
   --report json|csv  report format (default: json)
   --stow URL         store each SEG to this DICOMweb service (STOW-RS)
+  --ground-truth P   reference SEG file or folder (repeatable): cines it references get Dice, IoU,
+                     sensitivity, HD95, S-alpha, E-phi, weighted F-beta in their report
   --threshold T      probability threshold (default: the model's)
   --batch N          frames per inference call (default 4)
   --threads N        onnxruntime threads (default: all cores)
@@ -57,6 +60,7 @@ export async function runSegment(args: string[]): Promise<number> {
       out: { type: 'string', default: 'trus-seg-out' },
       report: { type: 'string', default: 'json' },
       stow: { type: 'string' },
+      'ground-truth': { type: 'string', multiple: true },
       threshold: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
@@ -74,6 +78,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new Error(`--threshold must be between 0 and 1, got "${values.threshold}"`);
   const model = await loadNodeModel(values.model ?? defaultModelPath(), values.threads ? { threads: Number(values.threads) } : {});
+  const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const inputs = await resolveInputs(positionals);
   if (inputs.length === 0) throw new Error('no input files found');
   const out = resolve(values.out!);
@@ -110,6 +115,8 @@ export async function runSegment(args: string[]): Promise<number> {
           if (sources.has(p)) throw new Error(`${p} is one of the inputs: refusing to overwrite a source file`);
           if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it)`);
         }
+        const reference = references?.masksFor(cine);
+        if (references && !reference) console.error(`  no ground truth references ${input.name}: accuracy metrics left out`);
         const bar = progressBar(input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name);
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
@@ -121,15 +128,26 @@ export async function runSegment(args: string[]): Promise<number> {
           },
           ...(values.batch ? { batchSize: Number(values.batch) } : {}),
           requireUltrasound: !values['allow-non-us'],
+          ...(reference ? { groundTruth: reference.masks } : {}),
         });
         const seg = segmentationFromRun(cine, run).toPart10();
-        const report: RunReport = { source: input.name, sopInstanceUID: cine.sopInstanceUID, model: run.model, provider: run.provider, note: RESEARCH_NOTE, summary: run.summary, frames: run.frames };
+        const report: RunReport = {
+          source: input.name,
+          sopInstanceUID: cine.sopInstanceUID,
+          model: run.model,
+          provider: run.provider,
+          ...(reference ? { groundTruth: reference.file } : {}),
+          note: RESEARCH_NOTE,
+          summary: run.summary,
+          frames: run.frames,
+        };
         await writeAtomically(segPath, seg);
         await writeAtomically(reportPath, values.report === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         const s = run.summary;
         console.error(
-          `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}`,
+          `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
+            (s.groundTruth ? `\n  vs ${reference!.file}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : ''),
         );
         if (stow) {
           try {

@@ -1,0 +1,92 @@
+/**
+ * Ground-truth SEGs for `trus-seg report` and `trus-seg segment --ground-truth`: checked against
+ * the cine they are meant for, so a reference of another image or study is refused, never used.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import type { CineImage } from '../dicom/cineImage.js';
+import { masksForSource, readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
+import { walk } from './inputs.js';
+
+export function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
+  if (requested === undefined) {
+    const first = seg.segments[0];
+    if (!first) throw new Error(`${file}: the SEG has no segments`);
+    return first.segmentNumber;
+  }
+  if (!seg.segments.some((s) => s.segmentNumber === requested)) throw new Error(`${file}: no segment ${requested} (it has ${seg.segments.map((s) => s.segmentNumber).join(', ')})`);
+  return requested;
+}
+
+export function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
+  if (!seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID)) {
+    throw new Error(`${file} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
+  }
+  if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error(`${file} belongs to another study than ${cine.source}`);
+  if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${file} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);
+}
+
+/** The first segment's masks of `seg` for every frame of `cine`, after the reference checks. */
+export function groundTruthMasks(seg: ReadSegmentation, cine: CineImage, file: string): Uint8Array[] {
+  checkReferences(seg, cine, file);
+  return masksForSource(seg, segmentOf(seg, undefined, file), cine.sopInstanceUID, cine.numberOfFrames);
+}
+
+/** Part 10 preamble check, so a folder scan does not read large non-DICOM files (frames.npy) whole. */
+async function hasPart10Preamble(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(132);
+    const { bytesRead } = await handle.read(head, 0, 132, 0);
+    return bytesRead === 132 && head.toString('latin1', 128, 132) === 'DICM';
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reference SEGs from files and folders, indexed by the SOP Instance UIDs they reference. Files
+ * named directly must be SEGs; in folders, anything else (the cines beside them) is passed over.
+ * Two references of the same image are refused: which one was meant cannot be known.
+ */
+export class GroundTruthIndex {
+  private readonly bySource = new Map<string, { file: string; seg: ReadSegmentation }>();
+
+  static async load(paths: string[]): Promise<GroundTruthIndex> {
+    const index = new GroundTruthIndex();
+    for (const path of paths) {
+      let isFolder: boolean;
+      try {
+        isFolder = (await stat(path)).isDirectory();
+      } catch {
+        throw new Error(`--ground-truth ${path}: no such file or folder`);
+      }
+      for (const file of isFolder ? await walk(path) : [path]) {
+        if (isFolder && !(await hasPart10Preamble(file))) continue;
+        let seg: ReadSegmentation;
+        try {
+          seg = readSegmentation(await readFile(file), file);
+        } catch (err) {
+          if (isFolder) continue;
+          throw err;
+        }
+        for (const ref of seg.referencedInstances) {
+          const other = index.bySource.get(ref.sopInstanceUID);
+          if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${ref.sopInstanceUID}`);
+          index.bySource.set(ref.sopInstanceUID, { file, seg });
+        }
+      }
+    }
+    if (index.bySource.size === 0) throw new Error(`--ground-truth ${paths.join(' ')}: no SEG found`);
+    return index;
+  }
+
+  get size(): number {
+    return this.bySource.size;
+  }
+
+  /** Masks for `cine`, or undefined when no reference names it. */
+  masksFor(cine: CineImage): { file: string; masks: Uint8Array[] } | undefined {
+    const hit = this.bySource.get(cine.sopInstanceUID);
+    return hit ? { file: hit.file, masks: groundTruthMasks(hit.seg, cine, hit.file) } : undefined;
+  }
+}
