@@ -177,3 +177,40 @@ def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     assert r.returncode == 0, r.stderr
     assert list((tmp_path / "seg-out").glob("*.seg.dcm"))
     assert teacher["run"] and base["run"]
+
+
+def _dice(a: np.ndarray, b: np.ndarray) -> float:
+    s = a.sum() + b.sum()
+    return 1.0 if s == 0 else 2.0 * float((a & b).sum()) / float(s)
+
+
+def test_evaluate_runs_the_exported_model_through_the_engine(dataset, tmp_path):
+    from trus_train.evaluate import evaluate, test_pairs
+
+    run = tmp_path / "baseline"
+    train(tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}), dataset, run, log=lambda *_: None)
+    results = evaluate(dataset, [("baseline", run), ("student", run)], [("full", run)], tmp_path / "eval", log=lambda *_: None)
+    test_loops = [lp for lp in discover(dataset) if lp.split == "test"]
+    assert sorted(results["testLoops"]) == sorted(lp.name for lp in test_loops)
+    s = results["models"]["baseline"]
+    assert s["frames"] == sum(len(lp.frames) for lp in test_loops)
+    for key in ("dice", "diceOverThresholds", "iou", "sensitivity", "sAlpha", "ePhi", "weightedF", "meanWarpedConsistency", "meanDicePrevious"):
+        assert 0.0 <= s[key] <= 1.0, key
+    assert results["ablation"]["full"] == s
+    # The reference row, computed by the engine from the SEGs, must match the masks.npy the phantom wrote.
+    gt = results["groundTruth"]
+    f2f = np.mean([np.mean([_dice(lp.masks[t] > 0, lp.masks[t - 1] > 0) for t in range(1, len(lp.frames))]) for lp in test_loops])
+    cv = np.mean([lp.masks.reshape(len(lp.frames), -1).sum(1).std() / lp.masks.reshape(len(lp.frames), -1).sum(1).mean() for lp in test_loops])
+    assert gt["meanDicePrevious"] == pytest.approx(f2f, abs=1e-9)
+    assert gt["areaCoefficientOfVariation"] == pytest.approx(cv, abs=1e-9)
+    md = (tmp_path / "eval" / "evaluation.md").read_text()
+    assert "| baseline |" in md and "## Ablation" in md and "ground truth (reference)" in md
+    assert (tmp_path / "eval" / "area-per-frame.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["models"]["baseline"]["dice"] == s["dice"]
+    # A test loop without its DICOM pair cannot be evaluated through the engine: refused by name.
+    import shutil
+    shutil.copytree(dataset, tmp_path / "copy")
+    victim = tmp_path / "copy" / "test" / test_loops[0].name
+    (victim / "cine.dcm").unlink()
+    with pytest.raises(ValueError, match=test_loops[0].name):
+        test_pairs(tmp_path / "copy")

@@ -31,6 +31,7 @@ class Loop:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1
     split: str | None = None
     meta: dict = field(default_factory=dict)
+    folder: Path | None = None
 
 
 def non_black_box(frame: np.ndarray, level: float = 0.02 * 255) -> tuple[int, int, int, int]:
@@ -49,7 +50,7 @@ def _read_npy_loop(folder: Path) -> Loop:
     if masks is not None and masks.shape != frames.shape:
         raise ValueError(f"{folder}/masks.npy: shape {masks.shape} differs from frames {frames.shape}")
     b = meta["inputBox"]
-    return Loop(folder.name, str(meta["patientId"]), frames, masks, (b["x0"], b["y0"], b["x1"], b["y1"]), meta=meta)
+    return Loop(folder.name, str(meta["patientId"]), frames, masks, (b["x0"], b["y0"], b["x1"], b["y1"]), meta=meta, folder=folder)
 
 
 def _read_png_loop(folder: Path, patient_id: str) -> Loop:
@@ -60,7 +61,7 @@ def _read_png_loop(folder: Path, patient_id: str) -> Loop:
     masks = None
     if (folder / "masks").is_dir():
         masks = np.stack([(cv2.imread(str(folder / "masks" / n), cv2.IMREAD_GRAYSCALE) > 127).astype(np.uint8) for n in names])
-    return Loop(folder.name, patient_id, frames, masks, non_black_box(frames[0]))
+    return Loop(folder.name, patient_id, frames, masks, non_black_box(frames[0]), folder=folder)
 
 
 def _hash_split(patient_id: str, fractions=(0.7, 0.1, 0.2)) -> str:
