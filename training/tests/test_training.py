@@ -172,6 +172,8 @@ def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     manifest = export(tmp_path / "student", tmp_path / "model", "smoke-student", "0.0.1")
     assert manifest["exportCheck"]["maxAbsDifferenceVsPyTorch"] < 1e-4
     assert manifest["input"]["shape"] == ["N", 1, 32, 48]
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text()
+    assert "not for clinical use" in card and "simulated" in card and "1-channel grey input" in card and "unlabelled clips" in card
     cine = next(dataset.glob("test/*/cine.dcm"))
     r = cli("segment", str(cine), "--model", str(tmp_path / "model"), "--out", str(tmp_path / "seg-out"))
     assert r.returncode == 0, r.stderr
@@ -214,3 +216,17 @@ def test_evaluate_runs_the_exported_model_through_the_engine(dataset, tmp_path):
     (victim / "cine.dcm").unlink()
     with pytest.raises(ValueError, match=test_loops[0].name):
         test_pairs(tmp_path / "copy")
+
+
+def test_a_run_that_stopped_early_is_not_extended_by_resume(dataset, tmp_path):
+    # Without validation loops no epoch counts as an improvement, so patience 1 ends the run after epoch 2.
+    import shutil
+    shutil.copytree(dataset, tmp_path / "no-val", ignore=lambda d, names: ["val"] if Path(d) == dataset else [])
+    cfg = tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}, epochs=5, early_stopping=1)
+    train(cfg, tmp_path / "no-val", tmp_path / "run", log=lambda *_: None)
+    lines = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2]
+    messages = []
+    train(cfg, tmp_path / "no-val", tmp_path / "run", resume=True, log=messages.append)
+    assert (tmp_path / "run" / "log.jsonl").read_text().splitlines() == lines
+    assert any("already stopped early" in m for m in messages)

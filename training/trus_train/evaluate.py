@@ -212,6 +212,10 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
         reference = reference_reports(pairs)
     results["groundTruth"] = summarise(reference)
     (out / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n")
+    test_set = {"dataset": str(data_root), "loops": len(pairs), "frames": sum(p["frames"] for p in pairs), "patients": sorted({p["patientId"] for p in pairs})}
+    for name, _ in runs:
+        # What export --metrics records in the shipped model's manifest.
+        (out / f"metrics-{name}.json").write_text(json.dumps({"testSet": test_set, **results["models"][name], "groundTruthReference": results["groundTruth"]}, indent=2) + "\n")
 
     plot_loop = pairs[0]["loop"]
     series = {name: per_frame_areas(reports[name], plot_loop) for name in plot if name in reports}

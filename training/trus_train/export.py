@@ -92,7 +92,76 @@ def export(run_dir: str | Path, out_dir: str | Path, name: str, version: str, me
     }
     partial.replace(out / "model.onnx")
     (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "MODEL_CARD.md").write_text(model_card(manifest))
     return manifest
+
+
+def _fmt(v, digits=4) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def model_card(manifest: dict) -> str:
+    """The model card beside model.json, generated from it so the two never disagree."""
+    recipe = manifest["trainingRecipe"]
+    cfg = recipe["config"]
+    m = manifest.get("metrics") or {}
+    gt = m.get("groundTruthReference") or {}
+    h, w = manifest["input"]["shape"][2:]
+    lines = [
+        f"# {manifest['name']} {manifest['version']}",
+        "",
+        "**Research use only, not for clinical use. Trained on simulated TRUS cine loops (the trus-cine-seg phantom), not on patient data.**",
+        "",
+        "## What it is",
+        f"- Prostate segmentation of one transrectal ultrasound frame: input `{manifest['input']['name']}` [N, 1, {h}, {w}], "
+        f"the frame's ultrasound region (US region calibration, else the non-black fan) in grey, resized to {h} x {w}, scaled to [0, 1] and normalised "
+        f"`(x - {manifest['normalisation']['mean']}) / {manifest['normalisation']['std']}`; output `{manifest['output']['name']}` (mask logits, threshold {manifest['threshold']} on the sigmoid).",
+        "- 1-channel grey input (the reference implementation feeds 3 ImageNet-normalised copies of the grey frame).",
+        f"- U-Net, width {cfg['arch']['width']}, depth {cfg['arch']['depth']}, {manifest['parameters']:,} parameters; ONNX opset 17; "
+        f"export checked against PyTorch with onnxruntime-node (max |difference| {manifest['exportCheck']['maxAbsDifferenceVsPyTorch']:.1e}).",
+    ]
+    if recipe["stage"] == "student":
+        lc = cfg["loss"]
+        on = [f"{k} x{v['weight']}" for k, v in lc.items() if v["on"]]
+        lines += [
+            f"- Stage 2 student (DTC-TRUS method, `../shared/method.md` in the project): trained on unlabelled clips of {cfg['data']['sequence_length']} frames "
+            f"beside the frozen teacher, losses {', '.join(on)} (KD temperature {lc['kd']['temperature']}, consistency alpha {lc['con']['alpha']} on [0,1] grey, "
+            f"prototype percentile {lc['proto']['percentile']}); no ground-truth labels in this stage. Initialised from the teacher where shapes match "
+            "(at a narrower width than the teacher's only a few bias and counter tensors match, so in effect from scratch).",
+            f"- Schedule: AdamW lr {cfg['optim']['lr']}, weight decay {cfg['optim']['weight_decay']}, cosine annealing (T0 {cfg['optim']['t0_epochs']} epochs), "
+            f"batch {cfg['batch_size']} clips, {cfg['epochs']} epochs of at most {cfg['max_steps_per_epoch']} steps (sized for 2 CPU cores), best of epoch {recipe['epochOfBest']} by validation Dice.",
+        ]
+    else:
+        lines += [
+            f"- Stage 1 ({recipe['stage']}): labelled static frames (every {cfg['data']['label_every']}th frame of the training loops), BCE + Dice, horizontal flips; "
+            f"AdamW lr {cfg['optim']['lr']}, cosine warm restarts (T0 {cfg['optim']['t0_epochs']}), batch {cfg['batch_size']}, {cfg['epochs']} epochs, best of epoch {recipe['epochOfBest']} by validation Dice.",
+        ]
+    lines += [f"- Validation Dice at model resolution: {_fmt(recipe['validationDice'])}.", ""]
+    if m:
+        ts = m.get("testSet", {})
+        lines += [
+            "## Measured on held-out simulated patients",
+            f"Test set: {ts.get('loops')} loops, {ts.get('frames')} frames, patients {', '.join(ts.get('patients', []))}; the exported file run by the "
+            "product's engine (threshold 0.5, largest component, hole filling). Full tables: `training/results/evaluation.md`.",
+            "",
+            "| Dice@0.5 | Dice (mean over thresholds) | IoU@0.5 | Sen@0.5 | HD95 (mm) | S-alpha | mean E-phi | weighted F-beta |",
+            "|---|---|---|---|---|---|---|---|",
+            "| " + " | ".join(_fmt(m.get(k), 2 if k == "hd95" else 4) for k in ("dice", "diceOverThresholds", "iou", "sensitivity", "hd95", "sAlpha", "ePhi", "weightedF")) + " |",
+            "",
+            "| | warped consistency | consistency without flow | frame-to-frame Dice | area CV | flicker count |",
+            "|---|---|---|---|---|---|",
+            "| this model | " + " | ".join(_fmt(m.get(k), 5) for k in ("meanWarpedConsistency", "meanConsistencyNoFlow", "meanDicePrevious", "areaCoefficientOfVariation", "flickerCount")) + " |",
+            "| ground truth | " + " | ".join(_fmt(gt.get(k), 5) for k in ("meanWarpedConsistency", "meanConsistencyNoFlow", "meanDicePrevious", "areaCoefficientOfVariation", "flickerCount")) + " |",
+            "",
+        ]
+    lines += [
+        "## Limits",
+        "- Simulated data only: real TRUS (other probes, gains, pathologies, artefacts) will differ; retrain or fine-tune on real DICOM cine + SEG pairs or PNG "
+        "folders with `training/` before drawing any conclusion.",
+        "- One structure (the whole gland); no zones, no lesions. Not a medical device.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main(argv=None) -> None:

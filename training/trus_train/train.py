@@ -180,6 +180,9 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         generator.set_state(ck["loader_rng"])
         start_epoch, best, stale = ck["epoch"] + 1, ck["best"], ck["stale"]
         log(f"resumed from {out / 'last.pt'} at epoch {start_epoch + 1}")
+        if cfg["early_stopping"] and stale >= int(cfg["early_stopping"]):
+            log(f"already stopped early (no validation improvement for {stale} epochs): nothing to do")
+            return {"best_val_dice": best, "run": str(out)}
     weights = {k: v["weight"] for k, v in cfg["loss"].items()}
     max_steps = cfg["max_steps_per_epoch"]
     steps_per_epoch = max(1, len(loader) if max_steps is None else min(len(loader), max_steps))
