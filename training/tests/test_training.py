@@ -154,8 +154,11 @@ def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     teacher = train(tiny_cfg(stage="teacher"), dataset, tmp_path / "teacher", log=lambda *_: None)
     assert (tmp_path / "teacher" / "best.pt").exists()
     base = train(tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}), dataset, tmp_path / "baseline", log=lambda *_: None)
-    cfg = tiny_cfg(stage="student", arch={"width": 2, "depth": 2}, teacher=str(tmp_path / "teacher"))
-    train(cfg, dataset, tmp_path / "student", log=lambda *_: None)
+    cfg = tiny_cfg(stage="student", arch={"width": 2, "depth": 2}, teacher=str(tmp_path / "teacher"), init_checkpoint=str(tmp_path / "baseline"))
+    messages = []
+    train(cfg, dataset, tmp_path / "student", log=messages.append)
+    n = len(UNet(2, 2).state_dict())
+    assert f"initialised from {tmp_path / 'baseline'}: {n} of {n} tensors" in messages[0]
     log = [json.loads(line) for line in (tmp_path / "student" / "log.jsonl").read_text().splitlines()]
     assert len(log) == 1
     for k in ("loss_seg", "loss_kd", "loss_con", "loss_proto", "loss_total"):
@@ -174,6 +177,7 @@ def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     assert manifest["input"]["shape"] == ["N", 1, 32, 48]
     card = (tmp_path / "model" / "MODEL_CARD.md").read_text()
     assert "not for clinical use" in card and "simulated" in card and "1-channel grey input" in card and "unlabelled clips" in card
+    assert "the per-frame baseline" in card
     cine = next(dataset.glob("test/*/cine.dcm"))
     r = cli("segment", str(cine), "--model", str(tmp_path / "model"), "--out", str(tmp_path / "seg-out"))
     assert r.returncode == 0, r.stderr

@@ -100,6 +100,15 @@ def _fmt(v, digits=4) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _initialisation(cfg: dict) -> str:
+    if cfg.get("init_checkpoint"):
+        return (f"Initialised from `{cfg['init_checkpoint']}`, the stage-1 network of the student's own size trained on the labelled frames (the per-frame "
+                "baseline), as the reference initialises its student from its stage-1 network; the video stage then adds the temporal signals.")
+    if cfg.get("init_from_teacher"):
+        return "Initialised from the teacher's tensors whose shapes match (at a narrower width only a few bias and counter tensors do)."
+    return "Initialised at random."
+
+
 def model_card(manifest: dict) -> str:
     """The model card beside model.json, generated from it so the two never disagree."""
     recipe = manifest["trainingRecipe"]
@@ -126,8 +135,7 @@ def model_card(manifest: dict) -> str:
         lines += [
             f"- Stage 2 student (DTC-TRUS method, `../shared/method.md` in the project): trained on unlabelled clips of {cfg['data']['sequence_length']} frames "
             f"beside the frozen teacher, losses {', '.join(on)} (KD temperature {lc['kd']['temperature']}, consistency alpha {lc['con']['alpha']} on [0,1] grey, "
-            f"prototype percentile {lc['proto']['percentile']}); no ground-truth labels in this stage. Initialised from the teacher where shapes match "
-            "(at a narrower width than the teacher's only a few bias and counter tensors match, so in effect from scratch).",
+            f"prototype percentile {lc['proto']['percentile']}); no ground-truth labels in this stage. " + _initialisation(cfg),
             f"- Schedule: AdamW lr {cfg['optim']['lr']}, weight decay {cfg['optim']['weight_decay']}, cosine annealing (T0 {cfg['optim']['t0_epochs']} epochs), "
             f"batch {cfg['batch_size']} clips, {cfg['epochs']} epochs of at most {cfg['max_steps_per_epoch']} steps (sized for 2 CPU cores), best of epoch {recipe['epochOfBest']} by validation Dice.",
         ]

@@ -22,10 +22,12 @@ def bce_dice(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> to
 def flip_target(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The student's own prediction on the horizontally flipped frame, flipped back: a soft map,
     not averaged with the unflipped prediction and not thresholded (as the reference code does)."""
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     p = torch.sigmoid(model(torch.flip(x, dims=[3])))
-    model.train(was_training)
+    # Restore each module's own mode (frozen BatchNorm layers stay in eval mode).
+    for m, training in modes:
+        m.training = training
     return torch.flip(p, dims=[3])
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from . import losses
@@ -33,15 +34,17 @@ DEFAULTS = {
     "seed": 0,
     "input": {"height": 128, "width": 128, "mean": 0.2, "std": 0.2},
     "arch": {"width": 16, "depth": 4},
-    "data": {"label_every": 10, "sequence_length": 3, "frame_gap": 1, "flow_denoise": False, "val_every": 5},
+    "data": {"label_every": 10, "sequence_length": 3, "frame_gap": 1, "flow_denoise": False, "val_every": 5, "flow_cache": None},
     "optim": {"lr": 1e-3, "weight_decay": 1e-4, "t0_epochs": 10, "t_mult": 2, "eta_min": 1e-6, "clip_grad_norm": 1.0},
     "batch_size": 8,
     "epochs": 50,
     "early_stopping": 10,
     "max_steps_per_epoch": None,
+    "freeze_batchnorm": False,
     "augment": True,
     "teacher": None,
     "init_from_teacher": True,
+    "init_checkpoint": None,
     "loss": {
         "seg": {"on": True, "weight": 3.0},
         "kd": {"on": True, "weight": 1.0, "temperature": 4.0},
@@ -103,7 +106,10 @@ def student_losses(student, teacher, batch, cfg) -> dict[str, torch.Tensor]:
     lc = cfg["loss"]
     out: dict[str, torch.Tensor] = {}
     if lc["seg"]["on"]:
-        out["seg"] = losses.bce_dice(logits, losses.flip_target(student, frames))
+        target = losses.flip_target(student, frames)
+        if lc["seg"].get("binarise", False):
+            target = (target > 0.5).float()
+        out["seg"] = losses.bce_dice(logits, target) if lc["seg"].get("dice", True) else F.binary_cross_entropy_with_logits(logits, target)
     if lc["kd"]["on"]:
         with torch.no_grad():
             t_logits = teacher(frames)
@@ -127,6 +133,12 @@ def student_losses(student, teacher, batch, cfg) -> dict[str, torch.Tensor]:
     return out
 
 
+def _network(checkpoint: dict) -> torch.nn.Module:
+    net = build(checkpoint["config"]["arch"])
+    net.load_state_dict(checkpoint["model"])
+    return net
+
+
 def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = False, log=print) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -148,16 +160,22 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         if not cfg["teacher"]:
             raise ValueError('stage "student" needs "teacher": the teacher run folder or checkpoint')
         t_path = Path(cfg["teacher"])
-        t_ckpt = torch.load(t_path / "best.pt" if t_path.is_dir() else t_path, map_location="cpu")
-        teacher = build(t_ckpt["config"]["arch"])
-        teacher.load_state_dict(t_ckpt["model"])
+        teacher = _network(torch.load(t_path / "best.pt" if t_path.is_dir() else t_path, map_location="cpu"))
         teacher.eval()
         for p in teacher.parameters():
             p.requires_grad_(False)
-        if cfg["init_from_teacher"]:
+        if cfg["init_checkpoint"]:
+            # The reference starts the student from a stage-1 network; at a smaller width than the
+            # teacher that is the stage-1 network of the student's own size (the per-frame baseline).
+            i_path = Path(cfg["init_checkpoint"])
+            i_ckpt = torch.load(i_path / "best.pt" if i_path.is_dir() else i_path, map_location="cpu")
+            copied = init_from(model, _network(i_ckpt))
+            log(f"student initialised from {i_path}: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
+        elif cfg["init_from_teacher"]:
             copied = init_from(model, teacher)
             log(f"student initialised from the teacher: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
-        cache = out / "flow-cache"
+        # Flows depend only on the frames and the input size: runs on the same data can share them.
+        cache = Path(cfg["data"]["flow_cache"]) if cfg["data"].get("flow_cache") else out / "flow-cache"
         flows = {lp.name: loop_flows(lp, size, cache, cfg["data"]["flow_denoise"]) for lp in train_loops}
         dataset = ClipDataset(train_loops, size, flows, cfg["input"]["mean"], cfg["input"]["std"], cfg["data"]["sequence_length"], cfg["data"]["frame_gap"])
     else:
@@ -188,6 +206,10 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
     steps_per_epoch = max(1, len(loader) if max_steps is None else min(len(loader), max_steps))
     for epoch in range(start_epoch, int(cfg["epochs"])):
         model.train()
+        if cfg.get("freeze_batchnorm"):
+            for mod in model.modules():
+                if isinstance(mod, torch.nn.BatchNorm2d):
+                    mod.eval()
         started = time.time()
         sums: dict[str, float] = {}
         steps = 0
