@@ -173,6 +173,11 @@ def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     rec = json.loads((tmp_path / "no-proto" / "log.jsonl").read_text().splitlines()[0])
     assert "loss_proto" not in rec and "loss_kd" not in rec and "loss_con" in rec
     manifest = export(tmp_path / "student", tmp_path / "model", "smoke-student", "0.0.1")
+    assert manifest["trainingRecipe"]["checkpoint"] == "best"
+    # "select": "last" ships the state at the end of the schedule instead.
+    train(merge(cfg, {"select": "last", "epochs": 2}), dataset, tmp_path / "student-last", log=lambda *_: None)
+    last = export(tmp_path / "student-last", tmp_path / "model-last", "smoke-last", "0.0.1")
+    assert last["trainingRecipe"]["checkpoint"] == "last" and last["trainingRecipe"]["epochOfBest"] == 2
     assert manifest["exportCheck"]["maxAbsDifferenceVsPyTorch"] < 1e-4
     assert manifest["input"]["shape"] == ["N", 1, 32, 48]
     card = (tmp_path / "model" / "MODEL_CARD.md").read_text()

@@ -33,6 +33,16 @@ class _LogitsOnly(torch.nn.Module):
         return self.model(x)
 
 
+def load_selected(run: Path) -> dict:
+    """The checkpoint the run's config selects: best.pt (best validation Dice, the default) or, with
+    "select": "last", the state at the end of the schedule (last.pt)."""
+    best = torch.load(run / "best.pt", map_location="cpu")
+    if best["config"].get("select", "best") != "last":
+        return best
+    last = torch.load(run / "last.pt", map_location="cpu")
+    return {"model": last["model"], "config": last["config"], "epoch": last["epoch"], "val_dice": last.get("val_dice", best["val_dice"]), "selected": "last"}
+
+
 def probe_input(h: int, w: int, n: int = 2) -> np.ndarray:
     rng = np.random.default_rng(1234)
     yy, xx = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
@@ -51,7 +61,7 @@ def run_onnx_in_node(onnx_path: Path, x: np.ndarray) -> np.ndarray:
 
 def export(run_dir: str | Path, out_dir: str | Path, name: str, version: str, metrics: dict | None = None, trained_on: str = "simulated TRUS cine loops (trus-cine-seg phantom)") -> dict:
     run = Path(run_dir)
-    ckpt = torch.load(run / "best.pt", map_location="cpu")
+    ckpt = load_selected(run)
     cfg = ckpt["config"]
     model = build(cfg["arch"])
     model.load_state_dict(ckpt["model"])
@@ -86,7 +96,7 @@ def export(run_dir: str | Path, out_dir: str | Path, name: str, version: str, me
         "trainedOn": trained_on,
         "intendedUse": "Research only, not for clinical use. Trained on simulated data; 1-channel grey input.",
         "parameters": int(sum(p.numel() for p in model.parameters())),
-        "trainingRecipe": {"stage": cfg["stage"], "config": cfg, "epochOfBest": ckpt["epoch"] + 1, "validationDice": ckpt["val_dice"]},
+        "trainingRecipe": {"stage": cfg["stage"], "config": cfg, "checkpoint": ckpt.get("selected", "best"), "epochOfBest": ckpt["epoch"] + 1, "validationDice": ckpt["val_dice"]},
         "exportCheck": {"maxAbsDifferenceVsPyTorch": diff, "runtime": "onnxruntime-node"},
         "metrics": metrics or {},
     }
@@ -137,7 +147,8 @@ def model_card(manifest: dict) -> str:
             f"beside the frozen teacher, losses {', '.join(on)} (KD temperature {lc['kd']['temperature']}, consistency alpha {lc['con']['alpha']} on [0,1] grey, "
             f"prototype percentile {lc['proto']['percentile']}); no ground-truth labels in this stage. " + _initialisation(cfg),
             f"- Schedule: AdamW lr {cfg['optim']['lr']}, weight decay {cfg['optim']['weight_decay']}, cosine annealing (T0 {cfg['optim']['t0_epochs']} epochs), "
-            f"batch {cfg['batch_size']} clips, {cfg['epochs']} epochs of at most {cfg['max_steps_per_epoch']} steps (sized for 2 CPU cores), best of epoch {recipe['epochOfBest']} by validation Dice.",
+            f"batch {cfg['batch_size']} clips, {cfg['epochs']} epochs of at most {cfg['max_steps_per_epoch']} steps (sized for 2 CPU cores), BatchNorm statistics frozen; "
+            + (f"the state at the end of the cycle (epoch {recipe['epochOfBest']}; chosen over the best-validation-Dice checkpoint for its stability on the validation patients)." if recipe.get("checkpoint") == "last" else f"best of epoch {recipe['epochOfBest']} by validation Dice."),
         ]
     else:
         lines += [

@@ -41,6 +41,7 @@ DEFAULTS = {
     "early_stopping": 10,
     "max_steps_per_epoch": None,
     "freeze_batchnorm": False,
+    "select": "best",
     "augment": True,
     "teacher": None,
     "init_from_teacher": True,
@@ -244,7 +245,7 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         else:
             stale += 1
         torch.save(
-            {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best, "stale": stale,
+            {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch, "val_dice": val, "best": best, "stale": stale,
              "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(), "python_rng": random.getstate(), "loader_rng": generator.get_state(), "config": cfg},
             out / "last.pt.partial",
         )
