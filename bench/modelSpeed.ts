@@ -12,6 +12,7 @@ import { loadNodeModel } from '../src/inference/nodeModel.js';
 import { segmentCine } from '../src/inference/engine.js';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { manifestFromText } from '../src/inference/model.js';
+import type { ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 
 const ROOT = resolve(process.cwd());
@@ -24,9 +25,9 @@ function fps(framesDone: number, ms: number): string {
 }
 
 async function nodeInference(): Promise<void> {
+  const model = await loadNodeModel(modelDir);
+  const [, c, h, w] = model.manifest.input.shape as [unknown, number, number, number];
   for (const batch of [1, 4]) {
-    const model = await loadNodeModel(modelDir);
-    const [, c, h, w] = model.manifest.input.shape as [unknown, number, number, number];
     const input = new Float32Array(batch * c * h * w).map((_, i) => Math.sin(i * 0.01));
     for (let i = 0; i < WARMUP; i++) await model.backend.run(input, batch);
     let frames = 0;
@@ -36,8 +37,8 @@ async function nodeInference(): Promise<void> {
       frames += batch;
     }
     console.log(`onnxruntime-node, batch ${batch}, ${cpus().length} cores: ${fps(frames, performance.now() - t0)}`);
-    await model.backend.dispose();
   }
+  await model.backend.dispose();
 }
 
 async function nodeEngine(): Promise<void> {
@@ -79,19 +80,18 @@ window.bench = async (threads, seconds) => {
 };
 </script>`;
 
-async function chromiumWasm(): Promise<void> {
+async function chromiumWasm(manifestText: string, manifest: ModelManifest): Promise<void> {
   if (!chromiumAvailable()) {
     console.log('Chromium not installed: WASM figures skipped');
     return;
   }
-  const manifest = manifestFromText(readFileSync(join(modelDir, 'model.json'), 'utf8'), modelDir);
   for (const [threads, headers] of [
     [1, {}],
     [2, CROSS_ORIGIN_ISOLATION],
   ] as const) {
     const extra: Record<string, string | Uint8Array> = {
       '/index.html': PAGE,
-      '/model/model.json': readFileSync(join(modelDir, 'model.json'), 'utf8'),
+      '/model/model.json': manifestText,
       [`/model/${manifest.file}`]: readFileSync(join(modelDir, manifest.file)),
     };
     const server = await serveStatic(join(ROOT, 'dist/browser'), extra, headers);
@@ -111,10 +111,11 @@ async function chromiumWasm(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const manifest = manifestFromText(readFileSync(join(modelDir, 'model.json'), 'utf8'), modelDir);
+  const manifestText = readFileSync(join(modelDir, 'model.json'), 'utf8');
+  const manifest = manifestFromText(manifestText, modelDir);
   console.log(`model ${manifest.name} ${manifest.version}: input ${manifest.input.shape.join('x')}, ${modelDir}`);
   await nodeInference();
-  await chromiumWasm();
+  await chromiumWasm(manifestText, manifest);
   await nodeEngine();
 }
 

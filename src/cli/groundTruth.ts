@@ -80,10 +80,6 @@ export class GroundTruthIndex {
     return index;
   }
 
-  get size(): number {
-    return this.bySource.size;
-  }
-
   /** Masks for `cine`, or undefined when no reference names it. */
   masksFor(cine: CineImage): { file: string; masks: Uint8Array[] } | undefined {
     const hit = this.bySource.get(cine.sopInstanceUID);

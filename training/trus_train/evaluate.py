@@ -96,10 +96,10 @@ def segment_reports(model_dir: Path, pairs: list[dict], work: Path) -> dict[str,
     for p in pairs:
         args += ["--ground-truth", p["seg"]]
     _cli(args)
+    written = [json.loads(f.read_text()) for f in out.glob("*.report.json")]
     reports = {}
     for p in pairs:
-        matches = [json.loads(f.read_text()) for f in out.glob("*.report.json")]
-        hit = [r for r in matches if Path(r["source"]).resolve() == Path(p["cine"])]
+        hit = [r for r in written if Path(r["source"]).resolve() == Path(p["cine"])]
         if len(hit) != 1 or "groundTruth" not in hit[0]["summary"]:
             raise RuntimeError(f"{p['loop']}: no report with ground truth from the engine run")
         reports[p["loop"]] = hit[0]

@@ -134,7 +134,10 @@ def student_losses(student, teacher, batch, cfg) -> dict[str, torch.Tensor]:
     return out
 
 
-def _network(checkpoint: dict) -> torch.nn.Module:
+def _network_at(path: str | Path) -> torch.nn.Module:
+    """The network of a run folder's best.pt, or of a checkpoint file."""
+    path = Path(path)
+    checkpoint = torch.load(path / "best.pt" if path.is_dir() else path, map_location="cpu")
     net = build(checkpoint["config"]["arch"])
     net.load_state_dict(checkpoint["model"])
     return net
@@ -160,18 +163,15 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
     elif stage == "student":
         if not cfg["teacher"]:
             raise ValueError('stage "student" needs "teacher": the teacher run folder or checkpoint')
-        t_path = Path(cfg["teacher"])
-        teacher = _network(torch.load(t_path / "best.pt" if t_path.is_dir() else t_path, map_location="cpu"))
+        teacher = _network_at(cfg["teacher"])
         teacher.eval()
         for p in teacher.parameters():
             p.requires_grad_(False)
         if cfg["init_checkpoint"]:
             # The reference starts the student from a stage-1 network; at a smaller width than the
             # teacher that is the stage-1 network of the student's own size (the per-frame baseline).
-            i_path = Path(cfg["init_checkpoint"])
-            i_ckpt = torch.load(i_path / "best.pt" if i_path.is_dir() else i_path, map_location="cpu")
-            copied = init_from(model, _network(i_ckpt))
-            log(f"student initialised from {i_path}: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
+            copied = init_from(model, _network_at(cfg["init_checkpoint"]))
+            log(f"student initialised from {cfg['init_checkpoint']}: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
         elif cfg["init_from_teacher"]:
             copied = init_from(model, teacher)
             log(f"student initialised from the teacher: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
