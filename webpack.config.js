@@ -3,11 +3,14 @@
 // (trus-seg-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/.
 // onnxruntime-web is not bundled: the worker imports its prebuilt ES module from ort/ at run time,
 // because its own worker threads and .wasm lookups must resolve next to the real file.
-// The OHIF extension and mode bundles, and the assembled viewer, are added with the viewer.
+// The OHIF extension and mode bundles (trus-cine-seg-extension.mjs, trus-cine-seg-mode.mjs, from
+// tsc's dist/ohif) sit beside them, and after the build the served viewer is assembled in
+// dist/viewer (scripts/assemble-viewer.mjs: the prebuilt OHIF dist, import map, models, demo).
 import { createRequire } from 'node:module';
 import { dirname, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { assembleViewer } from './scripts/assemble-viewer.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +43,7 @@ class CopyRuntimeFiles {
         copyFileSync(file, resolve(out, basename(file)));
       }
       for (const name of ORT_FILES) copyFileSync(resolve(ORT_DIR, name), resolve(out, 'ort', name));
+      assembleViewer({ root: here, browserDir: out });
     });
   }
 }
@@ -50,6 +54,8 @@ export default {
   entry: {
     'trus-cine-seg': resolve(here, 'dist/web/index.js'),
     'trus-seg-worker': resolve(here, 'dist/web/segmentationWorker.js'),
+    'trus-cine-seg-extension': resolve(here, 'dist/ohif/extension/src/index.js'),
+    'trus-cine-seg-mode': resolve(here, 'dist/ohif/modes/src/index.js'),
   },
   experiments: { outputModule: true },
   output: {

@@ -34,3 +34,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+node scripts/fetch-ohif-app.mjs   # the prebuilt OHIF viewer the main job serves

@@ -4,6 +4,7 @@
  * Built as its own module bundle (trus-seg-worker.mjs).
  */
 import { CineImage } from '../dicom/cineImage.js';
+import { configureCodecs } from '../dicom/decode/codecs.js';
 import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
@@ -16,6 +17,10 @@ interface WorkerScope {
   addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest>) => void): void;
 }
 const scope = globalThis as unknown as WorkerScope;
+
+// The codecs' .wasm files sit beside this worker bundle. Emscripten's own guess resolves them
+// against the page in a module worker, which breaks as soon as the page is not in the same folder.
+configureCodecs({ locateFile: (path) => new URL(path, globalThis.location.href).href });
 
 let model: (LoadedModel & { backend: WebBackend }) | undefined;
 const running = new Map<number, AbortController>();

@@ -1,0 +1,186 @@
+/**
+ * The right-hand panel: run/cancel with progress and the provider in use, the per-frame curves
+ * of every model run on the loop (unstable frames flagged, click to jump), the summary figures,
+ * Export SEG (STOW-RS + download) and the figures as CSV/JSON.
+ */
+import React, { useEffect, useState } from 'react';
+import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import { CURVES, curve, panelReport, reportFile, summaryLines } from '../utils/panelFigures.js';
+import { FrameChart, type ChartSeries } from './FrameChart.js';
+import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
+import { download } from '../utils/download.js';
+
+const COLORS: Record<string, string> = { 'trus-student': '#f97316', 'trus-teacher': '#38bdf8' };
+const colorOf = (id: string) => COLORS[id] ?? '#a3e635';
+
+function useServiceState(service: TrusSegmentationService): ServiceState {
+  const [state, setState] = useState(service.getState());
+  useEffect(() => {
+    const sub = service.subscribe(setState);
+    setState(service.getState());
+    return () => sub.unsubscribe();
+  }, [service]);
+  return state;
+}
+
+/** The viewport's frame, polled: the viewport is re-created by the host whenever the layout changes. */
+function useCurrentFrame(service: TrusSegmentationService): number | undefined {
+  const [frame, setFrame] = useState<number | undefined>(undefined);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      try {
+        setFrame(service.currentFrameNumber());
+      } catch {
+        setFrame(undefined);
+      }
+    }, 200);
+    return () => clearInterval(timer);
+  }, [service]);
+  return frame;
+}
+
+const button = 'rounded bg-primary-main px-2 py-1 text-xs text-white hover:opacity-80 disabled:opacity-40';
+
+export function TemporalConsistencyPanel({ service }: { service: TrusSegmentationService }): React.ReactElement {
+  const state = useServiceState(service);
+  const currentFrame = useCurrentFrame(service);
+  const busy = state.status === 'loading' || state.status === 'running';
+  const activeUid = service.activeDisplaySet()?.displaySet.displaySetInstanceUID ?? state.displaySetInstanceUID;
+  const results = service.resultsFor(activeUid);
+  const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
+  const frames = Math.max(state.progress.total, ...results.map((r) => r.frames.length), 0);
+
+  const series = (pick: (f: FrameMetrics[]) => ChartSeries['points'], extra: ChartSeries[] = []): ChartSeries[] => [
+    ...results.map((r) => ({ id: r.model.id, label: r.model.label + (r.edited ? ' (edited)' : ''), color: colorOf(r.model.id), points: pick(r.frames) })),
+    ...extra,
+  ];
+  const liveModel = state.models.find((m) => m.id === state.modelId);
+
+  const exporting = state.exported?.status === 'writing';
+  const exportError = state.exported?.status === 'error' ? state.exported.message : undefined;
+  const exported = state.exported?.status === 'done' ? state.exported.outcome : undefined;
+
+  return (
+    <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel">
+      <div className="rounded border border-yellow-600 px-2 py-1 text-xs text-yellow-300" data-testid="trus-research-note">
+        Research use only, not for clinical use. The models were trained on simulated TRUS data.
+      </div>
+
+      <div className="flex items-center gap-2">
+        <label className="text-primary-light text-xs" htmlFor="trus-model">Model</label>
+        <select
+          id="trus-model"
+          data-testid="trus-model"
+          className="bg-black text-white text-xs border border-secondary-light rounded px-1 py-0.5"
+          value={state.modelId}
+          disabled={busy}
+          onChange={(e) => service.selectModel(e.target.value)}
+        >
+          {state.models.map((m) => (
+            <option key={m.id} value={m.id}>{m.label}</option>
+          ))}
+        </select>
+      </div>
+
+      <div className="flex gap-2">
+        <button className={button} data-testid="trus-segment" disabled={busy} onClick={() => void service.segmentActiveLoop()}>Segment loop</button>
+        <button className={button} data-testid="trus-cancel" disabled={!busy} onClick={() => service.cancel()}>Cancel</button>
+      </div>
+
+      {(busy || state.progress.total > 0) && (
+        <div data-testid="trus-progress" data-done={state.progress.done} data-total={state.progress.total}>
+          <div className="h-1.5 w-full rounded bg-gray-700">
+            <div className="h-1.5 rounded bg-primary-light" style={{ width: `${state.progress.total ? (100 * state.progress.done) / state.progress.total : 0}%`, background: '#5acce6' }} />
+          </div>
+          <div className="text-primary-light text-xs">{state.progress.done} / {state.progress.total} frames</div>
+        </div>
+      )}
+      {state.backend && (
+        <div className="text-primary-light text-xs" data-testid="trus-provider" data-provider={state.backend.provider}>
+          Provider: {state.backend.provider.toUpperCase()}
+          {state.backend.provider === 'wasm' ? ` (${state.backend.threads} thread${state.backend.threads === 1 ? '' : 's'})` : ''}
+          {state.backend.adapterName ? `, ${state.backend.adapterName}` : ''}
+          {state.backend.fallbackReason ? ` — ${state.backend.fallbackReason}` : ''}
+        </div>
+      )}
+      {state.message && (
+        <div className={`text-xs ${state.status === 'error' ? 'text-red-400' : 'text-primary-light'}`} data-testid="trus-status" data-status={state.status}>
+          {state.message}
+        </div>
+      )}
+
+      {frames > 0 && (
+        <div data-testid="trus-charts" data-frames={frames}>
+          {CURVES.map(({ metric, title }) => (
+            <FrameChart
+              key={metric}
+              metric={metric}
+              title={title(selected?.summary ?? { areaUnit: 'mm2' })}
+              frames={frames}
+              currentFrame={currentFrame}
+              onSelectFrame={(f) => void service.jumpToFrame(f).catch(() => undefined)}
+              series={series(
+                (fr) => curve(fr, metric),
+                busy && liveModel ? [{ id: `${liveModel.id}-live`, label: `${liveModel.label} (running)`, color: '#e5e7eb', points: curve(state.liveFrames, metric) }] : [],
+              )}
+            />
+          ))}
+          <div className="flex gap-3 text-xs">
+            {results.map((r) => (
+              <span key={r.key} style={{ color: colorOf(r.model.id) }}>■ {r.model.label}{r.edited ? ' (edited)' : ''}</span>
+            ))}
+            <span className="text-red-400">● unstable frame</span>
+          </div>
+        </div>
+      )}
+
+      {results.map((r) => (
+        <table key={r.key} className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
+          <caption className="text-left" style={{ color: colorOf(r.model.id) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
+          <tbody>
+            {summaryLines(r.summary).map(([k, v]) => (
+              <tr key={k}>
+                <td className="text-primary-light pr-2">{k}</td>
+                <td data-figure={k}>{v}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+
+      {selected && (
+        <div className="flex flex-wrap gap-2">
+          <button className={button} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
+            {exporting ? 'Writing SEG…' : 'Export SEG'}
+          </button>
+          {(['csv', 'json'] as const).map((format) => (
+            <button
+              key={format}
+              className={button}
+              data-testid={`trus-download-${format}`}
+              onClick={() => {
+                const file = reportFile(panelReport({ source: selected.sopInstanceUID, run: selected.run, frames: selected.frames, summary: selected.summary, edited: selected.edited }), format);
+                download(file.name, file.type, file.text);
+              }}
+            >
+              Figures {format.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      )}
+      {exportError && <div className="text-xs text-red-400" data-testid="trus-export-error">{exportError}</div>}
+      {exported && (
+        <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
+          {exported.stored ? (
+            <div className="text-green-400">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
+          ) : (
+            <div className="text-red-400" data-testid="trus-store-error">{exported.storeError}</div>
+          )}
+          <button className={`${button} mt-1`} data-testid="trus-download-seg" onClick={() => download(exported.fileName, 'application/dicom', exported.bytes as BlobPart)}>
+            Download SEG
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

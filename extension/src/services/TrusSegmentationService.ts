@@ -1,0 +1,349 @@
+/**
+ * Owns the models and the runs of the viewer: loads a model into the engine's worker, segments
+ * the active cine frame by frame into an OHIF labelmap (progress, cancel), keeps each model's
+ * figures per loop, recomputes them after brush/eraser edits, and writes the engine's DICOM SEG
+ * (download, STOW-RS). The panel and the commands only call this service and listen to it.
+ */
+import { SegmentationClient, WorkerError, type ClientRun } from '../../../src/web/segmentationClient.js';
+import type { ProviderPreference } from '../../../src/web/providerChoice.js';
+import type { BackendInfo } from '../../../src/web/workerProtocol.js';
+import { CineImage } from '../../../src/dicom/cineImage.js';
+import { PackedMask } from '../../../src/dicom/bitPacking.js';
+import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
+import { StowError } from '../../../src/dicom/errors.js';
+import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.js';
+import { metricsForMasks } from '../../../src/report/maskMetrics.js';
+import type { SegmentationRun } from '../../../src/inference/engine.js';
+import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
+import { cineInstanceOf, fetchCineBytes } from './cineSource.js';
+import { FrameLabelmap } from './labelmap.js';
+import { defaultModels, type ModelChoice } from './models.js';
+import { SERVICE_NAME } from '../id.js';
+import type { DisplaySet, ExtensionManager, ServiceRegistration, ServicesManager, Subscription } from '../types/ohif.js';
+
+export type RunStatus = 'idle' | 'loading' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** One model's result on one loop: what the panel draws and what Export SEG writes. */
+export interface LoopResult {
+  key: string;
+  displaySetInstanceUID: string;
+  sopInstanceUID: string;
+  model: ModelChoice;
+  labelmap: FrameLabelmap;
+  run: SegmentationRun;
+  frames: FrameMetrics[];
+  summary: LoopSummary;
+  /** The user changed the masks with the brush/eraser since the model ran. */
+  edited: boolean;
+}
+
+export interface ServiceState {
+  status: RunStatus;
+  message?: string;
+  progress: { done: number; total: number };
+  models: ModelChoice[];
+  modelId: string;
+  backend?: BackendInfo;
+  displaySetInstanceUID?: string;
+  /** Frames already segmented in the run in progress (their metrics, as they come). */
+  liveFrames: FrameMetrics[];
+  results: LoopResult[];
+  measuring: boolean;
+  /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
+  exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
+}
+
+export interface ExportOutcome {
+  bytes: Uint8Array;
+  fileName: string;
+  /** Where it was stored (STOW-RS) or why not. */
+  stored?: { url: string; sopInstanceUID: string };
+  storeError?: string;
+}
+
+type Listener = (state: ServiceState) => void;
+
+export interface ServiceConfiguration {
+  models?: ModelChoice[];
+  provider?: ProviderPreference;
+}
+
+function providerFromPage(): ProviderPreference | undefined {
+  const value = globalThis.location ? new URL(globalThis.location.href).searchParams.get('trusProvider') : null;
+  return value === 'webgpu' || value === 'wasm' || value === 'auto' ? value : undefined;
+}
+
+export class TrusSegmentationService {
+  static REGISTRATION: ServiceRegistration = {
+    name: SERVICE_NAME,
+    create: ({ servicesManager, extensionManager, configuration }) => {
+      if (!extensionManager) throw new Error(`${SERVICE_NAME} needs the extension manager`);
+      return new TrusSegmentationService(servicesManager, extensionManager, (configuration ?? {}) as ServiceConfiguration);
+    },
+  };
+
+  private state: ServiceState;
+  private readonly listeners = new Set<Listener>();
+  private readonly clients = new Map<string, Promise<SegmentationClient>>();
+  private readonly cines = new Map<string, Promise<Uint8Array>>();
+  private abort: AbortController | undefined;
+  private readonly provider: ProviderPreference;
+  private editSubscription: Subscription | undefined;
+  private editTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly servicesManager: ServicesManager,
+    private readonly extensionManager: ExtensionManager,
+    configuration: ServiceConfiguration,
+  ) {
+    const models = configuration.models?.length ? configuration.models : defaultModels();
+    this.provider = providerFromPage() ?? configuration.provider ?? 'auto';
+    this.state = { status: 'idle', progress: { done: 0, total: 0 }, models, modelId: models[0]!.id, liveFrames: [], results: [], measuring: false };
+  }
+
+  getState(): ServiceState {
+    return this.state;
+  }
+
+  subscribe(listener: Listener): Subscription {
+    this.listeners.add(listener);
+    return { unsubscribe: () => this.listeners.delete(listener) };
+  }
+
+  private set(patch: Partial<ServiceState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l(this.state);
+  }
+
+  selectModel(modelId: string): void {
+    if (!this.state.models.some((m) => m.id === modelId)) throw new Error(`unknown model ${modelId}`);
+    this.set({ modelId });
+  }
+
+  /** The display set of the active viewport (the loop the buttons act on). */
+  activeDisplaySet(): { displaySet: DisplaySet; viewportId: string } | undefined {
+    const { viewportGridService, displaySetService } = this.servicesManager.services;
+    const grid = viewportGridService.getState();
+    const ids = [grid.activeViewportId, ...grid.viewports.keys()].filter((v): v is string => !!v);
+    for (const viewportId of ids) {
+      const uid = grid.viewports.get(viewportId)?.displaySetInstanceUIDs?.[0];
+      const displaySet = uid ? displaySetService.getDisplaySetByUID(uid) : undefined;
+      if (displaySet) return { displaySet, viewportId };
+    }
+    return undefined;
+  }
+
+  /** The 1-based frame shown in the active viewport. */
+  currentFrameNumber(): number | undefined {
+    const active = this.activeDisplaySet();
+    const viewport = active ? this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(active.viewportId) : undefined;
+    return viewport ? viewport.getCurrentImageIdIndex() + 1 : undefined;
+  }
+
+  /** Shows a frame (1-based) in the active viewport. */
+  async jumpToFrame(frameNumber: number): Promise<void> {
+    const active = this.activeDisplaySet();
+    const viewport = active ? this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(active.viewportId) : undefined;
+    if (!viewport) throw new Error('no viewport shows the loop');
+    const count = viewport.getImageIds().length;
+    if (!Number.isInteger(frameNumber) || frameNumber < 1 || frameNumber > count) throw new RangeError(`frame ${frameNumber} is outside 1..${count}`);
+    await viewport.setImageIdIndex(frameNumber - 1);
+  }
+
+  resultsFor(displaySetInstanceUID: string | undefined): LoopResult[] {
+    return this.state.results.filter((r) => r.displaySetInstanceUID === displaySetInstanceUID);
+  }
+
+  private client(model: ModelChoice): Promise<SegmentationClient> {
+    let client = this.clients.get(model.id);
+    if (!client) {
+      client = SegmentationClient.start({ manifestUrl: model.manifestUrl, preference: this.provider });
+      this.clients.set(model.id, client);
+      client.catch(() => this.clients.delete(model.id));
+    }
+    return client;
+  }
+
+  private cineBytes(displaySet: DisplaySet): Promise<Uint8Array> {
+    let bytes = this.cines.get(displaySet.displaySetInstanceUID);
+    if (!bytes) {
+      bytes = fetchCineBytes(displaySet, this.extensionManager);
+      this.cines.set(displaySet.displaySetInstanceUID, bytes);
+      bytes.catch(() => this.cines.delete(displaySet.displaySetInstanceUID));
+    }
+    return bytes;
+  }
+
+  /** Segments every frame of the active loop with the selected model; masks appear as they are done. */
+  async segmentActiveLoop(): Promise<LoopResult | undefined> {
+    if (this.state.status === 'loading' || this.state.status === 'running') throw new Error('a segmentation is already running');
+    const active = this.activeDisplaySet();
+    if (!active) {
+      this.set({ status: 'error', message: 'no cine is displayed: open a TRUS cine series first' });
+      return undefined;
+    }
+    const { displaySet, viewportId } = active;
+    const model = this.state.models.find((m) => m.id === this.state.modelId)!;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.set({ status: 'loading', message: `loading ${model.label} and the cine`, displaySetInstanceUID: displaySet.displaySetInstanceUID, progress: { done: 0, total: 0 }, liveFrames: [] });
+    let labelmap: FrameLabelmap | undefined;
+    try {
+      const instance = cineInstanceOf(displaySet);
+      const [client, bytes] = await Promise.all([this.client(model), this.cineBytes(displaySet)]);
+      abort.signal.throwIfAborted();
+      const total = Number(instance.NumberOfFrames);
+      this.set({ backend: client.info });
+      labelmap = await FrameLabelmap.create({
+        displaySet,
+        viewportId,
+        label: `Prostate — ${model.label}`,
+        frames: total,
+        segmentationService: this.servicesManager.services.segmentationService,
+        extensionManager: this.extensionManager,
+      });
+      this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
+      const live: FrameMetrics[] = [];
+      const written = labelmap;
+      const outcome: ClientRun = await client.segment(bytes, instance.SOPInstanceUID, {
+        signal: abort.signal,
+        onFrame: (f) => {
+          if (f.mask) written.writeFrame(f.frameIndex, f.mask);
+          written.modified();
+          live.push(f.metrics);
+          this.set({ progress: { done: f.frameIndex + 1, total: f.total }, liveFrames: [...live] });
+        },
+      });
+      const result: LoopResult = {
+        key: `${displaySet.displaySetInstanceUID}/${model.id}`,
+        displaySetInstanceUID: displaySet.displaySetInstanceUID,
+        sopInstanceUID: instance.SOPInstanceUID,
+        model,
+        labelmap,
+        run: outcome.run,
+        frames: outcome.run.frames,
+        summary: outcome.run.summary,
+        edited: false,
+      };
+      const others = this.state.results.filter((r) => r.key !== result.key);
+      for (const old of this.state.results.filter((r) => r.key === result.key)) {
+        if (old.labelmap.exists()) this.servicesManager.services.segmentationService.remove(old.labelmap.segmentationId);
+      }
+      this.set({ status: 'done', message: `${model.label}: ${total} frames segmented (${outcome.run.provider})`, results: [...others, result], liveFrames: [] });
+      this.watchEdits();
+      return result;
+    } catch (err) {
+      const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
+      if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
+      this.set({
+        status: cancelled ? 'cancelled' : 'error',
+        message: cancelled ? 'segmentation cancelled; the viewer is unchanged' : `${err instanceof Error ? err.message : String(err)}`,
+        liveFrames: [],
+      });
+      return undefined;
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  /** After brush/eraser edits, the figures are recomputed from the labelmap's current masks. */
+  private watchEdits(): void {
+    if (this.editSubscription) return;
+    const { segmentationService } = this.servicesManager.services;
+    this.editSubscription = segmentationService.subscribe(segmentationService.EVENTS.SEGMENTATION_DATA_MODIFIED!, ({ segmentationId }) => {
+      if (this.state.status === 'running' || !this.state.results.some((r) => r.labelmap.segmentationId === segmentationId)) return;
+      clearTimeout(this.editTimer);
+      this.editTimer = setTimeout(() => void this.remeasure(segmentationId!), 400);
+    });
+  }
+
+  /** Recomputes one result's figures from its labelmap; no-op when the masks did not change. */
+  async remeasure(segmentationId: string): Promise<void> {
+    const result = this.state.results.find((r) => r.labelmap.segmentationId === segmentationId);
+    if (!result || !result.labelmap.exists()) return;
+    const masks = result.labelmap.readMasks();
+    const unchanged = masks.every((m, i) => sameBits(PackedMask.pack(m), result.run.masks[i]!));
+    if (unchanged) return;
+    this.set({ measuring: true });
+    try {
+      const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
+      if (!displaySet) return;
+      const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
+      const { frames, summary } = await metricsForMasks(cine, masks);
+      const updated: LoopResult = { ...result, frames, summary, edited: true, run: { ...result.run, masks: masks.map((m) => PackedMask.pack(m)), frames, summary } };
+      this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
+    } finally {
+      this.set({ measuring: false });
+    }
+  }
+
+  /** The result Export SEG writes: the selected model's on the active loop, else the latest there. */
+  exportableResult(): LoopResult | undefined {
+    const uid = this.activeDisplaySet()?.displaySet.displaySetInstanceUID;
+    const here = this.resultsFor(uid);
+    return here.find((r) => r.model.id === this.state.modelId) ?? here[here.length - 1];
+  }
+
+  /**
+   * Writes the DICOM SEG of the result (with the user's edits) and, when the data source is
+   * DICOMweb, stores it with STOW-RS. The bytes come back either way, for the download.
+   */
+  async exportSegmentation(result = this.exportableResult()): Promise<ExportOutcome> {
+    this.set({ exported: { status: 'writing' } });
+    try {
+      const outcome = await this.writeAndStore(result);
+      this.set({ exported: { status: 'done', outcome } });
+      return outcome;
+    } catch (err) {
+      this.set({ exported: { status: 'error', message: err instanceof Error ? err.message : String(err) } });
+      throw err;
+    }
+  }
+
+  private async writeAndStore(result: LoopResult | undefined): Promise<ExportOutcome> {
+    if (!result) throw new Error('nothing to export: segment the loop first');
+    if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
+    const current = this.state.results.find((r) => r.key === result.key) ?? result;
+    const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
+    if (!displaySet) throw new Error('the loop is no longer loaded');
+    const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);
+    const seg = segmentationFromRun(cine, current.run);
+    const bytes = seg.toPart10();
+    const outcome: ExportOutcome = { bytes, fileName: `${current.sopInstanceUID}.${current.model.id}.seg.dcm` };
+    const config = this.extensionManager.getActiveDataSource()[0]?.getConfig?.();
+    const instance = cineInstanceOf(displaySet);
+    if (!config?.wadoRoot || instance.url) {
+      outcome.storeError = 'this data source is not a DICOMweb server: the SEG was not stored, download it instead';
+      return outcome;
+    }
+    const url = new URL(config.wadoRoot, globalThis.location?.href).href;
+    try {
+      await new DicomwebClient({ url }).storeInstances([bytes], cine.studyInstanceUID);
+      outcome.stored = { url, sopInstanceUID: seg.sopInstanceUID };
+    } catch (err) {
+      outcome.storeError = err instanceof StowError ? err.message : `STOW-RS failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return outcome;
+  }
+
+  /** Ends every worker (mode exit). */
+  destroy(): void {
+    this.cancel();
+    this.editSubscription?.unsubscribe();
+    this.editSubscription = undefined;
+    for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
+    this.clients.clear();
+    this.cines.clear();
+    this.set({ status: 'idle', message: undefined, results: [], liveFrames: [], progress: { done: 0, total: 0 } });
+  }
+}
+
+function sameBits(a: PackedMask, b: PackedMask): boolean {
+  if (a.length !== b.length || a.bits.length !== b.bits.length) return false;
+  for (let i = 0; i < a.bits.length; i++) if (a.bits[i] !== b.bits[i]) return false;
+  return true;
+}

@@ -1,0 +1,51 @@
+/**
+ * The Part 10 bytes of a display set's cine, which the engine reads itself (its own decoders,
+ * calibration and the identifiers the SEG copies). From a DICOMweb data source through the
+ * engine's WADO-RS client (original transfer syntax, no transcoding); otherwise (a DICOM JSON
+ * study, local files) through the host's own DICOM loader, which knows where the file is.
+ */
+import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
+import type { DisplaySet, ExtensionManager, OhifInstance } from '../types/ohif.js';
+
+export class CineSourceError extends Error {
+  override readonly name = 'CineSourceError';
+}
+
+/** The one multi-frame instance the extension segments; a clear error otherwise. */
+export function cineInstanceOf(displaySet: DisplaySet): OhifInstance {
+  const instances = displaySet.instances ?? (displaySet.instance ? [displaySet.instance] : []);
+  if (instances.length === 0) throw new CineSourceError(`series ${displaySet.SeriesInstanceUID} has no instances loaded`);
+  if (displaySet.Modality && displaySet.Modality !== 'US') {
+    throw new CineSourceError(`series ${displaySet.SeriesDescription ?? displaySet.SeriesInstanceUID} is ${displaySet.Modality}, not ultrasound (US)`);
+  }
+  const multiFrame = instances.filter((i) => Number(i.NumberOfFrames ?? 1) > 1);
+  if (multiFrame.length === 0) throw new CineSourceError(`series ${displaySet.SeriesDescription ?? displaySet.SeriesInstanceUID} has no multi-frame (cine) instance`);
+  // A DICOM JSON study lists a multi-frame instance once per frame: count distinct instances.
+  if (new Set(instances.map((i) => i.SOPInstanceUID)).size > 1) {
+    throw new CineSourceError(`series ${displaySet.SeriesDescription ?? displaySet.SeriesInstanceUID} holds ${instances.length} instances; open one cine loop (one multi-frame instance) per display set`);
+  }
+  return multiFrame[0]!;
+}
+
+function absolute(url: string): string {
+  return new URL(url, globalThis.location?.href).href;
+}
+
+interface HostDicomLoader {
+  findDicomDataPromise(dataset: unknown, studies?: unknown, headers?: unknown): Promise<ArrayBuffer> | undefined;
+}
+
+export async function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager): Promise<Uint8Array> {
+  const instance = cineInstanceOf(displaySet);
+  const config = extensionManager.getActiveDataSource()[0]?.getConfig?.();
+  const imageId = displaySet.imageIds?.[0] ?? instance.imageId ?? '';
+  if (config?.wadoRoot && !instance.url && imageId.startsWith('wadors:')) {
+    const client = new DicomwebClient({ url: absolute(config.wadoRoot) });
+    return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
+  }
+  const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
+  if (!loader) throw new CineSourceError('the host has no DICOM loader (@ohif/extension-cornerstone is required)');
+  const data = await loader.findDicomDataPromise(displaySet);
+  if (!data) throw new CineSourceError(`no way to read the file of ${instance.SOPInstanceUID} from this data source`);
+  return new Uint8Array(data);
+}

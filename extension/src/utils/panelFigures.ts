@@ -1,0 +1,85 @@
+/**
+ * What the temporal-consistency panel shows, computed from the engine's figures without React:
+ * the curves, their scales, the summary lines (with physical units) and the downloadable report.
+ */
+import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
+import { RESEARCH_NOTE, reportToCsv, reportToJson, type RunReport } from '../../../src/report/runReport.js';
+import type { SegmentationRun } from '../../../src/inference/engine.js';
+
+export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
+
+export interface CurvePoint {
+  /** 1-based, as DICOM numbers frames. */
+  frameNumber: number;
+  value: number;
+  unstable: boolean;
+}
+
+export const CURVES: { metric: CurveMetric; title: (s: Pick<LoopSummary, 'areaUnit'>) => string }[] = [
+  { metric: 'area', title: (s) => `Area (${s.areaUnit === 'mm2' ? 'mm²' : 'pixels'})` },
+  { metric: 'dicePrevious', title: () => 'Frame-to-frame Dice' },
+  { metric: 'warpedConsistency', title: () => 'Flow-warped consistency' },
+];
+
+/** One point per frame that has the metric (the first frame has no predecessor to compare with). */
+export function curve(frames: FrameMetrics[], metric: CurveMetric): CurvePoint[] {
+  const points: CurvePoint[] = [];
+  for (const f of frames) {
+    const value = f[metric];
+    if (value === null || value === undefined || !Number.isFinite(value)) continue;
+    points.push({ frameNumber: f.frameNumber, value, unstable: f.unstable });
+  }
+  return points;
+}
+
+/** A y range covering every curve, padded so a flat curve still shows as a line mid-plot. */
+export function valueRange(curves: CurvePoint[][]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of curves) for (const p of c) {
+    min = Math.min(min, p.value);
+    max = Math.max(max, p.value);
+  }
+  if (!Number.isFinite(min)) return { min: 0, max: 1 };
+  const pad = max > min ? (max - min) * 0.08 : Math.max(Math.abs(max) * 0.05, 1e-3);
+  return { min: min - pad, max: max + pad };
+}
+
+function fixed(v: number | null, digits: number): string {
+  return v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+}
+
+/** The summary lines under the chart; areas in mm² when the cine is calibrated. */
+export function summaryLines(summary: LoopSummary): [string, string][] {
+  const areaUnit = summary.areaUnit === 'mm2' ? 'mm²' : 'px';
+  return [
+    ['Frames', String(summary.frames)],
+    ['Mean area', `${fixed(summary.meanArea, summary.areaUnit === 'mm2' ? 1 : 0)} ${areaUnit}`],
+    ['Area CV', fixed(summary.areaCoefficientOfVariation, 4)],
+    ['Mean frame-to-frame Dice', fixed(summary.meanDicePrevious, 4)],
+    ['Mean flow-warped consistency', fixed(summary.meanWarpedConsistency, 4)],
+    ['Flicker count', String(summary.flickerCount)],
+    ['Unstable frames', summary.unstableFrames.length ? summary.unstableFrames.join(', ') : 'none'],
+  ];
+}
+
+/** The panel's figures as the CLI's report (same columns, same JSON), for the download. */
+export function panelReport(options: { source: string; run: SegmentationRun; frames: FrameMetrics[]; summary: LoopSummary; edited: boolean }): RunReport {
+  return {
+    source: options.source,
+    sopInstanceUID: options.run.sourceSopInstanceUID,
+    model: options.run.model,
+    provider: options.run.provider,
+    ...(options.edited ? { algorithm: `${options.run.model.name} ${options.run.model.version}, edited in the viewer` } : {}),
+    note: RESEARCH_NOTE,
+    summary: options.summary,
+    frames: options.frames,
+  };
+}
+
+export function reportFile(report: RunReport, format: 'csv' | 'json'): { name: string; type: string; text: string } {
+  const base = `${report.sopInstanceUID}.${report.model?.name ?? 'masks'}.report`;
+  return format === 'csv'
+    ? { name: `${base}.csv`, type: 'text/csv', text: reportToCsv(report) }
+    : { name: `${base}.json`, type: 'application/json', text: reportToJson(report) };
+}

@@ -1,0 +1,84 @@
+// Assembles the served viewer in dist/viewer: the prebuilt OHIF dist (vendor/ohif-app, see
+// fetch-ohif-app.mjs) with an import map for our extension and mode, our browser bundles in
+// trus-cine-seg/, the shipped models in models/, and the demo loop with its DICOM JSON study in
+// demo/. app-config.js is written by the server (serve-viewer.mjs) from its options, so that
+// pointing the viewer at a PACS is a command-line setting, not a rebuild.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import dcmjs from 'dcmjs';
+
+export const EXTENSION_MODULE = 'trus-cine-seg-extension';
+export const MODE_MODULE = 'trus-cine-seg-mode';
+export const DEMO_FILE = 'trus-demo-axial.dcm';
+export const DEMO_STUDY_JSON = 'trus-demo-study.json';
+
+function importMap() {
+  return `<script type="importmap">${JSON.stringify({
+    imports: {
+      [EXTENSION_MODULE]: '/trus-cine-seg/trus-cine-seg-extension.mjs',
+      [MODE_MODULE]: '/trus-cine-seg/trus-cine-seg-mode.mjs',
+    },
+  })}</script>`;
+}
+
+function personName(value) {
+  const v = Array.isArray(value) ? value[0] : value;
+  return typeof v === 'object' && v !== null ? (v.Alphabetic ?? '') : (v ?? '');
+}
+
+/** The DICOM JSON study (OHIF's dicomjson data source) describing one Part 10 cine served at `url`. */
+export function studyJsonFor(bytes, url) {
+  const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
+  delete ds.PixelData;
+  ds.TransferSyntaxUID = meta.TransferSyntaxUID;
+  return {
+    studies: [
+      {
+        StudyInstanceUID: ds.StudyInstanceUID,
+        StudyDate: ds.StudyDate,
+        StudyTime: ds.StudyTime,
+        StudyDescription: ds.StudyDescription ?? 'TRUS demo',
+        PatientName: personName(ds.PatientName),
+        PatientID: ds.PatientID,
+        AccessionNumber: ds.AccessionNumber ?? '',
+        Modalities: ds.Modality,
+        NumInstances: 1,
+        series: [
+          {
+            SeriesInstanceUID: ds.SeriesInstanceUID,
+            SeriesDescription: ds.SeriesDescription ?? '',
+            SeriesNumber: ds.SeriesNumber ?? 1,
+            Modality: ds.Modality,
+            // OHIF's DICOM JSON names a multi-frame instance once per frame (1-based ?frame=).
+            instances: Array.from({ length: Number(ds.NumberOfFrames ?? 1) }, (_, i) => ({ metadata: ds, url: `dicomweb:${url}?frame=${i + 1}` })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function assembleViewer({ root, browserDir }) {
+  const ohifDist = resolve(root, 'vendor/ohif-app/dist');
+  if (!existsSync(resolve(ohifDist, 'index.html'))) {
+    throw new Error('vendor/ohif-app/dist is missing: run `node scripts/fetch-ohif-app.mjs` (part of scripts/setup.sh)');
+  }
+  const out = resolve(root, 'dist/viewer');
+  rmSync(out, { recursive: true, force: true });
+  // The prebuilt viewer's service worker would cache an old assembly across rebuilds: left out.
+  cpSync(ohifDist, out, { recursive: true, filter: (src) => !/[\\/](sw\.js|init-service-worker\.js|app-config\.js)$/.test(src) });
+  const indexHtml = readFileSync(resolve(out, 'index.html'), 'utf8');
+  if (!indexHtml.includes('<head>')) throw new Error('the OHIF index.html has no <head>');
+  // The import map must come before any module script: first element of <head>.
+  writeFileSync(resolve(out, 'index.html'), indexHtml.replace('<head>', `<head>${importMap()}`).replace(/<script[^>]*init-service-worker\.js[^>]*><\/script>/, ''));
+  cpSync(browserDir, resolve(out, 'trus-cine-seg'), { recursive: true });
+  mkdirSync(resolve(out, 'models'), { recursive: true });
+  for (const name of ['trus-student', 'trus-teacher']) cpSync(resolve(root, 'models', name), resolve(out, 'models', name), { recursive: true });
+  mkdirSync(resolve(out, 'demo'), { recursive: true });
+  const demo = readFileSync(resolve(root, 'demo', DEMO_FILE));
+  cpSync(resolve(root, 'demo', DEMO_FILE), resolve(out, 'demo', DEMO_FILE));
+  writeFileSync(resolve(out, 'demo', DEMO_STUDY_JSON), JSON.stringify(studyJsonFor(demo, `/demo/${DEMO_FILE}`)));
+  return out;
+}
