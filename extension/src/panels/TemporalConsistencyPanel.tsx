@@ -48,6 +48,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const activeUid = service.activeDisplaySet()?.displaySet.displaySetInstanceUID ?? state.displaySetInstanceUID;
   const results = service.resultsFor(activeUid);
   const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
+  const stored = service.storedSegmentations();
   const frames = Math.max(state.progress.total, ...results.map((r) => r.frames.length), 0);
 
   const series = (pick: (f: FrameMetrics[]) => ChartSeries['points'], extra: ChartSeries[] = []): ChartSeries[] => [
@@ -104,7 +105,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </div>
       )}
       {state.message && (
-        <div className={`text-xs ${state.status === 'error' ? 'text-red-400' : 'text-primary-light'}`} data-testid="trus-status" data-status={state.status}>
+        <div className="text-xs" style={{ color: state.status === 'error' ? '#f87171' : '#5acce6' }} data-testid="trus-status" data-status={state.status}>
           {state.message}
         </div>
       )}
@@ -129,7 +130,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
             {results.map((r) => (
               <span key={r.key} style={{ color: colorOf(r.model.id) }}>■ {r.model.label}{r.edited ? ' (edited)' : ''}</span>
             ))}
-            <span className="text-red-400">● unstable frame</span>
+            <span style={{ color: '#ef4444' }}>● unstable frame</span>
           </div>
         </div>
       )}
@@ -148,18 +149,32 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </table>
       ))}
 
+      {stored.length > 0 && (
+        <div className="text-xs" data-testid="trus-stored-segs">
+          <div className="text-primary-light">Stored SEGs of this study</div>
+          {stored.map((d) => (
+            <div key={d.displaySetInstanceUID} className="flex items-center justify-between gap-2">
+              <span>{`${d.SeriesNumber ?? ''} ${d.SeriesDescription ?? 'SEG'}`}</span>
+              <button className={button} data-testid="trus-load-seg" disabled={busy} onClick={() => void service.loadStoredSegmentation(d.displaySetInstanceUID)}>Show</button>
+            </div>
+          ))}
+        </div>
+      )}
+
       {selected && (
         <div className="flex flex-wrap gap-2">
-          <button className={button} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
-            {exporting ? 'Writing SEG…' : 'Export SEG'}
-          </button>
+          {selected.run && (
+            <button className={button} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
+              {exporting ? 'Writing SEG…' : 'Export SEG'}
+            </button>
+          )}
           {(['csv', 'json'] as const).map((format) => (
             <button
               key={format}
               className={button}
               data-testid={`trus-download-${format}`}
               onClick={() => {
-                const file = reportFile(panelReport({ source: selected.sopInstanceUID, run: selected.run, frames: selected.frames, summary: selected.summary, edited: selected.edited }), format);
+                const file = reportFile(panelReport(selected), format);
                 download(file.name, file.type, file.text);
               }}
             >
@@ -168,13 +183,13 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           ))}
         </div>
       )}
-      {exportError && <div className="text-xs text-red-400" data-testid="trus-export-error">{exportError}</div>}
+      {exportError && <div className="text-xs" style={{ color: '#f87171' }} data-testid="trus-export-error">{exportError}</div>}
       {exported && (
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
           {exported.stored ? (
-            <div className="text-green-400">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
+            <div style={{ color: '#4ade80' }}>SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : (
-            <div className="text-red-400" data-testid="trus-store-error">{exported.storeError}</div>
+            <div style={{ color: '#f87171' }} data-testid="trus-store-error">{exported.storeError}</div>
           )}
           <button className={`${button} mt-1`} data-testid="trus-download-seg" onClick={() => download(exported.fileName, 'application/dicom', exported.bytes as BlobPart)}>
             Download SEG

@@ -15,7 +15,9 @@ import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { SegmentationRun } from '../../../src/inference/engine.js';
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
-import { cineInstanceOf, fetchCineBytes } from './cineSource.js';
+import { cineInstanceOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
+import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
+import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { FrameLabelmap } from './labelmap.js';
 import { defaultModels, type ModelChoice } from './models.js';
 import { SERVICE_NAME } from '../id.js';
@@ -30,9 +32,12 @@ export interface LoopResult {
   sopInstanceUID: string;
   model: ModelChoice;
   labelmap: FrameLabelmap;
-  run: SegmentationRun;
+  /** The model's run; absent for a SEG loaded from the PACS (shown and measured, not re-exported). */
+  run?: SegmentationRun;
   frames: FrameMetrics[];
   summary: LoopSummary;
+  /** The masks the figures were computed from (bit-packed). */
+  masks: PackedMask[];
   /** The user changed the masks with the brush/eraser since the model ran. */
   edited: boolean;
 }
@@ -96,9 +101,17 @@ export class TrusSegmentationService {
     private readonly extensionManager: ExtensionManager,
     configuration: ServiceConfiguration,
   ) {
+    // Figures after an edit decode the cine on this thread: the codecs' .wasm sit beside this bundle.
+    configureCodecs({ locateFile: (path) => new URL(path, import.meta.url).href });
     const models = configuration.models?.length ? configuration.models : defaultModels();
     this.provider = providerFromPage() ?? configuration.provider ?? 'auto';
     this.state = { status: 'idle', progress: { done: 0, total: 0 }, models, modelId: models[0]!.id, liveFrames: [], results: [], measuring: false };
+    // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
+    const { displaySetService } = servicesManager.services;
+    for (const event of ['DISPLAY_SETS_ADDED', 'DISPLAY_SETS_CHANGED']) {
+      const name = displaySetService.EVENTS?.[event];
+      if (name) displaySetService.subscribe(name, () => this.set({}));
+    }
   }
 
   getState(): ServiceState {
@@ -221,6 +234,7 @@ export class TrusSegmentationService {
         model,
         labelmap,
         run: outcome.run,
+        masks: outcome.run.masks,
         frames: outcome.run.frames,
         summary: outcome.run.summary,
         edited: false,
@@ -266,7 +280,7 @@ export class TrusSegmentationService {
     const result = this.state.results.find((r) => r.labelmap.segmentationId === segmentationId);
     if (!result || !result.labelmap.exists()) return;
     const masks = result.labelmap.readMasks();
-    const unchanged = masks.every((m, i) => sameBits(PackedMask.pack(m), result.run.masks[i]!));
+    const unchanged = masks.every((m, i) => sameBits(PackedMask.pack(m), result.masks[i]!));
     if (unchanged) return;
     this.set({ measuring: true });
     try {
@@ -274,17 +288,87 @@ export class TrusSegmentationService {
       if (!displaySet) return;
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
       const { frames, summary } = await metricsForMasks(cine, masks);
-      const updated: LoopResult = { ...result, frames, summary, edited: true, run: { ...result.run, masks: masks.map((m) => PackedMask.pack(m)), frames, summary } };
+      const packed = masks.map((m) => PackedMask.pack(m));
+      const updated: LoopResult = { ...result, frames, summary, masks: packed, edited: true, ...(result.run ? { run: { ...result.run, masks: packed, frames, summary } } : {}) };
       this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
     } finally {
       this.set({ measuring: false });
     }
   }
 
+  /** SEG series of the active loop's study that reference its cine (e.g. one exported earlier). */
+  storedSegmentations(): DisplaySet[] {
+    const active = this.activeDisplaySet()?.displaySet;
+    if (!active) return [];
+    return this.servicesManager.services.displaySetService
+      .getActiveDisplaySets()
+      .filter((d) => d.Modality === 'SEG' && d.StudyInstanceUID === active.StudyInstanceUID && (d.referencedSeriesInstanceUID === undefined || d.referencedSeriesInstanceUID === active.SeriesInstanceUID));
+  }
+
+  /**
+   * Shows a stored SEG over the cine frame by frame (each SEG frame on the source frame its
+   * Referenced Frame Number names) and measures it like a model's run. Our own reader, not the
+   * host's SEG viewport: that one needs patient geometry (Plane Orientation) a cine SEG has not.
+   */
+  async loadStoredSegmentation(segDisplaySetInstanceUID: string): Promise<LoopResult | undefined> {
+    const { displaySetService, segmentationService } = this.servicesManager.services;
+    const segDisplaySet = displaySetService.getDisplaySetByUID(segDisplaySetInstanceUID);
+    const active = this.activeDisplaySet();
+    if (!segDisplaySet || !active) {
+      this.set({ status: 'error', message: 'open the cine and its SEG series first' });
+      return undefined;
+    }
+    const { displaySet, viewportId } = active;
+    this.set({ status: 'loading', message: `loading SEG ${segDisplaySet.SeriesDescription ?? ''}`, displaySetInstanceUID: displaySet.displaySetInstanceUID });
+    let labelmap: FrameLabelmap | undefined;
+    try {
+      const instance = cineInstanceOf(displaySet);
+      const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
+      if (!segInstance) throw new Error('the SEG series has no instance');
+      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager), this.cineBytes(displaySet)]);
+      const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
+      const cine = CineImage.fromPart10(cineBytes, instance.SOPInstanceUID);
+      if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error('the SEG belongs to another study');
+      if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`the SEG is ${seg.columns}x${seg.rows}, the cine ${cine.columns}x${cine.rows}`);
+      const masks = Array.from({ length: cine.numberOfFrames }, () => new Uint8Array(cine.rows * cine.columns));
+      let referenced = 0;
+      for (const f of seg.frames) {
+        if (f.referencedSOPInstanceUID !== cine.sopInstanceUID || f.referencedFrameNumber < 1 || f.referencedFrameNumber > cine.numberOfFrames) continue;
+        const target = masks[f.referencedFrameNumber - 1]!;
+        for (let p = 0; p < target.length; p++) if (f.mask[p]) target[p] = 1;
+        referenced++;
+      }
+      if (referenced === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
+      const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label, frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
+      masks.forEach((m, i) => labelmap!.writeFrame(i, m));
+      labelmap.modified();
+      const { frames, summary } = await metricsForMasks(cine, masks);
+      const result: LoopResult = {
+        key: `${displaySet.displaySetInstanceUID}/seg/${seg.sopInstanceUID}`,
+        displaySetInstanceUID: displaySet.displaySetInstanceUID,
+        sopInstanceUID: cine.sopInstanceUID,
+        model: { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' },
+        labelmap,
+        masks: masks.map((m) => PackedMask.pack(m)),
+        frames,
+        summary,
+        edited: false,
+      };
+      this.set({ status: 'done', message: `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`, results: [...this.state.results.filter((r) => r.key !== result.key), result] });
+      this.watchEdits();
+      return result;
+    } catch (err) {
+      if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
+      this.set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+  }
+
   /** The result Export SEG writes: the selected model's on the active loop, else the latest there. */
   exportableResult(): LoopResult | undefined {
     const uid = this.activeDisplaySet()?.displaySet.displaySetInstanceUID;
-    const here = this.resultsFor(uid);
+    const here = this.resultsFor(uid).filter((r) => r.run);
     return here.find((r) => r.model.id === this.state.modelId) ?? here[here.length - 1];
   }
 
@@ -308,6 +392,7 @@ export class TrusSegmentationService {
     if (!result) throw new Error('nothing to export: segment the loop first');
     if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
     const current = this.state.results.find((r) => r.key === result.key) ?? result;
+    if (!current.run) throw new Error(`${current.model.label} was loaded from the PACS: it is already stored`);
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
     if (!displaySet) throw new Error('the loop is no longer loaded');
     const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);

@@ -35,11 +35,10 @@ interface HostDicomLoader {
   findDicomDataPromise(dataset: unknown, studies?: unknown, headers?: unknown): Promise<ArrayBuffer> | undefined;
 }
 
-export async function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager): Promise<Uint8Array> {
-  const instance = cineInstanceOf(displaySet);
+/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
+export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager): Promise<Uint8Array> {
   const config = extensionManager.getActiveDataSource()[0]?.getConfig?.();
-  const imageId = displaySet.imageIds?.[0] ?? instance.imageId ?? '';
-  if (config?.wadoRoot && !instance.url && imageId.startsWith('wadors:')) {
+  if (config?.wadoRoot && !instance.url) {
     const client = new DicomwebClient({ url: absolute(config.wadoRoot) });
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
   }
@@ -48,4 +47,8 @@ export async function fetchCineBytes(displaySet: DisplaySet, extensionManager: E
   const data = await loader.findDicomDataPromise(displaySet);
   if (!data) throw new CineSourceError(`no way to read the file of ${instance.SOPInstanceUID} from this data source`);
   return new Uint8Array(data);
+}
+
+export function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager): Promise<Uint8Array> {
+  return fetchInstanceBytes(displaySet, cineInstanceOf(displaySet), extensionManager);
 }

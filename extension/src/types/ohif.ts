@@ -34,6 +34,8 @@ export interface DisplaySet {
   instances?: OhifInstance[];
   instance?: OhifInstance;
   unsupported?: boolean;
+  /** SEG display sets: the series they segment. */
+  referencedSeriesInstanceUID?: string;
 }
 
 export interface DisplaySetService {

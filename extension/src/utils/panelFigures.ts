@@ -4,7 +4,7 @@
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { RESEARCH_NOTE, reportToCsv, reportToJson, type RunReport } from '../../../src/report/runReport.js';
-import type { SegmentationRun } from '../../../src/inference/engine.js';
+import type { LoopResult } from '../services/TrusSegmentationService.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
 
@@ -64,21 +64,22 @@ export function summaryLines(summary: LoopSummary): [string, string][] {
 }
 
 /** The panel's figures as the CLI's report (same columns, same JSON), for the download. */
-export function panelReport(options: { source: string; run: SegmentationRun; frames: FrameMetrics[]; summary: LoopSummary; edited: boolean }): RunReport {
+export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'model' | 'run' | 'frames' | 'summary' | 'edited'>): RunReport {
+  const { run } = result;
+  const algorithm = run ? `${run.model.name} ${run.model.version}` : result.model.label;
   return {
-    source: options.source,
-    sopInstanceUID: options.run.sourceSopInstanceUID,
-    model: options.run.model,
-    provider: options.run.provider,
-    ...(options.edited ? { algorithm: `${options.run.model.name} ${options.run.model.version}, edited in the viewer` } : {}),
+    source: result.sopInstanceUID,
+    sopInstanceUID: result.sopInstanceUID,
+    ...(run ? { model: run.model, provider: run.provider } : { segmentation: result.model.label }),
+    ...(result.edited || !run ? { algorithm: result.edited ? `${algorithm}, edited in the viewer` : algorithm } : {}),
     note: RESEARCH_NOTE,
-    summary: options.summary,
-    frames: options.frames,
+    summary: result.summary,
+    frames: result.frames,
   };
 }
 
 export function reportFile(report: RunReport, format: 'csv' | 'json'): { name: string; type: string; text: string } {
-  const base = `${report.sopInstanceUID}.${report.model?.name ?? 'masks'}.report`;
+  const base = `${report.sopInstanceUID}.${report.model?.name ?? 'segmentation'}.report`;
   return format === 'csv'
     ? { name: `${base}.csv`, type: 'text/csv', text: reportToCsv(report) }
     : { name: `${base}.json`, type: 'application/json', text: reportToJson(report) };

@@ -1,0 +1,178 @@
+/**
+ * End to end, as a user: a real Orthanc on loopback holds a simulated TRUS loop; the built
+ * viewer (prebuilt OHIF + our extension and mode, served by scripts/serve-viewer.mjs) opens it
+ * in headless Chromium in the TRUS mode; the loop is segmented, the panel is read and clicked,
+ * the SEG is exported to Orthanc and validated with dciodvfy, and reloaded frame by frame.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
+import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
+import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
+import { phantomLoop } from '../helpers/phantomLoop.js';
+import { dciodvfy } from '../helpers/tools.js';
+import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
+import { readSegmentation } from '../../src/dicom/segmentationReader.js';
+
+const ready = chromiumAvailable() && orthancAvailable();
+const FRAMES = 16;
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
+
+interface ViewportFacts {
+  frames: number;
+  current: number;
+}
+
+/** The cornerstone viewport of the page (the viewer exposes its cornerstone on window). */
+function viewportFacts(page: Page): Promise<ViewportFacts | null> {
+  return page.evaluate(() => {
+    const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[]; getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
+    const vp = cs?.getRenderingEngines()[0]?.getViewports()[0];
+    return vp ? { frames: vp.getImageIds().length, current: vp.getCurrentImageIdIndex() + 1 } : null;
+  });
+}
+
+async function openInMode(page: Page, viewerUrl: string, study: string): Promise<void> {
+  await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}`);
+  await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
+  await page.waitForFunction((n) => {
+    const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
+    return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
+  }, FRAMES, { timeout: 60_000 });
+}
+
+async function segmentLoop(page: Page): Promise<void> {
+  await page.locator('[data-testid=trus-segment]').click();
+  await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 180_000 });
+}
+
+(ready ? describe : describe.skip)('the viewer, end to end (Orthanc + headless Chromium)', () => {
+  let orthanc: RunningOrthanc;
+  let viewer: RunningViewer;
+  let browser: Browser;
+  let page: Page;
+  let study: string;
+  let cineSop: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    orthanc = await startOrthanc();
+    const loop = await phantomLoop('viewer-e2e', FRAMES, 256, 'jpeg');
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    await client.storeInstances([loop.cine]);
+    const [found] = await client.searchForStudies();
+    study = String(found!.StudyInstanceUID);
+    cineSop = loop.sopInstanceUID;
+    viewer = await startViewer({ pacs: orthanc.dicomwebUrl });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await viewer?.stop();
+    await orthanc?.stop();
+  });
+
+  test('opens the PACS study in the TRUS mode with the cine at its own frame count', async () => {
+    await openInMode(page, viewer.url, study);
+    expect(await viewportFacts(page)).toEqual({ frames: FRAMES, current: 1 });
+    await expect(page.locator('[data-testid=trus-research-note]').textContent()).resolves.toMatch(/simulated/);
+  }, 120_000);
+
+  test('segments every frame with progress, shows the provider, and draws one point per frame', async () => {
+    await segmentLoop(page);
+    const progress = page.locator('[data-testid=trus-progress]');
+    expect(await progress.getAttribute('data-done')).toBe(String(FRAMES));
+    expect(await progress.getAttribute('data-total')).toBe(String(FRAMES));
+    expect(await page.locator('[data-testid=trus-provider]').getAttribute('data-provider')).toBe('wasm');
+    const areaPoints = page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]');
+    expect(await areaPoints.count()).toBe(FRAMES);
+    // Frame-to-frame figures exist from the second frame on.
+    expect(await page.locator('[data-chart=dicePrevious] [data-series=trus-student] circle[data-frame]').count()).toBe(FRAMES - 1);
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
+    expect(await page.locator('[data-testid=trus-summary] [data-figure="Mean area"]').textContent()).toMatch(/mm²$/);
+    // The mask is an OHIF labelmap with one image per frame, prostate pixels on each.
+    const labelled = await page.evaluate(() => {
+      const w = window as unknown as {
+        cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
+        cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
+      };
+      const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
+      return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
+        const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
+        let n = 0;
+        for (let i = 0; i < px.length; i++) if (px[i] === 1) n++;
+        return n;
+      });
+    });
+    expect(labelled).toHaveLength(FRAMES);
+    for (const n of labelled) expect(n).toBeGreaterThan(500);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
+  }, 240_000);
+
+  test('clicking a point of the chart shows that frame', async () => {
+    const target = 11;
+    await page.locator(`[data-chart=area] [data-series=trus-student] circle[data-frame="${target}"]`).click({ force: true });
+    await page.waitForFunction((n) => {
+      const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
+      return cs.getRenderingEngines()[0]!.getViewports()[0]!.getCurrentImageIdIndex() === n - 1;
+    }, target, { timeout: 10_000 });
+    expect((await viewportFacts(page))!.current).toBe(target);
+    await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 5_000 });
+  }, 30_000);
+
+  test('Export SEG stores a valid SEG under the same study in Orthanc, referencing every frame', async () => {
+    await page.locator('[data-testid=trus-export]').click();
+    const result = page.locator('[data-testid=trus-export-result]');
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.getAttribute('data-stored')).toBe('true');
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    const series = await client.searchForSeries(study);
+    const segSeries = series.filter((s) => s.Modality === 'SEG');
+    expect(segSeries).toHaveLength(1);
+    const [instance] = await client.searchForInstances(study, String(segSeries[0]!.SeriesInstanceUID));
+    const bytes = await client.retrieveInstance(study, String(segSeries[0]!.SeriesInstanceUID), String(instance!.SOPInstanceUID));
+    writeFileSync(join(ARTIFACTS, 'exported.seg.dcm'), bytes);
+    const report = dciodvfy(bytes);
+    expect(report.errors).toEqual([]);
+    const seg = readSegmentation(bytes, 'exported SEG');
+    expect(seg.studyInstanceUID).toBe(study);
+    expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
+    for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(cineSop);
+  }, 90_000);
+
+  test('the stored SEG reloads in the viewer, frame by frame', async () => {
+    await openInMode(page, viewer.url, study);
+    await page.locator('[data-testid=trus-load-seg]').first().click({ timeout: 30_000 });
+    await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 }).catch(async (err) => {
+      throw new Error(`${err}: panel says ${await page.locator('[data-testid=trus-status]').textContent().catch(() => '(nothing)')}`);
+    });
+    const perFrame = await page.evaluate(() => {
+      const w = window as unknown as {
+        cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
+        cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
+      };
+      const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
+      return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
+        const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
+        let n = 0;
+        for (let i = 0; i < px.length; i++) if (px[i] !== 0) n++;
+        return n;
+      });
+    });
+    expect(perFrame).toHaveLength(FRAMES);
+    for (const n of perFrame) expect(n).toBeGreaterThan(500);
+    // Frame by frame: the masks differ between frames (the gland moves), not one mask repeated.
+    expect(new Set(perFrame).size).toBeGreaterThan(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-seg-reloaded.png') });
+  }, 120_000);
+
+  test('no uncaught page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
