@@ -4,7 +4,7 @@
  * in headless Chromium in the TRUS mode; the loop is segmented, the panel is read and clicked,
  * the SEG is exported to Orthanc and validated with dciodvfy, and reloaded frame by frame.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
@@ -17,6 +17,8 @@ import { readSegmentation } from '../../src/dicom/segmentationReader.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
+/** A longer loop, so that Cancel lands while frames are still being segmented. */
+const LONG_FRAMES = 150;
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
 
 interface ViewportFacts {
@@ -33,13 +35,13 @@ function viewportFacts(page: Page): Promise<ViewportFacts | null> {
   });
 }
 
-async function openInMode(page: Page, viewerUrl: string, study: string): Promise<void> {
+async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}`);
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
   await page.waitForFunction((n) => {
     const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
     return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
-  }, FRAMES, { timeout: 60_000 });
+  }, frames, { timeout: 60_000 });
 }
 
 async function segmentLoop(page: Page): Promise<void> {
@@ -54,6 +56,7 @@ async function segmentLoop(page: Page): Promise<void> {
   let page: Page;
   let study: string;
   let cineSop: string;
+  let longStudy: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -62,8 +65,10 @@ async function segmentLoop(page: Page): Promise<void> {
     const loop = await phantomLoop('viewer-e2e', FRAMES, 256, 'jpeg');
     const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
     await client.storeInstances([loop.cine]);
-    const [found] = await client.searchForStudies();
-    study = String(found!.StudyInstanceUID);
+    study = String((await client.searchForStudies())[0]!.StudyInstanceUID);
+    const long = await phantomLoop('viewer-e2e-long', LONG_FRAMES, 256, 'jpeg');
+    await client.storeInstances([long.cine]);
+    longStudy = String((await client.searchForStudies()).map((s) => s.StudyInstanceUID).find((uid) => uid !== study));
     cineSop = loop.sopInstanceUID;
     viewer = await startViewer({ pacs: orthanc.dicomwebUrl });
     browser = await launchChromium();
@@ -170,6 +175,37 @@ async function segmentLoop(page: Page): Promise<void> {
     // Frame by frame: the masks differ between frames (the gland moves), not one mask repeated.
     expect(new Set(perFrame).size).toBeGreaterThan(1);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-seg-reloaded.png') });
+  }, 120_000);
+
+  test('Cancel stops a run mid-loop and leaves the viewer usable: the next run completes', async () => {
+    await openInMode(page, viewer.url, longStudy, LONG_FRAMES);
+    await page.locator('[data-testid=trus-segment]').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=trus-progress]')?.getAttribute('data-done') ?? 0) >= 3, undefined, { timeout: 120_000 });
+    await page.locator('[data-testid=trus-cancel]').click();
+    await page.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
+    expect(Number(await page.locator('[data-testid=trus-progress]').getAttribute('data-done'))).toBeLessThan(LONG_FRAMES);
+    // The cancelled run's labelmap is removed with it.
+    const left = await page.evaluate(() => (window as unknown as { cornerstoneTools: { segmentation: { state: { getSegmentations(): unknown[] } } } }).cornerstoneTools.segmentation.state.getSegmentations().length);
+    expect(left).toBe(0);
+    await segmentLoop(page);
+    expect(await page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(LONG_FRAMES);
+  }, 300_000);
+
+  test('a refused STOW (PACS stopped) shows the error and still offers the SEG for download', async () => {
+    await orthanc.stop();
+    await page.locator('[data-testid=trus-export]').click();
+    const result = page.locator('[data-testid=trus-export-result]');
+    await page.locator('[data-testid=trus-export-result][data-stored=false]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=trus-store-error]').textContent()).toMatch(/STOW-RS failed/);
+    const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
+    const path = join(ARTIFACTS, 'downloaded-after-refused-stow.seg.dcm');
+    await download.saveAs(path);
+    const bytes = readFileSync(path);
+    expect(dciodvfy(bytes).errors).toEqual([]);
+    const seg = readSegmentation(bytes, 'downloaded SEG');
+    expect(seg.studyInstanceUID).toBe(longStudy);
+    expect(seg.frames).toHaveLength(LONG_FRAMES);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-refused-stow.png') });
   }, 120_000);
 
   test('no uncaught page errors', () => {
