@@ -1,0 +1,112 @@
+/** The panel's figures and the mode's choices, without a browser. */
+import { curve, valueRange, summaryLines, panelReport, reportFile } from '../../extension/src/utils/panelFigures.js';
+import { isValidMode, modeInstance } from '../../modes/src/index.js';
+import getHangingProtocolModule from '../../extension/src/getHangingProtocolModule.js';
+import { HANGING_PROTOCOL_ID } from '../../extension/src/id.js';
+import { PackedMask } from '../../src/dicom/bitPacking.js';
+import type { FrameMetrics, LoopSummary } from '../../src/temporal/loopMetrics.js';
+
+function frame(n: number, area: number, dice: number | null, unstable = false): FrameMetrics {
+  return {
+    frameNumber: n,
+    area,
+    dicePrevious: dice,
+    warpedConsistency: dice === null ? null : 0.99,
+    consistencyNoFlow: null,
+    confidenceWeightedConsistency: null,
+    centroidDrift: null,
+    meanProbabilityMargin: 0.4,
+    unstable,
+    reasons: unstable ? ['area jump'] : [],
+  };
+}
+
+const frames = [frame(1, 800, null), frame(2, 810, 0.98), frame(3, 700, 0.85, true), frame(4, 805, 0.97)];
+const summary: LoopSummary = {
+  frames: 4,
+  areaUnit: 'mm2',
+  distanceUnit: 'mm',
+  meanWarpedConsistency: 0.99,
+  meanConsistencyNoFlow: null,
+  meanConfidenceWeightedConsistency: null,
+  meanDicePrevious: 0.9333,
+  meanArea: 778.75,
+  areaCoefficientOfVariation: 0.0612,
+  flickerCount: 1,
+  maxAreaFrame: 2,
+  unstableFrames: [3],
+};
+
+describe('panel figures', () => {
+  it('has one area point per frame and frame-to-frame points from the second frame, 1-based, unstable flagged', () => {
+    expect(curve(frames, 'area').map((p) => p.frameNumber)).toEqual([1, 2, 3, 4]);
+    const dice = curve(frames, 'dicePrevious');
+    expect(dice.map((p) => p.frameNumber)).toEqual([2, 3, 4]);
+    expect(dice.filter((p) => p.unstable).map((p) => p.frameNumber)).toEqual([3]);
+  });
+
+  it('scales every curve into one padded range, and a flat curve into a visible band', () => {
+    const r = valueRange([curve(frames, 'area'), [{ frameNumber: 1, value: 900, unstable: false }]]);
+    expect(r.min).toBeLessThan(700);
+    expect(r.max).toBeGreaterThan(900);
+    const flat = valueRange([[{ frameNumber: 1, value: 0.5, unstable: false }, { frameNumber: 2, value: 0.5, unstable: false }]]);
+    expect(flat.max).toBeGreaterThan(flat.min);
+    expect(valueRange([])).toEqual({ min: 0, max: 1 });
+  });
+
+  it('states areas in mm² for a calibrated loop and lists the unstable frames', () => {
+    const lines = Object.fromEntries(summaryLines(summary));
+    expect(lines['Mean area']).toBe('778.8 mm²');
+    expect(lines['Unstable frames']).toBe('3');
+    expect(lines['Flicker count']).toBe('1');
+    expect(Object.fromEntries(summaryLines({ ...summary, areaUnit: 'pixels', unstableFrames: [] }))['Mean area']).toBe('779 px');
+  });
+
+  it('downloads the CLI report format, naming an edited result as edited', () => {
+    const run = {
+      sourceSopInstanceUID: '1.2.3',
+      masks: [] as PackedMask[],
+      frames,
+      summary,
+      provider: 'wasm',
+      model: { name: 'trus-student', version: '1.0.0', sha256: 'a'.repeat(64) },
+      inputBox: { x: 0, y: 0, width: 1, height: 1 },
+      postprocess: { threshold: 0.5, keepLargestComponent: true, fillHoles: true },
+      timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0 },
+    } as never;
+    const result = { sopInstanceUID: '1.2.3', model: { id: 'trus-student', label: 'Distilled student', manifestUrl: '' }, run, frames, summary, edited: true };
+    const csv = reportFile(panelReport(result), 'csv');
+    expect(csv.name).toBe('1.2.3.trus-student.report.csv');
+    expect(csv.text.split('\n')[0]).toMatch(/^frame,area_mm2,dice_previous,/);
+    expect(csv.text.trim().split('\n')).toHaveLength(5);
+    const json = JSON.parse(reportFile(panelReport(result), 'json').text);
+    expect(json.algorithm).toBe('trus-student 1.0.0, edited in the viewer');
+    expect(json.frames).toHaveLength(4);
+    const stored = JSON.parse(reportFile(panelReport({ ...result, run: undefined, edited: false, model: { ...result.model, label: 'Stored SEG 2' } }), 'json').text);
+    expect(stored.segmentation).toBe('Stored SEG 2');
+    expect(stored.model).toBeUndefined();
+  });
+});
+
+describe('the mode', () => {
+  it('is offered for studies with ultrasound only', () => {
+    expect(isValidMode({ modalities: 'US' }).valid).toBe(true);
+    expect(isValidMode({ modalities: 'SEG\\US' }).valid).toBe(true);
+    expect(isValidMode({ modalities: 'CT\\SEG' }).valid).toBe(false);
+  });
+
+  it('hangs the US multi-frame series in one stack viewport through its own protocol', () => {
+    expect(modeInstance.hangingProtocol).toBe(HANGING_PROTOCOL_ID);
+    const [entry] = getHangingProtocolModule();
+    expect(entry!.name).toBe(HANGING_PROTOCOL_ID);
+    expect(entry!.protocol.id).toBe(HANGING_PROTOCOL_ID);
+    const rules = entry!.protocol.displaySetSelectors.trusCine.seriesMatchingRules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ attribute: 'Modality', constraint: { equals: { value: 'US' } } }),
+        expect.objectContaining({ attribute: 'numImageFrames', constraint: { greaterThan: { value: 1 } } }),
+      ]),
+    );
+    expect(modeInstance.routes[0]!.layoutTemplate().props.rightPanels[0]).toBe('trus-cine-seg-extension.panelModule.temporalConsistency');
+  });
+});
