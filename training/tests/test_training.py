@@ -126,6 +126,10 @@ def test_losses_on_constructed_cases():
     bott = torch.rand(2, 6, 2, 2)
     prob = torch.rand(2, 1, 8, 8)
     assert losses.prototype_loss(prob, prob, feat, feat, bott, bott, zero).item() == pytest.approx(0, abs=1e-5)
+    # Background everywhere but on the 2x2 grid the bottleneck samples: no global prototype, no penalty.
+    on_grid = torch.zeros(2, 1, 8, 8)
+    on_grid[:, :, ::4, ::4] = 1.0
+    assert losses.prototype_loss(on_grid, on_grid, feat, feat, bott, bott, zero).item() == pytest.approx(0, abs=1e-5)
     assert losses.prototype_loss(prob, prob, feat, torch.rand(2, 4, 8, 8), bott, torch.rand(2, 6, 2, 2), zero).item() > 0.01
     target = torch.ones(1, 1, 4, 4)
     assert losses.bce_dice(torch.full((1, 1, 4, 4), 20.0), target).item() == pytest.approx(0, abs=1e-6)

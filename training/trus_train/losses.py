@@ -65,11 +65,15 @@ def prototype_loss(prob_t, prob_prev, dec_t, dec_prev, bott_t, bott_prev, flow, 
     warped_fg_prev = (warp(fg_prev, flow) > 0.5).float()
     warped_dec_prev = warp(dec_prev, flow)
     local_mask = fg_t * warped_fg_prev
-    local = 1 - F.cosine_similarity(_masked_mean(dec_t, local_mask), _masked_mean(warped_dec_prev, local_mask), dim=1)
+    # An empty mask has no prototype: its term is left out (a zero vector would count as total
+    # disagreement, e.g. when the coarse bottleneck grid samples no background pixel).
+    local_ok = (local_mask.sum((1, 2, 3)) > 0).float()
+    local = local_ok * (1 - F.cosine_similarity(_masked_mean(dec_t, local_mask), _masked_mean(warped_dec_prev, local_mask), dim=1))
     size = bott_t.shape[-2:]
     bg_t = F.interpolate(1 - fg_t, size=size, mode="nearest")
     bg_prev = F.interpolate(1 - fg_prev, size=size, mode="nearest")
-    glob = 1 - F.cosine_similarity(_masked_mean(bott_t, bg_t), _masked_mean(bott_prev, bg_prev), dim=1)
+    glob_ok = ((bg_t.sum((1, 2, 3)) > 0) & (bg_prev.sum((1, 2, 3)) > 0)).float()
+    glob = glob_ok * (1 - F.cosine_similarity(_masked_mean(bott_t, bg_t), _masked_mean(bott_prev, bg_prev), dim=1))
     w_fg = prob_t.detach().mean((1, 2, 3))
     w_bg = 1 - w_fg
     return (w_bg * local + w_fg * glob).mean()
