@@ -35,6 +35,23 @@ function viewportFacts(page: Page): Promise<ViewportFacts | null> {
   });
 }
 
+/** Labelled pixels in each frame of the first labelmap (segment 1 only, or any non-zero label). */
+function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any'): Promise<number[]> {
+  return page.evaluate((which) => {
+    const w = window as unknown as {
+      cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
+      cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
+    };
+    const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
+    return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
+      const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
+      let n = 0;
+      for (let i = 0; i < px.length; i++) if (which === 'prostate' ? px[i] === 1 : px[i] !== 0) n++;
+      return n;
+    });
+  }, count);
+}
+
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}`);
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
@@ -102,19 +119,7 @@ async function segmentLoop(page: Page): Promise<void> {
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
     expect(await page.locator('[data-testid=trus-summary] [data-figure="Mean area"]').textContent()).toMatch(/mm²$/);
     // The mask is an OHIF labelmap with one image per frame, prostate pixels on each.
-    const labelled = await page.evaluate(() => {
-      const w = window as unknown as {
-        cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
-        cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
-      };
-      const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
-      return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
-        const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
-        let n = 0;
-        for (let i = 0; i < px.length; i++) if (px[i] === 1) n++;
-        return n;
-      });
-    });
+    const labelled = await labelmapPixelsPerFrame(page, 'prostate');
     expect(labelled).toHaveLength(FRAMES);
     for (const n of labelled) expect(n).toBeGreaterThan(500);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
@@ -157,19 +162,7 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 }).catch(async (err) => {
       throw new Error(`${err}: panel says ${await page.locator('[data-testid=trus-status]').textContent().catch(() => '(nothing)')}`);
     });
-    const perFrame = await page.evaluate(() => {
-      const w = window as unknown as {
-        cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
-        cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
-      };
-      const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
-      return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
-        const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
-        let n = 0;
-        for (let i = 0; i < px.length; i++) if (px[i] !== 0) n++;
-        return n;
-      });
-    });
+    const perFrame = await labelmapPixelsPerFrame(page, 'any');
     expect(perFrame).toHaveLength(FRAMES);
     for (const n of perFrame) expect(n).toBeGreaterThan(500);
     // Frame by frame: the masks differ between frames (the gland moves), not one mask repeated.

@@ -15,7 +15,7 @@ import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { SegmentationRun } from '../../../src/inference/engine.js';
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
-import { cineInstanceOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
+import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
 import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { FrameLabelmap } from './labelmap.js';
@@ -239,12 +239,7 @@ export class TrusSegmentationService {
         summary: outcome.run.summary,
         edited: false,
       };
-      const others = this.state.results.filter((r) => r.key !== result.key);
-      for (const old of this.state.results.filter((r) => r.key === result.key)) {
-        if (old.labelmap.exists()) this.servicesManager.services.segmentationService.remove(old.labelmap.segmentationId);
-      }
-      this.set({ status: 'done', message: `${model.label}: ${total} frames segmented (${outcome.run.provider})`, results: [...others, result], liveFrames: [] });
-      this.watchEdits();
+      this.addResult(result, `${model.label}: ${total} frames segmented (${outcome.run.provider})`);
       return result;
     } catch (err) {
       const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
@@ -258,6 +253,15 @@ export class TrusSegmentationService {
     } finally {
       if (this.abort === abort) this.abort = undefined;
     }
+  }
+
+  /** A finished result replaces (and removes the labelmap of) an earlier one of the same model or SEG on the loop. */
+  private addResult(result: LoopResult, message: string): void {
+    for (const old of this.state.results.filter((r) => r.key === result.key)) {
+      if (old.labelmap.exists()) this.servicesManager.services.segmentationService.remove(old.labelmap.segmentationId);
+    }
+    this.set({ status: 'done', message, results: [...this.state.results.filter((r) => r.key !== result.key), result], liveFrames: [] });
+    this.watchEdits();
   }
 
   cancel(): void {
@@ -355,8 +359,7 @@ export class TrusSegmentationService {
         summary,
         edited: false,
       };
-      this.set({ status: 'done', message: `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`, results: [...this.state.results.filter((r) => r.key !== result.key), result] });
-      this.watchEdits();
+      this.addResult(result, `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`);
       return result;
     } catch (err) {
       if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
@@ -399,13 +402,11 @@ export class TrusSegmentationService {
     const seg = segmentationFromRun(cine, current.run);
     const bytes = seg.toPart10();
     const outcome: ExportOutcome = { bytes, fileName: `${current.sopInstanceUID}.${current.model.id}.seg.dcm` };
-    const config = this.extensionManager.getActiveDataSource()[0]?.getConfig?.();
-    const instance = cineInstanceOf(displaySet);
-    if (!config?.wadoRoot || instance.url) {
+    const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
+    if (!url) {
       outcome.storeError = 'this data source is not a DICOMweb server: the SEG was not stored, download it instead';
       return outcome;
     }
-    const url = new URL(config.wadoRoot, globalThis.location?.href).href;
     try {
       await new DicomwebClient({ url }).storeInstances([bytes], cine.studyInstanceUID);
       outcome.stored = { url, sopInstanceUID: seg.sopInstanceUID };

@@ -36,10 +36,16 @@ interface HostDicomLoader {
 }
 
 /** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
+/** The DICOMweb root (absolute) an instance came from; undefined for DICOM JSON or local files. */
+export function dicomwebRootOf(instance: OhifInstance, extensionManager: ExtensionManager): string | undefined {
+  const wadoRoot = extensionManager.getActiveDataSource()[0]?.getConfig?.()?.wadoRoot;
+  return wadoRoot && !instance.url ? absolute(wadoRoot) : undefined;
+}
+
 export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager): Promise<Uint8Array> {
-  const config = extensionManager.getActiveDataSource()[0]?.getConfig?.();
-  if (config?.wadoRoot && !instance.url) {
-    const client = new DicomwebClient({ url: absolute(config.wadoRoot) });
+  const root = dicomwebRootOf(instance, extensionManager);
+  if (root) {
+    const client = new DicomwebClient({ url: root });
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
   }
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
