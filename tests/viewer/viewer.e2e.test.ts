@@ -19,6 +19,8 @@ const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
 /** A longer loop, so that Cancel lands while frames are still being segmented. */
 const LONG_FRAMES = 150;
+/** WebGPU on SwiftShader (a CPU rasteriser) takes about half a second a frame: a tiny loop. */
+const GPU_FRAMES = 4;
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
 
 interface ViewportFacts {
@@ -52,8 +54,16 @@ function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any'): Promise<
   }, count);
 }
 
-async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES): Promise<void> {
-  await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}`);
+/** The plotted value of every point of one chart series, by frame number. */
+function chartValues(page: Page, metric: string, series: string): Promise<Map<number, number>> {
+  return page
+    .locator(`[data-chart=${metric}] [data-series=${series}] circle[data-frame]`)
+    .evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-frame')), Number(e.getAttribute('data-value'))] as [number, number]))
+    .then((pairs) => new Map(pairs));
+}
+
+async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
+  await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}${query}`);
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
   await page.waitForFunction((n) => {
     const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
@@ -74,6 +84,10 @@ async function segmentLoop(page: Page): Promise<void> {
   let study: string;
   let cineSop: string;
   let longStudy: string;
+  let gpuStudy: string;
+  /** Prostate pixels per frame after the student's run, and the frame later erased in part. */
+  let segmentedPixels: number[] = [];
+  let erasedFrame = 0;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -86,6 +100,9 @@ async function segmentLoop(page: Page): Promise<void> {
     const long = await phantomLoop('viewer-e2e-long', LONG_FRAMES, 256, 'jpeg');
     await client.storeInstances([long.cine]);
     longStudy = String((await client.searchForStudies()).map((s) => s.StudyInstanceUID).find((uid) => uid !== study));
+    const tiny = await phantomLoop('viewer-e2e-gpu', GPU_FRAMES, 256, 'jpeg');
+    await client.storeInstances([tiny.cine]);
+    gpuStudy = String((await client.searchForStudies()).map((s) => s.StudyInstanceUID).find((uid) => uid !== study && uid !== longStudy));
     cineSop = loop.sopInstanceUID;
     viewer = await startViewer({ pacs: orthanc.dicomwebUrl });
     browser = await launchChromium();
@@ -122,6 +139,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const labelled = await labelmapPixelsPerFrame(page, 'prostate');
     expect(labelled).toHaveLength(FRAMES);
     for (const n of labelled) expect(n).toBeGreaterThan(500);
+    segmentedPixels = labelled;
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
   }, 240_000);
 
@@ -135,6 +153,32 @@ async function segmentLoop(page: Page): Promise<void> {
     expect((await viewportFacts(page))!.current).toBe(target);
     await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 5_000 });
   }, 30_000);
+
+  test('an eraser stroke in the viewport re-measures that frame: its area drops, the other frames keep theirs', async () => {
+    const before = await chartValues(page, 'area', 'trus-student');
+    const shown = (await viewportFacts(page))!.current;
+    erasedFrame = shown;
+    // OHIF's own tools, as a user reaches them: the segmentation panel's Eraser, a drag across the gland.
+    await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
+    await page.locator('[data-cy=Eraser-btn]').click();
+    const box = (await page.locator('[data-cy=viewport-pane] canvas').first().boundingBox())!;
+    const y = box.y + box.height * 0.55;
+    await page.mouse.move(box.x + box.width / 2 - 100, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width / 2 - 100 + i * 10, y, { steps: 2 });
+    await page.mouse.up();
+    await page.locator('[data-cy=temporalConsistency-btn]').click();
+    await page.locator('[data-testid=trus-summary][data-model=trus-student] caption', { hasText: 'edited' }).waitFor({ timeout: 30_000 });
+    await page.waitForFunction((frame) => {
+      const el = document.querySelector(`[data-chart=area] [data-series=trus-student] circle[data-frame="${frame}"]`);
+      return el !== null && !document.querySelector('[data-testid=trus-summary] caption')?.textContent?.includes('updating');
+    }, shown, { timeout: 30_000 });
+    const after = await chartValues(page, 'area', 'trus-student');
+    expect(after.size).toBe(FRAMES);
+    expect(after.get(shown)!).toBeLessThan(before.get(shown)! * 0.97);
+    for (const [frame, area] of after) if (frame !== shown) expect(area).toBeCloseTo(before.get(frame)!, 6);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-erased.png') });
+  }, 60_000);
 
   test('Export SEG stores a valid SEG under the same study in Orthanc, referencing every frame', async () => {
     await page.locator('[data-testid=trus-export]').click();
@@ -156,7 +200,22 @@ async function segmentLoop(page: Page): Promise<void> {
     for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(cineSop);
   }, 90_000);
 
-  test('the stored SEG reloads in the viewer, frame by frame', async () => {
+  test('the model selector runs the plain 2D teacher on the same loop and overlays its curves on the student\'s', async () => {
+    await page.locator('[data-testid=trus-model]').selectOption('trus-teacher');
+    await segmentLoop(page);
+    for (const metric of ['area', 'dicePrevious']) {
+      const student = await chartValues(page, metric, 'trus-student');
+      const teacher = await chartValues(page, metric, 'trus-teacher');
+      expect(teacher.size).toBe(student.size);
+      // Two different networks: their per-frame figures are not one curve drawn twice.
+      expect([...teacher].some(([frame, v]) => Math.abs(v - student.get(frame)!) > 1e-6)).toBe(true);
+    }
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-teacher] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
+    expect(await page.locator('[data-testid=trus-summary]').count()).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-teacher-and-student.png') });
+  }, 240_000);
+
+  test('the stored SEG (with the eraser edit) reloads in the viewer, frame by frame', async () => {
     await openInMode(page, viewer.url, study);
     await page.locator('[data-testid=trus-load-seg]').first().click({ timeout: 30_000 });
     await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 }).catch(async (err) => {
@@ -164,8 +223,11 @@ async function segmentLoop(page: Page): Promise<void> {
     });
     const perFrame = await labelmapPixelsPerFrame(page, 'any');
     expect(perFrame).toHaveLength(FRAMES);
-    for (const n of perFrame) expect(n).toBeGreaterThan(500);
-    // Frame by frame: the masks differ between frames (the gland moves), not one mask repeated.
+    // Frame by frame and lossless: every frame as segmented, except the erased one, which has less.
+    perFrame.forEach((n, i) => {
+      if (i + 1 === erasedFrame) expect(n).toBeLessThan(segmentedPixels[i]! - 100);
+      else expect(n).toBe(segmentedPixels[i]);
+    });
     expect(new Set(perFrame).size).toBeGreaterThan(1);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-seg-reloaded.png') });
   }, 120_000);
@@ -183,6 +245,26 @@ async function segmentLoop(page: Page): Promise<void> {
     await segmentLoop(page);
     expect(await page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(LONG_FRAMES);
   }, 300_000);
+
+  test('WebGPU (SwiftShader) segments a tiny loop in the viewer when asked for', async () => {
+    const gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
+    try {
+      const gpuPage = await gpuBrowser.context.newPage();
+      gpuPage.on('pageerror', (e) => pageErrors.push(e.message));
+      await gpuPage.setViewportSize({ width: 1400, height: 900 });
+      await openInMode(gpuPage, viewer.url, gpuStudy, GPU_FRAMES, '&trusProvider=webgpu');
+      await segmentLoop(gpuPage);
+      expect(await gpuPage.locator('[data-testid=trus-provider]').getAttribute('data-provider')).toBe('webgpu');
+      expect(await gpuPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(GPU_FRAMES));
+      expect(await gpuPage.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(GPU_FRAMES);
+      const labelled = await labelmapPixelsPerFrame(gpuPage, 'prostate');
+      expect(labelled).toHaveLength(GPU_FRAMES);
+      for (const n of labelled) expect(n).toBeGreaterThan(500);
+      await gpuPage.screenshot({ path: join(ARTIFACTS, 'viewer-webgpu.png') });
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 240_000);
 
   test('a refused STOW (PACS stopped) shows the error and still offers the SEG for download', async () => {
     await orthanc.stop();

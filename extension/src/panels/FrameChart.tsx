@@ -62,6 +62,7 @@ export function FrameChart(props: {
                 key={p.frameNumber}
                 data-frame={p.frameNumber}
                 data-unstable={p.unstable ? 'true' : undefined}
+                data-value={p.value}
                 cx={x(p.frameNumber)}
                 cy={y(p.value)}
                 r={p.unstable ? 2.6 : 1.4}
