@@ -48,7 +48,8 @@ class CopyRuntimeFiles {
   }
 }
 
-export default {
+const viewerBuild = {
+  name: 'viewer',
   mode: 'production',
   target: 'web',
   entry: {
@@ -77,3 +78,42 @@ export default {
   devtool: 'source-map',
   plugins: [new CopyRuntimeFiles()],
 };
+
+// The npm packages for sites that build OHIF themselves (scripts/assemble-ohif-packages.mjs adds
+// package.json, types, the runtime files and the models): same code, React left to the host's
+// bundler (a peer dependency) instead of inlined. One build per package, so that chunks stay in
+// its dist/; dynamic imports are inlined (asyncChunks: false), so that a site's bundler meets one
+// self-contained ES module per entry instead of our chunk loader.
+function packageBuild(name, entry) {
+  return {
+    name,
+    mode: 'production',
+    target: 'web',
+    entry,
+    experiments: { outputModule: true },
+    externalsType: 'module',
+    externals: { react: 'react', 'react-dom/client': 'react-dom/client', 'react/jsx-runtime': 'react/jsx-runtime' },
+    output: {
+      path: resolve(here, 'dist/packages', name, 'dist'),
+      filename: '[name].mjs',
+      chunkFilename: '[name].chunk.mjs',
+      module: true,
+      library: { type: 'module' },
+      asyncChunks: false,
+      clean: true,
+    },
+    resolve: viewerBuild.resolve,
+    module: viewerBuild.module,
+    performance: { hints: false },
+    devtool: 'source-map',
+  };
+}
+
+export default [
+  viewerBuild,
+  packageBuild('trus-cine-seg-extension', {
+    index: resolve(here, 'dist/ohif/extension/src/index.js'),
+    'trus-seg-worker': resolve(here, 'dist/web/segmentationWorker.js'),
+  }),
+  packageBuild('trus-cine-seg-mode', { index: resolve(here, 'dist/ohif/modes/src/index.js') }),
+];

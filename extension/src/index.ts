@@ -6,13 +6,17 @@ import commandsModule from './commandsModule.js';
 import getHangingProtocolModule from './getHangingProtocolModule.js';
 import type { ModuleContext } from './types/ohif.js';
 
-export { TrusSegmentationService } from './services/TrusSegmentationService.js';
+export { TrusSegmentationService, type ServiceConfiguration } from './services/TrusSegmentationService.js';
+export type { ModelChoice } from './services/models.js';
 export * from './id.js';
 
 const extension = {
   id: EXTENSION_ID,
-  preRegistration({ servicesManager, configuration }: ModuleContext) {
-    servicesManager.registerService(TrusSegmentationService.REGISTRATION, configuration ?? {});
+  preRegistration({ servicesManager, configuration, appConfig }: ModuleContext) {
+    // Sites that build OHIF pass settings as the extension's configuration or in app-config.js.
+    const fromAppConfig = appConfig?.trusCineSeg;
+    const settings = { ...(typeof fromAppConfig === 'object' && fromAppConfig ? fromAppConfig : {}), ...(configuration ?? {}) };
+    servicesManager.registerService(TrusSegmentationService.REGISTRATION, settings);
   },
   getPanelModule,
   getCommandsModule: commandsModule,

@@ -4,7 +4,7 @@
  * figures per loop, recomputes them after brush/eraser edits, and writes the engine's DICOM SEG
  * (download, STOW-RS). The panel and the commands only call this service and listen to it.
  */
-import { SegmentationClient, WorkerError, type ClientRun } from '../../../src/web/segmentationClient.js';
+import { SegmentationClient, WorkerError, WORKER_FILE, type ClientRun } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
 import type { BackendInfo } from '../../../src/web/workerProtocol.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
@@ -71,6 +71,30 @@ type Listener = (state: ServiceState) => void;
 export interface ServiceConfiguration {
   models?: ModelChoice[];
   provider?: ProviderPreference;
+  /**
+   * URL of the folder holding the segmentation worker, ort/ and the codec .wasm files (the
+   * package's dist/), with the models in ../models/ from it. Needed when a site's bundler moves
+   * the extension's code away from those files; by default they sit beside the extension bundle.
+   */
+  assetsUrl?: string;
+}
+
+/**
+ * The folder URL of the runtime files: configured, or the folder of this bundle. A site's bundler
+ * rewrites import.meta.url to a file: path of its build machine; that is reported, not fetched.
+ */
+function assetsBase(configured: string | undefined): { url: string; problem?: string } {
+  if (configured) {
+    const absolute = new URL(configured, globalThis.location?.href).href;
+    return { url: absolute.endsWith('/') ? absolute : `${absolute}/` };
+  }
+  const here = import.meta.url;
+  const url = new URL('.', here).href;
+  const served = globalThis.location?.protocol;
+  if (url.startsWith('file:') && served !== undefined && served !== 'file:') {
+    return { url, problem: 'the extension cannot find its worker and models: set assetsUrl (trusCineSeg.assetsUrl in app-config.js) to the URL where the package\'s dist/ folder is served' };
+  }
+  return { url };
 }
 
 function providerFromPage(): ProviderPreference | undefined {
@@ -93,6 +117,8 @@ export class TrusSegmentationService {
   private readonly cines = new Map<string, Promise<Uint8Array>>();
   private abort: AbortController | undefined;
   private readonly provider: ProviderPreference;
+  private readonly assets: string;
+  private readonly assetsProblem: string | undefined;
   private editSubscription: Subscription | undefined;
   private editTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -102,10 +128,22 @@ export class TrusSegmentationService {
     configuration: ServiceConfiguration,
   ) {
     // Figures after an edit decode the cine on this thread: the codecs' .wasm sit beside this bundle.
-    configureCodecs({ locateFile: (path) => new URL(path, import.meta.url).href });
-    const models = configuration.models?.length ? configuration.models : defaultModels();
+    const assets = assetsBase(configuration.assetsUrl);
+    this.assets = assets.url;
+    this.assetsProblem = assets.problem;
+    configureCodecs({ locateFile: (path) => new URL(path, this.assets).href });
+    const models = configuration.models?.length ? configuration.models : defaultModels(this.assets);
     this.provider = providerFromPage() ?? configuration.provider ?? 'auto';
-    this.state = { status: 'idle', progress: { done: 0, total: 0 }, models, modelId: models[0]!.id, liveFrames: [], results: [], measuring: false };
+    this.state = {
+      status: this.assetsProblem ? 'error' : 'idle',
+      ...(this.assetsProblem ? { message: this.assetsProblem } : {}),
+      progress: { done: 0, total: 0 },
+      models,
+      modelId: models[0]!.id,
+      liveFrames: [],
+      results: [],
+      measuring: false,
+    };
     // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
     const { displaySetService } = servicesManager.services;
     for (const event of ['DISPLAY_SETS_ADDED', 'DISPLAY_SETS_CHANGED']) {
@@ -170,7 +208,12 @@ export class TrusSegmentationService {
   private client(model: ModelChoice): Promise<SegmentationClient> {
     let client = this.clients.get(model.id);
     if (!client) {
-      client = SegmentationClient.start({ manifestUrl: model.manifestUrl, preference: this.provider });
+      client = SegmentationClient.start({
+        manifestUrl: model.manifestUrl,
+        preference: this.provider,
+        workerUrl: new URL(WORKER_FILE, this.assets).href,
+        ortBaseUrl: new URL('ort/', this.assets).href,
+      });
       this.clients.set(model.id, client);
       client.catch(() => this.clients.delete(model.id));
     }
@@ -190,6 +233,10 @@ export class TrusSegmentationService {
   /** Segments every frame of the active loop with the selected model; masks appear as they are done. */
   async segmentActiveLoop(): Promise<LoopResult | undefined> {
     if (this.state.status === 'loading' || this.state.status === 'running') throw new Error('a segmentation is already running');
+    if (this.assetsProblem) {
+      this.set({ status: 'error', message: this.assetsProblem });
+      return undefined;
+    }
     const active = this.activeDisplaySet();
     if (!active) {
       this.set({ status: 'error', message: 'no cine is displayed: open a TRUS cine series first' });

@@ -6,7 +6,10 @@ export interface ModelChoice {
   manifestUrl: string;
 }
 
-/** The viewer assembly serves models/ beside the extension's folder (see webpack.config.js). */
+/**
+ * The models are served in models/ beside the folder of the extension's runtime files (the viewer
+ * assembly, webpack.config.js, and the npm package both lay them out so); `base` is a URL in that folder.
+ */
 export function defaultModels(base: string = import.meta.url): ModelChoice[] {
   return [
     { id: 'trus-student', label: 'Distilled student', manifestUrl: new URL('../models/trus-student/model.json', base).href },

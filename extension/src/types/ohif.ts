@@ -133,6 +133,8 @@ export interface ModuleContext {
   extensionManager: ExtensionManager;
   commandsManager: CommandsManager;
   configuration?: Record<string, unknown>;
+  /** The host's app config (window.config): sites may configure the extension under `trusCineSeg`. */
+  appConfig?: Record<string, unknown>;
 }
 
 /** The cornerstone libraries of the host (through the cornerstone extension's utility module). */
