@@ -2,7 +2,7 @@
 import dcmjs, { type NaturalDataset } from 'dcmjs';
 import { NotDicomError, TruncatedFileError, DicomError } from './errors.js';
 import { TransferSyntax } from './uids.js';
-import { findTruncation } from './streamCompleteness.js';
+import { scanPart10, type EncapsulatedPixelDataLayout } from './streamCompleteness.js';
 
 export type { NaturalDataset };
 
@@ -35,17 +35,49 @@ function hasDicmPrefix(bytes: Uint8Array): boolean {
 const TRUNCATION_MESSAGES = [/past end of input/i, /more than currently allocated/i, /out of bounds/i, /outside the bounds/i, /offset is outside/i];
 
 /** Parses a Part 10 file. Throws NotDicomError, TruncatedFileError or DicomError; never returns a partial dataset. */
+const PIXEL_DATA_TAG = '7FE00010';
+
+/**
+ * The encapsulated Pixel Data as dcmjs gives it: one buffer per frame when a Basic Offset Table
+ * says where frames start (fragments of a frame joined), else one buffer per fragment.
+ */
+function encapsulatedFrames(bytes: Uint8Array, layout: EncapsulatedPixelDataLayout): ArrayBuffer[] {
+  // A copy of exactly the fragment (Buffer.slice would be a view on the whole file's memory).
+  const copy = (from: number, length: number) => new Uint8Array(bytes.subarray(from, from + length)).buffer as ArrayBuffer;
+  const { basicOffsetTable: table, fragments } = layout;
+  if (table.length === 0 || fragments.length === 0) return fragments.map((f) => copy(f.valueOffset, f.length));
+  const base = fragments[0]!.itemOffset;
+  return table.map((start, i) => {
+    const stop = i + 1 < table.length ? table[i + 1]! : Number.POSITIVE_INFINITY;
+    const parts = fragments.filter((f) => f.itemOffset - base >= start && f.itemOffset - base < stop);
+    if (parts.length === 1) return copy(parts[0]!.valueOffset, parts[0]!.length);
+    const joined = new Uint8Array(parts.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of parts) {
+      joined.set(bytes.subarray(f.valueOffset, f.valueOffset + f.length), at);
+      at += f.length;
+    }
+    return joined.buffer;
+  });
+}
+
 export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): ParsedDicom {
   quietDcmjs();
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.length === 0) throw new NotDicomError(source, 'file is empty');
   if (!hasDicmPrefix(u8)) throw new NotDicomError(source);
   // Checked before dcmjs parses: dcmjs returns a partial dataset for some truncations.
-  const cut = findTruncation(u8);
-  if (cut) throw new TruncatedFileError(source, cut);
+  const layout = scanPart10(u8);
+  if (layout.truncation) throw new TruncatedFileError(source, layout.truncation);
+  // Encapsulated frames are taken from the walk (dcmjs would copy the file once per frame); dcmjs
+  // stops at Pixel Data, which is safe only when no sequence holds a Pixel Data of its own.
+  const fragments = layout.pixelData && !layout.nestedPixelData ? layout.pixelData : undefined;
   let dict;
   try {
-    dict = dcmjs.data.DicomMessage.readFile(toArrayBuffer(u8));
+    dict = fragments
+      ? dcmjs.data.DicomMessage.readFile(toArrayBuffer(u8), { untilTag: PIXEL_DATA_TAG, includeUntilTagValue: false })
+      : dcmjs.data.DicomMessage.readFile(toArrayBuffer(u8));
+    if (fragments) dict.dict[PIXEL_DATA_TAG] = { vr: 'OB', Value: encapsulatedFrames(u8, fragments) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (TRUNCATION_MESSAGES.some((re) => re.test(message))) {

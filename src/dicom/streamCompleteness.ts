@@ -1,7 +1,10 @@
 /**
  * Walks a Part 10 byte stream's element headers (not values) to find where it is cut short.
  * dcmjs tolerates some truncations silently (it returns a partial dataset), so the reader
- * checks the framing itself before trusting what dcmjs parsed.
+ * checks the framing itself before trusting what dcmjs parsed. The walk also notes where the
+ * fragments of top-level encapsulated Pixel Data lie: dcmjs copies the whole file once per frame
+ * when it reads them through a Basic Offset Table (quadratic in the frame count), so the reader
+ * takes the fragments from here instead.
  */
 
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
@@ -19,13 +22,37 @@ function tagText(group: number, element: number): string {
   return `(${h(group)},${h(element)})`;
 }
 
+export interface EncapsulatedPixelDataLayout {
+  /** The Basic Offset Table (empty when the file has none): frame starts relative to the first fragment's item. */
+  basicOffsetTable: number[];
+  /** Each fragment: where its item starts, where its value starts, its length (offsets in the stream). */
+  fragments: { itemOffset: number; valueOffset: number; length: number }[];
+}
+
+export interface StreamLayout {
+  /** Where the stream is cut short, when it is. */
+  truncation?: string;
+  /** Top-level encapsulated Pixel Data, when the dataset was walked and has it. */
+  pixelData?: EncapsulatedPixelDataLayout;
+  /** A Pixel Data element inside a sequence (an icon image): readers must not stop at the first one. */
+  nestedPixelData: boolean;
+}
+
 /**
  * Returns where the stream is truncated, or undefined when every element, item and sequence it
  * opens is complete.
  */
 export function findTruncation(bytes: Uint8Array): string | undefined {
+  return scanPart10(bytes).truncation;
+}
+
+/** Walks the stream's framing once: truncation, and the layout of top-level encapsulated Pixel Data. */
+export function scanPart10(bytes: Uint8Array): StreamLayout {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
+  let pixelData: EncapsulatedPixelDataLayout | undefined;
+  let nestedPixelData = false;
+  let depth = 0;
 
   const need = (offset: number, count: number, what: string): void => {
     if (offset + count > end) throw new Cut(`${what} needs ${offset + count - end} more byte(s) at offset ${offset}`);
@@ -63,8 +90,11 @@ export function findTruncation(bytes: Uint8Array): string | undefined {
         isSequence = length === UNDEFINED;
       }
       offset += header;
+      const isPixelData = group === 0x7fe0 && element === 0x0010;
+      if (isPixelData && depth > 0) nestedPixelData = true;
       if (length === UNDEFINED) {
-        offset = scanItems(offset, tagText(group, element), isSequence || group !== 0x7fe0, explicitOf);
+        const collect = isPixelData && depth === 0 ? (pixelData = { basicOffsetTable: [], fragments: [] }) : undefined;
+        offset = scanItems(offset, tagText(group, element), isSequence || group !== 0x7fe0, explicitOf, collect);
       } else {
         need(offset, length, `the value of ${tagText(group, element)} (${length} bytes)`);
         if (group === 0x0002 && element === 0x0010) {
@@ -78,8 +108,9 @@ export function findTruncation(bytes: Uint8Array): string | undefined {
   };
 
   /** Items of an undefined-length sequence or encapsulated pixel data, up to the sequence delimiter. */
-  const scanItems = (start: number, owner: string, nestedDatasets: boolean, explicitOf: (group: number) => boolean): number => {
+  const scanItems = (start: number, owner: string, nestedDatasets: boolean, explicitOf: (group: number) => boolean, collect?: EncapsulatedPixelDataLayout): number => {
     let offset = start;
+    let first = true;
     for (;;) {
       need(offset, 8, `the next item of ${owner}`);
       const group = view.getUint16(offset, true);
@@ -91,11 +122,19 @@ export function findTruncation(bytes: Uint8Array): string | undefined {
       if (element !== 0xe000) throw new Cut(`${owner} holds ${tagText(group, element)} where an item was expected`);
       if (length === UNDEFINED) {
         if (!nestedDatasets) throw new Cut(`a fragment of ${owner} has undefined length`);
+        depth++;
         offset = scanDataset(offset, end, true, explicitOf);
+        depth--;
       } else {
         need(offset, length, `an item of ${owner} (${length} bytes)`);
+        if (collect && first) {
+          for (let k = 0; k + 4 <= length; k += 4) collect.basicOffsetTable.push(view.getUint32(offset + k, true));
+        } else if (collect) {
+          collect.fragments.push({ itemOffset: offset - 8, valueOffset: offset, length });
+        }
         offset += length;
       }
+      first = false;
     }
   };
 
@@ -108,10 +147,10 @@ export function findTruncation(bytes: Uint8Array): string | undefined {
       if (transferSyntax === BIG_ENDIAN || transferSyntax === DEFLATED) throw new Skip();
       return transferSyntax !== IMPLICIT_LITTLE_ENDIAN;
     });
-    return undefined;
+    return { ...(pixelData ? { pixelData } : {}), nestedPixelData };
   } catch (err) {
-    if (err instanceof Skip) return undefined;
-    if (err instanceof Cut) return err.message;
+    if (err instanceof Skip) return { nestedPixelData };
+    if (err instanceof Cut) return { truncation: err.message, nestedPixelData };
     throw err;
   }
 }

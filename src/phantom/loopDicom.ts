@@ -17,7 +17,7 @@ export const PHANTOM_ALGORITHM = { name: 'trus-cine-seg phantom', version: '1' }
 /** A fixed acquisition date: simulated loops carry no real dates. */
 const STUDY_DATE = '20260101';
 
-export type PhantomEncoding = 'native' | 'jpeg';
+export type PhantomEncoding = 'native' | 'rle' | 'jpeg';
 
 export interface LoopDicomOptions {
   photometric?: 'MONOCHROME2' | 'RGB';
@@ -72,7 +72,7 @@ export async function loopToDicom(
     photometricInterpretation: rgb ? 'RGB' : 'MONOCHROME2',
     frameTimeMs: 1000 / v.framesPerSecond,
     regions: [{ minX0: b.minX, minY0: b.minY, maxX1: b.maxX, maxY1: b.maxY, physicalDeltaXcm: cm, physicalDeltaYcm: cm }],
-    transferSyntaxUID: jpeg ? TransferSyntax.JPEGBaseline8Bit : TransferSyntax.ExplicitVRLittleEndian,
+    transferSyntaxUID: jpeg ? TransferSyntax.JPEGBaseline8Bit : options.encoding === 'rle' ? TransferSyntax.RLELossless : TransferSyntax.ExplicitVRLittleEndian,
     ...(encapsulated ? { encapsulatedFrames: encapsulated } : {}),
     seriesInstanceUID: deterministicUID(`${key}/series`),
     sopInstanceUID: deterministicUID(`${key}/instance`),

@@ -35,6 +35,8 @@ export interface ClientSegmentOptions extends WorkerSegmentOptions {
 export interface ClientRun {
   run: SegmentationRun;
   segmentation?: Uint8Array;
+  /** Time the worker spent writing the SEG (with `writeSegmentation`). */
+  segmentationWriteMs?: number;
 }
 
 /** Rejected runs carry the worker's error name (e.g. AbortError, NotUltrasoundError, ModelLoadError). */
@@ -146,7 +148,7 @@ export class SegmentationClient {
         this.pending.delete(m.id);
         p.resolve({
           run: { ...m.run, masks: m.run.masks.map((k) => PackedMask.fromBits(k.length, k.bits)) },
-          ...(m.segmentation ? { segmentation: new Uint8Array(m.segmentation) } : {}),
+          ...(m.segmentation ? { segmentation: new Uint8Array(m.segmentation), segmentationWriteMs: m.segmentationWriteMs ?? 0 } : {}),
         });
         break;
       case 'error':

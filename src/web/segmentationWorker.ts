@@ -84,12 +84,14 @@ async function segment(request: Extract<WorkerRequest, { type: 'segment' }>): Pr
         scope.postMessage(message, mask ? [mask.buffer as ArrayBuffer] : []);
       },
     });
+    const writeStart = performance.now();
     const segmentation = request.options.writeSegmentation ? segmentationFromRun(cine, run).toPart10() : undefined;
+    const segmentationWriteMs = segmentation ? performance.now() - writeStart : undefined;
     const masks = run.masks.map((m) => ({ length: m.length, bits: m.bits }));
     const transfer: Transferable[] = masks.map((m) => m.bits.buffer as ArrayBuffer);
     const segBuffer = segmentation ? (segmentation.buffer.slice(segmentation.byteOffset, segmentation.byteOffset + segmentation.byteLength) as ArrayBuffer) : undefined;
     if (segBuffer) transfer.push(segBuffer);
-    scope.postMessage({ type: 'done', id: request.id, run: { ...run, masks }, ...(segBuffer ? { segmentation: segBuffer } : {}) }, transfer);
+    scope.postMessage({ type: 'done', id: request.id, run: { ...run, masks }, ...(segBuffer ? { segmentation: segBuffer, segmentationWriteMs } : {}) }, transfer);
   } finally {
     running.delete(request.id);
   }

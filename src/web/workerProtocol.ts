@@ -45,5 +45,5 @@ export type TransferredRun = Omit<SegmentationRun, 'masks'> & { masks: { length:
 export type WorkerResponse =
   | { type: 'loaded'; info: BackendInfo }
   | { type: 'frame'; id: number; frameIndex: number; total: number; mask?: Uint8Array; metrics: FrameMetrics; provider: string }
-  | { type: 'done'; id: number; run: TransferredRun; segmentation?: ArrayBuffer }
+  | { type: 'done'; id: number; run: TransferredRun; segmentation?: ArrayBuffer; segmentationWriteMs?: number }
   | { type: 'error'; id?: number; name: string; message: string };

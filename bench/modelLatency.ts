@@ -1,0 +1,119 @@
+/**
+ * Model-only latency of a shipped model: onnxruntime-node (the CLI's backend) at 1 and 2 threads,
+ * and onnxruntime-web WASM in headless Chromium, single-threaded (no cross-origin isolation) and
+ * threaded (isolated). Batch 1 gives per-frame latency (median, p95); batch 4 the per-frame cost
+ * when frames are batched, as the engine does by default.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadNodeModel } from '../src/inference/nodeModel.js';
+import type { ModelManifest } from '../src/inference/manifest.js';
+import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
+import { latencyStats, sampleCalls, type LatencyStats } from './stats.js';
+
+export interface ModelLatencyRow {
+  model: string;
+  runtime: string;
+  threads: number;
+  batch1: LatencyStats;
+  batch4: LatencyStats;
+}
+
+const TIMING = { warmup: 5, seconds: 3, minSamples: 20 };
+
+function input(manifest: ModelManifest, batch: number): Float32Array {
+  const [, c, h, w] = manifest.input.shape as [unknown, number, number, number];
+  return new Float32Array(batch * c * h * w).map((_, i) => Math.sin(i * 0.01));
+}
+
+export async function nodeLatency(modelDir: string, threads: number): Promise<ModelLatencyRow> {
+  const model = await loadNodeModel(modelDir, { threads });
+  try {
+    const per = async (batch: number) => {
+      const x = input(model.manifest, batch);
+      const samples = await sampleCalls(() => model.backend.run(x, batch), TIMING);
+      return latencyStats(samples.map((s) => s / batch));
+    };
+    return { model: model.manifest.name, runtime: 'onnxruntime-node (CPU EP)', threads, batch1: await per(1), batch4: await per(4) };
+  } finally {
+    await model.backend.dispose();
+  }
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+window.adapter = async () => {
+  const a = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  return a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), description: [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(' ') } : null;
+};
+window.latency = async (threads, timing, provider) => {
+  const ort = await import(provider === 'webgpu' ? '/ort/ort.webgpu.min.mjs' : '/ort/ort.wasm.min.mjs');
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  const manifest = await (await fetch('/model/model.json')).json();
+  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  const [, c, h, w] = manifest.input.shape;
+  const out = {};
+  for (const batch of [1, 4]) {
+    const data = new Float32Array(batch * c * h * w).map((_, i) => Math.sin(i * 0.01));
+    const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, [batch, c, h, w]) };
+    for (let i = 0; i < timing.warmup; i++) await session.run(feeds);
+    const samples = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < timing.seconds * 1000 || samples.length < timing.minSamples) {
+      const t = performance.now();
+      await session.run(feeds);
+      samples.push((performance.now() - t) / batch);
+    }
+    out[batch] = samples;
+  }
+  await session.release();
+  return { isolated: crossOriginIsolated, threads: ort.env.wasm.numThreads, out };
+};
+</script>`;
+
+export interface ChromiumRun {
+  isolated: boolean;
+  provider: 'wasm' | 'webgpu';
+  /** Extra Chromium flags (WebGPU adapters). */
+  flags?: string[];
+  timing?: typeof TIMING;
+  /** For WebGPU: whether a software adapter (SwiftShader) is acceptable. */
+  allowSoftwareAdapter?: boolean;
+}
+
+export async function chromiumLatency(root: string, modelDir: string, o: ChromiumRun): Promise<ModelLatencyRow | string> {
+  if (!chromiumAvailable()) return 'Chromium is not installed';
+  const manifestText = readFileSync(join(modelDir, 'model.json'), 'utf8');
+  const manifest = JSON.parse(manifestText) as ModelManifest;
+  const server = await serveStatic(
+    join(root, 'dist/browser'),
+    { '/index.html': PAGE, '/model/model.json': manifestText, [`/model/${manifest.file}`]: readFileSync(join(modelDir, manifest.file)) },
+    o.isolated ? CROSS_ORIGIN_ISOLATION : {},
+  );
+  const browser = await launchChromium(o.flags ?? []);
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/index.html`);
+    let runtime = `onnxruntime-web WASM, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
+    if (o.provider === 'webgpu') {
+      const adapter = (await page.evaluate('window.adapter()')) as { fallback: boolean; description: string } | null;
+      if (!adapter) return 'no WebGPU adapter';
+      const software = adapter.fallback || /swiftshader/i.test(adapter.description);
+      if (software && !o.allowSoftwareAdapter) return `only a software WebGPU adapter (${adapter.description})`;
+      runtime = `onnxruntime-web WebGPU, Chromium, ${adapter.description}${software ? ' (software, CPU)' : ''}`;
+    }
+    const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
+    return {
+      model: manifest.name,
+      runtime,
+      threads: o.provider === 'webgpu' ? 0 : r.threads,
+      batch1: latencyStats(r.out['1']!),
+      batch4: latencyStats(r.out['4']!),
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * A whole loop through the pipeline (decode, pre-process, inference, post-process, metrics, SEG
+ * write) with the time per stage: in Node (a fresh process, its peak RSS) and in headless
+ * Chromium through the engine's worker as the viewer runs it (peak RSS of the Chromium processes,
+ * the page's JS heap, the worker's memory where Chromium measures it).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StageTimings } from '../src/inference/engine.js';
+import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
+import { watchPeakRss } from './processMemory.js';
+
+export interface PipelineResult {
+  where: string;
+  frames: number;
+  threads?: number;
+  /** From the start of segmentation (model loaded) to the SEG written. */
+  totalMs: number;
+  /** From the start (model load included) to the first mask. */
+  firstMaskMs: number;
+  timings: StageTimings & { segmentationWriteMs: number };
+  peakRssMb: number;
+  jsHeapMb?: number;
+  /** performance.measureUserAgentSpecificMemory() after the run (page + worker), when available. */
+  measuredMemoryMb?: number;
+}
+
+export function nodePipeline(root: string, cinePath: string, modelDir: string): PipelineResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number };
+  return { where: 'Node (onnxruntime-node, CLI pipeline)', frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
+}
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+import * as engine from '/trus-cine-seg.mjs';
+window.pipeline = async () => {
+  const t0 = performance.now();
+  const client = await engine.SegmentationClient.start({ manifestUrl: '/model/model.json', preference: 'wasm' });
+  let firstMaskMs = 0;
+  try {
+    const bytes = new Uint8Array(await (await fetch('/loop.dcm')).arrayBuffer());
+    const t1 = performance.now();
+    const result = await client.segment(bytes, 'loop.dcm', { writeSegmentation: true, onFrame: (f) => { if (!firstMaskMs) firstMaskMs = performance.now() - t0; } });
+    const totalMs = performance.now() - t1;
+    let measuredMemoryMb = null;
+    if (crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
+      const m = await Promise.race([performance.measureUserAgentSpecificMemory(), new Promise((r) => setTimeout(() => r(null), 20000))]);
+      if (m) measuredMemoryMb = m.bytes / 2 ** 20;
+    }
+    return {
+      frames: result.run.masks.length,
+      threads: client.info.threads,
+      totalMs,
+      firstMaskMs,
+      timings: { ...result.run.timings, segmentationWriteMs: result.segmentationWriteMs ?? 0 },
+      jsHeapMb: performance.memory ? performance.memory.usedJSHeapSize / 2 ** 20 : null,
+      measuredMemoryMb,
+    };
+  } finally {
+    client.terminate();
+  }
+};
+</script>`;
+
+export async function browserPipeline(root: string, cinePath: string, modelDir: string, isolated: boolean): Promise<PipelineResult | string> {
+  if (!chromiumAvailable()) return 'Chromium is not installed';
+  const manifestText = readFileSync(join(modelDir, 'model.json'), 'utf8');
+  const manifest = JSON.parse(manifestText) as { file: string };
+  const server = await serveStatic(
+    join(root, 'dist/browser'),
+    { '/index.html': PAGE, '/loop.dcm': readFileSync(cinePath), '/model/model.json': manifestText, [`/model/${manifest.file}`]: readFileSync(join(modelDir, manifest.file)) },
+    isolated ? CROSS_ORIGIN_ISOLATION : {},
+  );
+  // Eager memory measurement: otherwise Chromium delays it to the next garbage collection.
+  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory', '--enable-precise-memory-info']);
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/index.html`);
+    const peak = watchPeakRss();
+    const r = (await page.evaluate('window.pipeline()')) as Omit<PipelineResult, 'where' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
+    const peakRssMb = peak.stop();
+    return {
+      where: `Chromium, engine worker, WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`,
+      frames: r.frames,
+      threads: r.threads ?? 1,
+      totalMs: r.totalMs,
+      firstMaskMs: r.firstMaskMs,
+      timings: r.timings,
+      peakRssMb,
+      ...(r.jsHeapMb !== null ? { jsHeapMb: r.jsHeapMb } : {}),
+      ...(r.measuredMemoryMb !== null ? { measuredMemoryMb: r.measuredMemoryMb } : {}),
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * `npm run bench`: latency, throughput and memory of the shipped models and the pipeline, measured
+ * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
+ * Figures only: nothing here passes or fails on timing. Sections can be chosen with
+ * `npm run bench -- --only models,pipeline,memory,codecs,viewer,torch,gpu`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
+import { nodePipeline, browserPipeline, type PipelineResult } from './pipeline.js';
+import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './codecs.js';
+import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
+import { benchLoops, FRAME_WIDTH } from './loops.js';
+import { fps, ms } from './stats.js';
+
+const ROOT = resolve(process.cwd());
+const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
+const STUDENT = MODELS[0]!;
+const REAL_YBR_CINE = resolve(ROOT, '../shared/data/real-us/examples_ybr_color.dcm');
+const SECTIONS = ['models', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const onlyArg = process.argv.indexOf('--only');
+const only = new Set<Section>(onlyArg >= 0 ? (process.argv[onlyArg + 1]!.split(',') as Section[]) : SECTIONS);
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+interface TorchRow {
+  model: string;
+  threads: number;
+  batch: number;
+  samples: number;
+  medianMsPerFrame: number;
+  p95MsPerFrame: number;
+}
+
+interface Results {
+  date: string;
+  machine: string;
+  models: ModelLatencyRow[];
+  notMeasured: { what: string; why: string }[];
+  torch?: { torch: string; rows: TorchRow[] };
+  pipeline: (PipelineResult & { input: string })[];
+  memory: (PipelineResult & { input: string })[];
+  throughput: ThroughputRow[];
+  viewer?: ViewerTiming;
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  let chromium = '';
+  try {
+    chromium = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    chromium = 'no Chromium';
+  }
+  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, no GPU, Node ${process.version}, ${chromium}`;
+}
+
+async function main(): Promise<void> {
+  const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
+  const skip = (what: string, why: string) => {
+    results.notMeasured.push({ what, why });
+    log(`not measured: ${what}: ${why}`);
+  };
+  const keep = <T>(what: string, r: T | string): T | undefined => {
+    if (typeof r === 'string') {
+      skip(what, r);
+      return undefined;
+    }
+    return r;
+  };
+
+  if (only.has('models')) {
+    for (const dir of MODELS) {
+      for (const threads of [1, 2]) {
+        log(`model latency: ${dir} onnxruntime-node ${threads} thread(s)`);
+        results.models.push(await nodeLatency(dir, threads));
+      }
+      for (const isolated of [false, true]) {
+        log(`model latency: ${dir} WASM in Chromium, ${isolated ? 'isolated' : 'not isolated'}`);
+        const row = keep(`WASM latency of ${dir}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm' }));
+        if (row) results.models.push(row);
+      }
+    }
+  }
+
+  if (only.has('gpu')) {
+    // A real adapter only: Chromium's software WebGPU (SwiftShader) is measured apart, for reference.
+    log('WebGPU: looking for a hardware adapter');
+    const gpu = await chromiumLatency(ROOT, STUDENT, { isolated: true, provider: 'webgpu', flags: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'] });
+    if (typeof gpu === 'string') {
+      skip('WebGPU on a GPU (student, onnxruntime-web)', `${gpu}: this machine has no GPU, and the GPU device was not lent to this session`);
+      skip('PyTorch CUDA (student)', 'no CUDA device: this machine has no GPU, and the GPU device was not lent to this session');
+      log('WebGPU on SwiftShader (software), for reference');
+      const soft = keep(
+        'WebGPU on SwiftShader',
+        await chromiumLatency(ROOT, STUDENT, { isolated: true, provider: 'webgpu', flags: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'], allowSoftwareAdapter: true, timing: { warmup: 2, seconds: 2, minSamples: 5 } }),
+      );
+      if (soft) results.models.push(soft);
+    } else {
+      results.models.push(gpu);
+    }
+  }
+
+  if (only.has('torch')) {
+    log('PyTorch CPU reference (system Python)');
+    try {
+      const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_cpu.py'), '--seconds', '3'], { encoding: 'utf8', cwd: ROOT });
+      results.torch = JSON.parse(out.trim().split('\n').pop()!) as Results['torch'];
+    } catch (err) {
+      skip('PyTorch CPU', `bench/torch_cpu.py failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs');
+  const loops = needLoops ? await benchLoops(log) : undefined;
+
+  if (loops && only.has('pipeline')) {
+    const input = `simulated loop, 300 frames ${FRAME_WIDTH} px wide, JPEG Baseline`;
+    log('pipeline: Node, 300 frames');
+    results.pipeline.push({ ...nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT), input });
+    for (const isolated of [false, true]) {
+      log(`pipeline: Chromium, 300 frames, ${isolated ? 'isolated' : 'not isolated'}`);
+      const r = keep('browser pipeline', await browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, isolated));
+      if (r) results.pipeline.push({ ...r, input });
+    }
+  }
+
+  if (loops && only.has('memory')) {
+    for (const name of ['jpeg-300', 'jpeg-1000'] as const) {
+      const input = `${name.split('-')[1]} frames, JPEG Baseline`;
+      log(`memory: Node, ${input}`);
+      results.memory.push({ ...nodePipeline(ROOT, loops.files[name], STUDENT), input });
+      log(`memory: Chromium, ${input}`);
+      const r = keep('browser memory', await browserPipeline(ROOT, loops.files[name], STUDENT, true));
+      if (r) results.memory.push({ ...r, input });
+    }
+  }
+
+  if (loops && only.has('codecs')) {
+    log('decode and SEG write throughput');
+    results.throughput.push(await decodeThroughput('native (Explicit VR Little Endian)', loops.files['native-300']));
+    results.throughput.push(await decodeThroughput('RLE Lossless', loops.files['rle-300']));
+    results.throughput.push(await decodeThroughput('JPEG Baseline (grayscale)', loops.files['jpeg-300']));
+    results.throughput.push(await decodeThroughput('JPEG Baseline YBR_FULL_422 (real cine, pydicom test file)', REAL_YBR_CINE));
+    results.throughput.push(segWriteThroughput(loops.files['jpeg-300']));
+  }
+
+  if (only.has('viewer')) {
+    log('viewer: time to first mask on the demo loop');
+    const v = keep('viewer time to first mask', await viewerFirstMask());
+    if (v) results.viewer = v;
+  }
+
+  const markdown = renderMarkdown(results);
+  const out = join(ROOT, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.md'), markdown);
+  console.log(markdown);
+  log(`written: bench/results/latest.md and latest.json`);
+}
+
+const perFrame = (r: PipelineResult, k: keyof PipelineResult['timings']) => r.timings[k] / r.frames;
+
+function renderMarkdown(r: Results): string {
+  const lines: string[] = [`# Benchmarks (${r.date})`, '', `Machine: ${r.machine}.`, ''];
+  const row = (cells: (string | number)[]) => lines.push(`| ${cells.join(' | ')} |`);
+  const header = (cells: string[]) => {
+    row(cells);
+    row(cells.map(() => '---'));
+  };
+
+  if (r.models.length || r.torch) {
+    lines.push('## Model only (per frame, after warm-up)', '');
+    header(['model', 'runtime', 'threads', 'batch 1 median ms', 'batch 1 p95 ms', 'batch 1 FPS', 'batch 4 median ms/frame', 'batch 4 FPS']);
+    for (const m of r.models) row([m.model, m.runtime, m.threads || '—', ms(m.batch1.medianMs), ms(m.batch1.p95Ms), fps(m.batch1.fps), ms(m.batch4.medianMs), fps(m.batch4.fps)]);
+    for (const model of ['trus-student', 'trus-teacher']) {
+      for (const threads of [1, 2]) {
+        const t1 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
+        const t4 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 4);
+        if (t1 && t4) row([model, `PyTorch ${r.torch!.torch} CPU (architecture, eval, no_grad)`, threads, ms(t1.medianMsPerFrame), ms(t1.p95MsPerFrame), fps(1000 / t1.medianMsPerFrame), ms(t4.medianMsPerFrame), fps(1000 / t4.medianMsPerFrame)]);
+      }
+    }
+    lines.push('');
+    const ratios: string[] = [];
+    for (const model of ['trus-student', 'trus-teacher']) {
+      for (const threads of [1, 2]) {
+        const native = r.models.find((m) => m.model === model && m.runtime.startsWith('onnxruntime-node') && m.threads === threads);
+        const wasm = r.models.find((m) => m.model === model && m.runtime.includes('WASM') && m.threads === threads);
+        if (native && wasm) ratios.push(`${model}, ${threads} thread(s): WASM/native ${(wasm.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(wasm.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4`);
+        const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
+        if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);
+      }
+    }
+    if (ratios.length) lines.push('Ratios (time per frame):', '', ...ratios.map((x) => `- ${x}`), '');
+  }
+
+  const stageTable = (rows: (PipelineResult & { input: string })[]) => {
+    header(['where', 'input', 'FPS end to end', 'first mask ms (incl. model load)', 'decode', 'pre-process', 'inference', 'post-process', 'metrics', 'SEG write', 'other (transfer, scheduling)']);
+    for (const p of rows) {
+      const stages = (['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'metricsMs', 'segmentationWriteMs'] as const).map((k) => perFrame(p, k));
+      const other = p.totalMs / p.frames - stages.reduce((a, b) => a + b, 0);
+      row([p.where, p.input, fps((1000 * p.frames) / p.totalMs), ms(p.firstMaskMs, 0), ...stages.map((v) => ms(v)), ms(other)]);
+    }
+    lines.push('', 'Stage columns: ms per frame.', '');
+  };
+  if (r.pipeline.length) {
+    lines.push('## Whole pipeline, one loop (decode → SEG written)', '');
+    stageTable(r.pipeline);
+    const browser = r.pipeline.filter((p) => p.where.startsWith('Chromium'));
+    const ratios = browser
+      .map((p) => {
+        const wasm = r.models.find((m) => m.model === 'trus-student' && m.runtime.includes('WASM') && m.threads === p.threads);
+        return wasm ? `${p.where}: browser pipeline/model only ${(p.totalMs / p.frames / wasm.batch4.medianMs).toFixed(2)}x (per frame, against WASM batch 4 at the same threads)` : '';
+      })
+      .filter(Boolean);
+    if (ratios.length) lines.push(...ratios.map((x) => `- ${x}`), '');
+  }
+  if (r.memory.length) {
+    lines.push('## Peak memory', '');
+    header(['where', 'input', 'peak RSS MiB', 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
+    for (const p of r.memory) row([p.where, p.input, ms(p.peakRssMb, 0), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);
+    lines.push('', 'Node: the peak RSS of a fresh process running the CLI pipeline (model, cine, masks, SEG). Chromium: the peak of the summed RSS of all its processes (browser, GPU, renderer with the worker).', '');
+  }
+  if (r.throughput.length) {
+    lines.push('## DICOM decoding and SEG writing (Node)', '');
+    header(['what', 'frames', 'size', 'FPS', 'ms/frame']);
+    for (const t of r.throughput) row([t.what, t.frames, t.size, fps(t.fps), ms(t.msPerFrame, 3)]);
+    lines.push('');
+  }
+  if (r.viewer) {
+    const v = r.viewer;
+    lines.push('## Viewer (OHIF + extension, demo loop)', '');
+    header(['run', 'frames', 'time to first mask ms', 'whole loop ms', 'FPS', 'provider']);
+    row(['cold (model and cine loaded on click)', v.frames, v.coldFirstMaskMs, v.coldLoopMs, fps((1000 * v.frames) / v.coldLoopMs), v.provider]);
+    row(['warm (second run)', v.frames, v.warmFirstMaskMs, v.warmLoopMs, fps((1000 * v.frames) / v.warmLoopMs), v.provider]);
+    lines.push('');
+  }
+  if (r.notMeasured.length) {
+    lines.push('## Not measured', '', ...r.notMeasured.map((n) => `- ${n.what}: ${n.why}`), '');
+  }
+  lines.push(...targets(r), '');
+  return lines.join('\n');
+}
+
+function targets(r: Results): string[] {
+  const out = ['## Targets', ''];
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'missed');
+  const browser = r.pipeline.filter((p) => p.where.startsWith('Chromium')).map((p) => (1000 * p.frames) / p.totalMs);
+  const bestBrowser = browser.length ? Math.max(...browser) : undefined;
+  out.push(`- Student end to end in the browser with WASM ≥ 30 FPS: ${fps(bestBrowser)} FPS, ${verdict(bestBrowser === undefined ? undefined : bestBrowser >= 30)}`);
+  const node = r.models.filter((m) => m.model === 'trus-student' && m.runtime.startsWith('onnxruntime-node')).map((m) => Math.max(m.batch1.fps, m.batch4.fps));
+  const bestNode = node.length ? Math.max(...node) : undefined;
+  out.push(`- Student model only in onnxruntime-node ≥ 150 FPS: ${fps(bestNode)} FPS, ${verdict(bestNode === undefined ? undefined : bestNode >= 150)}`);
+  const ratios = [1, 2]
+    .map((threads) => {
+      const n = r.models.find((m) => m.model === 'trus-student' && m.runtime.startsWith('onnxruntime-node') && m.threads === threads);
+      const w = r.models.find((m) => m.model === 'trus-student' && m.runtime.includes('WASM') && m.threads === threads);
+      return n && w ? Math.max(w.batch1.medianMs / n.batch1.medianMs, w.batch4.medianMs / n.batch4.medianMs) : undefined;
+    })
+    .filter((x): x is number => x !== undefined);
+  const worst = ratios.length ? Math.max(...ratios) : undefined;
+  out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
+  const gpu = r.models.find((m) => m.runtime.includes('WebGPU') && !m.runtime.includes('software'));
+  out.push(`- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end: ${gpu ? `${fps(Math.max(gpu.batch1.fps, gpu.batch4.fps))} FPS model` : 'not measured (no GPU here)'}`);
+  return out;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
