@@ -12,7 +12,7 @@
  * appears or vanishes. The flicker count is the number of frames whose area changes by more
  * than `flickerFraction`.
  */
-import { computeFlow, flowAtResolution, warpPrevious, confidenceMap } from './opticalFlow.js';
+import { computeFlowBetween, flowAtResolution, flowFrame, warpPrevious, confidenceMap, type FlowFrame } from './opticalFlow.js';
 import type { FloatImage } from '../image/floatImage.js';
 import { overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
@@ -97,6 +97,8 @@ function mean(values: number[]): number | null {
 export class LoopMetricsAccumulator {
   private readonly o: Required<Omit<MetricsOptions, 'pixelSpacingMm' | 'region'>> & Pick<MetricsOptions, 'pixelSpacingMm' | 'region'>;
   private previous: FrameInput | undefined;
+  /** The previous frame reduced for the flow: each frame is reduced once, not once per pair. */
+  private previousFlowFrame: FlowFrame | undefined;
   private previousCentroid: { x: number; y: number } | undefined;
   readonly frames: FrameMetrics[] = [];
 
@@ -150,7 +152,9 @@ export class LoopMetricsAccumulator {
     const prev = this.previous;
     if (prev) {
       m.dicePrevious = overlap(frame.mask, prev.mask).dice;
-      const flow = flowAtResolution(computeFlow({ width: w, height: h, data: prev.image }, { width: w, height: h, data: frame.image }), w, h);
+      const current = flowFrame({ width: w, height: h, data: frame.image });
+      const flow = flowAtResolution(computeFlowBetween(this.previousFlowFrame ?? flowFrame({ width: w, height: h, data: prev.image }), current, {}), w, h);
+      this.previousFlowFrame = current;
       const warpedImage = warpPrevious({ width: w, height: h, data: prev.image }, flow);
       const warpedProb = warpPrevious({ width: w, height: h, data: prev.probability }, flow);
       const confidence = confidenceMap({ width: w, height: h, data: frame.image } as FloatImage, warpedImage, this.o.alpha);

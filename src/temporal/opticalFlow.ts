@@ -95,15 +95,38 @@ function pyramid(img: FloatImage, levels: number): FloatImage[] {
   return out;
 }
 
+/** A frame reduced to the flow's working size, with its pyramid: computed once per frame of a loop. */
+export interface FlowFrame {
+  /** Size of the frame it was made from. */
+  sourceWidth: number;
+  sourceHeight: number;
+  scale: number;
+  pyramid: FloatImage[];
+}
+
+export function flowFrame(image: FloatImage, options: FlowOptions = {}): FlowFrame {
+  const o = { ...DEFAULTS, ...options };
+  const scale = min(1, o.maxSize / max(image.width, image.height));
+  const w = max(1, round(image.width * scale));
+  const h = max(1, round(image.height * scale));
+  return { sourceWidth: image.width, sourceHeight: image.height, scale, pyramid: pyramid(resize(image, w, h), o.levels) };
+}
+
 /** Flow at a reduced working size; `scale` is working pixels per input pixel. */
 export function computeFlow(previous: FloatImage, next: FloatImage, options: FlowOptions = {}): FlowField & { scale: number } {
   if (previous.width !== next.width || previous.height !== next.height) throw new RangeError('frames differ in size');
+  return computeFlowBetween(flowFrame(previous, options), flowFrame(next, options), options);
+}
+
+/** As computeFlow, from frames already reduced by flowFrame with the same options. */
+export function computeFlowBetween(previous: FlowFrame, next: FlowFrame, options: FlowOptions = {}): FlowField & { scale: number } {
+  if (previous.sourceWidth !== next.sourceWidth || previous.sourceHeight !== next.sourceHeight) throw new RangeError('frames differ in size');
   const o = { ...DEFAULTS, ...options };
-  const scale = min(1, o.maxSize / max(previous.width, previous.height));
-  const w = max(1, round(previous.width * scale));
-  const h = max(1, round(previous.height * scale));
-  const p0 = pyramid(resize(previous, w, h), o.levels);
-  const p1 = pyramid(resize(next, w, h), o.levels);
+  const { scale } = previous;
+  const p0 = previous.pyramid;
+  const p1 = next.pyramid;
+  const w = p0[0]!.width;
+  const h = p0[0]!.height;
   let u: Float32Array = new Float32Array(p0[p0.length - 1]!.width * p0[p0.length - 1]!.height);
   let v: Float32Array = new Float32Array(u.length);
   for (let level = p0.length - 1; level >= 0; level--) {
