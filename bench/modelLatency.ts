@@ -4,11 +4,11 @@
  * threaded (isolated). Batch 1 gives per-frame latency (median, p95); batch 4 the per-frame cost
  * when frames are batched, as the engine does by default.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNodeModel } from '../src/inference/nodeModel.js';
 import type { ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
+import { servedModel } from './servedModel.js';
 import { latencyStats, sampleCalls, type LatencyStats } from './stats.js';
 
 export interface ModelLatencyRow {
@@ -85,11 +85,10 @@ export interface ChromiumRun {
 
 export async function chromiumLatency(root: string, modelDir: string, o: ChromiumRun): Promise<ModelLatencyRow | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
-  const manifestText = readFileSync(join(modelDir, 'model.json'), 'utf8');
-  const manifest = JSON.parse(manifestText) as ModelManifest;
+  const model = servedModel(modelDir);
   const server = await serveStatic(
     join(root, 'dist/browser'),
-    { '/index.html': PAGE, '/model/model.json': manifestText, [`/model/${manifest.file}`]: readFileSync(join(modelDir, manifest.file)) },
+    { '/index.html': PAGE, ...model.files },
     o.isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
   const browser = await launchChromium(o.flags ?? []);
@@ -106,7 +105,7 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
     }
     const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
     return {
-      model: manifest.name,
+      model: model.name,
       runtime,
       threads: o.provider === 'webgpu' ? 0 : r.threads,
       batch1: latencyStats(r.out['1']!),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { StageTimings } from '../src/inference/engine.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 import { watchPeakRss } from './processMemory.js';
+import { servedModel } from './servedModel.js';
 
 export interface PipelineResult {
   where: string;
@@ -65,11 +66,9 @@ window.pipeline = async () => {
 
 export async function browserPipeline(root: string, cinePath: string, modelDir: string, isolated: boolean): Promise<PipelineResult | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
-  const manifestText = readFileSync(join(modelDir, 'model.json'), 'utf8');
-  const manifest = JSON.parse(manifestText) as { file: string };
   const server = await serveStatic(
     join(root, 'dist/browser'),
-    { '/index.html': PAGE, '/loop.dcm': readFileSync(cinePath), '/model/model.json': manifestText, [`/model/${manifest.file}`]: readFileSync(join(modelDir, manifest.file)) },
+    { '/index.html': PAGE, '/loop.dcm': readFileSync(cinePath), ...servedModel(modelDir).files },
     isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
   // Eager memory measurement: otherwise Chromium delays it to the next garbage collection.
