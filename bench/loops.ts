@@ -3,7 +3,7 @@
  * RLE Lossless and JPEG Baseline cines of 300 frames and a JPEG Baseline cine of 1,000 frames.
  * Cached in the system temp folder: simulating 1,000 frames takes about half a minute.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drawPatient } from '../src/phantom/patient.js';
@@ -49,5 +49,3 @@ export async function benchLoops(log: (line: string) => void): Promise<BenchLoop
   await write(files['jpeg-1000'], 1000, 'jpeg');
   return { dir, files };
 }
-
-export const readLoop = (path: string): Uint8Array => new Uint8Array(readFileSync(path));

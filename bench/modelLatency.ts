@@ -13,6 +13,9 @@ import { latencyStats, sampleCalls, type LatencyStats } from './stats.js';
 
 export interface ModelLatencyRow {
   model: string;
+  backend: 'node' | 'wasm' | 'webgpu';
+  /** A software WebGPU adapter (SwiftShader): for reference only. */
+  softwareAdapter?: boolean;
   runtime: string;
   threads: number;
   batch1: LatencyStats;
@@ -34,7 +37,7 @@ export async function nodeLatency(modelDir: string, threads: number): Promise<Mo
       const samples = await sampleCalls(() => model.backend.run(x, batch), TIMING);
       return latencyStats(samples.map((s) => s / batch));
     };
-    return { model: model.manifest.name, runtime: 'onnxruntime-node (CPU EP)', threads, batch1: await per(1), batch4: await per(4) };
+    return { model: model.manifest.name, backend: 'node', runtime: 'onnxruntime-node (CPU EP)', threads, batch1: await per(1), batch4: await per(4) };
   } finally {
     await model.backend.dispose();
   }
@@ -96,16 +99,19 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
     let runtime = `onnxruntime-web WASM, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
+    let software = false;
     if (o.provider === 'webgpu') {
       const adapter = (await page.evaluate('window.adapter()')) as { fallback: boolean; description: string } | null;
       if (!adapter) return 'no WebGPU adapter';
-      const software = adapter.fallback || /swiftshader/i.test(adapter.description);
+      software = adapter.fallback || /swiftshader/i.test(adapter.description);
       if (software && !o.allowSoftwareAdapter) return `only a software WebGPU adapter (${adapter.description})`;
       runtime = `onnxruntime-web WebGPU, Chromium, ${adapter.description}${software ? ' (software, CPU)' : ''}`;
     }
     const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
     return {
       model: model.name,
+      backend: o.provider,
+      ...(software ? { softwareAdapter: true } : {}),
       runtime,
       threads: o.provider === 'webgpu' ? 0 : r.threads,
       batch1: latencyStats(r.out['1']!),

@@ -10,30 +10,23 @@ import { segmentCine } from '../src/inference/engine.js';
 import { segmentationFromRun } from '../src/inference/segmentationFromRun.js';
 
 const [cinePath, modelDir] = process.argv.slice(2) as [string, string];
-const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
 const model = await loadNodeModel(modelDir);
-const loadedMs = performance.now() - t0;
 let firstMaskMs = 0;
 const t1 = performance.now();
 const run = await segmentCine(cine, model, { onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
 const segStart = performance.now();
-const seg = segmentationFromRun(cine, run).toPart10();
+segmentationFromRun(cine, run).toPart10();
 const segmentationWriteMs = performance.now() - segStart;
 const totalMs = performance.now() - t1;
 await model.backend.dispose();
 console.log(
   JSON.stringify({
     frames: cine.numberOfFrames,
-    columns: cine.columns,
-    rows: cine.rows,
-    loadMs: loadedMs,
     firstMaskMs,
     totalMs,
     timings: { ...run.timings, segmentationWriteMs },
-    segBytes: seg.byteLength,
-    rssBeforeMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );

@@ -14,6 +14,7 @@ import { servedModel } from './servedModel.js';
 
 export interface PipelineResult {
   where: string;
+  inBrowser: boolean;
   frames: number;
   threads?: number;
   /** From the start of segmentation (model loaded) to the SEG written. */
@@ -30,7 +31,7 @@ export interface PipelineResult {
 export function nodePipeline(root: string, cinePath: string, modelDir: string): PipelineResult {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number };
-  return { where: 'Node (onnxruntime-node, CLI pipeline)', frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
+  return { where: 'Node (onnxruntime-node, CLI pipeline)', inBrowser: false, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
@@ -77,10 +78,11 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
     const peak = watchPeakRss();
-    const r = (await page.evaluate('window.pipeline()')) as Omit<PipelineResult, 'where' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
+    const r = (await page.evaluate('window.pipeline()')) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
     const peakRssMb = peak.stop();
     return {
       where: `Chromium, engine worker, WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`,
+      inBrowser: true,
       frames: r.frames,
       threads: r.threads ?? 1,
       totalMs: r.totalMs,

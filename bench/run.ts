@@ -188,8 +188,8 @@ function renderMarkdown(r: Results): string {
     const ratios: string[] = [];
     for (const model of ['trus-student', 'trus-teacher']) {
       for (const threads of [1, 2]) {
-        const native = r.models.find((m) => m.model === model && m.runtime.startsWith('onnxruntime-node') && m.threads === threads);
-        const wasm = r.models.find((m) => m.model === model && m.runtime.includes('WASM') && m.threads === threads);
+        const native = r.models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
+        const wasm = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads);
         if (native && wasm) ratios.push(`${model}, ${threads} thread(s): WASM/native ${(wasm.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(wasm.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4`);
         const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
         if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);
@@ -210,10 +210,10 @@ function renderMarkdown(r: Results): string {
   if (r.pipeline.length) {
     lines.push('## Whole pipeline, one loop (decode → SEG written)', '');
     stageTable(r.pipeline);
-    const browser = r.pipeline.filter((p) => p.where.startsWith('Chromium'));
+    const browser = r.pipeline.filter((p) => p.inBrowser);
     const ratios = browser
       .map((p) => {
-        const wasm = r.models.find((m) => m.model === 'trus-student' && m.runtime.includes('WASM') && m.threads === p.threads);
+        const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads);
         return wasm ? `${p.where}: browser pipeline/model only ${(p.totalMs / p.frames / wasm.batch4.medianMs).toFixed(2)}x (per frame, against WASM batch 4 at the same threads)` : '';
       })
       .filter(Boolean);
@@ -249,22 +249,22 @@ function renderMarkdown(r: Results): string {
 function targets(r: Results): string[] {
   const out = ['## Targets', ''];
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'missed');
-  const browser = r.pipeline.filter((p) => p.where.startsWith('Chromium')).map((p) => (1000 * p.frames) / p.totalMs);
+  const browser = r.pipeline.filter((p) => p.inBrowser).map((p) => (1000 * p.frames) / p.totalMs);
   const bestBrowser = browser.length ? Math.max(...browser) : undefined;
   out.push(`- Student end to end in the browser with WASM ≥ 30 FPS: ${fps(bestBrowser)} FPS, ${verdict(bestBrowser === undefined ? undefined : bestBrowser >= 30)}`);
-  const node = r.models.filter((m) => m.model === 'trus-student' && m.runtime.startsWith('onnxruntime-node')).map((m) => Math.max(m.batch1.fps, m.batch4.fps));
+  const node = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'node').map((m) => Math.max(m.batch1.fps, m.batch4.fps));
   const bestNode = node.length ? Math.max(...node) : undefined;
   out.push(`- Student model only in onnxruntime-node ≥ 150 FPS: ${fps(bestNode)} FPS, ${verdict(bestNode === undefined ? undefined : bestNode >= 150)}`);
   const ratios = [1, 2]
     .map((threads) => {
-      const n = r.models.find((m) => m.model === 'trus-student' && m.runtime.startsWith('onnxruntime-node') && m.threads === threads);
-      const w = r.models.find((m) => m.model === 'trus-student' && m.runtime.includes('WASM') && m.threads === threads);
+      const n = r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads);
+      const w = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads);
       return n && w ? Math.max(w.batch1.medianMs / n.batch1.medianMs, w.batch4.medianMs / n.batch4.medianMs) : undefined;
     })
     .filter((x): x is number => x !== undefined);
   const worst = ratios.length ? Math.max(...ratios) : undefined;
   out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
-  const gpu = r.models.find((m) => m.runtime.includes('WebGPU') && !m.runtime.includes('software'));
+  const gpu = r.models.find((m) => m.backend === 'webgpu' && !m.softwareAdapter);
   out.push(`- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end: ${gpu ? `${fps(Math.max(gpu.batch1.fps, gpu.batch4.fps))} FPS model` : 'not measured (no GPU here)'}`);
   return out;
 }

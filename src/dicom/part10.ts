@@ -34,7 +34,6 @@ function hasDicmPrefix(bytes: Uint8Array): boolean {
 
 const TRUNCATION_MESSAGES = [/past end of input/i, /more than currently allocated/i, /out of bounds/i, /outside the bounds/i, /offset is outside/i];
 
-/** Parses a Part 10 file. Throws NotDicomError, TruncatedFileError or DicomError; never returns a partial dataset. */
 const PIXEL_DATA_TAG = '7FE00010';
 
 /**
@@ -46,10 +45,14 @@ function encapsulatedFrames(bytes: Uint8Array, layout: EncapsulatedPixelDataLayo
   const copy = (from: number, length: number) => new Uint8Array(bytes.subarray(from, from + length)).buffer as ArrayBuffer;
   const { basicOffsetTable: table, fragments } = layout;
   if (table.length === 0 || fragments.length === 0) return fragments.map((f) => copy(f.valueOffset, f.length));
+  // Fragments are in stream order and so are the table's frame starts: one pass groups them.
   const base = fragments[0]!.itemOffset;
+  let next = 0;
   return table.map((start, i) => {
     const stop = i + 1 < table.length ? table[i + 1]! : Number.POSITIVE_INFINITY;
-    const parts = fragments.filter((f) => f.itemOffset - base >= start && f.itemOffset - base < stop);
+    const parts: typeof fragments = [];
+    while (next < fragments.length && fragments[next]!.itemOffset - base < start) next++;
+    while (next < fragments.length && fragments[next]!.itemOffset - base < stop) parts.push(fragments[next++]!);
     if (parts.length === 1) return copy(parts[0]!.valueOffset, parts[0]!.length);
     const joined = new Uint8Array(parts.reduce((n, f) => n + f.length, 0));
     let at = 0;
@@ -61,6 +64,7 @@ function encapsulatedFrames(bytes: Uint8Array, layout: EncapsulatedPixelDataLayo
   });
 }
 
+/** Parses a Part 10 file. Throws NotDicomError, TruncatedFileError or DicomError; never returns a partial dataset. */
 export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): ParsedDicom {
   quietDcmjs();
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);

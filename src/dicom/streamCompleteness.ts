@@ -39,14 +39,9 @@ export interface StreamLayout {
 }
 
 /**
- * Returns where the stream is truncated, or undefined when every element, item and sequence it
- * opens is complete.
+ * Walks the stream's framing once: where it is truncated (undefined when every element, item and
+ * sequence it opens is complete), and the layout of top-level encapsulated Pixel Data.
  */
-export function findTruncation(bytes: Uint8Array): string | undefined {
-  return scanPart10(bytes).truncation;
-}
-
-/** Walks the stream's framing once: truncation, and the layout of top-level encapsulated Pixel Data. */
 export function scanPart10(bytes: Uint8Array): StreamLayout {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;

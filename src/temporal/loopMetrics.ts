@@ -153,7 +153,7 @@ export class LoopMetricsAccumulator {
     if (prev) {
       m.dicePrevious = overlap(frame.mask, prev.mask).dice;
       const current = flowFrame({ width: w, height: h, data: frame.image });
-      const flow = flowAtResolution(computeFlowBetween(this.previousFlowFrame ?? flowFrame({ width: w, height: h, data: prev.image }), current, {}), w, h);
+      const flow = flowAtResolution(computeFlowBetween(this.previousFlowFrame ?? flowFrame({ width: w, height: h, data: prev.image }), current), w, h);
       this.previousFlowFrame = current;
       const warpedImage = warpPrevious({ width: w, height: h, data: prev.image }, flow);
       const warpedProb = warpPrevious({ width: w, height: h, data: prev.probability }, flow);

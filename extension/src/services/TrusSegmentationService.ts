@@ -127,7 +127,7 @@ export class TrusSegmentationService {
     private readonly extensionManager: ExtensionManager,
     configuration: ServiceConfiguration,
   ) {
-    // Figures after an edit decode the cine on this thread: the codecs' .wasm sit beside this bundle.
+    // Figures after an edit decode the cine on this thread: the codecs' .wasm are in the assets folder.
     const assets = assetsBase(configuration.assetsUrl);
     this.assets = assets.url;
     this.assetsProblem = assets.problem;

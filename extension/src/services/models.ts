@@ -10,7 +10,7 @@ export interface ModelChoice {
  * The models are served in models/ beside the folder of the extension's runtime files (the viewer
  * assembly, webpack.config.js, and the npm package both lay them out so); `base` is a URL in that folder.
  */
-export function defaultModels(base: string = import.meta.url): ModelChoice[] {
+export function defaultModels(base: string): ModelChoice[] {
   return [
     { id: 'trus-student', label: 'Distilled student', manifestUrl: new URL('../models/trus-student/model.json', base).href },
     { id: 'trus-teacher', label: '2D teacher (per frame)', manifestUrl: new URL('../models/trus-teacher/model.json', base).href },
