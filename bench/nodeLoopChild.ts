@@ -1,26 +1,31 @@
 /**
  * One loop through the whole Node pipeline in a fresh process (so that its peak RSS is the
  * pipeline's own): decode, pre-process, inference, post-process, metrics (the engine) and the SEG
- * write. Prints one JSON line. Usage: tsx bench/nodeLoopChild.ts CINE MODEL_DIR
+ * write, from the build in dist/ (its metrics worker is a compiled module). Prints one JSON line. Usage: tsx bench/nodeLoopChild.ts CINE MODEL_DIR [worker|inline] [THREADS]
+ * (where the temporal metrics run, default worker as the CLI runs them; onnxruntime's threads).
  */
 import { readFileSync } from 'node:fs';
-import { CineImage } from '../src/dicom/cineImage.js';
-import { loadNodeModel } from '../src/inference/nodeModel.js';
-import { segmentCine } from '../src/inference/engine.js';
-import { segmentationFromRun } from '../src/inference/segmentationFromRun.js';
+import { CineImage } from '../dist/dicom/cineImage.js';
+import { loadNodeModel } from '../dist/inference/nodeModel.js';
+import { segmentCine } from '../dist/inference/engine.js';
+import { segmentationFromRun } from '../dist/inference/segmentationFromRun.js';
+import { nodeMetricsWorkerPool } from '../dist/temporal/nodeMetricsWorker.js';
 
-const [cinePath, modelDir] = process.argv.slice(2) as [string, string];
+const [cinePath, modelDir, where = 'worker', threads] = process.argv.slice(2) as [string, string, string?, string?];
+const metricsWorkers = where === 'worker' ? nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
+metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
-const model = await loadNodeModel(modelDir);
+const model = await loadNodeModel(modelDir, threads ? { threads: Number(threads) } : {});
 let firstMaskMs = 0;
 const t1 = performance.now();
-const run = await segmentCine(cine, model, { onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
+const run = await segmentCine(cine, model, { ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}), onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
 const segStart = performance.now();
 segmentationFromRun(cine, run).toPart10();
 const segmentationWriteMs = performance.now() - segStart;
 const totalMs = performance.now() - t1;
 await model.backend.dispose();
+metricsWorkers?.dispose();
 console.log(
   JSON.stringify({
     frames: cine.numberOfFrames,

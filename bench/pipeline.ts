@@ -28,17 +28,19 @@ export interface PipelineResult {
   measuredMemoryMb?: number;
 }
 
-export function nodePipeline(root: string, cinePath: string, modelDir: string): PipelineResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' ? 'metrics in a worker' : 'metrics inline');
+
+export function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true): PipelineResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number };
-  return { where: 'Node (onnxruntime-node, CLI pipeline)', inBrowser: false, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
+  return { where: `Node (onnxruntime-node, CLI pipeline), ${metricsLabel(r.timings)}`, inBrowser: false, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
-window.pipeline = async () => {
+window.pipeline = async (o) => {
   const t0 = performance.now();
-  const client = await engine.SegmentationClient.start({ manifestUrl: '/model/model.json', preference: 'wasm' });
+  const client = await engine.SegmentationClient.start({ manifestUrl: '/model/model.json', preference: 'wasm', ...o });
   let firstMaskMs = 0;
   try {
     const bytes = new Uint8Array(await (await fetch('/loop.dcm')).arrayBuffer());
@@ -65,7 +67,16 @@ window.pipeline = async () => {
 };
 </script>`;
 
-export async function browserPipeline(root: string, cinePath: string, modelDir: string, isolated: boolean): Promise<PipelineResult | string> {
+export interface BrowserPipelineOptions {
+  isolated: boolean;
+  /** Default true, as the viewer runs. */
+  metricsWorker?: boolean;
+  /** onnxruntime-web threads; default the engine's choice. */
+  numThreads?: number;
+}
+
+export async function browserPipeline(root: string, cinePath: string, modelDir: string, options: BrowserPipelineOptions): Promise<PipelineResult | string> {
+  const { isolated } = options;
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const server = await serveStatic(
     join(root, 'dist/browser'),
@@ -78,10 +89,11 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
     const peak = watchPeakRss();
-    const r = (await page.evaluate('window.pipeline()')) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
+    const clientOptions = { metricsWorker: options.metricsWorker ?? true, ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}) };
+    const r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
     const peakRssMb = peak.stop();
     return {
-      where: `Chromium, engine worker, WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`,
+      where: `Chromium, engine worker, WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}, ${metricsLabel(r.timings)}`,
       inBrowser: true,
       frames: r.frames,
       threads: r.threads ?? 1,

@@ -1,6 +1,6 @@
 /** A single-channel float image and the resampling helpers the flow and metrics share. */
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
-const { ceil, exp, floor, max, min } = Math;
+const { ceil, exp, floor, fround, max, min } = Math;
 
 export interface FloatImage {
   width: number;
@@ -44,7 +44,93 @@ export function unitIntensities(frame: ArrayLike<number>, maxValue: number): Flo
   return out;
 }
 
-/** Separable Gaussian blur with clamp-to-edge borders. */
+/** One row of a 1-D convolution with clamp-to-edge borders: clamped taps only near the edges. */
+/** One pixel of a row near its ends, where taps fall outside and are clamped to the edge. */
+function convolveClamped(src: Float32Array, dst: Float32Array, row: number, x: number, w: number, k: Float32Array, half: number): void {
+  let s = 0;
+  for (let i = -half; i <= half; i++) s += k[i + half]! * src[row + min(w - 1, max(0, x + i))]!;
+  dst[row + x] = s;
+}
+
+function convolveRow(src: Float32Array, dst: Float32Array, row: number, w: number, k: Float32Array, half: number): void {
+  const taps = 2 * half + 1;
+  const end = w - half;
+  let x = 0;
+  for (; x < half && x < w; x++) convolveClamped(src, dst, row, x, w, k, half);
+  // Interior: four pixels at a time, four independent sums (the same sums, in the same order).
+  for (; x + 3 < end; x += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0, at = row + x - half; i < taps; i++, at++) {
+      const weight = k[i]!;
+      s0 += weight * src[at]!;
+      s1 += weight * src[at + 1]!;
+      s2 += weight * src[at + 2]!;
+      s3 += weight * src[at + 3]!;
+    }
+    dst[row + x] = s0;
+    dst[row + x + 1] = s1;
+    dst[row + x + 2] = s2;
+    dst[row + x + 3] = s3;
+  }
+  for (; x < w; x++) {
+    if (x >= half && x < end) {
+      let s = 0;
+      for (let i = 0, at = row + x - half; i < taps; i++, at++) s += k[i]! * src[at]!;
+      dst[row + x] = s;
+    } else convolveClamped(src, dst, row, x, w, k, half);
+  }
+}
+
+/**
+ * One output row of the vertical pass. The sum is rounded to float32 after every tap, as when it
+ * was accumulated in the output array row by row: the same values, without a store per tap.
+ */
+function convolveColumnsRow(src: Float32Array, dst: Float32Array, y: number, w: number, h: number, k: Float32Array, half: number): void {
+  const row = y * w;
+  const taps = 2 * half + 1;
+  if (y >= half && y < h - half) {
+    const first = (y - half) * w;
+    let x = 0;
+    // Four pixels at a time: four independent chains of additions keep the CPU busy.
+    for (; x + 3 < w; x += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0, at = first + x; i < taps; i++, at += w) {
+        const weight = k[i]!;
+        s0 = fround(s0 + weight * src[at]!);
+        s1 = fround(s1 + weight * src[at + 1]!);
+        s2 = fround(s2 + weight * src[at + 2]!);
+        s3 = fround(s3 + weight * src[at + 3]!);
+      }
+      dst[row + x] = s0;
+      dst[row + x + 1] = s1;
+      dst[row + x + 2] = s2;
+      dst[row + x + 3] = s3;
+    }
+    for (; x < w; x++) {
+      let s = 0;
+      for (let i = 0, at = first + x; i < taps; i++, at += w) s = fround(s + k[i]! * src[at]!);
+      dst[row + x] = s;
+    }
+    return;
+  }
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let i = -half; i <= half; i++) s = fround(s + k[i + half]! * src[min(h - 1, max(0, y + i)) * w + x]!);
+    dst[row + x] = s;
+  }
+}
+
+/**
+ * Separable Gaussian blur with clamp-to-edge borders. The loops over pixels sit in small per-row
+ * functions: V8 optimises those by their call counts, where a whole-image loop was compiled on
+ * stack again on every call (and deoptimised on leaving its inner loop) in Chromium.
+ */
 export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
   if (sigma <= 0) return floatImage(img.width, img.height, img.data);
   const half = max(1, ceil(3 * sigma));
@@ -53,33 +139,10 @@ export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
   for (let i = -half; i <= half; i++) sum += k[i + half] = exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i]! /= sum;
   const { width: w, height: h } = img;
-  const src = img.data;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
-  const taps = 2 * half + 1;
-  // Rows: clamped taps only near the edges, a plain dot product inside.
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      if (x >= half && x < w - half) {
-        const base = row + x - half;
-        for (let i = 0; i < taps; i++) s += k[i]! * src[base + i]!;
-      } else {
-        for (let i = -half; i <= half; i++) s += k[i + half]! * src[row + min(w - 1, max(0, x + i))]!;
-      }
-      tmp[row + x] = s;
-    }
-  }
-  // Columns: whole rows scaled and added, which walks memory in order.
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let i = -half; i <= half; i++) {
-      const weight = k[i + half]!;
-      const from = min(h - 1, max(0, y + i)) * w;
-      for (let x = 0; x < w; x++) out[row + x]! += weight * tmp[from + x]!;
-    }
-  }
+  for (let y = 0; y < h; y++) convolveRow(img.data, tmp, y * w, w, k, half);
+  for (let y = 0; y < h; y++) convolveColumnsRow(tmp, out, y, w, h, k, half);
   return { width: w, height: h, data: out };
 }
 
@@ -130,13 +193,51 @@ export function downsample2(img: FloatImage): FloatImage {
   return { width: w, height: h, data: out };
 }
 
-/** Resamples to an arbitrary size (bilinear, pixel centres aligned). */
+/** Where each output pixel of one axis samples its source: the two neighbours and the weight of the second. */
+interface AxisTaps {
+  lo: Int32Array;
+  hi: Int32Array;
+  frac: Float64Array;
+}
+
+/** The clamping and rounding of sampleBilinear, done once per column and row instead of per pixel. */
+function axisTaps(outSize: number, inSize: number): AxisTaps {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const frac = new Float64Array(outSize);
+  const step = inSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    let t = (i + 0.5) * step - 0.5;
+    if (t < 0) t = 0;
+    else if (t > inSize - 1) t = inSize - 1;
+    const t0 = floor(t);
+    lo[i] = t0;
+    hi[i] = t0 + 1 < inSize ? t0 + 1 : t0;
+    frac[i] = t - t0;
+  }
+  return { lo, hi, frac };
+}
+
+function resampleRow(data: Float32Array, out: Float32Array, outRow: number, row0: number, row1: number, fy: number, xs: AxisTaps, width: number): void {
+  const { lo, hi, frac } = xs;
+  for (let x = 0; x < width; x++) {
+    const fx = frac[x]!;
+    const a = data[row0 + lo[x]!]!;
+    const b = data[row0 + hi[x]!]!;
+    const c = data[row1 + lo[x]!]!;
+    const d = data[row1 + hi[x]!]!;
+    // The same expression as sampleBilinear: identical results.
+    out[outRow + x] = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
+  }
+}
+
+/** Resamples to an arbitrary size (bilinear, pixel centres aligned, as sampleBilinear samples). */
 export function resize(img: FloatImage, width: number, height: number): FloatImage {
   if (width === img.width && height === img.height) return floatImage(width, height, img.data);
   const source = width < img.width || height < img.height ? gaussianBlur(img, max(img.width / width, img.height / height) / 2) : img;
   const out = new Float32Array(width * height);
-  const sx = img.width / width;
-  const sy = img.height / height;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = sampleBilinear(source, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+  const xs = axisTaps(width, img.width);
+  const ys = axisTaps(height, img.height);
+  for (let y = 0; y < height; y++) resampleRow(source.data, out, y * width, ys.lo[y]! * img.width, ys.hi[y]! * img.width, ys.frac[y]!, xs, width);
   return { width, height, data: out };
 }

@@ -12,7 +12,8 @@ import type { LoadedModel } from './model.js';
 import { modelInputBox, type PixelBox } from './region.js';
 import { prepareInput } from './preprocess.js';
 import { DEFAULT_POSTPROCESS, maskFromProbability, probabilityAtSource, toProbability, type PostprocessOptions } from './postprocess.js';
-import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary } from '../temporal/loopMetrics.js';
+import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
+import { inlineLoopMetrics, type LoopMetricsRunnerFactory, type TimedFrameMetrics } from '../temporal/metricsRunner.js';
 
 export class NotUltrasoundError extends Error {
   override readonly name = 'NotUltrasoundError';
@@ -44,6 +45,11 @@ export interface SegmentOptions {
   requireUltrasound?: boolean;
   /** Confidence-map steepness for the metrics. */
   alpha?: number;
+  /**
+   * Where the temporal metrics run; default in this thread. A worker pool (metricsWorkerPool) lets
+   * them overlap the next frames' inference; frames are then reported when their metrics arrive.
+   */
+  metrics?: LoopMetricsRunnerFactory;
 }
 
 export interface StageTimings {
@@ -51,7 +57,9 @@ export interface StageTimings {
   preprocessMs: number;
   inferenceMs: number;
   postprocessMs: number;
+  /** Time spent computing metrics, in the worker when `metricsIn` is 'worker' (then overlapping the other stages). */
   metricsMs: number;
+  metricsIn: 'worker' | 'inline';
 }
 
 export interface SegmentationRun {
@@ -82,7 +90,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const { rows: height, columns: width, numberOfFrames: total } = cine;
   const post: PostprocessOptions = { threshold: manifest.threshold, ...DEFAULT_POSTPROCESS, ...options.postprocess };
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 4, backend.maxBatch));
-  const timings: StageTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0 };
+  const timings: StageTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0, metricsIn: 'inline' };
   const maxValue = cine.maximumValue;
 
   let t = now();
@@ -91,52 +99,73 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const box = manifest.crop === 'full-frame' ? { x0: 0, y0: 0, x1: width, y1: height } : modelInputBox(width, height, cine.calibration, [first], maxValue);
   const region = new Uint8Array(width * height);
   for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
-  const metrics = new LoopMetricsAccumulator({ width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha });
+  options.signal?.throwIfAborted();
+  const metrics = await (options.metrics ?? inlineLoopMetrics)({ width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha });
+  timings.metricsIn = metrics.where;
+  const stopMetrics = () => metrics.close(options.signal?.reason);
+  options.signal?.addEventListener('abort', stopMetrics, { once: true });
   const masks: PackedMask[] = [];
   let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
+  /** Frames whose metrics are on their way, oldest first: each is reported when they arrive. */
+  const inFlight: { index: number; mask: Uint8Array; probability: Float32Array; result: Promise<TimedFrameMetrics> }[] = [];
+  const report = async () => {
+    const { index, mask, probability, result } = inFlight.shift()!;
+    const { metrics: frameMetrics, ms } = await result;
+    timings.metricsMs += ms;
+    options.onFrame?.({ frameIndex: index, mask, probability, metrics: frameMetrics });
+    options.onProgress?.({ done: index + 1, total });
+  };
+  let loop: { frames: FrameMetrics[]; summary: LoopSummary };
 
-  for (let start = 0; start < total; start += batchSize) {
-    await yieldToEventLoop();
-    options.signal?.throwIfAborted();
-    const n = Math.min(batchSize, total - start);
-    const frames: Float32Array[] = [];
-    for (let k = 0; k < n; k++) {
-      t = now();
-      const frame = start + k === 0 ? first : await cine.decodeFrame(start + k);
-      timings.decodeMs += now() - t;
-      t = now();
-      prepareInput(frame, width, maxValue, box, manifest, input, k * c * mh * mw);
-      timings.preprocessMs += now() - t;
-      frames.push(frame);
-    }
-    t = now();
-    const providerBefore = backend.provider;
-    const output = await backend.run(input, n);
-    timings.inferenceMs += now() - t;
-    if (backend.provider !== providerBefore && providerChangedAtFrame === undefined) providerChangedAtFrame = start + 1;
-    if (output.length !== n * mh * mw) throw new Error(`model returned ${output.length} values for ${n} frame(s) of ${mh}x${mw}`);
-    for (let k = 0; k < n; k++) {
+  try {
+    for (let start = 0; start < total; start += batchSize) {
+      await yieldToEventLoop();
       options.signal?.throwIfAborted();
-      const index = start + k;
+      const n = Math.min(batchSize, total - start);
+      const frames: Float32Array[] = [];
+      for (let k = 0; k < n; k++) {
+        t = now();
+        const frame = start + k === 0 ? first : await cine.decodeFrame(start + k);
+        timings.decodeMs += now() - t;
+        t = now();
+        prepareInput(frame, width, maxValue, box, manifest, input, k * c * mh * mw);
+        timings.preprocessMs += now() - t;
+        frames.push(frame);
+      }
       t = now();
-      const small = toProbability(output, k * mh * mw, mh * mw, manifest.output.kind === 'logits');
-      const probability = probabilityAtSource(small, mw, mh, box, width, height);
-      const mask = maskFromProbability(probability, width, height, post);
-      timings.postprocessMs += now() - t;
-      t = now();
-      const frameMetrics = metrics.push({ image: unitIntensities(frames[k]!, maxValue), probability, mask, groundTruth: options.groundTruth?.[index] });
-      timings.metricsMs += now() - t;
-      masks.push(PackedMask.pack(mask));
-      options.onFrame?.({ frameIndex: index, mask, probability, metrics: frameMetrics });
-      options.onProgress?.({ done: index + 1, total });
+      const providerBefore = backend.provider;
+      const output = await backend.run(input, n);
+      timings.inferenceMs += now() - t;
+      if (backend.provider !== providerBefore && providerChangedAtFrame === undefined) providerChangedAtFrame = start + 1;
+      if (output.length !== n * mh * mw) throw new Error(`model returned ${output.length} values for ${n} frame(s) of ${mh}x${mw}`);
+      for (let k = 0; k < n; k++) {
+        options.signal?.throwIfAborted();
+        const index = start + k;
+        t = now();
+        const small = toProbability(output, k * mh * mw, mh * mw, manifest.output.kind === 'logits');
+        const probability = probabilityAtSource(small, mw, mh, box, width, height);
+        const mask = maskFromProbability(probability, width, height, post);
+        timings.postprocessMs += now() - t;
+        const result = metrics.push({ image: unitIntensities(frames[k]!, maxValue), probability, mask, groundTruth: options.groundTruth?.[index] });
+        // Awaited in order by report(); a failure before then must not count as unhandled.
+        result.catch(() => undefined);
+        inFlight.push({ index, mask, probability, result });
+        masks.push(PackedMask.pack(mask));
+        while (inFlight.length > metrics.framesAhead) await report();
+      }
     }
+    while (inFlight.length > 0) await report();
+    loop = await metrics.finish();
+  } finally {
+    options.signal?.removeEventListener('abort', stopMetrics);
+    metrics.close(options.signal?.reason);
   }
   return {
     sourceSopInstanceUID: cine.sopInstanceUID,
     masks,
-    frames: metrics.frames,
-    summary: metrics.summary(),
+    frames: loop.frames,
+    summary: loop.summary,
     provider: backend.provider,
     fallbackReason: backend.fallbackReason,
     ...(providerChangedAtFrame !== undefined ? { providerChangedAtFrame } : {}),

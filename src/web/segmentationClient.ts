@@ -76,6 +76,7 @@ export class SegmentationClient {
       ortBaseUrl: options.ortBaseUrl ? new URL(options.ortBaseUrl, globalThis.location?.href).href : bundleRelative('ort/'),
       ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
       ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
+      ...(options.metricsWorker !== undefined ? { metricsWorker: options.metricsWorker } : {}),
     };
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {

@@ -9,6 +9,8 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
+import { webMetricsWorkerPool } from './metricsWorkerPool.js';
+import type { MetricsWorkerPool } from '../temporal/metricsRunner.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
@@ -22,7 +24,11 @@ const scope = globalThis as unknown as WorkerScope;
 // against the page in a module worker, which breaks as soon as the page is not in the same folder.
 configureCodecs({ locateFile: (path) => new URL(path, globalThis.location.href).href });
 
+/** The metrics worker's bundle, beside this one. */
+const METRICS_WORKER_FILE = 'trus-metrics-worker.mjs';
+
 let model: (LoadedModel & { backend: WebBackend }) | undefined;
+let metricsWorkers: MetricsWorkerPool | undefined;
 const running = new Map<number, AbortController>();
 
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
@@ -44,16 +50,29 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   await verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
   const loadOrt = (build: OrtBuild) => import(/* webpackIgnore: true */ `${base}ort.${build}.min.mjs`) as Promise<OrtModule>;
+  const metricsWorker = options.metricsWorker ?? true;
   const backend = await createWebBackend(bytes, manifest, weightsUrl, {
     preference: options.preference,
     loadOrt,
     wasmPaths: base,
+    // The metrics worker runs beside inference: an inference thread on its core slows both (on
+    // two cores, one inference thread beside the metrics worker beat two; bench/results).
+    spareCores: metricsWorker ? 1 : 0,
     ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
     ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
   });
   await checkDeclaredShapes(manifest, backend, weightsUrl);
   await model?.backend.dispose();
   model = { manifest, backend, source: options.manifestUrl };
+  metricsWorkers?.dispose();
+  metricsWorkers = undefined;
+  if (metricsWorker) {
+    metricsWorkers = webMetricsWorkerPool(new URL(METRICS_WORKER_FILE, globalThis.location.href).href, {
+      onFallback: (reason) => console.warn(`trus-cine-seg: temporal metrics computed in the segmentation worker (${reason})`),
+    });
+    // Its script loads while the page is still busy with the cine, not on the first click.
+    metricsWorkers.prewarm();
+  }
   return {
     provider: backend.provider,
     fallbackReason: backend.fallbackReason,
@@ -74,6 +93,7 @@ async function segment(request: Extract<WorkerRequest, { type: 'segment' }>): Pr
     const stream = request.options.streamFrames ?? true;
     const run = await segmentCine(cine, model, {
       signal: controller.signal,
+      ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
       ...(request.options.batchSize !== undefined ? { batchSize: request.options.batchSize } : {}),
       ...(request.options.postprocess ? { postprocess: request.options.postprocess } : {}),
       ...(request.options.requireUltrasound !== undefined ? { requireUltrasound: request.options.requireUltrasound } : {}),

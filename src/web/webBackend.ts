@@ -19,8 +19,10 @@ export interface WebBackendOptions {
   loadOrt: (build: OrtBuild) => Promise<OrtModule>;
   /** URL prefix of onnxruntime-web's .mjs/.wasm files. */
   wasmPaths: string;
-  /** WASM threads; default: up to 4 when cross-origin isolated, else 1 (threads need COOP/COEP). */
+  /** WASM threads; default: up to 4 when cross-origin isolated (less `spareCores`), else 1 (threads need COOP/COEP). */
   numThreads?: number;
+  /** Cores the default thread count leaves to other work (the metrics worker): default 0. */
+  spareCores?: number;
   /** Largest WebGPU-vs-WASM output difference accepted by the self-check (default 1e-3). */
   crossCheckTolerance?: number;
   /**
@@ -61,7 +63,7 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   const frameSize = c * h * w;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores)) : 1);
+  const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores - (options.spareCores ?? 0))) : 1);
   const choice = await chooseProvider(options.preference, navigatorGpu());
   const ort = await options.loadOrt(choice.provider === 'webgpu' ? 'webgpu' : 'wasm');
   ort.env.wasm.wasmPaths = options.wasmPaths;

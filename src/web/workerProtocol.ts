@@ -12,6 +12,12 @@ export interface WorkerLoadOptions {
   ortBaseUrl: string;
   numThreads?: number;
   destroyDeviceAfterBatches?: number;
+  /**
+   * Run the temporal metrics in a worker of their own (trus-metrics-worker.mjs beside the
+   * segmentation worker) so that they overlap inference; default true. False, or a worker that
+   * cannot start, computes them in the segmentation worker (slower, same results).
+   */
+  metricsWorker?: boolean;
 }
 
 export interface BackendInfo {

@@ -29,11 +29,12 @@ const MAX_DIFFERING_FRACTION = 1e-3;
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
 window.runEngine = async (o) => {
-  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}) });
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}) });
   try {
     const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
     const streamed = [];
-    const result = await client.segment(bytes, 'loop.dcm', { batchSize: o.batch ?? 2, writeSegmentation: !!o.seg, onFrame: (f) => streamed.push([f.frameIndex, f.mask ? f.mask.reduce((a, b) => a + b, 0) : -1]) });
+    const streamedMetrics = [];
+    const result = await client.segment(bytes, 'loop.dcm', { batchSize: o.batch ?? 2, writeSegmentation: !!o.seg, onFrame: (f) => { streamed.push([f.frameIndex, f.mask ? f.mask.reduce((a, b) => a + b, 0) : -1]); streamedMetrics.push(f.metrics); } });
     return {
       info: client.info,
       provider: result.run.provider,
@@ -43,6 +44,10 @@ window.runEngine = async (o) => {
       length: result.run.masks[0].length,
       streamed,
       summaryFrames: result.run.summary.frames,
+      summary: result.run.summary,
+      frames: result.run.frames,
+      streamedMetrics,
+      metricsIn: result.run.timings.metricsIn,
       seg: result.segmentation ? Array.from(result.segmentation) : null,
     };
   } finally {
@@ -89,6 +94,10 @@ interface EngineResult {
   length: number;
   streamed: [number, number][];
   summaryFrames: number;
+  summary: Record<string, unknown>;
+  frames: Record<string, unknown>[];
+  streamedMetrics: Record<string, unknown>[];
+  metricsIn: 'worker' | 'inline';
   seg: number[] | null;
 }
 
@@ -117,6 +126,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
   const cinePath = join(dir, 'loop.dcm');
   let tiny: ModelFolder;
   let threshold: ModelFolder;
+  let servedExtra: Record<string, string | Uint8Array>;
 
   beforeAll(async () => {
     if (!existsSync(resolve(BUNDLE_DIR, 'trus-seg-worker.mjs'))) throw new Error('dist/browser is missing: run "npm run build" first');
@@ -128,9 +138,9 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     const bytes = readFileSync(tampered.weightsPath);
     bytes[bytes.length - 3] ^= 0x55;
     writeFileSync(tampered.weightsPath, bytes);
-    const extra = { '/index.html': PAGE, '/loop.dcm': loop.cine, ...modelFiles('/tiny', tiny), ...modelFiles('/threshold', threshold), ...modelFiles('/tampered', tampered) };
-    plain = await serveStatic(BUNDLE_DIR, extra);
-    isolated = await serveStatic(BUNDLE_DIR, extra, CROSS_ORIGIN_ISOLATION);
+    servedExtra = { '/index.html': PAGE, '/loop.dcm': loop.cine, ...modelFiles('/tiny', tiny), ...modelFiles('/threshold', threshold), ...modelFiles('/tampered', tampered) };
+    plain = await serveStatic(BUNDLE_DIR, servedExtra);
+    isolated = await serveStatic(BUNDLE_DIR, servedExtra, CROSS_ORIGIN_ISOLATION);
     gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
     noGpuBrowser = await launchChromium();
     const model = await loadNodeModel(tiny.dir);
@@ -191,10 +201,48 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
   });
 
   it('WASM with COOP/COEP: threads, same masks', async () => {
-    const r = await run(noGpuBrowser, isolated, { preference: 'wasm' });
+    const cores = require('node:os').availableParallelism() as number;
+    // Metrics in the segmentation worker: every core (up to 4) is inference's.
+    const r = await run(noGpuBrowser, isolated, { preference: 'wasm', metricsWorker: false });
     expect(r.info.crossOriginIsolated).toBe(true);
-    expect(r.info.threads).toBeGreaterThanOrEqual(Math.min(2, require('node:os').availableParallelism()));
+    expect(r.info.threads).toBe(Math.max(1, Math.min(4, cores)));
+    expect(r.metricsIn).toBe('inline');
     expectAgreesWithNode(r);
+    // With the metrics worker (the default), one core is left to it.
+    const withWorker = await run(noGpuBrowser, isolated, { preference: 'wasm' });
+    expect(withWorker.info.threads).toBe(Math.max(1, Math.min(4, cores - 1)));
+    expect(withWorker.metricsIn).toBe('worker');
+    expectAgreesWithNode(withWorker);
+  });
+
+  it('metrics from the metrics worker equal those computed in the segmentation worker, streamed in frame order', async () => {
+    const inWorker = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1 });
+    const inline = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, metricsWorker: false });
+    expect(inWorker.metricsIn).toBe('worker');
+    expect(inline.metricsIn).toBe('inline');
+    // Same masks (one WASM thread, deterministic), so the metrics must agree exactly.
+    expect(inWorker.masks).toEqual(inline.masks);
+    expect(inWorker.frames).toEqual(inline.frames);
+    expect(inWorker.summary).toEqual(inline.summary);
+    expect(inWorker.streamedMetrics).toEqual(inWorker.frames);
+    expect(inWorker.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(inWorker.frames.map((f) => f.frameNumber)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Not vacuous: the flow-based metrics are there from frame 2.
+    expect(inWorker.frames[1]!.warpedConsistency).toEqual(expect.any(Number));
+  });
+
+  it('a metrics worker whose script fails: metrics computed in the segmentation worker, the run completes', async () => {
+    // A real broken script served in place of trus-metrics-worker.mjs (it throws when evaluated).
+    const broken = await serveStatic(BUNDLE_DIR, { ...servedExtra, '/trus-metrics-worker.mjs': 'throw new Error("metrics worker broken on purpose");' });
+    try {
+      const r = await run(noGpuBrowser, broken, { preference: 'wasm' });
+      expect(r.metricsIn).toBe('inline');
+      expect(r.summaryFrames).toBe(6);
+      expect(r.frames[1]!.warpedConsistency).toEqual(expect.any(Number));
+      expectAgreesWithNode(r);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('auto without a WebGPU adapter falls back to WASM and says why', async () => {

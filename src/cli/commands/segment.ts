@@ -6,6 +6,7 @@
 import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { loadNodeModel } from '../../inference/nodeModel.js';
 import { segmentCine, NotUltrasoundError } from '../../inference/engine.js';
 import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
@@ -15,6 +16,7 @@ import { resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
+import { nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -25,7 +27,9 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
                      sensitivity, HD95, S-alpha, E-phi, weighted F-beta in their report
   --threshold T      probability threshold (default: the model's)
   --batch N          frames per inference call (default 4)
-  --threads N        onnxruntime threads (default: all cores)
+  --threads N        onnxruntime threads (default: all cores, less one for the metrics worker)
+  --no-metrics-worker  compute the temporal metrics between inference calls instead of in a
+                     worker thread beside them (slower; same results)
   --no-largest-component, --no-fill-holes   switch post-processing steps off
   --allow-non-us     segment non-ultrasound images too
   --overwrite        replace existing outputs (never a source file)`;
@@ -67,6 +71,7 @@ export async function runSegment(args: string[]): Promise<number> {
       'no-largest-component': { type: 'boolean', default: false },
       'no-fill-holes': { type: 'boolean', default: false },
       'allow-non-us': { type: 'boolean', default: false },
+      'no-metrics-worker': { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
     },
   });
@@ -77,7 +82,11 @@ export async function runSegment(args: string[]): Promise<number> {
   if (values.report !== 'json' && values.report !== 'csv') throw new Error(`--report must be json or csv, got "${values.report}"`);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new Error(`--threshold must be between 0 and 1, got "${values.threshold}"`);
-  const model = await loadNodeModel(values.model ?? defaultModelPath(), values.threads ? { threads: Number(values.threads) } : {});
+  const metricsWorker = !values['no-metrics-worker'];
+  // One core is left to the metrics worker: onnxruntime's threads spin while waiting, and sharing
+  // a core with the metrics slowed both (two cores: one inference thread beat two; bench/results).
+  const threads = values.threads ? Number(values.threads) : metricsWorker ? Math.max(1, availableParallelism() - 1) : undefined;
+  const model = await loadNodeModel(values.model ?? defaultModelPath(), threads ? { threads } : {});
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const inputs = await resolveInputs(positionals);
   if (inputs.length === 0) throw new Error('no input files found');
@@ -85,6 +94,9 @@ export async function runSegment(args: string[]): Promise<number> {
   await mkdir(out, { recursive: true });
   const sources = new Set(inputs.map((i) => i.path).filter((p): p is string => !!p));
   const stow = values.stow ? new DicomwebClient({ url: values.stow }) : undefined;
+  const metricsWorkers = !metricsWorker
+    ? undefined
+    : nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('cancelled by the user'));
   process.once('SIGINT', onSignal);
@@ -120,6 +132,7 @@ export async function runSegment(args: string[]): Promise<number> {
         const bar = progressBar(input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name);
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
+          ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
           onProgress: (p) => bar(p.done, p.total),
           postprocess: {
             ...(threshold !== undefined ? { threshold } : {}),
@@ -176,6 +189,7 @@ export async function runSegment(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    metricsWorkers?.dispose();
     await model.backend.dispose();
   }
   console.error(`${written} SEG(s) written to ${out}${failures ? `, ${failures} failure(s)` : ''}`);

@@ -1,0 +1,310 @@
+/**
+ * Where a loop's temporal metrics are computed: in the calling thread, or in a worker of their own
+ * (a Web Worker in the browser, a worker_threads Worker in Node) so that they overlap the next
+ * frames' inference instead of following it. Both run the one LoopMetricsAccumulator; the worker
+ * side is `serveLoopMetrics`, the calling side `RemoteLoopMetrics`, joined by a message endpoint
+ * that each host adapts (src/web/metricsWorkerClient.ts, src/temporal/nodeMetricsWorker.ts).
+ */
+import { LoopMetricsAccumulator, type FrameInput, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
+
+export interface TimedFrameMetrics {
+  metrics: FrameMetrics;
+  /** Time spent computing them, wherever they ran. */
+  ms: number;
+}
+
+export interface LoopMetricsRunner {
+  /** 'worker' when the metrics run beside the caller, 'inline' when in its own thread. */
+  readonly where: 'worker' | 'inline';
+  /** How many frames the caller may push before awaiting the oldest (0: results are ready at once). */
+  readonly framesAhead: number;
+  /** Queues one frame; settles with its metrics, in push order. The frame's arrays are not modified. */
+  push(frame: FrameInput): Promise<TimedFrameMetrics>;
+  /** After every push has settled: all frames' metrics and the loop summary. */
+  finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }>;
+  /** Stops: pending pushes reject with `reason`; a worker is let go (or kept for the next loop after `finish`). */
+  close(reason?: unknown): void;
+}
+
+/** Makes a runner for one loop. */
+export type LoopMetricsRunnerFactory = (options: MetricsOptions) => Promise<LoopMetricsRunner>;
+
+const now = () => globalThis.performance.now();
+
+export const inlineLoopMetrics: LoopMetricsRunnerFactory = async (options) => {
+  const accumulator = new LoopMetricsAccumulator(options);
+  let closed: { reason: unknown } | undefined;
+  return {
+    where: 'inline',
+    framesAhead: 0,
+    async push(frame) {
+      if (closed) throw closed.reason;
+      const t = now();
+      const metrics = accumulator.push(frame);
+      return { metrics, ms: now() - t };
+    },
+    async finish() {
+      return { frames: accumulator.frames, summary: accumulator.summary() };
+    },
+    close(reason) {
+      closed = { reason };
+    },
+  };
+};
+
+// ---- the message protocol between the two sides ----
+
+export type MetricsRequest =
+  | { type: 'init'; options: MetricsOptions }
+  | { type: 'frame'; seq: number; frame: FrameInput }
+  | { type: 'finish' };
+
+export type MetricsResponse =
+  | { type: 'ready' }
+  | { type: 'frame'; seq: number; metrics: FrameMetrics; ms: number }
+  | { type: 'finished'; frames: FrameMetrics[]; summary: LoopSummary }
+  | { type: 'error'; name: string; message: string };
+
+/** One side of a message channel, as a host's worker API offers it. */
+export interface MetricsEndpoint {
+  post(message: MetricsRequest | MetricsResponse, transfer: ArrayBuffer[]): void;
+  /** Messages from the other side (replaces the previous handler: an endpoint serves one loop at a time). */
+  onMessage(handler: (message: unknown) => void): void;
+  /** The other side failed to start or died (script missing, uncaught error, out of memory); replaces the previous handler. */
+  onFailure(handler: (error: Error) => void): void;
+  /** Idle between loops: Node lets the process exit while its worker waits (unref). */
+  setIdle?(idle: boolean): void;
+  terminate(): void;
+}
+
+/** The worker side: one accumulator per 'init', frames answered in order. */
+export function serveLoopMetrics(endpoint: MetricsEndpoint): void {
+  let accumulator: LoopMetricsAccumulator | undefined;
+  endpoint.onMessage((data) => {
+    const request = data as MetricsRequest;
+    try {
+      switch (request.type) {
+        case 'init':
+          accumulator = new LoopMetricsAccumulator(request.options);
+          endpoint.post({ type: 'ready' }, []);
+          break;
+        case 'frame': {
+          if (!accumulator) throw new Error('metrics worker: a frame came before init');
+          const t = now();
+          const metrics = accumulator.push(request.frame);
+          endpoint.post({ type: 'frame', seq: request.seq, metrics, ms: now() - t }, []);
+          break;
+        }
+        case 'finish':
+          if (!accumulator) throw new Error('metrics worker: finish came before init');
+          endpoint.post({ type: 'finished', frames: accumulator.frames, summary: accumulator.summary() }, []);
+          accumulator = undefined;
+          break;
+      }
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      endpoint.post({ type: 'error', name: e.name, message: e.message }, []);
+    }
+  });
+}
+
+/**
+ * A worker's failure, kept until a handler is set: a prewarmed worker can fail (its script
+ * missing or broken) before any loop listens.
+ */
+export function failureLatch(): { report(error: Error): void; onFailure(handler: (error: Error) => void): void } {
+  let failed: Error | undefined;
+  let handler: ((error: Error) => void) | undefined;
+  return {
+    report(error) {
+      failed ??= error;
+      handler?.(error);
+    },
+    onFailure(h) {
+      handler = h;
+      if (failed) h(failed);
+    },
+  };
+}
+
+export class MetricsWorkerError extends Error {
+  override readonly name = 'MetricsWorkerError';
+}
+
+/**
+ * The calling side. `start` resolves once the worker has answered 'init', so that a worker that
+ * cannot run is known before the first frame (and the caller can compute inline instead).
+ * `release` is called after a clean finish with the endpoint, for reuse; otherwise it is terminated.
+ */
+export class RemoteLoopMetrics implements LoopMetricsRunner {
+  readonly where = 'worker' as const;
+  readonly framesAhead: number;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (r: TimedFrameMetrics) => void; reject: (e: unknown) => void }>();
+  private finishing: { resolve: (r: { frames: FrameMetrics[]; summary: LoopSummary }) => void; reject: (e: unknown) => void } | undefined;
+  private failed: unknown;
+  private done = false;
+
+  private constructor(
+    private readonly endpoint: MetricsEndpoint,
+    private readonly release: (endpoint: MetricsEndpoint) => void,
+    framesAhead: number,
+  ) {
+    this.framesAhead = framesAhead;
+  }
+
+  static start(endpoint: MetricsEndpoint, options: MetricsOptions, release: (endpoint: MetricsEndpoint) => void, framesAhead = 8, startTimeoutMs = 30000): Promise<RemoteLoopMetrics> {
+    return new Promise((resolve, reject) => {
+      let runner: RemoteLoopMetrics | undefined;
+      // A worker that neither answers nor fails (a script that never finishes loading) must not stall the loop.
+      const timer = setTimeout(() => failToStart(new MetricsWorkerError(`the metrics worker did not answer within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+      const failToStart = (error: Error) => {
+        clearTimeout(timer);
+        endpoint.terminate();
+        reject(error);
+      };
+      endpoint.onMessage((data) => {
+        const message = data as MetricsResponse;
+        if (!runner) {
+          if (message.type === 'ready') {
+            clearTimeout(timer);
+            resolve((runner = new RemoteLoopMetrics(endpoint, release, framesAhead)));
+          }
+          else failToStart(new MetricsWorkerError(message.type === 'error' ? message.message : `metrics worker: unexpected '${message.type}' before ready`));
+          return;
+        }
+        runner.receive(message);
+      });
+      endpoint.onFailure((error) => {
+        if (runner) runner.fail(new MetricsWorkerError(`the metrics worker stopped: ${error.message}`));
+        else failToStart(new MetricsWorkerError(`the metrics worker did not start: ${error.message}`));
+      });
+      try {
+        endpoint.post({ type: 'init', options }, []);
+      } catch (err) {
+        failToStart(new MetricsWorkerError(`the metrics worker did not start: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    });
+  }
+
+  private receive(message: MetricsResponse): void {
+    switch (message.type) {
+      case 'frame': {
+        const p = this.pending.get(message.seq);
+        this.pending.delete(message.seq);
+        p?.resolve({ metrics: message.metrics, ms: message.ms });
+        break;
+      }
+      case 'finished':
+        this.finishing?.resolve({ frames: message.frames, summary: message.summary });
+        this.finishing = undefined;
+        break;
+      case 'error':
+        this.fail(new MetricsWorkerError(`metrics worker: ${message.message}`));
+        break;
+    }
+  }
+
+  private fail(reason: unknown): void {
+    if (this.failed !== undefined) return;
+    this.failed = reason;
+    for (const p of this.pending.values()) p.reject(reason);
+    this.pending.clear();
+    this.finishing?.reject(reason);
+    this.finishing = undefined;
+    this.endpoint.terminate();
+  }
+
+  push(frame: FrameInput): Promise<TimedFrameMetrics> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      // Copied (structured clone), not moved: the caller keeps its arrays (about 1 MB a frame at 400 px).
+      this.endpoint.post({ type: 'frame', seq, frame }, []);
+    });
+  }
+
+  finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.finishing = {
+        resolve: (result) => {
+          this.done = true;
+          resolve(result);
+        },
+        reject,
+      };
+      this.endpoint.post({ type: 'finish' }, []);
+    });
+  }
+
+  close(reason: unknown = new MetricsWorkerError('the metrics runner was closed')): void {
+    if (this.done && this.failed === undefined) {
+      this.failed = reason;
+      this.release(this.endpoint);
+      return;
+    }
+    this.fail(reason);
+  }
+}
+
+export interface MetricsWorkerPoolOptions {
+  /** Starts a worker serving `serveLoopMetrics`. */
+  create: () => MetricsEndpoint;
+  /** Frames pushed ahead of the oldest result (bounds the frames held in flight). Default 8. */
+  framesAhead?: number;
+  /** Told once when no worker could start and the metrics run inline instead. */
+  onFallback?: (reason: string) => void;
+}
+
+export interface MetricsWorkerPool {
+  readonly runner: LoopMetricsRunnerFactory;
+  /** Starts a worker now, so that the first loop does not wait for its script. */
+  prewarm(): void;
+  /** Ends the idle workers. */
+  dispose(): void;
+}
+
+/**
+ * Runners backed by workers, one worker per loop in flight, kept for the next loop. A worker that
+ * cannot start (no Worker support, script missing) makes this and every later loop compute
+ * inline: slower, same results.
+ */
+export function metricsWorkerPool(options: MetricsWorkerPoolOptions): MetricsWorkerPool {
+  const idle: MetricsEndpoint[] = [];
+  let unavailable: string | undefined;
+  const take = (): MetricsEndpoint => {
+    const endpoint = idle.pop() ?? options.create();
+    endpoint.setIdle?.(false);
+    return endpoint;
+  };
+  const release = (endpoint: MetricsEndpoint) => {
+    endpoint.setIdle?.(true);
+    idle.push(endpoint);
+  };
+  return {
+    runner: async (metricsOptions) => {
+      if (unavailable === undefined) {
+        try {
+          return await RemoteLoopMetrics.start(take(), metricsOptions, release, options.framesAhead);
+        } catch (err) {
+          unavailable = err instanceof Error ? err.message : String(err);
+          options.onFallback?.(unavailable);
+        }
+      }
+      return inlineLoopMetrics(metricsOptions);
+    },
+    prewarm() {
+      if (unavailable !== undefined || idle.length > 0) return;
+      try {
+        release(options.create());
+      } catch {
+        // The first loop tries again and falls back then, with the reason.
+      }
+    },
+    dispose() {
+      for (const endpoint of idle.splice(0)) endpoint.terminate();
+    },
+  };
+}

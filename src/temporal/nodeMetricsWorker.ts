@@ -1,0 +1,49 @@
+/**
+ * The loop metrics in a worker_threads Worker (Node): this module is both the pool's factory and,
+ * started as a worker, the serving side. Node only.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { failureLatch, metricsWorkerPool, serveLoopMetrics, type MetricsEndpoint, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsRunner.js';
+
+const ROLE = 'trus-loop-metrics';
+
+function endpointFor(worker: Worker): MetricsEndpoint {
+  let onMessage: (message: unknown) => void = () => undefined;
+  const failure = failureLatch();
+  let terminated = false;
+  worker.on('message', (m) => onMessage(m));
+  worker.on('error', (e) => failure.report(e));
+  worker.on('exit', (code) => {
+    if (!terminated) failure.report(new Error(`it exited (code ${code})`));
+  });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    onMessage: (handler) => (onMessage = handler),
+    onFailure: failure.onFailure,
+    setIdle: (idle) => (idle ? worker.unref() : worker.ref()),
+    terminate: () => {
+      terminated = true;
+      void worker.terminate();
+    },
+  };
+}
+
+/** Workers running this module; `script` only for tests that run another build of it. */
+export function nodeMetricsWorkerPool(options: Omit<MetricsWorkerPoolOptions, 'create'> & { script?: URL } = {}): MetricsWorkerPool {
+  const script = options.script ?? new URL(import.meta.url);
+  // execArgv is inherited: a process started with a TypeScript loader (tsx) gives it to the worker too.
+  return metricsWorkerPool({ ...options, create: () => endpointFor(new Worker(script, { workerData: { role: ROLE } })) });
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
+  const port = parentPort;
+  serveLoopMetrics({
+    post: (message, transfer) => port.postMessage(message, transfer),
+    onMessage: (handler) => {
+      port.removeAllListeners('message');
+      port.on('message', handler);
+    },
+    onFailure: () => undefined,
+    terminate: () => port.close(),
+  });
+}

@@ -1,0 +1,61 @@
+// Runs the built engine (dist/) with the loop metrics in worker_threads, as the CLI does, and
+// prints one JSON line for tests/inference/metricsWorker.test.ts (a child process: jest runs
+// TypeScript as CommonJS, where the worker's module URL does not exist).
+// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|missing|dying|abort [DYING_WORKER]
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { CineImage } from '../../dist/dicom/cineImage.js';
+import { loadNodeModel } from '../../dist/inference/nodeModel.js';
+import { segmentCine } from '../../dist/inference/engine.js';
+import { nodeMetricsWorkerPool } from '../../dist/temporal/nodeMetricsWorker.js';
+
+const [cinePath, modelDir, mode, dyingWorker] = process.argv.slice(2);
+const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
+const model = await loadNodeModel(modelDir, { threads: 1 });
+const fallbacks = [];
+const onFallback = (reason) => fallbacks.push(reason);
+const errorOf = (e) => ({ name: e.name, message: e.message });
+
+async function run(pool, extra = {}) {
+  const streamed = [];
+  const r = await segmentCine(cine, model, { batchSize: 1, ...(pool ? { metrics: pool.runner } : {}), onFrame: (f) => streamed.push({ frameIndex: f.frameIndex, metrics: f.metrics }), ...extra });
+  return { metricsIn: r.timings.metricsIn, frames: r.frames, summary: r.summary, streamed, masks: r.masks.map((m) => Array.from(m.bits)) };
+}
+
+const out = { mode };
+if (mode === 'compare') {
+  const pool = nodeMetricsWorkerPool({ onFallback });
+  out.worker = await run(pool);
+  // The same worker again: 'init' must start a fresh loop (no frame of the first loop as "previous").
+  out.again = await run(pool);
+  out.inline = await run(undefined);
+  pool.dispose();
+} else if (mode === 'missing') {
+  const pool = nodeMetricsWorkerPool({ onFallback, script: new URL('file:///nonexistent/trus-metrics-worker.js') });
+  out.run = await run(pool);
+  pool.dispose();
+} else if (mode === 'dying') {
+  const pool = nodeMetricsWorkerPool({ onFallback, script: pathToFileURL(dyingWorker) });
+  try {
+    await run(pool);
+    out.error = null;
+  } catch (e) {
+    out.error = errorOf(e);
+  }
+  pool.dispose();
+} else if (mode === 'abort') {
+  const pool = nodeMetricsWorkerPool({ onFallback });
+  const controller = new AbortController();
+  try {
+    await run(pool, { signal: controller.signal, onFrame: () => controller.abort(new DOMException('cancelled by the test', 'AbortError')) });
+    out.error = null;
+  } catch (e) {
+    out.error = errorOf(e);
+  }
+  out.after = await run(pool);
+  pool.dispose();
+}
+out.fallbacks = fallbacks;
+await model.backend.dispose();
+// No process.exit: the test also checks that no worker keeps the process alive.
+console.log(JSON.stringify(out));

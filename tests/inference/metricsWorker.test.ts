@@ -1,0 +1,86 @@
+/**
+ * The loop metrics in a worker thread (Node, as the CLI runs them): the same values as computed
+ * in line, reported in frame order, a worker reused across loops, and the faults: a worker script
+ * that does not exist (metrics in line instead), a worker that dies mid-loop (a clear error, no
+ * hang), and cancellation (the pool still works afterwards). Runs the built engine in a child process.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
+import { writeModelFolder } from '../helpers/modelDir.js';
+import { phantomLoop } from '../helpers/phantomLoop.js';
+import { tempDir } from '../helpers/tools.js';
+
+jest.setTimeout(120000);
+
+const ROOT = resolve(__dirname, '../..');
+const RUNNER = resolve(ROOT, 'tests/helpers/metricsWorkerRun.mjs');
+const DYING = resolve(ROOT, 'tests/helpers/dyingMetricsWorker.mjs');
+const dir = tempDir('metrics-worker-');
+const cinePath = join(dir, 'loop.dcm');
+const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
+const FRAMES = 6;
+
+interface LoopRun {
+  metricsIn: 'worker' | 'inline';
+  frames: { frameNumber: number; warpedConsistency: number | null }[];
+  summary: Record<string, unknown>;
+  streamed: { frameIndex: number; metrics: unknown }[];
+  masks: number[][];
+}
+
+function runChild(mode: string): Record<string, any> {
+  // A timeout: a worker left running (or a hang) would keep the child alive and fail the test.
+  const r = spawnSync(process.execPath, [RUNNER, cinePath, model.dir, mode, DYING], { encoding: 'utf8', timeout: 90000 });
+  if (r.status !== 0) throw new Error(`child ${mode} exited ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+beforeAll(async () => {
+  if (!existsSync(resolve(ROOT, 'dist/temporal/nodeMetricsWorker.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm test does)');
+  writeFileSync(cinePath, (await phantomLoop('metrics-worker', FRAMES, 120, 'jpeg')).cine);
+});
+
+describe('loop metrics in a worker thread', () => {
+  it('gives exactly the in-line metrics, frame by frame in order, and a reused worker starts each loop afresh', () => {
+    const out = runChild('compare');
+    const worker = out.worker as LoopRun;
+    const again = out.again as LoopRun;
+    const inline = out.inline as LoopRun;
+    expect(out.fallbacks).toEqual([]);
+    expect(worker.metricsIn).toBe('worker');
+    expect(again.metricsIn).toBe('worker');
+    expect(inline.metricsIn).toBe('inline');
+    expect(worker.masks).toEqual(inline.masks);
+    expect(worker.frames).toEqual(inline.frames);
+    expect(worker.summary).toEqual(inline.summary);
+    expect(again.frames).toEqual(inline.frames);
+    expect(worker.frames.map((f) => f.frameNumber)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(worker.frames[0]!.warpedConsistency).toBeNull();
+    expect(worker.frames[1]!.warpedConsistency).toEqual(expect.any(Number));
+    expect(worker.streamed.map((s) => s.frameIndex)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(worker.streamed.map((s) => s.metrics)).toEqual(worker.frames);
+  });
+
+  it('a worker script that cannot be loaded: the metrics are computed in line, with the reason', () => {
+    const out = runChild('missing');
+    expect(out.run.metricsIn).toBe('inline');
+    expect(out.run.frames).toHaveLength(FRAMES);
+    expect(out.run.frames[1].warpedConsistency).toEqual(expect.any(Number));
+    expect(out.fallbacks).toHaveLength(1);
+    expect(out.fallbacks[0]).toMatch(/metrics worker did not start: .*nonexistent/);
+  });
+
+  it('a worker that dies mid-loop fails the loop with a clear error instead of hanging', () => {
+    const out = runChild('dying');
+    expect(out.error).toEqual({ name: 'MetricsWorkerError', message: 'the metrics worker stopped: it exited (code 3)' });
+  });
+
+  it('cancelling ends the loop with the AbortError; the next loop runs with a fresh worker', () => {
+    const out = runChild('abort');
+    expect(out.error).toEqual({ name: 'AbortError', message: 'cancelled by the test' });
+    expect(out.after.metricsIn).toBe('worker');
+    expect(out.after.frames).toHaveLength(FRAMES);
+  });
+});
