@@ -108,7 +108,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
   /** Frames whose metrics are on their way, oldest first: each is reported when they arrive. */
-  const inFlight: { index: number; mask: Uint8Array; probability: Float32Array; result: Promise<TimedFrameMetrics> }[] = [];
+  const inFlight: { index: number; mask: Uint8Array; probability: Float32Array; result: Promise<TimedFrameMetrics>; settled: boolean }[] = [];
   const report = async () => {
     const { index, mask, probability, result } = inFlight.shift()!;
     const { metrics: frameMetrics, ms } = await result;
@@ -148,12 +148,19 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
         const mask = maskFromProbability(probability, width, height, post);
         timings.postprocessMs += now() - t;
         const result = metrics.push({ image: unitIntensities(frames[k]!, maxValue), probability, mask, groundTruth: options.groundTruth?.[index] });
+        const entry = { index, mask, probability, result, settled: false };
         // Awaited in order by report(); a failure before then must not count as unhandled.
-        result.catch(() => undefined);
-        inFlight.push({ index, mask, probability, result });
+        result.then(
+          () => (entry.settled = true),
+          () => (entry.settled = true),
+        );
+        inFlight.push(entry);
         masks.push(PackedMask.pack(mask));
         while (inFlight.length > metrics.framesAhead) await report();
       }
+      // Frames whose metrics have come back are reported now (the first mask shows without
+      // waiting for the queue to fill); the others wait for the next batch.
+      while (inFlight.length > 0 && inFlight[0]!.settled) await report();
     }
     while (inFlight.length > 0) await report();
     loop = await metrics.finish();

@@ -66,6 +66,7 @@ describe('the OHIF extension and mode as npm packages', () => {
       'README.md',
       'dist/index.mjs',
       'dist/trus-seg-worker.mjs',
+      'dist/trus-metrics-worker.mjs',
       'dist/ort/ort.wasm.min.mjs',
       'dist/ort/ort.webgpu.min.mjs',
       'dist/ort/ort-wasm-simd-threaded.wasm',
@@ -94,13 +95,14 @@ describe('the OHIF extension and mode as npm packages', () => {
     expect(readFileSync(join(site, 'node_modules/trus-cine-seg-extension/models/README.md'), 'utf8')).toMatch(/simulated/i);
   });
 
-  test('React is the host\'s: the extension imports it instead of carrying a copy; mode and worker import nothing', () => {
+  test('React is the host\'s: the extension imports it instead of carrying a copy; mode and workers import nothing', () => {
     const dir = join(site, 'node_modules');
     const extension = readFileSync(join(dir, 'trus-cine-seg-extension/dist/index.mjs'), 'utf8');
     expect([...bareImports(extension)].sort()).toEqual(['react', 'react-dom/client', 'react/jsx-runtime']);
     expect(extension).not.toMatch(/__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED|react\.production\.min/);
     expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-mode/dist/index.mjs'), 'utf8'))]).toEqual([]);
     expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-extension/dist/trus-seg-worker.mjs'), 'utf8'))]).toEqual([]);
+    expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-extension/dist/trus-metrics-worker.mjs'), 'utf8'))]).toEqual([]);
   });
 
   test('TypeScript (strict) checks a consumer against the packaged declarations, and rejects a misuse', () => {
@@ -232,12 +234,14 @@ describe('the OHIF extension and mode as npm packages', () => {
         try {
           const bytes = new Uint8Array(await (await fetch('/loop.dcm')).arrayBuffer());
           const out = await client.segment(bytes, 'loop.dcm', { batchSize: 4 });
-          return { provider: client.info.provider, model: client.info.model.name, frames: out.run.masks.length, nonEmpty: out.run.masks.filter((m) => m.bits.some((b) => b !== 0)).length };
+          return { provider: client.info.provider, model: client.info.model.name, frames: out.run.masks.length, nonEmpty: out.run.masks.filter((m) => m.bits.some((b) => b !== 0)).length, metricsIn: out.run.timings.metricsIn };
         } finally {
           client.terminate();
         }
-      })()`)) as { provider: string; model: string; frames: number; nonEmpty: number };
+      })()`)) as { provider: string; model: string; frames: number; nonEmpty: number; metricsIn: string };
       expect(result.provider).toBe('wasm');
+      // The packaged metrics worker, found beside the packaged segmentation worker.
+      expect(result.metricsIn).toBe('worker');
       expect(result.model).toMatch(/student/);
       expect(result.frames).toBeGreaterThan(10);
       expect(result.nonEmpty).toBe(result.frames);

@@ -102,6 +102,9 @@ function providerFromPage(): ProviderPreference | undefined {
   return value === 'webgpu' || value === 'wasm' || value === 'auto' ? value : undefined;
 }
 
+/** How often the viewport and panel follow a running loop (4 times a second). */
+const REFRESH_MS = 250;
+
 export class TrusSegmentationService {
   static REGISTRATION: ServiceRegistration = {
     name: SERVICE_NAME,
@@ -265,15 +268,34 @@ export class TrusSegmentationService {
       this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
       const live: FrameMetrics[] = [];
       const written = labelmap;
-      const outcome: ClientRun = await client.segment(bytes, instance.SOPInstanceUID, {
-        signal: abort.signal,
-        onFrame: (f) => {
-          if (f.mask) written.writeFrame(f.frameIndex, f.mask);
-          written.modified();
-          live.push(f.metrics);
-          this.set({ progress: { done: f.frameIndex + 1, total: f.total }, liveFrames: [...live] });
-        },
-      });
+      // Masks go into the labelmap as they come; the viewport and the panel are refreshed at most
+      // every REFRESH_MS: each refresh re-renders the viewport on the main thread (without a GPU,
+      // 50-90 ms of canvas copying each), which per frame cost more than the segmentation
+      // itself. The first frame is shown at once.
+      let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+      let shownFrames = 0;
+      const refresh = () => {
+        refreshTimer = undefined;
+        if (live.length === shownFrames) return;
+        shownFrames = live.length;
+        written.modified();
+        this.set({ progress: { done: live.length, total }, liveFrames: [...live] });
+      };
+      let outcome: ClientRun;
+      try {
+        outcome = await client.segment(bytes, instance.SOPInstanceUID, {
+          signal: abort.signal,
+          onFrame: (f) => {
+            if (f.mask) written.writeFrame(f.frameIndex, f.mask);
+            live.push(f.metrics);
+            if (shownFrames === 0) refresh();
+            else refreshTimer ??= setTimeout(refresh, REFRESH_MS);
+          },
+        });
+      } finally {
+        clearTimeout(refreshTimer);
+      }
+      refresh();
       const result: LoopResult = {
         key: `${displaySet.displaySetInstanceUID}/${model.id}`,
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
