@@ -5,6 +5,7 @@
  * (where the temporal metrics run, default worker as the CLI runs them; onnxruntime's threads).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { CineImage } from '../dist/dicom/cineImage.js';
 import { loadNodeModel } from '../dist/inference/nodeModel.js';
 import { segmentCine } from '../dist/inference/engine.js';
@@ -16,7 +17,10 @@ const metricsWorkers = where === 'worker' ? nodeMetricsWorkerPool({ onFallback: 
 metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
-const model = await loadNodeModel(modelDir, threads ? { threads: Number(threads) } : {});
+// As the CLI: all cores, less one for the metrics worker when there is one.
+const defaultThreads = metricsWorkers ? Math.max(1, availableParallelism() - 1) : undefined;
+const chosenThreads = threads ? Number(threads) : defaultThreads;
+const model = await loadNodeModel(modelDir, chosenThreads ? { threads: chosenThreads } : {});
 let firstMaskMs = 0;
 const t1 = performance.now();
 const run = await segmentCine(cine, model, { ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}), onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
@@ -33,5 +37,6 @@ console.log(
     totalMs,
     timings: { ...run.timings, segmentationWriteMs },
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    threads: chosenThreads ?? availableParallelism(),
   }),
 );

@@ -32,8 +32,8 @@ const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' 
 
 export function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true): PipelineResult {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number };
-  return { where: `Node (onnxruntime-node, CLI pipeline), ${metricsLabel(r.timings)}`, inBrowser: false, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number; threads: number };
+  return { where: `Node (onnxruntime-node, CLI pipeline, ${r.threads} thread(s)), ${metricsLabel(r.timings)}`, inBrowser: false, threads: r.threads, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">

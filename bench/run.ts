@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
@@ -123,14 +123,16 @@ async function main(): Promise<void> {
       log(`pipeline: Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`);
       results.pipeline.push({ ...nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker), input });
     }
-    // The engine's default (metrics worker; threads 1, or up to 4 when isolated), each against
-    // metrics inline, and one thread of inference beside the metrics worker on two cores.
+    // The engine's default (metrics worker; one thread, or when isolated up to 4 less one core
+    // for the metrics), each against metrics in line, and every core on inference beside the
+    // metrics worker (the contention the default avoids).
+    const cores = availableParallelism();
     const browserRuns: BrowserPipelineOptions[] = [
       { isolated: false, metricsWorker: false },
       { isolated: false },
       { isolated: true, metricsWorker: false },
       { isolated: true },
-      { isolated: true, numThreads: 1 },
+      ...(cores > 1 ? [{ isolated: true, numThreads: Math.min(4, cores) }] : []),
     ];
     for (const o of browserRuns) {
       log(`pipeline: Chromium, 300 frames, ${JSON.stringify(o)}`);
