@@ -1,19 +1,21 @@
 /**
  * One loop through the whole Node pipeline in a fresh process (so that its peak RSS is the
  * pipeline's own): decode, pre-process, inference, post-process, metrics (the engine) and the SEG
- * write, from the build in dist/ (its metrics worker is a compiled module). Prints one JSON line. Usage: tsx bench/nodeLoopChild.ts CINE MODEL_DIR [worker|inline] [THREADS]
+ * write. Prints one JSON line. Usage: tsx bench/nodeLoopChild.ts CINE MODEL_DIR [worker|inline] [THREADS]
  * (where the temporal metrics run, default worker as the CLI runs them; onnxruntime's threads).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { CineImage } from '../dist/dicom/cineImage.js';
-import { loadNodeModel } from '../dist/inference/nodeModel.js';
-import { segmentCine } from '../dist/inference/engine.js';
-import { segmentationFromRun } from '../dist/inference/segmentationFromRun.js';
-import { nodeMetricsWorkerPool } from '../dist/temporal/nodeMetricsWorker.js';
+import { CineImage } from '../src/dicom/cineImage.js';
+import { loadNodeModel } from '../src/inference/nodeModel.js';
+import { segmentCine } from '../src/inference/engine.js';
+import { segmentationFromRun } from '../src/inference/segmentationFromRun.js';
+import { nodeMetricsWorkerPool } from '../src/temporal/nodeMetricsWorker.js';
 
 const [cinePath, modelDir, where = 'worker', threads] = process.argv.slice(2) as [string, string, string?, string?];
-const metricsWorkers = where === 'worker' ? nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
+// The worker runs the compiled module in dist/ (npm run bench builds first): a worker thread does
+// not inherit tsx's TypeScript loader.
+const metricsWorkers = where === 'worker' ? nodeMetricsWorkerPool({ script: new URL('../dist/temporal/nodeMetricsWorker.js', import.meta.url), onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
 metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
