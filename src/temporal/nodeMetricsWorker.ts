@@ -17,7 +17,7 @@ function endpointFor(worker: Worker): MetricsEndpoint {
     if (!terminated) failure.report(new Error(`it exited (code ${code})`));
   });
   return {
-    post: (message, transfer) => worker.postMessage(message, transfer),
+    post: (message) => worker.postMessage(message),
     onMessage: (handler) => (onMessage = handler),
     onFailure: failure.onFailure,
     setIdle: (idle) => (idle ? worker.unref() : worker.ref()),
@@ -38,7 +38,7 @@ export function nodeMetricsWorkerPool(options: Omit<MetricsWorkerPoolOptions, 'c
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
   const port = parentPort;
   serveLoopMetrics({
-    post: (message, transfer) => port.postMessage(message, transfer),
+    post: (message) => port.postMessage(message),
     onMessage: (handler) => {
       port.removeAllListeners('message');
       port.on('message', handler);

@@ -5,14 +5,14 @@
 import { serveLoopMetrics } from '../temporal/metricsRunner.js';
 
 interface WorkerScope {
-  postMessage(message: unknown, transfer: Transferable[]): void;
+  postMessage(message: unknown): void;
   onmessage: ((e: MessageEvent) => void) | null;
   close(): void;
 }
 const scope = globalThis as unknown as WorkerScope;
 
 serveLoopMetrics({
-  post: (message, transfer) => scope.postMessage(message, transfer),
+  post: (message) => scope.postMessage(message),
   onMessage: (handler) => (scope.onmessage = (e) => handler(e.data)),
   onFailure: () => undefined,
   terminate: () => scope.close(),

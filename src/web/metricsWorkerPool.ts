@@ -14,7 +14,7 @@ export function webMetricsWorkerPool(url: string, options: Omit<MetricsWorkerPoo
       };
       worker.onmessageerror = () => failure.report(new Error('a message could not be read'));
       return {
-        post: (message, transfer) => worker.postMessage(message, transfer),
+        post: (message) => worker.postMessage(message),
         onMessage: (handler) => (worker.onmessage = (e) => handler(e.data)),
         onFailure: failure.onFailure,
         terminate: () => worker.terminate(),

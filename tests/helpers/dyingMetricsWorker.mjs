@@ -5,7 +5,7 @@ import { serveLoopMetrics } from '../../dist/temporal/metricsRunner.js';
 
 let frames = 0;
 serveLoopMetrics({
-  post: (message, transfer) => parentPort.postMessage(message, transfer),
+  post: (message) => parentPort.postMessage(message),
   onMessage: (handler) =>
     parentPort.on('message', (m) => {
       if (m.type === 'frame' && ++frames === 3) process.exit(3);

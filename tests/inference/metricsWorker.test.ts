@@ -11,6 +11,7 @@ import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { tempDir } from '../helpers/tools.js';
+import { expectWorkerMetricsEqualInline } from '../helpers/metricsAgreement.js';
 
 jest.setTimeout(120000);
 
@@ -49,16 +50,8 @@ describe('loop metrics in a worker thread', () => {
     const again = out.again as LoopRun;
     const inline = out.inline as LoopRun;
     expect(out.fallbacks).toEqual([]);
-    expect(worker.metricsIn).toBe('worker');
-    expect(again.metricsIn).toBe('worker');
-    expect(inline.metricsIn).toBe('inline');
-    expect(worker.masks).toEqual(inline.masks);
-    expect(worker.frames).toEqual(inline.frames);
-    expect(worker.summary).toEqual(inline.summary);
-    expect(again.frames).toEqual(inline.frames);
-    expect(worker.frames.map((f) => f.frameNumber)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(worker.frames[0]!.warpedConsistency).toBeNull();
-    expect(worker.frames[1]!.warpedConsistency).toEqual(expect.any(Number));
+    expectWorkerMetricsEqualInline(worker, inline, FRAMES);
+    expectWorkerMetricsEqualInline(again, inline, FRAMES);
     expect(worker.streamed.map((s) => s.frameIndex)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(worker.streamed.map((s) => s.metrics)).toEqual(worker.frames);
   });
