@@ -15,6 +15,8 @@ import { servedModel } from './servedModel.js';
 export interface PipelineResult {
   where: string;
   inBrowser: boolean;
+  /** Browser rows: the execution provider the engine ran ('wasm' or 'webgpu'). */
+  provider?: string;
   frames: number;
   threads?: number;
   /** From the start of segmentation (model loaded) to the SEG written. */
@@ -40,7 +42,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
 window.pipeline = async (o) => {
   const t0 = performance.now();
-  const client = await engine.SegmentationClient.start({ manifestUrl: '/model/model.json', preference: 'wasm', ...o });
+  const client = await engine.SegmentationClient.start({ manifestUrl: '/model/model.json', ...o });
   let firstMaskMs = 0;
   try {
     const bytes = new Uint8Array(await (await fetch('/loop.dcm')).arrayBuffer());
@@ -55,6 +57,8 @@ window.pipeline = async (o) => {
     return {
       frames: result.run.masks.length,
       threads: client.info.threads,
+      provider: client.info.provider,
+      adapterName: client.info.adapterName ?? null,
       totalMs,
       firstMaskMs,
       timings: { ...result.run.timings, segmentationWriteMs: result.segmentationWriteMs ?? 0 },
@@ -73,6 +77,10 @@ export interface BrowserPipelineOptions {
   metricsWorker?: boolean;
   /** onnxruntime-web threads; default the engine's choice. */
   numThreads?: number;
+  /** The engine's provider preference; default 'wasm' (the CPU rows). */
+  preference?: 'wasm' | 'webgpu' | 'auto';
+  /** Extra Chromium flags (a WebGPU adapter). */
+  flags?: string[];
 }
 
 export async function browserPipeline(root: string, cinePath: string, modelDir: string, options: BrowserPipelineOptions): Promise<PipelineResult | string> {
@@ -84,16 +92,27 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
     isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
   // Eager memory measurement: otherwise Chromium delays it to the next garbage collection.
-  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory', '--enable-precise-memory-info']);
+  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory', '--enable-precise-memory-info', ...(options.flags ?? [])]);
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
     const peak = watchPeakRss();
-    const clientOptions = { metricsWorker: options.metricsWorker ?? true, ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}) };
-    const r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & { jsHeapMb: number | null; measuredMemoryMb: number | null };
+    const clientOptions = {
+      metricsWorker: options.metricsWorker ?? true,
+      preference: options.preference ?? 'wasm',
+      ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+    };
+    const r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & {
+      jsHeapMb: number | null;
+      measuredMemoryMb: number | null;
+      provider: string;
+      adapterName: string | null;
+    };
     const peakRssMb = peak.stop();
+    const runtime = r.provider === 'webgpu' ? `WebGPU (${r.adapterName ?? 'unnamed adapter'})` : `WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`;
     return {
-      where: `Chromium, engine worker, WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}, ${metricsLabel(r.timings)}`,
+      where: `Chromium, engine worker, ${runtime}, ${metricsLabel(r.timings)}`,
+      provider: r.provider,
       inBrowser: true,
       frames: r.frames,
       threads: r.threads ?? 1,

@@ -40,11 +40,33 @@ interface Results {
   machine: string;
   models: ModelLatencyRow[];
   notMeasured: { what: string; why: string }[];
-  torch?: { torch: string; rows: TorchRow[] };
+  torch?: { torch: string; device: string; rows: TorchRow[] };
+  torchCuda?: { torch: string; device: string; rows: TorchRow[] };
   pipeline: (PipelineResult & { input: string })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
   viewer?: ViewerTiming;
+}
+
+/** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
+function torchLatency(args: string[]): { torch: string; device: string; rows: TorchRow[] } | string {
+  try {
+    const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_latency.py'), '--seconds', '3', ...args], { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop()!) as { torch: string; device: string; rows: TorchRow[] };
+  } catch (err) {
+    const e = err as Error & { status?: number; stderr?: string };
+    const reason = e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]!;
+    return e.status === 3 ? reason : `bench/torch_latency.py failed: ${reason}`;
+  }
+}
+
+/** The GPU's name where nvidia-smi answers; otherwise none. */
+function gpuName(): string | undefined {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function machine(): string {
@@ -55,10 +77,12 @@ function machine(): string {
   } catch {
     chromium = 'no Chromium';
   }
-  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, no GPU, Node ${process.version}, ${chromium}`;
+  return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${gpuName() ?? 'no GPU'}, Node ${process.version}, ${chromium}`;
 }
 
 async function main(): Promise<void> {
+  /** Set when the GPU section found a hardware WebGPU adapter: the pipeline then also runs a loop on it. */
+  let gpuLoop: BrowserPipelineOptions | undefined;
   const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
   const skip = (what: string, why: string) => {
     results.notMeasured.push({ what, why });
@@ -89,10 +113,10 @@ async function main(): Promise<void> {
   if (only.has('gpu')) {
     // A real adapter only: Chromium's software WebGPU (SwiftShader) is measured apart, for reference.
     log('WebGPU: looking for a hardware adapter');
-    const gpu = await chromiumLatency(ROOT, STUDENT, { isolated: true, provider: 'webgpu', flags: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'] });
+    const gpuFlags = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
+    const gpu = await chromiumLatency(ROOT, STUDENT, { isolated: true, provider: 'webgpu', flags: gpuFlags });
     if (typeof gpu === 'string') {
-      skip('WebGPU on a GPU (student, onnxruntime-web)', `${gpu}: this machine has no GPU, and the GPU device was not lent to this session`);
-      skip('PyTorch CUDA (student)', 'no CUDA device: this machine has no GPU, and the GPU device was not lent to this session');
+      skip('WebGPU on a GPU (student, onnxruntime-web; model only and end to end)', `${gpu}: this machine has no GPU, and the GPU device was not lent to this session`);
       log('WebGPU on SwiftShader (software), for reference');
       const soft = keep(
         'WebGPU on SwiftShader',
@@ -101,39 +125,41 @@ async function main(): Promise<void> {
       if (soft) results.models.push(soft);
     } else {
       results.models.push(gpu);
+      gpuLoop = { isolated: true, preference: 'webgpu', flags: gpuFlags };
     }
+    log('PyTorch CUDA reference (system Python)');
+    const cuda = torchLatency(['--device', 'cuda']);
+    if (typeof cuda === 'string') skip('PyTorch CUDA (student, teacher)', cuda);
+    else results.torchCuda = cuda;
   }
 
   if (only.has('torch')) {
     log('PyTorch CPU reference (system Python)');
-    try {
-      const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_cpu.py'), '--seconds', '3'], { encoding: 'utf8', cwd: ROOT });
-      results.torch = JSON.parse(out.trim().split('\n').pop()!) as Results['torch'];
-    } catch (err) {
-      skip('PyTorch CPU', `bench/torch_cpu.py failed: ${(err as Error).message.split('\n')[0]}`);
-    }
+    const cpu = torchLatency([]);
+    if (typeof cpu === 'string') skip('PyTorch CPU', cpu);
+    else results.torch = cpu;
   }
 
-  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs');
+  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs') || gpuLoop !== undefined;
   const loops = needLoops ? await benchLoops(log) : undefined;
 
-  if (loops && only.has('pipeline')) {
+  if (loops) {
     const input = `simulated loop, 300 frames ${FRAME_WIDTH} px wide, JPEG Baseline`;
-    for (const metricsWorker of [false, true]) {
-      log(`pipeline: Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`);
-      results.pipeline.push({ ...nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker), input });
+    const browserRuns: BrowserPipelineOptions[] = [];
+    if (only.has('pipeline')) {
+      for (const metricsWorker of [false, true]) {
+        log(`pipeline: Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`);
+        results.pipeline.push({ ...nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker), input });
+      }
+      // The engine's default (metrics worker; one thread, or when isolated up to 4 less one core
+      // for the metrics), each against metrics in line, and every core on inference beside the
+      // metrics worker (the contention the default avoids).
+      const cores = availableParallelism();
+      browserRuns.push({ isolated: false, metricsWorker: false }, { isolated: false }, { isolated: true, metricsWorker: false }, { isolated: true });
+      if (cores > 1) browserRuns.push({ isolated: true, numThreads: Math.min(4, cores) });
     }
-    // The engine's default (metrics worker; one thread, or when isolated up to 4 less one core
-    // for the metrics), each against metrics in line, and every core on inference beside the
-    // metrics worker (the contention the default avoids).
-    const cores = availableParallelism();
-    const browserRuns: BrowserPipelineOptions[] = [
-      { isolated: false, metricsWorker: false },
-      { isolated: false },
-      { isolated: true, metricsWorker: false },
-      { isolated: true },
-      ...(cores > 1 ? [{ isolated: true, numThreads: Math.min(4, cores) }] : []),
-    ];
+    // The GPU section's end-to-end row: run with it, whether or not the CPU rows are.
+    if (gpuLoop) browserRuns.push(gpuLoop);
     for (const o of browserRuns) {
       log(`pipeline: Chromium, 300 frames, ${JSON.stringify(o)}`);
       const r = keep('browser pipeline', await browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, o));
@@ -170,10 +196,12 @@ async function main(): Promise<void> {
   const markdown = renderMarkdown(results);
   const out = join(ROOT, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(out, 'latest.md'), markdown);
+  // A run of some sections must not replace the full table the README quotes.
+  const name = onlyArg >= 0 ? `only-${[...only].sort().join('-')}` : 'latest';
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(out, `${name}.md`), markdown);
   console.log(markdown);
-  log(`written: bench/results/latest.md and latest.json`);
+  log(`written: bench/results/${name}.md and ${name}.json`);
 }
 
 type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
@@ -187,7 +215,7 @@ function renderMarkdown(r: Results): string {
     row(cells.map(() => '---'));
   };
 
-  if (r.models.length || r.torch) {
+  if (r.models.length || r.torch || r.torchCuda) {
     lines.push('## Model only (per frame, after warm-up)', '');
     header(['model', 'runtime', 'threads', 'batch 1 median ms', 'batch 1 p95 ms', 'batch 1 FPS', 'batch 4 median ms/frame', 'batch 4 FPS']);
     for (const m of r.models) row([m.model, m.runtime, m.threads || '—', ms(m.batch1.medianMs), ms(m.batch1.p95Ms), fps(m.batch1.fps), ms(m.batch4.medianMs), fps(m.batch4.fps)]);
@@ -197,6 +225,9 @@ function renderMarkdown(r: Results): string {
         const t4 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 4);
         if (t1 && t4) row([model, `PyTorch ${r.torch!.torch} CPU (architecture, eval, no_grad)`, threads, ms(t1.medianMsPerFrame), ms(t1.p95MsPerFrame), fps(1000 / t1.medianMsPerFrame), ms(t4.medianMsPerFrame), fps(1000 / t4.medianMsPerFrame)]);
       }
+      const c1 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 1);
+      const c4 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 4);
+      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad)`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame)]);
     }
     lines.push('');
     const ratios: string[] = [];
@@ -227,7 +258,7 @@ function renderMarkdown(r: Results): string {
   if (r.pipeline.length) {
     lines.push('## Whole pipeline, one loop (decode → SEG written)', '');
     stageTable(r.pipeline);
-    const browser = r.pipeline.filter((p) => p.inBrowser);
+    const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
     const ratios = browser
       .map((p) => {
         const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads);
@@ -266,7 +297,7 @@ function renderMarkdown(r: Results): string {
 function targets(r: Results): string[] {
   const out = ['## Targets', ''];
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'missed');
-  const browser = r.pipeline.filter((p) => p.inBrowser).map((p) => (1000 * p.frames) / p.totalMs);
+  const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu').map((p) => (1000 * p.frames) / p.totalMs);
   const bestBrowser = browser.length ? Math.max(...browser) : undefined;
   out.push(`- Student end to end in the browser with WASM ≥ 30 FPS: ${fps(bestBrowser)} FPS, ${verdict(bestBrowser === undefined ? undefined : bestBrowser >= 30)}`);
   const node = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'node').map((m) => Math.max(m.batch1.fps, m.batch4.fps));
@@ -282,7 +313,16 @@ function targets(r: Results): string[] {
   const worst = ratios.length ? Math.max(...ratios) : undefined;
   out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
   const gpu = r.models.find((m) => m.backend === 'webgpu' && !m.softwareAdapter);
-  out.push(`- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end: ${gpu ? `${fps(Math.max(gpu.batch1.fps, gpu.batch4.fps))} FPS model` : 'not measured (no GPU here)'}`);
+  const gpuLoop = r.pipeline.find((p) => p.provider === 'webgpu');
+  const gpuModelFps = gpu ? Math.max(gpu.batch1.fps, gpu.batch4.fps) : undefined;
+  const gpuLoopFps = gpuLoop ? (1000 * gpuLoop.frames) / gpuLoop.totalMs : undefined;
+  out.push(
+    `- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end: ${
+      gpu
+        ? `${fps(gpuModelFps!)} FPS model, ${gpuLoopFps === undefined ? 'end to end not measured' : `${fps(gpuLoopFps)} FPS end to end`} (${gpu.runtime}), ${verdict(gpuLoopFps === undefined ? undefined : gpuModelFps! >= 300 && gpuLoopFps >= 100)}`
+        : 'not measured (no GPU here)'
+    }`,
+  );
   return out;
 }
 

@@ -44,7 +44,6 @@ export function unitIntensities(frame: ArrayLike<number>, maxValue: number): Flo
   return out;
 }
 
-/** One row of a 1-D convolution with clamp-to-edge borders: clamped taps only near the edges. */
 /** One pixel of a row near its ends, where taps fall outside and are clamped to the edge. */
 function convolveClamped(src: Float32Array, dst: Float32Array, row: number, x: number, w: number, k: Float32Array, half: number): void {
   let s = 0;
@@ -52,6 +51,7 @@ function convolveClamped(src: Float32Array, dst: Float32Array, row: number, x: n
   dst[row + x] = s;
 }
 
+/** One row of a 1-D convolution with clamp-to-edge borders: clamped taps only near the edges. */
 function convolveRow(src: Float32Array, dst: Float32Array, row: number, w: number, k: Float32Array, half: number): void {
   const taps = 2 * half + 1;
   const end = w - half;
@@ -153,20 +153,58 @@ export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
 export function boxBlur(img: FloatImage, radius: number): FloatImage {
   const { width: w, height: h, data: src } = img;
   if (radius < 1) return floatImage(w, h, src);
+  const out = new Float32Array(w * h);
+  boxBlurInto(src, out, new Float32Array(w * h), new Float64Array(w), w, h, radius);
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * boxBlur into caller-owned arrays (`tmp` holds the horizontal pass, `acc` one row of column
+ * sums): the flow blurs five arrays twice per iteration, and fresh arrays for each made most of
+ * its garbage. The arrays may be longer than w*h; `dst` may be `src`.
+ */
+export function boxBlurInto(src: Float32Array, dst: Float32Array, tmp: Float32Array, acc: Float64Array, w: number, h: number, radius: number): void {
   const r = radius;
   const inv = 1 / (2 * r + 1);
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let s = 0;
-    for (let i = -r; i <= r; i++) s += src[row + min(w - 1, max(0, i))]!;
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = s * inv;
-      s += src[row + min(w - 1, x + r + 1)]! - src[row + max(0, x - r)]!;
+  // The running sum along a row is one long chain of dependent additions: four rows advance
+  // together so that four chains overlap (each row's sums are the same, in the same order).
+  const start = min(r, w);
+  const end = max(start, w - r - 1);
+  let y = 0;
+  for (; y + 3 < h; y += 4) {
+    const r0 = y * w;
+    const r1 = r0 + w;
+    const r2 = r1 + w;
+    const r3 = r2 + w;
+    let s0 = boxRowHead(src, tmp, r0, w, r, inv);
+    let s1 = boxRowHead(src, tmp, r1, w, r, inv);
+    let s2 = boxRowHead(src, tmp, r2, w, r, inv);
+    let s3 = boxRowHead(src, tmp, r3, w, r, inv);
+    for (let x = start, enter = x + r + 1, leave = x - r; x < end; x++, enter++, leave++) {
+      tmp[r0 + x] = s0 * inv;
+      tmp[r1 + x] = s1 * inv;
+      tmp[r2 + x] = s2 * inv;
+      tmp[r3 + x] = s3 * inv;
+      s0 += src[r0 + enter]! - src[r0 + leave]!;
+      s1 += src[r1 + enter]! - src[r1 + leave]!;
+      s2 += src[r2 + enter]! - src[r2 + leave]!;
+      s3 += src[r3 + enter]! - src[r3 + leave]!;
     }
+    boxRowTail(src, tmp, r0, end, w, r, inv, s0);
+    boxRowTail(src, tmp, r1, end, w, r, inv, s1);
+    boxRowTail(src, tmp, r2, end, w, r, inv, s2);
+    boxRowTail(src, tmp, r3, end, w, r, inv, s3);
   }
-  const acc = new Float64Array(w);
+  for (; y < h; y++) {
+    const row = y * w;
+    let s = boxRowHead(src, tmp, row, w, r, inv);
+    for (let x = start; x < end; x++) {
+      tmp[row + x] = s * inv;
+      s += src[row + x + r + 1]! - src[row + x - r]!;
+    }
+    boxRowTail(src, tmp, row, end, w, r, inv, s);
+  }
+  acc.fill(0, 0, w);
   for (let i = -r; i <= r; i++) {
     const from = min(h - 1, max(0, i)) * w;
     for (let x = 0; x < w; x++) acc[x]! += tmp[from + x]!;
@@ -176,11 +214,32 @@ export function boxBlur(img: FloatImage, radius: number): FloatImage {
     const add = min(h - 1, y + r + 1) * w;
     const sub = max(0, y - r) * w;
     for (let x = 0; x < w; x++) {
-      out[row + x] = acc[x]! * inv;
+      dst[row + x] = acc[x]! * inv;
       acc[x]! += tmp[add + x]! - tmp[sub + x]!;
     }
   }
-  return { width: w, height: h, data: out };
+}
+
+/**
+ * The first min(r, w) outputs of a row of the horizontal box pass, where the sample leaving the
+ * window is clamped to the row's start; returns the running sum for the next output.
+ */
+function boxRowHead(src: Float32Array, tmp: Float32Array, row: number, w: number, r: number, inv: number): number {
+  let s = 0;
+  for (let i = -r; i <= r; i++) s += src[row + min(w - 1, max(0, i))]!;
+  for (let x = 0; x < r && x < w; x++) {
+    tmp[row + x] = s * inv;
+    s += src[row + min(w - 1, x + r + 1)]! - src[row]!;
+  }
+  return s;
+}
+
+/** The outputs from `x` to the row's end, where the sample entering the window is clamped. */
+function boxRowTail(src: Float32Array, tmp: Float32Array, row: number, x: number, w: number, r: number, inv: number, s: number): void {
+  for (; x < w; x++) {
+    tmp[row + x] = s * inv;
+    s += src[row + min(w - 1, x + r + 1)]! - src[row + max(0, x - r)]!;
+  }
 }
 
 /** Halves the size after an anti-alias blur (for pyramids). */

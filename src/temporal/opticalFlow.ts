@@ -7,7 +7,7 @@
  * I_{t-1}(p) ~ I_t(p + F(p)). Frames are first reduced to at most `maxSize` pixels per side,
  * so the cost stays small for any input size.
  */
-import { type FloatImage, floatImage, downsample2, boxBlur, resize, sampleBilinear } from '../image/floatImage.js';
+import { type FloatImage, downsample2, boxBlurInto, resize, sampleBilinear } from '../image/floatImage.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
 const { abs, exp, max, min, round } = Math;
 
@@ -30,10 +30,7 @@ export interface FlowOptions {
 
 const DEFAULTS = { maxSize: 128, levels: 4, iterations: 5, windowRadius: 2 };
 
-function gradients(img: FloatImage): { gx: Float32Array; gy: Float32Array } {
-  const { width: w, height: h, data } = img;
-  const gx = new Float32Array(w * h);
-  const gy = new Float32Array(w * h);
+function gradientsInto(data: Float32Array, w: number, h: number, gx: Float32Array, gy: Float32Array): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const xl = x > 0 ? x - 1 : x;
@@ -44,51 +41,94 @@ function gradients(img: FloatImage): { gx: Float32Array; gy: Float32Array } {
       gy[y * w + x] = (data[yd * w + x]! - data[yu * w + x]!) / (yd - yu || 1);
     }
   }
-  return { gx, gy };
 }
 
-/** One exchange of the sorting network (a module function, not a closure per call: V8 inlines it). */
-function order(p: Float64Array, i: number, j: number): void {
-  if (p[i]! > p[j]!) {
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-}
-
-function median3x3(f: Float32Array, w: number, h: number): Float32Array {
+/**
+ * 3x3 median, clamp-to-edge. Each column's three values are sorted once and shared by the three
+ * windows that contain it; the median of the nine is then the median of (largest of the column
+ * minima, median of the column medians, smallest of the column maxima), an exact identity for 3x3.
+ */
+export function median3x3(f: Float32Array, w: number, h: number, lo: Float32Array, mid: Float32Array, hi: Float32Array): Float32Array {
   const out = new Float32Array(f.length);
-  const p = new Float64Array(9);
-  // The 19-exchange median-of-9 network: far cheaper than sorting a window per pixel.
   for (let y = 0; y < h; y++) {
     const ym = (y > 0 ? y - 1 : y) * w;
     const y0 = y * w;
     const yp = (y < h - 1 ? y + 1 : y) * w;
+    for (let x = 0; x < w; x++) sortColumn(f[ym + x]!, f[y0 + x]!, f[yp + x]!, x, lo, mid, hi);
     for (let x = 0; x < w; x++) {
       const xm = x > 0 ? x - 1 : x;
       const xp = x < w - 1 ? x + 1 : x;
-      p[0] = f[ym + xm]!; p[1] = f[ym + x]!; p[2] = f[ym + xp]!;
-      p[3] = f[y0 + xm]!; p[4] = f[y0 + x]!; p[5] = f[y0 + xp]!;
-      p[6] = f[yp + xm]!; p[7] = f[yp + x]!; p[8] = f[yp + xp]!;
-      order(p, 1, 2); order(p, 4, 5); order(p, 7, 8); order(p, 0, 1); order(p, 3, 4); order(p, 6, 7);
-      order(p, 1, 2); order(p, 4, 5); order(p, 7, 8); order(p, 0, 3); order(p, 5, 8); order(p, 4, 7);
-      order(p, 3, 6); order(p, 1, 4); order(p, 2, 5); order(p, 4, 7); order(p, 4, 2); order(p, 6, 4);
-      order(p, 4, 2);
-      out[y0 + x] = p[4]!;
+      const a = max(lo[xm]!, lo[x]!, lo[xp]!);
+      const b = median3(mid[xm]!, mid[x]!, mid[xp]!);
+      const c = min(hi[xm]!, hi[x]!, hi[xp]!);
+      out[y0 + x] = median3(a, b, c);
     }
   }
   return out;
 }
 
-function warpBy(img: FloatImage, u: Float32Array, v: Float32Array, sign: 1 | -1): FloatImage {
-  const out = new Float32Array(img.width * img.height);
+function sortColumn(p: number, q: number, r: number, x: number, lo: Float32Array, mid: Float32Array, hi: Float32Array): void {
+  lo[x] = min(p, q, r);
+  mid[x] = median3(p, q, r);
+  hi[x] = max(p, q, r);
+}
+
+function median3(p: number, q: number, r: number): number {
+  return max(min(p, q), min(max(p, q), r));
+}
+
+function warpInto(img: FloatImage, u: Float32Array, v: Float32Array, sign: 1 | -1, out: Float32Array): void {
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       const k = y * img.width + x;
       out[k] = sampleBilinear(img, x + sign * u[k]!, y + sign * v[k]!);
     }
   }
-  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * The arrays one flow computation needs, kept between calls (sized for the finest level; coarser
+ * levels use their first w*h values): fresh arrays per level and iteration were ~800 allocations a
+ * frame, and collecting them cost more than a second per 300-frame loop in Chromium. Safe to share
+ * because a flow computation runs to its end without yielding.
+ */
+class FlowWorkspace {
+  readonly warped: Float32Array;
+  readonly mean: Float32Array;
+  readonly gx: Float32Array;
+  readonly gy: Float32Array;
+  /** gx^2, gx gy, gy^2, gx dI, gy dI: blurred in place into the window sums. */
+  readonly products: readonly [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  readonly blurred: Float32Array;
+  readonly blurRows: Float32Array;
+  readonly columnSums: Float64Array;
+  /** One row of sorted column triples for the median. */
+  readonly columnLow: Float32Array;
+  readonly columnMid: Float32Array;
+  readonly columnHigh: Float32Array;
+
+  constructor(readonly size: number, readonly width: number) {
+    const array = () => new Float32Array(size);
+    this.warped = array();
+    this.mean = array();
+    this.gx = array();
+    this.gy = array();
+    this.products = [array(), array(), array(), array(), array()];
+    this.blurred = array();
+    this.blurRows = array();
+    this.columnSums = new Float64Array(width);
+    this.columnLow = new Float32Array(width);
+    this.columnMid = new Float32Array(width);
+    this.columnHigh = new Float32Array(width);
+  }
+}
+
+let sharedWorkspace: FlowWorkspace | undefined;
+
+function workspaceFor(width: number, height: number): FlowWorkspace {
+  const ws = sharedWorkspace;
+  if (ws && ws.size >= width * height && ws.width >= width) return ws;
+  return (sharedWorkspace = new FlowWorkspace(width * height, width));
 }
 
 function pyramid(img: FloatImage, levels: number): FloatImage[] {
@@ -129,6 +169,7 @@ export function computeFlowBetween(previous: FlowFrame, next: FlowFrame, options
   const p1 = next.pyramid;
   const w = p0[0]!.width;
   const h = p0[0]!.height;
+  const ws = workspaceFor(w, h);
   let u: Float32Array = new Float32Array(p0[p0.length - 1]!.width * p0[p0.length - 1]!.height);
   let v: Float32Array = new Float32Array(u.length);
   for (let level = p0.length - 1; level >= 0; level--) {
@@ -146,23 +187,31 @@ export function computeFlowBetween(previous: FlowFrame, next: FlowFrame, options
       u = up(u);
       v = up(v);
     }
-    const n = a.width * a.height;
+    const aw = a.width;
+    const ah = a.height;
+    const n = aw * ah;
+    const ad = a.data;
+    const { warped, mean, gx, gy, products, blurred, blurRows, columnSums } = ws;
+    const [sxx, sxy, syy, sbx, sby] = products;
     for (let it = 0; it < o.iterations; it++) {
-      const warped = warpBy(b, u, v, 1);
+      warpInto(b, u, v, 1, warped);
       // Gradients of the mean of both frames: a symmetric, more accurate linearisation.
-      const mean = floatImage(a.width, a.height);
-      for (let i = 0; i < n; i++) mean.data[i] = 0.5 * (a.data[i]! + warped.data[i]!);
-      const { gx, gy } = gradients(mean);
-      const products = [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      for (let i = 0; i < n; i++) mean[i] = 0.5 * (ad[i]! + warped[i]!);
+      gradientsInto(mean, aw, ah, gx, gy);
       for (let i = 0; i < n; i++) {
-        const diff = warped.data[i]! - a.data[i]!;
-        products[0]![i] = gx[i]! * gx[i]!;
-        products[1]![i] = gx[i]! * gy[i]!;
-        products[2]![i] = gy[i]! * gy[i]!;
-        products[3]![i] = gx[i]! * diff;
-        products[4]![i] = gy[i]! * diff;
+        const diff = warped[i]! - ad[i]!;
+        sxx[i] = gx[i]! * gx[i]!;
+        sxy[i] = gx[i]! * gy[i]!;
+        syy[i] = gy[i]! * gy[i]!;
+        sbx[i] = gx[i]! * diff;
+        sby[i] = gy[i]! * diff;
       }
-      const [sxx, sxy, syy, sbx, sby] = products.map((p) => boxBlur(boxBlur({ width: a.width, height: a.height, data: p }, o.windowRadius), o.windowRadius).data) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      if (o.windowRadius >= 1) {
+        for (const p of products) {
+          boxBlurInto(p, blurred, blurRows, columnSums, aw, ah, o.windowRadius);
+          boxBlurInto(blurred, p, blurRows, columnSums, aw, ah, o.windowRadius);
+        }
+      }
       for (let i = 0; i < n; i++) {
         const A = sxx[i]!;
         const B = sxy[i]!;
@@ -178,8 +227,8 @@ export function computeFlowBetween(previous: FlowFrame, next: FlowFrame, options
       }
     }
     // The reference also median-filters its flow: isolated outliers do not survive to the next level.
-    u = median3x3(u, a.width, a.height);
-    v = median3x3(v, a.width, a.height);
+    u = median3x3(u, aw, ah, ws.columnLow, ws.columnMid, ws.columnHigh);
+    v = median3x3(v, aw, ah, ws.columnLow, ws.columnMid, ws.columnHigh);
   }
   return { width: w, height: h, u, v, scale };
 }
@@ -202,7 +251,9 @@ export function flowAtResolution(flow: FlowField & { scale: number }, width: num
  */
 export function warpPrevious(previous: FloatImage, flow: FlowField): FloatImage {
   if (flow.width !== previous.width || flow.height !== previous.height) throw new RangeError('flow and image sizes differ');
-  return warpBy(previous, flow.u, flow.v, -1);
+  const out = new Float32Array(previous.width * previous.height);
+  warpInto(previous, flow.u, flow.v, -1, out);
+  return { width: previous.width, height: previous.height, data: out };
 }
 
 /** Confidence M(p) = exp(-alpha |I_t(p) - warp(I_{t-1})(p)|), intensities in [0, 1]. */
