@@ -2,7 +2,8 @@
  * `npm run bench`: latency, throughput and memory of the shipped models and the pipeline, measured
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
- * `npm run bench -- --only models,pipeline,memory,codecs,viewer,torch,gpu`.
+ * `npm run bench -- --only models,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
+ * bench/results/only-<sections>.{md,json} instead.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
