@@ -3,10 +3,11 @@
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
  * `npm run bench -- --only models,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
- * bench/results/only-<sections>.{md,json} instead.
+ * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE` takes the PyTorch CUDA rows
+ * from a GPU machine without Node (see below).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
@@ -26,6 +27,13 @@ type Section = (typeof SECTIONS)[number];
 const onlyArg = process.argv.indexOf('--only');
 const only = new Set<Section>(onlyArg >= 0 ? (process.argv[onlyArg + 1]!.split(',') as Section[]) : SECTIONS);
 const log = (line: string) => console.error(`[bench] ${line}`);
+/**
+ * `--torch-cuda FILE`: PyTorch CUDA figures measured elsewhere (`python3 bench/torch_latency.py
+ * --device cuda > FILE` on a GPU machine that has PyTorch but no Node or Chromium), put in the table
+ * with their device named, in place of measuring them here.
+ */
+const torchCudaArg = process.argv.indexOf('--torch-cuda');
+const torchCudaFile = torchCudaArg >= 0 ? process.argv[torchCudaArg + 1] : undefined;
 
 interface TorchRow {
   model: string;
@@ -42,7 +50,8 @@ interface Results {
   models: ModelLatencyRow[];
   notMeasured: { what: string; why: string }[];
   torch?: { torch: string; device: string; rows: TorchRow[] };
-  torchCuda?: { torch: string; device: string; rows: TorchRow[] };
+  /** importedFrom: measured on another machine (--torch-cuda FILE). */
+  torchCuda?: { torch: string; device: string; rows: TorchRow[]; importedFrom?: string };
   pipeline: (PipelineResult & { input: string })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
@@ -59,6 +68,16 @@ function torchLatency(args: string[]): { torch: string; device: string; rows: To
     const reason = e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]!;
     return e.status === 3 ? reason : `bench/torch_latency.py failed: ${reason}`;
   }
+}
+
+/** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
+function importedTorchCuda(file: string): { torch: string; device: string; rows: TorchRow[] } {
+  const text = readFileSync(file, 'utf8').trim();
+  const r = JSON.parse(text.split('\n').pop()!) as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
+  if (typeof r.torch !== 'string' || typeof r.device !== 'string' || r.device === 'CPU' || !Array.isArray(r.rows) || r.rows.length === 0) {
+    throw new Error(`${file} is not the output of bench/torch_latency.py --device cuda`);
+  }
+  return { torch: r.torch, device: r.device, rows: r.rows };
 }
 
 /** The GPU's name where nvidia-smi answers; otherwise none. */
@@ -85,6 +104,11 @@ async function main(): Promise<void> {
   /** Set when the GPU section found a hardware WebGPU adapter: the pipeline then also runs a loop on it. */
   let gpuLoop: BrowserPipelineOptions | undefined;
   const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
+  // Read before anything is measured: a wrong file should not cost a whole run.
+  if (torchCudaFile) {
+    results.torchCuda = { ...importedTorchCuda(torchCudaFile), importedFrom: torchCudaFile };
+    log(`PyTorch CUDA reference: imported from ${torchCudaFile}`);
+  }
   const skip = (what: string, why: string) => {
     results.notMeasured.push({ what, why });
     log(`not measured: ${what}: ${why}`);
@@ -128,10 +152,12 @@ async function main(): Promise<void> {
       results.models.push(gpu);
       gpuLoop = { isolated: true, preference: 'webgpu', flags: gpuFlags };
     }
-    log('PyTorch CUDA reference (system Python)');
-    const cuda = torchLatency(['--device', 'cuda']);
-    if (typeof cuda === 'string') skip('PyTorch CUDA (student, teacher)', cuda);
-    else results.torchCuda = cuda;
+    if (!results.torchCuda) {
+      log('PyTorch CUDA reference (system Python)');
+      const cuda = torchLatency(['--device', 'cuda']);
+      if (typeof cuda === 'string') skip('PyTorch CUDA (student, teacher)', cuda);
+      else results.torchCuda = cuda;
+    }
   }
 
   if (only.has('torch')) {
@@ -228,7 +254,8 @@ function renderMarkdown(r: Results): string {
       }
       const c1 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 1);
       const c4 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 4);
-      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad)`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame)]);
+      const elsewhere = r.torchCuda?.importedFrom ? `; measured on that GPU's machine, imported from ${r.torchCuda.importedFrom}` : '';
+      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad${elsewhere})`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame)]);
     }
     lines.push('');
     const ratios: string[] = [];
