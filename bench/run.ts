@@ -44,14 +44,22 @@ interface TorchRow {
   p95MsPerFrame: number;
 }
 
+/** What bench/torch_latency.py prints. */
+interface TorchLatency {
+  torch: string;
+  /** 'CPU', or the CUDA device's name. */
+  device: string;
+  rows: TorchRow[];
+}
+
 interface Results {
   date: string;
   machine: string;
   models: ModelLatencyRow[];
   notMeasured: { what: string; why: string }[];
-  torch?: { torch: string; device: string; rows: TorchRow[] };
+  torch?: TorchLatency;
   /** importedFrom: measured on another machine (--torch-cuda FILE). */
-  torchCuda?: { torch: string; device: string; rows: TorchRow[]; importedFrom?: string };
+  torchCuda?: TorchLatency & { importedFrom?: string };
   pipeline: (PipelineResult & { input: string })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
@@ -59,10 +67,10 @@ interface Results {
 }
 
 /** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
-function torchLatency(args: string[]): { torch: string; device: string; rows: TorchRow[] } | string {
+function torchLatency(args: string[]): TorchLatency | string {
   try {
     const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_latency.py'), '--seconds', '3', ...args], { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out.trim().split('\n').pop()!) as { torch: string; device: string; rows: TorchRow[] };
+    return JSON.parse(out.trim().split('\n').pop()!) as TorchLatency;
   } catch (err) {
     const e = err as Error & { status?: number; stderr?: string };
     const reason = e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]!;
@@ -71,7 +79,7 @@ function torchLatency(args: string[]): { torch: string; device: string; rows: To
 }
 
 /** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
-function importedTorchCuda(file: string): { torch: string; device: string; rows: TorchRow[] } {
+function importedTorchCuda(file: string): TorchLatency {
   const text = readFileSync(file, 'utf8').trim();
   const r = JSON.parse(text.split('\n').pop()!) as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
   if (typeof r.torch !== 'string' || typeof r.device !== 'string' || r.device === 'CPU' || !Array.isArray(r.rows) || r.rows.length === 0) {
