@@ -10,7 +10,7 @@ import { CineImage } from '../src/dicom/cineImage.js';
 import { loadNodeModel } from '../src/inference/nodeModel.js';
 import { segmentCine } from '../src/inference/engine.js';
 import { segmentationFromRun } from '../src/inference/segmentationFromRun.js';
-import { nodeMetricsWorkerPool } from '../src/temporal/nodeMetricsWorker.js';
+import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../src/temporal/nodeMetricsWorker.js';
 
 const [cinePath, modelDir, where = 'worker', threads] = process.argv.slice(2) as [string, string, string?, string?];
 // The worker runs the compiled module in dist/ (npm run bench builds first): a worker thread does
@@ -20,7 +20,7 @@ metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
 // As the CLI: all cores, less one for the metrics worker when there is one.
-const defaultThreads = metricsWorkers ? Math.max(1, availableParallelism() - 1) : undefined;
+const defaultThreads = metricsWorkers ? inferenceThreadsBesideMetricsWorker() : undefined;
 const chosenThreads = threads ? Number(threads) : defaultThreads;
 const model = await loadNodeModel(modelDir, chosenThreads ? { threads: chosenThreads } : {});
 let firstMaskMs = 0;

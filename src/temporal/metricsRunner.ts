@@ -3,7 +3,7 @@
  * (a Web Worker in the browser, a worker_threads Worker in Node) so that they overlap the next
  * frames' inference instead of following it. Both run the one LoopMetricsAccumulator; the worker
  * side is `serveLoopMetrics`, the calling side `RemoteLoopMetrics`, joined by a message endpoint
- * that each host adapts (src/web/metricsWorkerClient.ts, src/temporal/nodeMetricsWorker.ts).
+ * that each host adapts (src/web/metricsWorkerPool.ts, src/temporal/nodeMetricsWorker.ts).
  */
 import { LoopMetricsAccumulator, type FrameInput, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
 

@@ -2,6 +2,7 @@
  * The loop metrics in a worker_threads Worker (Node): this module is both the pool's factory and,
  * started as a worker, the serving side. Node only.
  */
+import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { failureLatch, metricsWorkerPool, serveLoopMetrics, type MetricsEndpoint, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsRunner.js';
 
@@ -26,6 +27,15 @@ function endpointFor(worker: Worker): MetricsEndpoint {
       void worker.terminate();
     },
   };
+}
+
+/**
+ * onnxruntime threads beside a metrics worker: every core but one. Inference threads spin while
+ * waiting, and sharing a core with the metrics slowed both (on two cores one inference thread beat
+ * two; bench/results).
+ */
+export function inferenceThreadsBesideMetricsWorker(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** Workers running this module; `script` only for tests that run another build of it. */

@@ -270,7 +270,7 @@ export class TrusSegmentationService {
       const written = labelmap;
       // Masks go into the labelmap as they come; the viewport and the panel are refreshed at most
       // every REFRESH_MS: each refresh re-renders the viewport on the main thread (without a GPU,
-      // 50-90 ms of canvas copying each), which per frame cost more than the segmentation
+      // 50-165 ms of canvas copying each), which per frame cost more than the segmentation
       // itself. The first frame is shown at once.
       let refreshTimer: ReturnType<typeof setTimeout> | undefined;
       let shownFrames = 0;

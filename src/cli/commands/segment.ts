@@ -6,7 +6,6 @@
 import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableParallelism } from 'node:os';
 import { loadNodeModel } from '../../inference/nodeModel.js';
 import { segmentCine, NotUltrasoundError } from '../../inference/engine.js';
 import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
@@ -16,7 +15,7 @@ import { resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
-import { nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
+import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -83,9 +82,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new Error(`--threshold must be between 0 and 1, got "${values.threshold}"`);
   const metricsWorker = !values['no-metrics-worker'];
-  // One core is left to the metrics worker: onnxruntime's threads spin while waiting, and sharing
-  // a core with the metrics slowed both (two cores: one inference thread beat two; bench/results).
-  const threads = values.threads ? Number(values.threads) : metricsWorker ? Math.max(1, availableParallelism() - 1) : undefined;
+  const threads = values.threads ? Number(values.threads) : metricsWorker ? inferenceThreadsBesideMetricsWorker() : undefined;
   const model = await loadNodeModel(values.model ?? defaultModelPath(), threads ? { threads } : {});
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const inputs = await resolveInputs(positionals);
