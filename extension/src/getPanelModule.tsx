@@ -40,7 +40,7 @@ export default function getPanelModule({ servicesManager }: ModuleContext) {
   return [
     {
       name: PANEL_NAME,
-      iconName: 'tab-segmentation',
+      iconName: 'tool-stack-scroll',
       iconLabel: 'TRUS',
       label: 'TRUS Cine',
       component: PanelHost,

@@ -62,6 +62,23 @@ function chartValues(page: Page, metric: string, series: string): Promise<Map<nu
     .then((pairs) => new Map(pairs));
 }
 
+/** Classes on the elements under `selector` that no stylesheet of the page has a rule for. */
+function classesWithoutRules(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const text: string[] = [];
+    const collect = (rules: CSSRuleList) => {
+      for (const rule of Array.from(rules)) {
+        if (rule instanceof CSSStyleRule) text.push(rule.selectorText);
+        else if ('cssRules' in rule) collect((rule as CSSGroupingRule).cssRules);
+      }
+    };
+    for (const sheet of Array.from(document.styleSheets)) collect(sheet.cssRules);
+    const all = text.join(' ');
+    const used = new Set(Array.from(document.querySelectorAll(`${sel}, ${sel} *`)).flatMap((el) => Array.from(el.classList)));
+    return [...used].filter((c) => !all.includes(`.${CSS.escape(c)}`));
+  }, selector);
+}
+
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}${query}`);
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
@@ -121,6 +138,9 @@ async function segmentLoop(page: Page): Promise<void> {
     await openInMode(page, viewer.url, study);
     expect(await viewportFacts(page)).toEqual({ frames: FRAMES, current: 1 });
     await expect(page.locator('[data-testid=trus-research-note]').textContent()).resolves.toMatch(/simulated/);
+    // Our toolbar buttons and panel tab name icons of the host's set; an unknown name renders as text.
+    expect(await page.locator('[data-cy=TrusSegmentLoop]').count()).toBe(1);
+    expect(await page.getByText('Missing Icon').count()).toBe(0);
   }, 120_000);
 
   test('segments every frame with progress, shows the provider, and draws one point per frame', async () => {
@@ -140,6 +160,18 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(labelled).toHaveLength(FRAMES);
     for (const n of labelled) expect(n).toBeGreaterThan(500);
     segmentedPixels = labelled;
+    // What the user sees: a full progress bar, a dimmed Cancel with nothing to cancel, and no
+    // class that the host's stylesheet leaves without effect.
+    const track = await page.locator('[data-testid=trus-progress-track]').boundingBox();
+    const fill = await page.locator('[data-testid=trus-progress-fill]').boundingBox();
+    expect(track && fill).toBeTruthy();
+    expect(fill!.height).toBeGreaterThanOrEqual(4);
+    expect(Math.abs(fill!.width - track!.width)).toBeLessThan(1);
+    await page.mouse.move(0, 0); // off the buttons: no hover opacity
+    const opacity = (id: string) => page.locator(`[data-testid=${id}]`).evaluate((b) => Number(getComputedStyle(b).opacity));
+    expect(await opacity('trus-cancel')).toBe(0.5);
+    expect(await opacity('trus-segment')).toBe(1);
+    expect(await classesWithoutRules(page, '[data-testid=trus-panel]')).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
   }, 240_000);
 

@@ -39,7 +39,10 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
   return frame;
 }
 
-const button = 'rounded bg-primary-main px-2 py-1 text-xs text-white hover:opacity-80 disabled:opacity-40';
+// Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
+// sees this file): tests/viewer/panelClasses.test.ts holds every class here to that.
+const button = 'rounded bg-primary-main px-2 py-1 text-xs text-white hover:opacity-80 disabled:opacity-50 disabled:cursor-not-allowed';
+const WARNING = '#eab308';
 
 export function TemporalConsistencyPanel({ service }: { service: TrusSegmentationService }): React.ReactElement {
   const state = useServiceState(service);
@@ -63,7 +66,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
   return (
     <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel">
-      <div className="rounded border border-yellow-600 px-2 py-1 text-xs text-yellow-300" data-testid="trus-research-note">
+      <div className="rounded border px-2 py-1 text-xs text-yellow-500" style={{ borderColor: WARNING }} data-testid="trus-research-note">
         Research use only, not for clinical use. The models were trained on simulated TRUS data.
       </div>
 
@@ -90,8 +93,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
       {(busy || state.progress.total > 0) && (
         <div data-testid="trus-progress" data-done={state.progress.done} data-total={state.progress.total}>
-          <div className="h-1.5 w-full rounded bg-gray-700">
-            <div className="h-1.5 rounded bg-primary-light" style={{ width: `${state.progress.total ? (100 * state.progress.done) / state.progress.total : 0}%`, background: '#5acce6' }} />
+          <div className="h-2 w-full rounded bg-secondary-dark" data-testid="trus-progress-track">
+            <div className="h-2 rounded" data-testid="trus-progress-fill" style={{ width: `${state.progress.total ? (100 * state.progress.done) / state.progress.total : 0}%`, background: '#5acce6' }} />
           </div>
           <div className="text-primary-light text-xs">{state.progress.done} / {state.progress.total} frames</div>
         </div>

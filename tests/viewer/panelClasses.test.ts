@@ -1,0 +1,72 @@
+/**
+ * The panel is styled with OHIF's utility classes, but OHIF's stylesheet is compiled by OHIF's
+ * own Tailwind build, which never sees our sources: a class it does not happen to use itself has
+ * no rule and silently does nothing (the progress bar once had no height for that reason). Every
+ * class our React sources name must therefore have a rule in the prebuilt viewer's CSS.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/viewerServer.js';
+
+const OHIF_DIST = join(ROOT, 'vendor', 'ohif-app', 'dist');
+const SOURCES = ['extension/src/getPanelModule.tsx', 'extension/src/panels/TemporalConsistencyPanel.tsx', 'extension/src/panels/FrameChart.tsx'];
+
+/** The class selectors of a stylesheet, unescaped (`.h-0\.5` -> `h-0.5`, `.disabled\:opacity-50` -> `disabled:opacity-50`). */
+function classSelectors(css: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of css.matchAll(/\.(-?(?:\\.|[A-Za-z_])(?:\\.|[A-Za-z0-9_-])*)/g)) names.add(m[1]!.replace(/\\(.)/g, '$1'));
+  return names;
+}
+
+/**
+ * Class names a TSX source gives its elements: literal `className="…"` / `className: '…'`,
+ * the literal parts of `className={`…`}`, and string constants named in `className={name}` or
+ * `${name}` inside such a template.
+ */
+function classNamesIn(source: string): Set<string> {
+  const constants = new Map<string, string>();
+  for (const m of source.matchAll(/const (\w+) = '([^']*)';/g)) constants.set(m[1]!, m[2]!);
+  const parts: string[] = [];
+  const resolve = (name: string) => {
+    const value = constants.get(name);
+    if (value === undefined) throw new Error(`className uses ${name}, which is not a string constant of the file`);
+    parts.push(value);
+  };
+  for (const m of source.matchAll(/className(?:=|: )(?:"([^"]*)"|'([^']*)'|\{`([^`]*)`\}|\{(\w+)\})/g)) {
+    if (m[1] !== undefined || m[2] !== undefined) parts.push((m[1] ?? m[2])!);
+    else if (m[3] !== undefined) {
+      parts.push(m[3].replace(/\$\{(\w+)\}/g, (_, name: string) => (resolve(name), ' ')));
+    } else resolve(m[4]!);
+  }
+  return new Set(parts.flatMap((p) => p.split(/\s+/)).filter(Boolean));
+}
+
+describe('panel classes exist in OHIF’s compiled stylesheet', () => {
+  const haveViewer = existsSync(OHIF_DIST);
+
+  test('the prebuilt viewer is there (scripts/setup.sh fetches it)', () => {
+    expect(haveViewer).toBe(true);
+  });
+
+  (haveViewer ? test : test.skip)('every class named by the extension’s React sources has a CSS rule', () => {
+    const css = readdirSync(OHIF_DIST)
+      .filter((f) => f.endsWith('.css'))
+      .map((f) => readFileSync(join(OHIF_DIST, f), 'utf8'))
+      .join('\n');
+    const defined = classSelectors(css);
+    expect(defined.size).toBeGreaterThan(500);
+    for (const file of SOURCES) {
+      const used = classNamesIn(readFileSync(join(ROOT, file), 'utf8'));
+      expect(used.size).toBeGreaterThan(0);
+      const missing = [...used].filter((c) => !defined.has(c));
+      expect({ file, missing }).toEqual({ file, missing: [] });
+    }
+  });
+
+  test('the extraction sees literal, template and constant class names, and the selector reader unescapes', () => {
+    const src = "const b = 'x y';\n<div className=\"a\" /> <p className={b} /> <i className={`${b} z`} /> createElement('div', { className: 'w' })";
+    expect([...classNamesIn(src)].sort()).toEqual(['a', 'w', 'x', 'y', 'z']);
+    expect(() => classNamesIn('<p className={dynamic} />')).toThrow(/dynamic/);
+    expect(classSelectors('.h-0\\.5{height:.125rem}.disabled\\:opacity-50:disabled{opacity:.5}')).toEqual(new Set(['h-0.5', 'disabled:opacity-50']));
+  });
+});
