@@ -20,11 +20,14 @@ export class DicomError extends Error {
   override readonly name: string = 'DicomError';
   readonly code: DicomErrorCode;
   readonly source: string;
+  /** The message without the source, for a display that shows the source apart (a URL can be long). */
+  readonly problem: string;
 
   constructor(code: DicomErrorCode, source: string, problem: string, options?: { cause?: unknown }) {
     super(`${source}: ${problem}`, options);
     this.code = code;
     this.source = source;
+    this.problem = problem;
   }
 }
 

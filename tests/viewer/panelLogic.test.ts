@@ -54,6 +54,22 @@ describe('panel figures', () => {
     expect(valueRange([])).toEqual({ min: 0, max: 1 });
   });
 
+  it('keeps the padded range within what the metric can take (no Dice axis labelled above 1)', () => {
+    const pt = (value: number) => ({ frameNumber: 1, value, unstable: false });
+    const unit = { lo: 0, hi: 1 };
+    const dice = valueRange([[pt(0.977), pt(1)]], unit);
+    expect(dice.max).toBe(1);
+    expect(dice.min).toBeLessThan(0.977);
+    const perfect = valueRange([[pt(1), pt(1)]], unit);
+    expect(perfect.max).toBe(1);
+    expect(perfect.min).toBeLessThan(1);
+    const empty = valueRange([[pt(0), pt(0)]], { lo: 0, hi: Infinity });
+    expect(empty.min).toBe(0);
+    expect(empty.max).toBeGreaterThan(0);
+    // Unbounded, the same curves are padded on both sides.
+    expect(valueRange([[pt(0.977), pt(1)]]).max).toBeGreaterThan(1);
+  });
+
   it('states areas in mm² for a calibrated loop and lists the unstable frames', () => {
     const lines = Object.fromEntries(summaryLines(summary));
     expect(lines['Mean area']).toBe('778.8 mm²');

@@ -303,7 +303,10 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.locator('[data-testid=trus-export]').click();
     const result = page.locator('[data-testid=trus-export-result]');
     await page.locator('[data-testid=trus-export-result][data-stored=false]').waitFor({ timeout: 60_000 });
-    expect(await page.locator('[data-testid=trus-store-error]').textContent()).toMatch(/STOW-RS failed/);
+    const storeError = page.locator('[data-testid=trus-store-error]');
+    expect(await storeError.textContent()).toMatch(/^Not stored to the PACS: STOW-RS failed: .*\(http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies\/[\d.]+\)\. The SEG is kept/);
+    // The request URL (no spaces) wraps inside the panel instead of running out of it.
+    expect(await storeError.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
     const path = join(ARTIFACTS, 'downloaded-after-refused-stow.seg.dcm');
     await download.saveAs(path);

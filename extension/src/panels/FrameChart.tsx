@@ -1,6 +1,6 @@
 /** One per-frame curve plot (SVG): a line per model, unstable frames flagged, click jumps to a frame. */
 import React from 'react';
-import { valueRange, type CurvePoint } from '../utils/panelFigures.js';
+import { valueRange, type CurvePoint, type ValueBounds } from '../utils/panelFigures.js';
 
 export interface ChartSeries {
   id: string;
@@ -16,12 +16,13 @@ const PAD = { left: 38, right: 6, top: 6, bottom: 14 };
 export function FrameChart(props: {
   title: string;
   metric: string;
+  bounds: ValueBounds;
   series: ChartSeries[];
   frames: number;
   currentFrame: number | undefined;
   onSelectFrame: (frameNumber: number) => void;
 }): React.ReactElement {
-  const { min, max } = valueRange(props.series.map((s) => s.points));
+  const { min, max } = valueRange(props.series.map((s) => s.points), props.bounds);
   const frames = Math.max(props.frames, 2);
   const x = (frameNumber: number) => PAD.left + ((frameNumber - 1) / (frames - 1)) * (WIDTH - PAD.left - PAD.right);
   const y = (value: number) => PAD.top + (1 - (value - min) / (max - min)) * (HEIGHT - PAD.top - PAD.bottom);

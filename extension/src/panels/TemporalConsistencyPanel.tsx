@@ -115,10 +115,11 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
       {frames > 0 && (
         <div data-testid="trus-charts" data-frames={frames}>
-          {CURVES.map(({ metric, title }) => (
+          {CURVES.map(({ metric, title, bounds }) => (
             <FrameChart
               key={metric}
               metric={metric}
+              bounds={bounds}
               title={title(selected?.summary ?? { areaUnit: 'mm2' })}
               frames={frames}
               currentFrame={currentFrame}
@@ -186,13 +187,16 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           ))}
         </div>
       )}
-      {exportError && <div className="text-xs" style={{ color: '#f87171' }} data-testid="trus-export-error">{exportError}</div>}
+      {exportError && <div className="text-xs" style={{ color: '#f87171', overflowWrap: 'anywhere' }} data-testid="trus-export-error">{exportError}</div>}
       {exported && (
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
           {exported.stored ? (
             <div style={{ color: '#4ade80' }}>SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : (
-            <div style={{ color: '#f87171' }} data-testid="trus-store-error">{exported.storeError}</div>
+            // overflowWrap: a request URL has no spaces and would run out of the panel.
+            <div style={{ color: '#f87171', overflowWrap: 'anywhere' }} data-testid="trus-store-error">
+              Not stored to the PACS: {exported.storeError}. The SEG is kept: download it below.
+            </div>
           )}
           <button className={`${button} mt-1`} data-testid="trus-download-seg" onClick={() => download(exported.fileName, 'application/dicom', exported.bytes as BlobPart)}>
             Download SEG

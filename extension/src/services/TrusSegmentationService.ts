@@ -10,7 +10,7 @@ import type { BackendInfo } from '../../../src/web/workerProtocol.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
-import { StowError } from '../../../src/dicom/errors.js';
+import { DicomError } from '../../../src/dicom/errors.js';
 import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.js';
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { SegmentationRun } from '../../../src/inference/engine.js';
@@ -61,7 +61,7 @@ export interface ServiceState {
 export interface ExportOutcome {
   bytes: Uint8Array;
   fileName: string;
-  /** Where it was stored (STOW-RS) or why not. */
+  /** Where it was stored (STOW-RS) or why not (the reason first, then the request's URL). */
   stored?: { url: string; sopInstanceUID: string };
   storeError?: string;
 }
@@ -473,14 +473,14 @@ export class TrusSegmentationService {
     const outcome: ExportOutcome = { bytes, fileName: `${current.sopInstanceUID}.${current.model.id}.seg.dcm` };
     const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
     if (!url) {
-      outcome.storeError = 'this data source is not a DICOMweb server: the SEG was not stored, download it instead';
+      outcome.storeError = 'this data source is not a DICOMweb server';
       return outcome;
     }
     try {
       await new DicomwebClient({ url }).storeInstances([bytes], cine.studyInstanceUID);
       outcome.stored = { url, sopInstanceUID: seg.sopInstanceUID };
     } catch (err) {
-      outcome.storeError = err instanceof StowError ? err.message : `STOW-RS failed: ${err instanceof Error ? err.message : String(err)}`;
+      outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${err instanceof Error ? err.message : String(err)}`;
     }
     return outcome;
   }

@@ -15,10 +15,16 @@ export interface CurvePoint {
   unstable: boolean;
 }
 
-export const CURVES: { metric: CurveMetric; title: (s: Pick<LoopSummary, 'areaUnit'>) => string }[] = [
-  { metric: 'area', title: (s) => `Area (${s.areaUnit === 'mm2' ? 'mm²' : 'pixels'})` },
-  { metric: 'dicePrevious', title: () => 'Frame-to-frame Dice' },
-  { metric: 'warpedConsistency', title: () => 'Flow-warped consistency' },
+/** The values a metric can take: the chart's padding never labels its axis beyond them (a Dice of 1.001). */
+export interface ValueBounds {
+  lo: number;
+  hi: number;
+}
+
+export const CURVES: { metric: CurveMetric; title: (s: Pick<LoopSummary, 'areaUnit'>) => string; bounds: ValueBounds }[] = [
+  { metric: 'area', title: (s) => `Area (${s.areaUnit === 'mm2' ? 'mm²' : 'pixels'})`, bounds: { lo: 0, hi: Infinity } },
+  { metric: 'dicePrevious', title: () => 'Frame-to-frame Dice', bounds: { lo: 0, hi: 1 } },
+  { metric: 'warpedConsistency', title: () => 'Flow-warped consistency', bounds: { lo: 0, hi: 1 } },
 ];
 
 /** One point per frame that has the metric (the first frame has no predecessor to compare with). */
@@ -32,8 +38,8 @@ export function curve(frames: FrameMetrics[], metric: CurveMetric): CurvePoint[]
   return points;
 }
 
-/** A y range covering every curve, padded so a flat curve still shows as a line mid-plot. */
-export function valueRange(curves: CurvePoint[][]): { min: number; max: number } {
+/** A y range covering every curve, padded so a flat curve still shows as a line, within `bounds`. */
+export function valueRange(curves: CurvePoint[][], bounds: ValueBounds = { lo: -Infinity, hi: Infinity }): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (const c of curves) for (const p of c) {
@@ -42,7 +48,10 @@ export function valueRange(curves: CurvePoint[][]): { min: number; max: number }
   }
   if (!Number.isFinite(min)) return { min: 0, max: 1 };
   const pad = max > min ? (max - min) * 0.08 : Math.max(Math.abs(max) * 0.05, 1e-3);
-  return { min: min - pad, max: max + pad };
+  const lo = Math.max(min - pad, bounds.lo);
+  const hi = Math.min(max + pad, bounds.hi);
+  // A flat curve at a bound (Dice 1 on every frame) keeps its padding on the open side.
+  return hi > lo ? { min: lo, max: hi } : { min: Math.min(lo, hi - 2 * pad), max: Math.max(hi, lo + 2 * pad) };
 }
 
 function fixed(v: number | null, digits: number): string {
