@@ -76,6 +76,26 @@ describe('trus-seg segment', () => {
     expect(readFileSync(source).equals(readFileSync(DEMO))).toBe(true);
   });
 
+  it('warns, on the terminal and in the report, of what the cine lacks and of a loop without any mask', () => {
+    // A bright, featureless loop without US region calibration: the dark-region test model finds nothing.
+    const blank = join(dir, 'blank.dcm');
+    writeFileSync(blank, cineFile({ rows: 32, columns: 32, frames: Array.from({ length: 3 }, () => new Uint8Array(32 * 32).fill(255)), regions: [] }));
+    const blankOut = join(dir, 'blank-out');
+    const r = cli('segment', blank, '--model', model.dir, '--out', blankOut);
+    expect(r.code).toBe(0);
+    const sop = CineImage.fromPart10(readFileSync(blank), blank).sopInstanceUID;
+    const report = JSON.parse(readFileSync(join(blankOut, `${sop}.report.json`), 'utf8'));
+    expect(report.summary.meanArea).toBe(0);
+    expect(report.warnings).toEqual([
+      'no Sequence of Ultrasound Regions and no Pixel Spacing: areas are in pixels',
+      expect.stringMatching(/^no prostate on any of the 3 frames: the consistency figures describe empty masks/),
+    ]);
+    for (const w of report.warnings) expect(r.stderr).toContain(`  warning: ${w}`);
+    // The demo loop has timing, calibration and a mask on every frame: nothing to warn of.
+    const demoReport = JSON.parse(readFileSync(join(out, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    expect(demoReport.warnings).toEqual([]);
+  });
+
   it('writes a CSV report with calibrated units in the header', () => {
     const csvOut = join(dir, 'csv');
     const r = cli('segment', DEMO, '--model', model.dir, '--out', csvOut, '--report', 'csv');

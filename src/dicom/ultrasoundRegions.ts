@@ -127,6 +127,7 @@ export function chooseSpatialCalibration(
     // Pixel Spacing is row spacing (y) then column spacing (x), in mm.
     return { pixelSpacingMm: { x: spacing[1]!, y: spacing[0]! }, bounds: { minX: 0, minY: 0, maxX: columns - 1, maxY: rows - 1 }, source: 'PixelSpacing' };
   }
+  if (regions.length === 0) warnings.push('no Sequence of Ultrasound Regions and no Pixel Spacing: areas are in pixels');
   return undefined;
 }
 

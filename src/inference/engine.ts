@@ -64,6 +64,8 @@ export interface StageTimings {
 
 export interface SegmentationRun {
   sourceSopInstanceUID: string;
+  /** What reading the source cine warned of (calibration, timing, modality), for the run's report. */
+  sourceWarnings: string[];
   /** Bit-packed, so that a long loop's masks stay small; `.unpack()` gives 0/1 bytes. */
   masks: PackedMask[];
   frames: FrameMetrics[];
@@ -170,6 +172,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   }
   return {
     sourceSopInstanceUID: cine.sopInstanceUID,
+    sourceWarnings: [...cine.warnings],
     masks,
     frames: loop.frames,
     summary: loop.summary,

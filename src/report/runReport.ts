@@ -12,6 +12,8 @@ export interface RunReport {
   groundTruth?: string;
   provider?: string;
   note: string;
+  /** The source cine's warnings (calibration, timing) and the masks' (empty frames); JSON only, the CSV is one row per frame. */
+  warnings: string[];
   summary: LoopSummary;
   frames: FrameMetrics[];
 }

@@ -81,8 +81,16 @@ describe('ultrasound region calibration', () => {
   });
 
   it('falls back to Pixel Spacing (row, column order) without US regions', () => {
-    const cal = chooseSpatialCalibration([], { PixelSpacing: [0.3, 0.2] }, 10, 10);
+    const warnings: string[] = [];
+    const cal = chooseSpatialCalibration([], { PixelSpacing: [0.3, 0.2] }, 10, 10, warnings);
     expect(cal).toMatchObject({ pixelSpacingMm: { x: 0.2, y: 0.3 }, source: 'PixelSpacing' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('says areas are in pixels when there is no calibration of any kind', () => {
+    const warnings: string[] = [];
+    expect(chooseSpatialCalibration([], {}, 10, 10, warnings)).toBeUndefined();
+    expect(warnings).toEqual(['no Sequence of Ultrasound Regions and no Pixel Spacing: areas are in pixels']);
   });
 });
 

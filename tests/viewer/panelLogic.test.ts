@@ -1,5 +1,5 @@
 /** The panel's figures and the mode's choices, without a browser. */
-import { curve, valueRange, summaryLines, panelReport, reportFile } from '../../extension/src/utils/panelFigures.js';
+import { curve, valueRange, summaryLines, panelReport, reportFile, resultWarnings } from '../../extension/src/utils/panelFigures.js';
 import { isValidMode, modeInstance } from '../../modes/src/index.js';
 import getHangingProtocolModule from '../../extension/src/getHangingProtocolModule.js';
 import { HANGING_PROTOCOL_ID } from '../../extension/src/id.js';
@@ -90,7 +90,8 @@ describe('panel figures', () => {
       postprocess: { threshold: 0.5, keepLargestComponent: true, fillHoles: true },
       timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0 },
     } as never;
-    const result = { sopInstanceUID: '1.2.3', model: { id: 'trus-student', label: 'Distilled student', manifestUrl: '' }, run, frames, summary, edited: true };
+    const sourceWarnings = ['no Frame Time, Frame Time Vector or Cine Rate: playback rate unknown'];
+    const result = { sopInstanceUID: '1.2.3', model: { id: 'trus-student', label: 'Distilled student', manifestUrl: '' }, run, frames, summary, edited: true, sourceWarnings };
     const csv = reportFile(panelReport(result), 'csv');
     expect(csv.name).toBe('1.2.3.trus-student.report.csv');
     expect(csv.text.split('\n')[0]).toMatch(/^frame,area_mm2,dice_previous,/);
@@ -98,9 +99,17 @@ describe('panel figures', () => {
     const json = JSON.parse(reportFile(panelReport(result), 'json').text);
     expect(json.algorithm).toBe('trus-student 1.0.0, edited in the viewer');
     expect(json.frames).toHaveLength(4);
+    expect(json.warnings).toEqual(sourceWarnings);
     const stored = JSON.parse(reportFile(panelReport({ ...result, run: undefined, edited: false, model: { ...result.model, label: 'Stored SEG 2' } }), 'json').text);
     expect(stored.segmentation).toBe('Stored SEG 2');
     expect(stored.model).toBeUndefined();
+  });
+
+  it('warns after the cine’s own warnings when an edit empties frames, and stops when they are filled again', () => {
+    const source = { sourceWarnings: ['areas are in pixels'] };
+    expect(resultWarnings({ ...source, frames })).toEqual(['areas are in pixels']);
+    const erased = [frames[0]!, { ...frames[1]!, area: 0 }, frames[2]!, frames[3]!];
+    expect(resultWarnings({ ...source, frames: erased })).toEqual(['areas are in pixels', 'no prostate on 1 of 4 frames: 2']);
   });
 });
 

@@ -172,6 +172,8 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await opacity('trus-cancel')).toBe(0.5);
     expect(await opacity('trus-segment')).toBe(1);
     expect(await classesWithoutRules(page, '[data-testid=trus-panel]')).toEqual([]);
+    // A calibrated loop with a mask on every frame: nothing to warn of.
+    expect(await page.locator('[data-testid=trus-warning]').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
   }, 240_000);
 
@@ -209,6 +211,9 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(after.size).toBe(FRAMES);
     expect(after.get(shown)!).toBeLessThan(before.get(shown)! * 0.97);
     for (const [frame, area] of after) if (frame !== shown) expect(area).toBeCloseTo(before.get(frame)!, 6);
+    // The warnings follow the edited masks: a frame erased to nothing is named, else none is.
+    const warnings = await page.locator('[data-testid=trus-warning][data-model=trus-student]').allTextContents();
+    expect(warnings).toEqual(after.get(shown) === 0 ? [`⚠ no prostate on 1 of ${FRAMES} frames: ${shown}`] : []);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-erased.png') });
   }, 60_000);
 

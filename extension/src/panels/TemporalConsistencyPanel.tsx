@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useState } from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
-import { CURVES, curve, panelReport, reportFile, summaryLines } from '../utils/panelFigures.js';
+import { CURVES, curve, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
@@ -140,17 +140,24 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
 
       {results.map((r) => (
-        <table key={r.key} className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
-          <caption className="text-left" style={{ color: colorOf(r.model.id) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
-          <tbody>
-            {summaryLines(r.summary).map(([k, v]) => (
-              <tr key={k}>
-                <td className="text-primary-light pr-2">{k}</td>
-                <td data-figure={k}>{v}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <React.Fragment key={r.key}>
+          <table className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
+            <caption className="text-left" style={{ color: colorOf(r.model.id) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
+            <tbody>
+              {summaryLines(r.summary).map(([k, v]) => (
+                <tr key={k}>
+                  <td className="text-primary-light pr-2">{k}</td>
+                  <td data-figure={k}>{v}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {resultWarnings(r).map((w) => (
+            <div key={w} className="text-xs text-yellow-500" style={{ overflowWrap: 'anywhere' }} data-testid="trus-warning" data-model={r.model.id}>
+              ⚠ {w}
+            </div>
+          ))}
+        </React.Fragment>
       ))}
 
       {stored.length > 0 && (

@@ -40,6 +40,8 @@ export interface LoopResult {
   masks: PackedMask[];
   /** The user changed the masks with the brush/eraser since the model ran. */
   edited: boolean;
+  /** What reading the cine warned of (calibration, timing); the masks' own warnings follow from `frames`. */
+  sourceWarnings: string[];
 }
 
 export interface ServiceState {
@@ -307,6 +309,7 @@ export class TrusSegmentationService {
         frames: outcome.run.frames,
         summary: outcome.run.summary,
         edited: false,
+        sourceWarnings: outcome.run.sourceWarnings,
       };
       this.addResult(result, `${model.label}: ${total} frames segmented (${outcome.run.provider})`);
       return result;
@@ -427,6 +430,7 @@ export class TrusSegmentationService {
         frames,
         summary,
         edited: false,
+        sourceWarnings: [...cine.warnings],
       };
       this.addResult(result, `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`);
       return result;

@@ -4,6 +4,7 @@
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { RESEARCH_NOTE, reportToCsv, reportToJson, type RunReport } from '../../../src/report/runReport.js';
+import { loopWarnings } from '../../../src/temporal/loopWarnings.js';
 import type { LoopResult } from '../services/TrusSegmentationService.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
@@ -72,8 +73,13 @@ export function summaryLines(summary: LoopSummary): [string, string][] {
   ];
 }
 
+/** The cine's warnings, then the masks' (recomputed from the figures, so they follow an edit). */
+export function resultWarnings(result: Pick<LoopResult, 'frames' | 'sourceWarnings'>): string[] {
+  return [...result.sourceWarnings, ...loopWarnings(result.frames)];
+}
+
 /** The panel's figures as the CLI's report (same columns, same JSON), for the download. */
-export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'model' | 'run' | 'frames' | 'summary' | 'edited'>): RunReport {
+export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'model' | 'run' | 'frames' | 'summary' | 'edited' | 'sourceWarnings'>): RunReport {
   const { run } = result;
   const algorithm = run ? `${run.model.name} ${run.model.version}` : result.model.label;
   return {
@@ -82,6 +88,7 @@ export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'model' 
     ...(run ? { model: run.model, provider: run.provider } : { segmentation: result.model.label }),
     ...(result.edited || !run ? { algorithm: result.edited ? `${algorithm}, edited in the viewer` : algorithm } : {}),
     note: RESEARCH_NOTE,
+    warnings: resultWarnings(result),
     summary: result.summary,
     frames: result.frames,
   };

@@ -16,6 +16,7 @@ import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
+import { loopWarnings } from '../../temporal/loopWarnings.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -148,6 +149,7 @@ export async function runSegment(args: string[]): Promise<number> {
           provider: run.provider,
           ...(reference ? { groundTruth: reference.file } : {}),
           note: RESEARCH_NOTE,
+          warnings: [...run.sourceWarnings, ...loopWarnings(run.frames)],
           summary: run.summary,
           frames: run.frames,
         };
@@ -157,7 +159,8 @@ export async function runSegment(args: string[]): Promise<number> {
         const s = run.summary;
         console.error(
           `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
-            (s.groundTruth ? `\n  vs ${reference!.file}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : ''),
+            (s.groundTruth ? `\n  vs ${reference!.file}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : '') +
+            report.warnings.map((w) => `\n  warning: ${w}`).join(''),
         );
         if (stow) {
           try {
