@@ -61,7 +61,7 @@ export function appConfig({ pacs }) {
     },
     {
       namespace: '@ohif/extension-default.dataSourcesModule.dicomlocal',
-      sourceName: 'local',
+      sourceName: 'dicomlocal',
       configuration: { friendlyName: 'Local DICOM files' },
     },
   ];

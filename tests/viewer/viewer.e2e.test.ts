@@ -14,6 +14,7 @@ import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy } from '../helpers/tools.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { readSegmentation } from '../../src/dicom/segmentationReader.js';
+import { CineImage } from '../../src/dicom/cineImage.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
@@ -300,6 +301,51 @@ async function segmentLoop(page: Page): Promise<void> {
       await gpuPage.screenshot({ path: join(ARTIFACTS, 'viewer-webgpu.png') });
     } finally {
       await gpuBrowser.close();
+    }
+  }, 240_000);
+
+  test('local files: a real cine dropped on /local is listed, opens in the TRUS mode, is segmented and its SEG downloaded', async () => {
+    // The real JPEG Baseline YBR cine (a cardiac loop, not a prostate), through OHIF's local-file route.
+    const file = join(ROOT, '..', 'shared', 'data', 'real-us', 'examples_ybr_color.dcm');
+    const source = CineImage.fromPart10(readFileSync(file), file);
+    const local = await browser.context.newPage();
+    await local.setViewportSize({ width: 1400, height: 900 });
+    local.on('pageerror', (e) => pageErrors.push(`local files: ${e.message}`));
+    try {
+      await local.goto(`${viewer.url}/local`);
+      await local.locator('input[type=file]').first().setInputFiles(file);
+      // The study list of the local data source offers the mode for the US study.
+      const patient = (source.dataset.PatientName as { Alphabetic?: string }[] | undefined)?.[0]?.Alphabetic;
+      expect(patient).toBeTruthy();
+      await local.getByText(patient!, { exact: true }).first().click();
+      await local.getByRole('button', { name: 'TRUS Cine Segmentation' }).click();
+      await local.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
+      expect(local.url()).toContain('/trus-cine/dicomlocal?');
+      await segmentLoop(local);
+      expect(await local.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(source.numberOfFrames));
+      const areas = await chartValues(local, 'area', 'trus-student');
+      expect(areas.size).toBe(source.numberOfFrames);
+      // The reader's warning about this file's region, then the masks' warning if the model found nothing.
+      const warnings = await local.locator('[data-testid=trus-warning][data-model=trus-student]').allTextContents();
+      expect(warnings[0]).toBe(`⚠ ${source.warnings[0]}`);
+      const empty = [...areas.values()].every((a) => a === 0);
+      expect(warnings.slice(1).some((w) => w.includes(`no prostate on any of the ${source.numberOfFrames} frames`))).toBe(empty);
+      await local.locator('[data-testid=trus-export]').click();
+      const result = local.locator('[data-testid=trus-export-result][data-stored=false]');
+      await result.waitFor({ timeout: 60_000 });
+      expect(await local.locator('[data-testid=trus-store-error]').textContent()).toContain('this data source is not a DICOMweb server');
+      const [download] = await Promise.all([local.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
+      const path = join(ARTIFACTS, 'local-file.seg.dcm');
+      await download.saveAs(path);
+      const bytes = readFileSync(path);
+      expect(dciodvfy(bytes).errors).toEqual([]);
+      const seg = readSegmentation(bytes, 'local-file SEG');
+      expect(seg.studyInstanceUID).toBe(source.studyInstanceUID);
+      expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: source.numberOfFrames }, (_, i) => i + 1));
+      for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(source.sopInstanceUID);
+      await local.screenshot({ path: join(ARTIFACTS, 'viewer-local-file.png') });
+    } finally {
+      await local.close();
     }
   }, 240_000);
 

@@ -32,7 +32,9 @@ export function FrameChart(props: {
     const f = Math.round(((px - PAD.left) / (WIDTH - PAD.left - PAD.right)) * (frames - 1)) + 1;
     return Math.min(Math.max(f, 1), props.frames);
   };
-  const digits = max - min < 0.1 ? 3 : max - min < 10 ? 2 : 0;
+  // Enough digits that the two axis labels differ, however flat the curve (a consistency of 0.99998–1).
+  const span = max - min;
+  const digits = span >= 10 ? 0 : Math.min(6, Math.max(2, Math.ceil(-Math.log10(span)) + 1));
   return (
     <div className="mb-2" data-chart={props.metric}>
       <div className="text-primary-light mb-0.5 text-xs">{props.title}</div>
