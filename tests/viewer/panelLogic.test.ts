@@ -68,6 +68,15 @@ describe('panel figures', () => {
     expect(empty.max).toBeGreaterThan(0);
     // Unbounded, the same curves are padded on both sides.
     expect(valueRange([[pt(0.977), pt(1)]]).max).toBeGreaterThan(1);
+    // Rounding noise is not stretched over the plot: the band is at least a thousandth wide.
+    const noise = valueRange([[pt(0.99999998), pt(1)]], unit);
+    expect(noise.max).toBe(1);
+    expect(noise.max - noise.min).toBeGreaterThanOrEqual(1e-3);
+    const area = valueRange([[pt(1000), pt(1000.2)]], { lo: 0, hi: Infinity });
+    expect(area.max - area.min).toBeGreaterThanOrEqual(1);
+    // Real variation keeps its own scale.
+    const real = valueRange([[pt(0.98), pt(0.99)]], unit);
+    expect(real.max - real.min).toBeCloseTo(0.01 * 1.16, 10);
   });
 
   it('states areas in mm² for a calibrated loop and lists the unstable frames', () => {

@@ -48,11 +48,28 @@ export function valueRange(curves: CurvePoint[][], bounds: ValueBounds = { lo: -
     max = Math.max(max, p.value);
   }
   if (!Number.isFinite(min)) return { min: 0, max: 1 };
-  const pad = max > min ? (max - min) * 0.08 : Math.max(Math.abs(max) * 0.05, 1e-3);
-  const lo = Math.max(min - pad, bounds.lo);
-  const hi = Math.min(max + pad, bounds.hi);
-  // A flat curve at a bound (Dice 1 on every frame) keeps its padding on the open side.
-  return hi > lo ? { min: lo, max: hi } : { min: Math.min(lo, hi - 2 * pad), max: Math.max(hi, lo + 2 * pad) };
+  // Variation below a thousandth of the values is rounding noise (a consistency of 0.99999998
+  // against 1): such a curve is drawn flat in a band of that width, not stretched over the plot.
+  const floor = Math.max(Math.abs(max) * 1e-3, 1e-3);
+  if (max - min < floor) {
+    const centre = (max + min) / 2;
+    min = centre - floor / 2;
+    max = centre + floor / 2;
+  }
+  const pad = (max - min) * 0.08;
+  let lo = min - pad;
+  let hi = max + pad;
+  const width = hi - lo;
+  // At a bound (Dice 1 on every frame) the band keeps its width on the open side.
+  if (hi > bounds.hi) {
+    hi = bounds.hi;
+    lo = Math.min(lo, hi - width);
+  }
+  if (lo < bounds.lo) {
+    lo = bounds.lo;
+    hi = Math.max(hi, lo + width);
+  }
+  return { min: lo, max: hi };
 }
 
 function fixed(v: number | null, digits: number): string {
