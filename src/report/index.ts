@@ -1,2 +1,2 @@
-export { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from './runReport.js';
+export { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from './runReport.js';
 export { metricsForMasks } from './maskMetrics.js';

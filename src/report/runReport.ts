@@ -1,5 +1,6 @@
 /** Reports of a segmentation run (or of a SEG's masks) as JSON or CSV, for the CLI and the panel's download. */
 import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
+import { loopWarnings } from '../temporal/loopWarnings.js';
 
 export interface RunReport {
   source: string;
@@ -19,6 +20,11 @@ export interface RunReport {
 }
 
 export const RESEARCH_NOTE = 'Research use only, not for clinical use. The shipped model is trained on simulated TRUS data.';
+
+/** A report's warnings: the source cine's, then its masks'. */
+export function reportWarnings(sourceWarnings: readonly string[], frames: readonly FrameMetrics[]): string[] {
+  return [...sourceWarnings, ...loopWarnings(frames)];
+}
 
 const COLUMNS: [string, (f: FrameMetrics) => unknown][] = [
   ['frame', (f) => f.frameNumber],

@@ -3,8 +3,7 @@
  * the curves, their scales, the summary lines (with physical units) and the downloadable report.
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
-import { RESEARCH_NOTE, reportToCsv, reportToJson, type RunReport } from '../../../src/report/runReport.js';
-import { loopWarnings } from '../../../src/temporal/loopWarnings.js';
+import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type RunReport } from '../../../src/report/runReport.js';
 import type { LoopResult } from '../services/TrusSegmentationService.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
@@ -92,7 +91,7 @@ export function summaryLines(summary: LoopSummary): [string, string][] {
 
 /** The cine's warnings, then the masks' (recomputed from the figures, so they follow an edit). */
 export function resultWarnings(result: Pick<LoopResult, 'frames' | 'sourceWarnings'>): string[] {
-  return [...result.sourceWarnings, ...loopWarnings(result.frames)];
+  return reportWarnings(result.sourceWarnings, result.frames);
 }
 
 /** The panel's figures as the CLI's report (same columns, same JSON), for the download. */

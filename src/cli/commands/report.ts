@@ -8,8 +8,7 @@ import { CineImage } from '../../dicom/cineImage.js';
 import { masksForSource, readSegmentation } from '../../dicom/segmentationReader.js';
 import { checkReferences, groundTruthMasks, segmentOf } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
-import { loopWarnings } from '../../temporal/loopWarnings.js';
-import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { progressBar } from '../progress.js';
 
 export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
@@ -54,7 +53,7 @@ export async function runReport(args: string[]): Promise<number> {
     segmentation: segFile,
     ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
     note: RESEARCH_NOTE,
-    warnings: [...cine.warnings, ...loopWarnings(frames)],
+    warnings: reportWarnings(cine.warnings, frames),
     summary,
     frames,
   };

@@ -9,14 +9,13 @@ import { parseArgs } from 'node:util';
 import { loadNodeModel } from '../../inference/nodeModel.js';
 import { segmentCine, NotUltrasoundError } from '../../inference/engine.js';
 import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
-import { reportToCsv, reportToJson, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
 import { resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
-import { loopWarnings } from '../../temporal/loopWarnings.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -149,7 +148,7 @@ export async function runSegment(args: string[]): Promise<number> {
           provider: run.provider,
           ...(reference ? { groundTruth: reference.file } : {}),
           note: RESEARCH_NOTE,
-          warnings: [...run.sourceWarnings, ...loopWarnings(run.frames)],
+          warnings: reportWarnings(run.sourceWarnings, run.frames),
           summary: run.summary,
           frames: run.frames,
         };
