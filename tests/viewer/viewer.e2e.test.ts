@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
@@ -78,6 +78,16 @@ function classesWithoutRules(page: Page, selector: string): Promise<string[]> {
     const used = new Set(Array.from(document.querySelectorAll(`${sel}, ${sel} *`)).flatMap((el) => Array.from(el.classList)));
     return [...used].filter((c) => !all.includes(`.${CSS.escape(c)}`));
   }, selector);
+}
+
+/** Download SEG from an export result: saved under the artefacts, checked by dciodvfy, read back. */
+async function downloadValidSeg(page: Page, result: Locator, fileName: string): Promise<ReturnType<typeof readSegmentation>> {
+  const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
+  const path = join(ARTIFACTS, fileName);
+  await download.saveAs(path);
+  const bytes = readFileSync(path);
+  expect(dciodvfy(bytes).errors).toEqual([]);
+  return readSegmentation(bytes, fileName);
 }
 
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
@@ -334,12 +344,7 @@ async function segmentLoop(page: Page): Promise<void> {
       const result = local.locator('[data-testid=trus-export-result][data-stored=false]');
       await result.waitFor({ timeout: 60_000 });
       expect(await local.locator('[data-testid=trus-store-error]').textContent()).toContain('this data source is not a DICOMweb server');
-      const [download] = await Promise.all([local.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
-      const path = join(ARTIFACTS, 'local-file.seg.dcm');
-      await download.saveAs(path);
-      const bytes = readFileSync(path);
-      expect(dciodvfy(bytes).errors).toEqual([]);
-      const seg = readSegmentation(bytes, 'local-file SEG');
+      const seg = await downloadValidSeg(local, result, 'local-file.seg.dcm');
       expect(seg.studyInstanceUID).toBe(source.studyInstanceUID);
       expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: source.numberOfFrames }, (_, i) => i + 1));
       for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(source.sopInstanceUID);
@@ -358,12 +363,7 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await storeError.textContent()).toMatch(/^Not stored to the PACS: STOW-RS failed: .*\(http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies\/[\d.]+\)\. The SEG is kept/);
     // The request URL (no spaces) wraps inside the panel instead of running out of it.
     expect(await storeError.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
-    const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
-    const path = join(ARTIFACTS, 'downloaded-after-refused-stow.seg.dcm');
-    await download.saveAs(path);
-    const bytes = readFileSync(path);
-    expect(dciodvfy(bytes).errors).toEqual([]);
-    const seg = readSegmentation(bytes, 'downloaded SEG');
+    const seg = await downloadValidSeg(page, result, 'downloaded-after-refused-stow.seg.dcm');
     expect(seg.studyInstanceUID).toBe(longStudy);
     expect(seg.frames).toHaveLength(LONG_FRAMES);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-refused-stow.png') });
