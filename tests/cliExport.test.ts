@@ -45,3 +45,18 @@ it('pairs a cine with its SEG and writes frames, masks and the engine input box'
   const gt = masksForSource(readSegmentation(readFileSync(DEMO_GT), DEMO_GT), 1, cine.sopInstanceUID, 72);
   expect(Array.from(masks.data.subarray(40 * n, 41 * n))).toEqual(Array.from(gt[40]!));
 });
+
+it('fails, instead of exporting the loop unlabelled, when a SEG beside it cannot be read', () => {
+  const dir = tempDir('export-bad-');
+  const input = join(dir, 'in');
+  mkdirSync(input, { recursive: true });
+  copyFileSync(DEMO, join(input, 'cine.dcm'));
+  writeFileSync(join(input, 'seg.dcm'), readFileSync(DEMO_GT).subarray(0, 2000));
+  const out = join(dir, 'out');
+  const r = spawnSync(process.execPath, [CLI, 'export', input, '--out', out], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/error: .*seg\.dcm: file is truncated/);
+  const missing = spawnSync(process.execPath, [CLI, 'export', join(dir, 'nowhere'), '--out', out], { encoding: 'utf8' });
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toContain(`error: ${join(dir, 'nowhere')}: no such file or folder`);
+});

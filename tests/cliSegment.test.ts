@@ -3,7 +3,7 @@
  * process) on the committed demo loop, folders, a DICOMweb study in a real Orthanc, and bad inputs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { readSegmentation } from '../src/dicom/segmentationReader.js';
@@ -11,7 +11,7 @@ import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
 import { writeModelFolder } from './helpers/modelDir.js';
 import { cineFile, grayFrames, IDENTITY_B } from './helpers/synthetic.js';
-import { dciodvfy, tempDir } from './helpers/tools.js';
+import { convertWith, dciodvfy, tempDir } from './helpers/tools.js';
 import { startOrthanc } from './helpers/orthanc.js';
 
 jest.setTimeout(180000);
@@ -21,6 +21,14 @@ const CLI = resolve(ROOT, 'dist/cli/main.js');
 const DEMO = resolve(ROOT, 'demo/trus-demo-axial.dcm');
 const DEMO_GT = resolve(ROOT, 'demo/trus-demo-axial-groundtruth-seg.dcm');
 const demo = CineImage.fromPart10(readFileSync(DEMO), DEMO);
+
+/** RFC 4180 rows: quoted fields may hold commas and doubled quotes. */
+function parseCsv(text: string): string[][] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!)));
+}
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -63,7 +71,7 @@ describe('trus-seg segment', () => {
     const before = readFileSync(segPath);
     const again = cli('segment', DEMO, '--model', model.dir, '--out', out);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`${segPath} exists (pass --overwrite to replace it)`);
+    expect(again.stderr).toContain(`${segPath} exists (pass --overwrite to replace it, or --skip-existing to keep it)`);
     expect(readFileSync(segPath).equals(before)).toBe(true);
     // A source whose name is the output name, in the output folder.
     const trap = join(dir, 'trap');
@@ -120,6 +128,95 @@ describe('trus-seg segment', () => {
     expect(readdirSync(folderOut).sort()).toEqual([`${demo.sopInstanceUID}.report.json`, `${demo.sopInstanceUID}.seg.dcm`]);
   });
 
+  it('a batch: position in the progress, other files passed over, an unreadable cine fails, one summary row per loop; a resumed batch skips what is done', () => {
+    const folder = join(dir, 'batch');
+    mkdirSync(join(folder, 'b'), { recursive: true });
+    copyFileSync(DEMO, join(folder, 'a-demo.dcm'));
+    const second = cineFile({ rows: 48, columns: 64, frames: grayFrames(48, 64, 4), identity: IDENTITY_B });
+    writeFileSync(join(folder, 'b', 'second.dcm'), second);
+    // A truncated ultrasound cine is a failure, not a file to pass over.
+    writeFileSync(join(folder, 'b', 'truncated.dcm'), readFileSync(DEMO).subarray(0, 5000));
+    // Another modality's image in an encoding this reader lacks (Explicit VR Big Endian) is passed over.
+    const ct = cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), extra: { Modality: 'OT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } });
+    writeFileSync(join(folder, 'b', 'other-big-endian.dcm'), convertWith('dcmconv', ['+tb'], ct));
+    copyFileSync(DEMO_GT, join(folder, 'b', 'reference-seg.dcm'));
+    writeFileSync(join(folder, 'notes.txt'), 'not dicom');
+    const batchOut = join(dir, 'batch-out');
+    const r = cli('segment', folder, '--model', model.dir, '--out', batchOut);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[1\/6\] .*a-demo\.dcm \[#+\] 72\/72 frames/);
+    expect(r.stderr).toMatch(/\[4\/6\] .*second\.dcm \[#+\] 4\/4 frames/);
+    expect(r.stderr).toMatch(/skipped .*other-big-endian\.dcm: not an ultrasound image \(Modality OT\)/);
+    expect(r.stderr).toMatch(/skipped .*reference-seg\.dcm: a DICOM SEG, not a cine/);
+    expect(r.stderr).toMatch(/skipped .*notes\.txt: not a DICOM Part 10 file/);
+    expect(r.stderr).toMatch(/error: .*truncated\.dcm: file is truncated/);
+    expect(r.stderr).toContain(`2 SEG(s) written to ${batchOut}, 1 failure(s)`);
+    const secondUid = CineImage.fromPart10(second, 'second').sopInstanceUID;
+    const csv = () => parseCsv(readFileSync(join(batchOut, 'batch-summary.csv'), 'utf8'));
+    const [header, ...rows] = csv();
+    expect(header!.slice(0, 5)).toEqual(['source', 'sop_instance_uid', 'status', 'problem', 'frames']);
+    const col = (name: string) => header!.indexOf(name);
+    expect(rows.map((row) => [row[col('source')]!.replace(folder, ''), row[col('status')], row[col('frames')]])).toEqual([
+      ['/a-demo.dcm', 'written', '72'],
+      ['/b/second.dcm', 'written', '4'],
+      ['/b/truncated.dcm', 'failed', ''],
+    ]);
+    expect(rows[0]![col('sop_instance_uid')]).toBe(demo.sopInstanceUID);
+    expect(rows[1]![col('sop_instance_uid')]).toBe(secondUid);
+    const demoReport = JSON.parse(readFileSync(join(batchOut, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    expect(Number(rows[0]![col('mean_area')])).toBeCloseTo(demoReport.summary.meanArea, 2);
+    expect(Number(rows[0]![col('unstable_frames')])).toBe(demoReport.summary.unstableFrames.length);
+    expect(rows[0]![col('seg')]).toBe(join(batchOut, `${demo.sopInstanceUID}.seg.dcm`));
+    expect(readFileSync(join(batchOut, 'batch-summary.csv'), 'utf8')).toMatch(/truncated\.dcm,,failed,"file is truncated: /);
+
+    // Resumed: the two done loops are skipped with their earlier figures; the truncated file still fails.
+    const before = readFileSync(join(batchOut, `${demo.sopInstanceUID}.seg.dcm`));
+    const resumed = cli('segment', folder, '--model', model.dir, '--out', batchOut, '--skip-existing');
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).not.toMatch(/frames -> /);
+    expect(resumed.stderr).toContain(`0 SEG(s) written to ${batchOut}, 2 skipped (outputs exist), 1 failure(s)`);
+    expect(readFileSync(join(batchOut, `${demo.sopInstanceUID}.seg.dcm`)).equals(before)).toBe(true);
+    const [, ...again] = csv();
+    expect(again.map((row) => [row[col('status')], row[col('frames')], row[col('mean_area')]])).toEqual([
+      ['skipped', '72', rows[0]![col('mean_area')]],
+      ['skipped', '4', rows[1]![col('mean_area')]],
+      ['failed', '', ''],
+    ]);
+    // Only done loops: exit 0.
+    const clean = join(dir, 'batch-clean');
+    mkdirSync(clean);
+    copyFileSync(DEMO, join(clean, 'a.dcm'));
+    writeFileSync(join(clean, 'b.dcm'), second);
+    expect(cli('segment', clean, '--model', model.dir, '--out', batchOut, '--skip-existing').code).toBe(0);
+    // A SEG without its report (a run stopped between the two) is not taken as done.
+    rmSync(join(batchOut, `${secondUid}.report.json`));
+    const half = cli('segment', clean, '--model', model.dir, '--out', batchOut, '--skip-existing');
+    expect(half.code).toBe(1);
+    expect(half.stderr).toContain(`${secondUid}.seg.dcm exists (pass --overwrite to replace it, or remove it)`);
+  });
+
+  it('bad usage exits with status 2 and names the option, before any work', () => {
+    const usageOut = join(dir, 'usage-out');
+    const cases: [string[], RegExp][] = [
+      [['segment', DEMO, '--threads', 'abc'], /--threads must be a positive integer, got "abc"/],
+      [['segment', DEMO, '--batch', '0'], /--batch must be a positive integer, got "0"/],
+      [['segment', DEMO, '--threshold', '1'], /--threshold must be between 0 and 1, got "1"/],
+      [['segment', DEMO, '--report', 'xml'], /--report must be json or csv, got "xml"/],
+      [['segment', DEMO, '--overwrite', '--skip-existing'], /--overwrite and --skip-existing exclude each other/],
+      [['segment', DEMO, '--no-such-option'], /Unknown option '--no-such-option'/],
+      [['report', DEMO_GT, '--source', DEMO, '--format', 'xml'], /--format must be json or csv, got "xml"/],
+      [['report', DEMO_GT, '--source', DEMO, '--segment', 'one'], /--segment must be a positive integer, got "one"/],
+      [['phantom', 'dataset'], /--out DIR is required/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(...args, ...(args[0] === 'segment' ? ['--model', model.dir, '--out', usageOut] : []));
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('"trus-seg help" lists the commands and their options');
+    }
+    expect(existsSync(usageOut)).toBe(false);
+  });
+
   it('fails clearly, writing nothing, for a missing model, a zero-frame file and a non-ultrasound file', () => {
     const badOut = join(dir, 'bad-out');
     const missing = cli('segment', DEMO, '--model', join(dir, 'no-model'), '--out', badOut);
@@ -134,7 +231,7 @@ describe('trus-seg segment', () => {
     writeFileSync(ct, cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), extra: { Modality: 'OT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } }));
     const c = cli('segment', ct, '--model', model.dir, '--out', badOut);
     expect(c.code).toBe(1);
-    expect(c.stderr).toMatch(/ct\.dcm: not an ultrasound image \(Modality OT\)/);
+    expect(c.stderr).toMatch(/ct\.dcm: not an ultrasound image \(Modality OT\); pass --allow-non-us to segment it anyway/);
     expect(c.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(badOut) ? readdirSync(badOut) : []).toEqual([]);
   });
@@ -230,6 +327,13 @@ describe('trus-seg report', () => {
       }
     }
     expect(run.summary.groundTruth.dice).toBeCloseTo(recomputed.summary.groundTruth.dice, 12);
+    // A truncated file among the references stops the run before any loop: it may be the reference
+    // of a loop whose accuracy would otherwise be left out with no more than a note.
+    writeFileSync(join(refs, 'gt-truncated.dcm'), readFileSync(DEMO_GT).subarray(0, 2000));
+    const broken = cli('segment', DEMO, '--model', model.dir, '--out', join(dir, 'gt-broken-out'), '--ground-truth', refs);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/error: .*gt-truncated\.dcm: file is truncated/);
+    expect(existsSync(join(dir, 'gt-broken-out'))).toBe(false);
   });
 
   it('segment --ground-truth: a cine no reference names gets no accuracy figures; two references of one image are refused', () => {

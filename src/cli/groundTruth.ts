@@ -2,10 +2,11 @@
  * Ground-truth SEGs for `trus-seg report` and `trus-seg segment --ground-truth`: checked against
  * the cine they are meant for, so a reference of another image or study is refused, never used.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { CineImage } from '../dicom/cineImage.js';
 import { masksForSource, readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
-import { walk } from './inputs.js';
+import { readFolderFile } from '../dicom/folderFile.js';
+import { hasPart10Preamble, walk } from './inputs.js';
 
 export function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
   if (requested === undefined) {
@@ -31,18 +32,6 @@ export function groundTruthMasks(seg: ReadSegmentation, cine: CineImage, file: s
   return masksForSource(seg, segmentOf(seg, undefined, file), cine.sopInstanceUID, cine.numberOfFrames);
 }
 
-/** Part 10 preamble check, so a folder scan does not read large non-DICOM files (frames.npy) whole. */
-async function hasPart10Preamble(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(132);
-    const { bytesRead } = await handle.read(head, 0, 132, 0);
-    return bytesRead === 132 && head.toString('latin1', 128, 132) === 'DICM';
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Reference SEGs from files and folders, indexed by the SOP Instance UIDs they reference. Files
  * named directly must be SEGs; in folders, anything else (the cines beside them) is passed over.
@@ -61,14 +50,14 @@ export class GroundTruthIndex {
         throw new Error(`--ground-truth ${path}: no such file or folder`);
       }
       for (const file of isFolder ? await walk(path) : [path]) {
-        if (isFolder && !(await hasPart10Preamble(file))) continue;
         let seg: ReadSegmentation;
-        try {
-          seg = readSegmentation(await readFile(file), file);
-        } catch (err) {
-          if (isFolder) continue;
-          throw err;
-        }
+        if (isFolder) {
+          if (!(await hasPart10Preamble(file))) continue;
+          // Unreadable files stop the run: a truncated reference would silently drop its loop's accuracy.
+          const found = readFolderFile(await readFile(file), file, { cines: false });
+          if (found.kind !== 'segmentation') continue;
+          seg = found.seg;
+        } else seg = readSegmentation(await readFile(file), file);
         for (const ref of seg.referencedInstances) {
           const other = index.bySource.get(ref.sopInstanceUID);
           if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${ref.sopInstanceUID}`);

@@ -2,9 +2,11 @@
  * What `trus-seg segment` reads: files, folders (recursively) and DICOMweb study/series URLs,
  * each resolved to a lazily loaded cine with a name for messages.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../dicom/cineImage.js';
+import { readFolderFile } from '../dicom/folderFile.js';
+import { NOT_PART10_PROBLEM } from '../dicom/errors.js';
 import { DicomwebClient } from '../dicom/dicomwebClient.js';
 import { isImageStorageSopClass } from '../dicom/uids.js';
 
@@ -14,7 +16,7 @@ export interface CineInput {
   /** Absolute path for files (to refuse overwriting a source). */
   path?: string;
   load(): Promise<CineImage>;
-  /** From a folder scan: a file that is not a readable DICOM image is skipped, not a failure. */
+  /** From a folder scan: `load` throws PassedOverFile for a file that is not a cine to segment. */
   optional: boolean;
 }
 
@@ -36,12 +38,51 @@ export async function walk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-function fileInput(path: string, optional: boolean): CineInput {
-  const abs = resolve(path);
-  return { name: path, path: abs, optional, load: async () => CineImage.fromPart10(await readFile(abs), path) };
+/** A file of a folder scan that is not a cine to segment (notes, SEGs, other modalities' images): skipped, not failed. */
+export class PassedOverFile extends Error {
+  override readonly name = 'PassedOverFile';
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+  ) {
+    super(`${source}: ${problem}`);
+  }
 }
 
-export async function resolveInputs(args: string[], headers: Record<string, string> = {}): Promise<CineInput[]> {
+/** Part 10 preamble check, so a folder scan does not read large non-DICOM files (frames.npy) whole. */
+export async function hasPart10Preamble(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(132);
+    const { bytesRead } = await handle.read(head, 0, 132, 0);
+    return bytesRead === 132 && head.toString('latin1', 128, 132) === 'DICM';
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileInput(path: string, optional: boolean, requireUltrasound: boolean): CineInput {
+  const abs = resolve(path);
+  const load = async () => {
+    if (!optional) return CineImage.fromPart10(await readFile(abs), path);
+    if (!(await hasPart10Preamble(abs))) throw new PassedOverFile(path, NOT_PART10_PROBLEM);
+    const bytes = await readFile(abs);
+    const file = readFolderFile(bytes, path, { segmentations: false, requireUltrasound });
+    if (file.kind === 'cine') return file.cine;
+    throw new PassedOverFile(path, file.kind === 'other' ? file.reason : 'a DICOM SEG, not a cine');
+  };
+  return { name: path, path: abs, optional, load };
+}
+
+export interface ResolveOptions {
+  /** Headers of every DICOMweb request (authorisation). */
+  headers?: Record<string, string>;
+  /** Whether only ultrasound images are wanted (decides what a folder scan passes over). Default true. */
+  requireUltrasound?: boolean;
+}
+
+export async function resolveInputs(args: string[], options: ResolveOptions = {}): Promise<CineInput[]> {
+  const { headers = {}, requireUltrasound = true } = options;
   const inputs: CineInput[] = [];
   for (const arg of args) {
     const web = parseDicomwebUrl(arg);
@@ -64,8 +105,8 @@ export async function resolveInputs(args: string[], headers: Record<string, stri
     } catch {
       throw new Error(`${arg}: no such file or folder`);
     }
-    if (info.isDirectory()) inputs.push(...(await walk(arg)).map((p) => fileInput(p, true)));
-    else inputs.push(fileInput(arg, false));
+    if (info.isDirectory()) inputs.push(...(await walk(arg)).map((p) => fileInput(p, true, requireUltrasound)));
+    else inputs.push(fileInput(arg, false, requireUltrasound));
   }
   return inputs;
 }

@@ -7,7 +7,7 @@ import { runPhantom, PHANTOM_USAGE } from './commands/phantom.js';
 import { runSegment, SEGMENT_USAGE } from './commands/segment.js';
 import { runReport, REPORT_USAGE } from './commands/report.js';
 import { runExport, EXPORT_USAGE } from './commands/exportLoops.js';
-import { DicomError } from '../dicom/errors.js';
+import { isUsageError } from './usage.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
 
@@ -51,7 +51,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof DicomError ? `error: ${err.message}` : err instanceof Error ? `error: ${err.message}` : err);
+    if (isUsageError(err)) {
+      console.error(`error: ${(err as Error).message}\n("trus-seg help" lists the commands and their options)`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(err instanceof Error ? `error: ${err.message}` : err);
     process.exitCode = 1;
   },
 );

@@ -24,6 +24,11 @@ export interface DecodeOptions {
   onProgress?: (p: DecodeProgress) => void;
 }
 
+/** An ultrasound SOP class, or Modality US (some devices store cines as generic multi-frame images). */
+export function isUltrasoundDataset(ds: NaturalDataset): boolean {
+  return isUltrasoundSopClass(String(ds.SOPClassUID ?? '')) || String(ds.Modality ?? '') === 'US';
+}
+
 export class CineImage {
   readonly source: string;
   readonly transferSyntaxUID: string;
@@ -58,7 +63,7 @@ export class CineImage {
     this.seriesInstanceUID = String(ds.SeriesInstanceUID ?? '');
     this.studyInstanceUID = String(ds.StudyInstanceUID ?? '');
     this.modality = String(ds.Modality ?? '');
-    this.isUltrasound = isUltrasoundSopClass(this.sopClassUID) || this.modality === 'US';
+    this.isUltrasound = isUltrasoundDataset(ds);
     if (!this.isUltrasound) {
       this.warnings.push(`not an ultrasound image (SOP Class ${this.sopClassUID}, Modality ${this.modality || 'absent'}): read as a generic multi-frame 2D image`);
     }
@@ -79,6 +84,11 @@ export class CineImage {
   /** Reads a Part 10 file. Every failure is a typed DicomError naming `source`. */
   static fromPart10(bytes: ArrayBuffer | Uint8Array, source: string): CineImage {
     return new CineImage(parsePart10(bytes, source));
+  }
+
+  /** The same, from a file already parsed (a folder scan parses once to tell SEGs from cines). */
+  static fromParsed(parsed: ParsedDicom): CineImage {
+    return new CineImage(parsed);
   }
 
   /** Reads every instance of a multipart/related WADO-RS response. */

@@ -31,9 +31,11 @@ export class DicomError extends Error {
   }
 }
 
+export const NOT_PART10_PROBLEM = 'not a DICOM Part 10 file (no "DICM" prefix after the 128-byte preamble)';
+
 export class NotDicomError extends DicomError {
   override readonly name: string = 'NotDicomError';
-  constructor(source: string, problem = 'not a DICOM Part 10 file (no "DICM" prefix after the 128-byte preamble)') {
+  constructor(source: string, problem = NOT_PART10_PROBLEM) {
     super('NOT_DICOM', source, problem);
   }
 }

@@ -3,7 +3,7 @@
  * segment. Third-party SEGs often omit empty frames and sometimes ReferencedFrameNumber; how
  * each SEG frame was matched to its source frame is recorded, never guessed silently.
  */
-import { parsePart10, type NaturalDataset } from './part10.js';
+import { parsePart10, type NaturalDataset, type ParsedDicom } from './part10.js';
 import { SopClass, TransferSyntax } from './uids.js';
 import { InvalidSegmentationError, UnsupportedTransferSyntaxError } from './errors.js';
 import { unpackBinaryFrame } from './bitPacking.js';
@@ -60,7 +60,12 @@ function codeMeaning(seq: unknown): string | undefined {
 }
 
 export function readSegmentation(bytes: ArrayBuffer | Uint8Array, source: string): ReadSegmentation {
-  const { dataset: ds, transferSyntaxUID } = parsePart10(bytes, source);
+  return segmentationFromParsed(parsePart10(bytes, source));
+}
+
+/** The same, from a file already parsed (a folder scan parses once to tell SEGs from cines). */
+export function segmentationFromParsed(parsed: ParsedDicom): ReadSegmentation {
+  const { dataset: ds, transferSyntaxUID, source } = parsed;
   if (ds.SOPClassUID !== SopClass.Segmentation) {
     throw new InvalidSegmentationError(source, `SOP Class ${ds.SOPClassUID} is not Segmentation Storage`);
   }

@@ -17,6 +17,18 @@ import { inlineLoopMetrics, type LoopMetricsRunnerFactory, type TimedFrameMetric
 
 export class NotUltrasoundError extends Error {
   override readonly name = 'NotUltrasoundError';
+  /** The message without the source. */
+  readonly problem: string;
+  /** `hint` says how the caller asks for it anyway (an option of the API, a flag of the CLI). */
+  constructor(
+    readonly source: string,
+    readonly modality: string,
+    hint = 'pass requireUltrasound: false to segment it anyway',
+  ) {
+    const problem = `not an ultrasound image (Modality ${modality || 'absent'})${hint ? `; ${hint}` : ''}`;
+    super(`${source}: ${problem}`);
+    this.problem = problem;
+  }
 }
 
 export interface FrameResult {
@@ -85,7 +97,7 @@ const now = () => globalThis.performance.now();
 
 export async function segmentCine(cine: CineImage, model: LoadedModel, options: SegmentOptions = {}): Promise<SegmentationRun> {
   if ((options.requireUltrasound ?? true) && !cine.isUltrasound) {
-    throw new NotUltrasoundError(`${cine.source}: not an ultrasound image (Modality ${cine.modality || 'absent'}); pass requireUltrasound: false to segment it anyway`);
+    throw new NotUltrasoundError(cine.source, cine.modality);
   }
   const { manifest, backend } = model;
   const [, c, mh, mw] = manifest.input.shape;

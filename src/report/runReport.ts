@@ -48,7 +48,8 @@ const COLUMNS: [string, (f: FrameMetrics) => unknown][] = [
   ['gt_weighted_f', (f) => f.groundTruth?.weightedF],
 ];
 
-function cell(v: unknown): string {
+/** A CSV cell: numbers to six significant digits, text quoted when it holds a comma, quote or newline. */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
   const s = String(v);
@@ -58,7 +59,7 @@ function cell(v: unknown): string {
 /** One row per frame; the area unit is in the header (mm2 with calibration, else pixels). */
 export function reportToCsv(report: RunReport): string {
   const header = COLUMNS.map(([name]) => (name === 'area' ? `area_${report.summary.areaUnit}` : name === 'centroid_drift' ? `centroid_drift_${report.summary.distanceUnit}` : name === 'gt_hd95' ? `gt_hd95_${report.summary.distanceUnit}` : name));
-  const rows = report.frames.map((f) => COLUMNS.map(([, get]) => cell(get(f))).join(','));
+  const rows = report.frames.map((f) => COLUMNS.map(([, get]) => csvCell(get(f))).join(','));
   return `${header.join(',')}\n${rows.join('\n')}\n`;
 }
 

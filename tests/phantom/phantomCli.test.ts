@@ -68,8 +68,14 @@ describe('trus-seg phantom', () => {
 
   it('refuses bad arguments with a clear message', () => {
     const r = run('phantom', 'loop', '--out', tempDir('x-'), '--view', 'coronal');
-    expect(r.code).toBe(1);
+    // Bad usage: status 2, as `trus-seg help` documents (a failed input is 1).
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--view must be axial or sagittal/);
-    expect(run('phantom', 'loop', '--frames', '3').stderr).toMatch(/--out DIR is required/);
+    const noOut = run('phantom', 'loop', '--frames', '3');
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--out DIR is required/);
+    const frames = run('phantom', 'loop', '--out', tempDir('x-'), '--frames', '2.5');
+    expect(frames.code).toBe(2);
+    expect(frames.stderr).toMatch(/--frames must be a positive integer, got "2.5"/);
   });
 });

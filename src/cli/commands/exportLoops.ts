@@ -7,11 +7,13 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
-import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { masksForSource, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { readFolderFile } from '../../dicom/folderFile.js';
+import { DicomError, NOT_PART10_PROBLEM } from '../../dicom/errors.js';
 import { modelInputBox } from '../../inference/region.js';
 import { encodeNpyUint8 } from '../../phantom/export/npy.js';
 import { concatBytes } from '../../util/bytes.js';
-import { walk } from '../inputs.js';
+import { hasPart10Preamble, walk } from '../inputs.js';
 
 export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
   Pairs each US cine with the SEG that references it (matched by SOP Instance UID) and writes
@@ -20,7 +22,10 @@ export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
 async function files(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
-    if ((await stat(p)).isDirectory()) out.push(...(await walk(p)));
+    const info = await stat(p).catch(() => {
+      throw new Error(`${p}: no such file or folder`);
+    });
+    if (info.isDirectory()) out.push(...(await walk(p)));
     else out.push(p);
   }
   return out.sort();
@@ -38,23 +43,23 @@ export async function runExport(args: string[]): Promise<number> {
   }
   const cines: CineImage[] = [];
   const segs: ReadSegmentation[] = [];
+  let failures = 0;
   for (const f of await files(positionals)) {
-    const bytes = await readFile(f);
-    try {
-      segs.push(readSegmentation(bytes, f));
+    if (!(await hasPart10Preamble(f))) {
+      console.error(`skipped ${f}: ${NOT_PART10_PROBLEM}`);
       continue;
-    } catch {
-      // not a SEG: try it as a cine
     }
     try {
-      const cine = CineImage.fromPart10(bytes, f);
-      if (cine.isUltrasound) cines.push(cine);
-      else console.error(`skipped ${f}: not an ultrasound image`);
+      const file = readFolderFile(await readFile(f), f);
+      if (file.kind === 'segmentation') segs.push(file.seg);
+      else if (file.kind === 'cine') cines.push(file.cine);
+      else console.error(`skipped ${f}: ${file.reason}`);
     } catch (err) {
-      console.error(`skipped ${f}: ${err instanceof Error ? err.message : String(err)}`);
+      // A SEG that cannot be read would leave its loop unlabelled without a word: a failure.
+      failures++;
+      console.error(`error: ${f}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
     }
   }
-  let failures = 0;
   for (const cine of cines) {
     const seg = segs.find((s) => s.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID) && s.studyInstanceUID === cine.studyInstanceUID);
     const patientId = String(cine.dataset.PatientID ?? '');
@@ -95,7 +100,7 @@ export async function runExport(args: string[]): Promise<number> {
     } catch (err) {
       failures++;
       await rm(partial, { recursive: true, force: true });
-      console.error(`error: ${cine.source}: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${cine.source}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (cines.length === 0) console.error('no ultrasound cines found');

@@ -11,6 +11,7 @@ import { contactSheet, type SheetTile } from '../../phantom/contactSheet.js';
 import { encodePng } from '../../phantom/export/png.js';
 import { loopToDicom } from '../../phantom/loopDicom.js';
 import { progressBar } from '../progress.js';
+import { oneOf, positiveInteger, UsageError } from '../usage.js';
 
 export const PHANTOM_USAGE = `trus-seg phantom — simulated TRUS cine loops with ground truth (not patient data)
 
@@ -34,18 +35,6 @@ const COMMON = {
   json: { type: 'boolean', default: false },
 } as const;
 
-function positiveInt(value: string | undefined, name: string, fallback?: number): number | undefined {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
-  return n;
-}
-
-function view(value: string | undefined): View {
-  const v = (value ?? 'axial') as View;
-  if (!VIEWS.includes(v)) throw new Error(`--view must be axial or sagittal, got "${value}"`);
-  return v;
-}
 
 export async function runPhantom(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -69,12 +58,12 @@ async function phantomLoop(args: string[]): Promise<number> {
     args,
     options: { ...COMMON, patient: { type: 'string', default: 'P001' }, view: { type: 'string' }, rgb: { type: 'boolean', default: false }, jpeg: { type: 'boolean', default: false }, 'folder-prefix': { type: 'string', default: '' } },
   });
-  if (!values.out) throw new Error('--out DIR is required');
+  if (!values.out) throw new UsageError('--out DIR is required');
   const patient = drawPatient(values.seed!, values.patient!);
-  const v = view(values.view);
+  const v = oneOf('view', values.view, VIEWS, 'axial');
   const record = await writeLoopFiles(patient, v, values.out, values['folder-prefix'], {
-    frameCount: positiveInt(values.frames, 'frames'),
-    frameWidthPx: positiveInt(values.width, 'width'),
+    frameCount: positiveInteger('frames', values.frames),
+    frameWidthPx: positiveInteger('width', values.width),
     png: values.png,
     photometric: values.rgb ? 'RGB' : 'MONOCHROME2',
     encoding: values.jpeg ? 'jpeg' : 'native',
@@ -90,14 +79,14 @@ async function phantomDataset(args: string[]): Promise<number> {
     args,
     options: { ...COMMON, train: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' }, workers: { type: 'string' } },
   });
-  if (!values.out) throw new Error('--out DIR is required');
-  const workers = positiveInt(values.workers, 'workers', 2)!;
-  const loop = { frameCount: positiveInt(values.frames, 'frames'), frameWidthPx: positiveInt(values.width, 'width'), png: values.png };
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const workers = positiveInteger('workers', values.workers, 2);
+  const loop = { frameCount: positiveInteger('frames', values.frames), frameWidthPx: positiveInteger('width', values.width), png: values.png };
   const started = Date.now();
   const manifest = await generateDataset({
     outDir: values.out,
     seed: values.seed!,
-    patients: { train: positiveInt(values.train, 'train', 20)!, val: positiveInt(values.val, 'val', 5)!, test: positiveInt(values.test, 'test', 10)! },
+    patients: { train: positiveInteger('train', values.train, 20), val: positiveInteger('val', values.val, 5), test: positiveInteger('test', values.test, 10) },
     loop,
     concurrency: workers,
     runLoop: workers > 1 ? runLoopInChild : undefined,
@@ -130,13 +119,13 @@ function runLoopInChild(job: LoopJob): Promise<LoopRecord> {
 
 async function phantomSheet(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...COMMON, patients: { type: 'string' }, 'no-masks': { type: 'boolean', default: false } } });
-  if (!values.out) throw new Error('--out FILE.png is required');
-  const count = positiveInt(values.patients, 'patients', 4)!;
+  if (!values.out) throw new UsageError('--out FILE.png is required');
+  const count = positiveInteger('patients', values.patients, 4);
   const tiles: SheetTile[] = [];
   for (let i = 1; i <= count; i++) {
     const patient = drawPatient(values.seed!, `P${String(i).padStart(3, '0')}`);
     for (const v of VIEWS) {
-      const g = loopGeometry(patient, v, positiveInt(values.width, 'width', 320));
+      const g = loopGeometry(patient, v, positiveInteger('width', values.width, 320));
       // A frame a little into the loop, so speckle has evolved and motion has started.
       const frameCount = 8;
       for (const frame of simulateLoop(patient, v, { frameCount, frameWidthPx: g.width })) {

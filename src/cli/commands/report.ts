@@ -10,6 +10,7 @@ import { checkReferences, groundTruthMasks, segmentOf } from '../groundTruth.js'
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { progressBar } from '../progress.js';
+import { oneOf, positiveInteger } from '../usage.js';
 
 export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
   --source FILE        the cine the SEG references (required)
@@ -26,7 +27,7 @@ export async function runReport(args: string[]): Promise<number> {
       source: { type: 'string' },
       'ground-truth': { type: 'string' },
       segment: { type: 'string' },
-      format: { type: 'string', default: 'json' },
+      format: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -34,12 +35,13 @@ export async function runReport(args: string[]): Promise<number> {
     console.error(REPORT_USAGE);
     return 2;
   }
-  if (values.format !== 'json' && values.format !== 'csv') throw new Error(`--format must be json or csv, got "${values.format}"`);
+  const format = oneOf('format', values.format, ['json', 'csv'] as const, 'json');
+  const segmentNumber = positiveInteger('segment', values.segment);
   const segFile = positionals[0]!;
   const cine = CineImage.fromPart10(await readFile(values.source), values.source);
   const seg = readSegmentation(await readFile(segFile), segFile);
   checkReferences(seg, cine, segFile);
-  const masks = masksForSource(seg, segmentOf(seg, values.segment === undefined ? undefined : Number(values.segment), segFile), cine.sopInstanceUID, cine.numberOfFrames);
+  const masks = masksForSource(seg, segmentOf(seg, segmentNumber, segFile), cine.sopInstanceUID, cine.numberOfFrames);
   let groundTruth: Uint8Array[] | undefined;
   if (values['ground-truth']) {
     const gtFile = values['ground-truth'];
@@ -57,7 +59,7 @@ export async function runReport(args: string[]): Promise<number> {
     summary,
     frames,
   };
-  const text = values.format === 'csv' ? reportToCsv(report) : reportToJson(report);
+  const text = format === 'csv' ? reportToCsv(report) : reportToJson(report);
   if (values.out) await writeFile(values.out, text);
   else process.stdout.write(text);
   return 0;

@@ -3,19 +3,22 @@
  * engine calls as the browser. Outputs are written under temporary names and renamed when
  * complete, never over a source file; a refused STOW keeps the SEG on disk.
  */
-import { mkdir, rename, rm, writeFile, access } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNodeModel } from '../../inference/nodeModel.js';
 import { segmentCine, NotUltrasoundError } from '../../inference/engine.js';
 import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
-import { resolveInputs } from '../inputs.js';
+import { DicomError } from '../../dicom/errors.js';
+import { PassedOverFile, resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
+import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -31,7 +34,10 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
                      worker thread beside them (slower; same results)
   --no-largest-component, --no-fill-holes   switch post-processing steps off
   --allow-non-us     segment non-ultrasound images too
-  --overwrite        replace existing outputs (never a source file)`;
+  --overwrite        replace existing outputs (never a source file)
+  --skip-existing    skip inputs whose SEG and report are already in --out (resumes a batch)
+  --summary FILE     one CSV row per loop: status and summary figures (default: DIR/batch-summary.csv
+                     when the run has more than one loop)`;
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -61,7 +67,7 @@ export async function runSegment(args: string[]): Promise<number> {
     options: {
       model: { type: 'string' },
       out: { type: 'string', default: 'trus-seg-out' },
-      report: { type: 'string', default: 'json' },
+      report: { type: 'string' },
       stow: { type: 'string' },
       'ground-truth': { type: 'string', multiple: true },
       threshold: { type: 'string' },
@@ -72,20 +78,25 @@ export async function runSegment(args: string[]): Promise<number> {
       'allow-non-us': { type: 'boolean', default: false },
       'no-metrics-worker': { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
+      'skip-existing': { type: 'boolean', default: false },
+      summary: { type: 'string' },
     },
   });
   if (positionals.length === 0) {
     console.error(SEGMENT_USAGE);
     return 2;
   }
-  if (values.report !== 'json' && values.report !== 'csv') throw new Error(`--report must be json or csv, got "${values.report}"`);
-  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-  if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new Error(`--threshold must be between 0 and 1, got "${values.threshold}"`);
+  const reportFormat = oneOf('report', values.report, ['json', 'csv'] as const, 'json');
+  const threshold = openUnitInterval('threshold', values.threshold);
+  const batchSize = positiveInteger('batch', values.batch);
+  const skipExisting = values['skip-existing']!;
+  if (skipExisting && values.overwrite) throw new UsageError('--overwrite and --skip-existing exclude each other (replace existing outputs, or keep them and skip their inputs)');
   const metricsWorker = !values['no-metrics-worker'];
-  const threads = values.threads ? Number(values.threads) : metricsWorker ? inferenceThreadsBesideMetricsWorker() : undefined;
+  const threads = positiveInteger('threads', values.threads) ?? (metricsWorker ? inferenceThreadsBesideMetricsWorker() : undefined);
   const model = await loadNodeModel(values.model ?? defaultModelPath(), threads ? { threads } : {});
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
-  const inputs = await resolveInputs(positionals);
+  const requireUltrasound = !values['allow-non-us'];
+  const inputs = await resolveInputs(positionals, { requireUltrasound });
   if (inputs.length === 0) throw new Error('no input files found');
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
@@ -101,32 +112,49 @@ export async function runSegment(args: string[]): Promise<number> {
   console.error(`model ${model.manifest.name} ${model.manifest.version} (${model.backend.provider})${model.manifest.trainedOn ? `, trained on ${model.manifest.trainedOn}` : ''} — ${RESEARCH_NOTE}`);
   let failures = 0;
   let written = 0;
+  let skipped = 0;
+  const rows: BatchRow[] = [];
   try {
-    for (const input of inputs) {
+    for (const [index, input] of inputs.entries()) {
       if (controller.signal.aborted) break;
+      const position = inputs.length > 1 ? `[${index + 1}/${inputs.length}] ` : '';
       let cine;
       try {
         cine = await input.load();
+        if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        if (input.optional) {
-          console.error(`skipped ${input.name}: ${message}`);
+        const problem = err instanceof DicomError || err instanceof NotUltrasoundError || err instanceof PassedOverFile ? err.problem : err instanceof Error ? err.message : String(err);
+        if (err instanceof PassedOverFile) {
+          console.error(`skipped ${input.name}: ${problem}`);
           continue;
         }
         failures++;
-        console.error(`error: ${message}`);
+        console.error(`error: ${input.name}: ${problem}`);
+        rows.push({ source: input.name, status: 'failed', problem });
         continue;
       }
       const segPath = join(out, `${cine.sopInstanceUID}.seg.dcm`);
-      const reportPath = join(out, `${cine.sopInstanceUID}.report.${values.report}`);
+      const reportPath = join(out, `${cine.sopInstanceUID}.report.${reportFormat}`);
+      const row: BatchRow = { source: input.name, sopInstanceUID: cine.sopInstanceUID, status: 'failed' };
       try {
         for (const p of [segPath, reportPath]) {
           if (sources.has(p)) throw new Error(`${p} is one of the inputs: refusing to overwrite a source file`);
-          if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it)`);
         }
+        if (skipExisting && (await exists(segPath)) && (await exists(reportPath))) {
+          skipped++;
+          console.error(`skipped ${input.name}: its SEG and report are in ${out} already`);
+          // The figures of an earlier run's JSON report, so that a resumed batch's summary covers every loop.
+          const earlier = reportFormat === 'json' ? reportFiguresFromJson(await readFile(reportPath, 'utf8')) : undefined;
+          rows.push({ ...row, status: 'skipped', problem: 'outputs exist', seg: segPath, ...(earlier ? { report: earlier } : {}) });
+          continue;
+        }
+        for (const p of [segPath, reportPath]) {
+          if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it${skipExisting ? ', or remove it' : ', or --skip-existing to keep it'})`);
+        }
+        rows.push(row);
         const reference = references?.masksFor(cine);
         if (references && !reference) console.error(`  no ground truth references ${input.name}: accuracy metrics left out`);
-        const bar = progressBar(input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name);
+        const bar = progressBar(position + (input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name));
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
           ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
@@ -136,8 +164,8 @@ export async function runSegment(args: string[]): Promise<number> {
             keepLargestComponent: !values['no-largest-component'],
             fillHoles: !values['no-fill-holes'],
           },
-          ...(values.batch ? { batchSize: Number(values.batch) } : {}),
-          requireUltrasound: !values['allow-non-us'],
+          ...(batchSize ? { batchSize } : {}),
+          requireUltrasound,
           ...(reference ? { groundTruth: reference.masks } : {}),
         });
         const seg = segmentationFromRun(cine, run).toPart10();
@@ -153,8 +181,9 @@ export async function runSegment(args: string[]): Promise<number> {
           frames: run.frames,
         };
         await writeAtomically(segPath, seg);
-        await writeAtomically(reportPath, values.report === 'csv' ? reportToCsv(report) : reportToJson(report));
+        await writeAtomically(reportPath, reportFormat === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
+        Object.assign(row, { status: 'written', seg: segPath, report });
         const s = run.summary;
         console.error(
           `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
@@ -167,22 +196,22 @@ export async function runSegment(args: string[]): Promise<number> {
             console.error(`  stored to ${values.stow}`);
           } catch (err) {
             failures++;
-            console.error(`error: ${err instanceof Error ? err.message : String(err)} (the SEG is kept at ${segPath})`);
+            const message = err instanceof Error ? err.message : String(err);
+            console.error(`error: ${message} (the SEG is kept at ${segPath})`);
+            row.problem = `not stored: ${message}`;
           }
         }
       } catch (err) {
-        if (input.optional && err instanceof NotUltrasoundError) {
-          // A folder scan meets other modalities' images: skip them as it skips non-DICOM files.
-          console.error(`skipped ${err.message}`);
-          continue;
-        }
         if (controller.signal.aborted) {
           console.error(`\ncancelled during ${input.name}: nothing written for it`);
           failures++;
+          Object.assign(row, { status: 'cancelled', problem: 'cancelled by the user' });
           break;
         }
         failures++;
-        console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+        row.problem = err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err);
+        console.error(`error: ${input.name}: ${row.problem}`);
+        if (!rows.includes(row)) rows.push(row);
       }
     }
   } finally {
@@ -191,6 +220,12 @@ export async function runSegment(args: string[]): Promise<number> {
     metricsWorkers?.dispose();
     await model.backend.dispose();
   }
-  console.error(`${written} SEG(s) written to ${out}${failures ? `, ${failures} failure(s)` : ''}`);
-  return failures > 0 || written === 0 ? 1 : 0;
+  const summaryPath = values.summary ? resolve(values.summary) : rows.length > 1 ? join(out, 'batch-summary.csv') : undefined;
+  if (summaryPath) {
+    await mkdir(dirname(summaryPath), { recursive: true });
+    await writeAtomically(summaryPath, batchSummaryToCsv(rows));
+    console.error(`batch summary (${rows.length} loop(s)): ${summaryPath}`);
+  }
+  console.error(`${written} SEG(s) written to ${out}${skipped ? `, ${skipped} skipped (outputs exist)` : ''}${failures ? `, ${failures} failure(s)` : ''}`);
+  return failures > 0 || written + skipped === 0 ? 1 : 0;
 }

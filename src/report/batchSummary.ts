@@ -1,0 +1,54 @@
+/**
+ * One row per loop of a batch run, so that a reader of hundreds of loops can sort them by
+ * flicker or unstable frames and open only the reports that need it. Each row's figures come
+ * from that loop's own report; a loop that failed keeps its row, with the problem.
+ */
+import { csvCell, type RunReport } from './runReport.js';
+
+export type BatchStatus = 'written' | 'skipped' | 'failed' | 'cancelled';
+
+export interface BatchRow {
+  source: string;
+  sopInstanceUID?: string;
+  status: BatchStatus;
+  /** Why it failed or was skipped; a refused STOW of a written SEG too. */
+  problem?: string;
+  /** Its report, when one was written now or found from an earlier run. */
+  report?: Pick<RunReport, 'summary' | 'warnings'>;
+  seg?: string;
+}
+
+const COLUMNS: [string, (r: BatchRow) => unknown][] = [
+  ['source', (r) => r.source],
+  ['sop_instance_uid', (r) => r.sopInstanceUID],
+  ['status', (r) => r.status],
+  ['problem', (r) => r.problem],
+  ['frames', (r) => r.report?.summary.frames],
+  ['area_unit', (r) => r.report?.summary.areaUnit],
+  ['mean_area', (r) => r.report?.summary.meanArea],
+  ['area_cv', (r) => r.report?.summary.areaCoefficientOfVariation],
+  ['mean_dice_previous', (r) => r.report?.summary.meanDicePrevious],
+  ['mean_warped_consistency', (r) => r.report?.summary.meanWarpedConsistency],
+  ['flicker_count', (r) => r.report?.summary.flickerCount],
+  ['unstable_frames', (r) => r.report?.summary.unstableFrames.length],
+  ['gt_dice', (r) => r.report?.summary.groundTruth?.dice],
+  ['gt_hd95', (r) => r.report?.summary.groundTruth?.hd95],
+  ['warnings', (r) => r.report?.warnings.join('; ')],
+  ['seg', (r) => r.seg],
+];
+
+export function batchSummaryToCsv(rows: readonly BatchRow[]): string {
+  const lines = rows.map((r) => COLUMNS.map(([, get]) => csvCell(get(r))).join(','));
+  return `${COLUMNS.map(([name]) => name).join(',')}\n${lines.map((l) => `${l}\n`).join('')}`;
+}
+
+/** The summary and warnings of a JSON report file's text, or undefined if it is not one of ours. */
+export function reportFiguresFromJson(text: string): Pick<RunReport, 'summary' | 'warnings'> | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<RunReport>;
+    if (!parsed.summary || typeof parsed.summary.frames !== 'number' || !Array.isArray(parsed.summary.unstableFrames)) return undefined;
+    return { summary: parsed.summary, warnings: Array.isArray(parsed.warnings) ? parsed.warnings : [] };
+  } catch {
+    return undefined;
+  }
+}
