@@ -1,6 +1,6 @@
 /** The built CLI (dist/, made by `npm run build` before jest in `npm test`). */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BinarySegmentation } from '../src/dicom/segmentation.js';
 import { CineImage } from '../src/dicom/cineImage.js';
@@ -43,6 +43,20 @@ describe('trus-seg CLI', () => {
     expect(r.stderr).toContain(`${text}: not a DICOM Part 10 file`);
     expect(r.stdout).toContain(good);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack traces
+  });
+
+  it('describes every cine of a folder, passing over what is not one', () => {
+    const folder = join(dir, 'folder');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'sub', 'loop.dcm'), bytes);
+    writeFileSync(join(folder, 'notes.txt'), 'not dicom at all '.repeat(20));
+    const source = CineImage.fromPart10(bytes, good);
+    writeFileSync(join(folder, 'seg.dcm'), new BinarySegmentation({ source, segments: [{ label: 'Prostate', algorithmType: 'MANUAL', frames: grayFrames(12, 16, 3) }] }).toPart10());
+    const r = run('info', folder, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ file: join(folder, 'sub', 'loop.dcm'), numberOfFrames: 3 })]);
+    expect(r.stderr).toMatch(/skipped .*notes\.txt: not a DICOM Part 10 file/);
+    expect(r.stderr).toMatch(/skipped .*seg\.dcm: a DICOM SEG, not a cine/);
   });
 
   it('describes a SEG', () => {

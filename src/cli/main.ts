@@ -12,7 +12,7 @@ import { isUsageError } from './usage.js';
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
 
 Usage:
-  trus-seg info <file...> [--json]       describe DICOM cine files: frames, timing, calibration, warnings
+  trus-seg info <inputs...> [--json]     describe DICOM cines (files, folders, DICOMweb studies/series): frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
   trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
   trus-seg report <seg> --source <cine>  re-compute the temporal (and ground-truth) metrics of an existing SEG

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { CineImage } from '../../dicom/cineImage.js';
+/** `trus-seg info`: what the reader makes of each cine (frames, timing, calibration, warnings), before segmenting. */
+import type { CineImage } from '../../dicom/cineImage.js';
 import { DicomError } from '../../dicom/errors.js';
 import { pixelAreaMm2 } from '../../dicom/ultrasoundRegions.js';
+import { PassedOverFile, resolveInputs } from '../inputs.js';
 
 export interface CineSummary {
   file: string;
@@ -23,8 +24,7 @@ export interface CineSummary {
   warnings: string[];
 }
 
-export async function summariseCine(file: string): Promise<CineSummary> {
-  const cine = CineImage.fromPart10(await readFile(file), file);
+export async function summariseCine(cine: CineImage, file: string): Promise<CineSummary> {
   const first = await cine.decodeFrame(0);
   let sum = 0;
   for (const v of first) sum += v;
@@ -49,24 +49,29 @@ export async function summariseCine(file: string): Promise<CineSummary> {
   };
 }
 
-export async function runInfo(files: string[], opts: { json: boolean }): Promise<number> {
+/** Describes files, folders (recursively: non-DICOM files and SEGs passed over) and DICOMweb studies or series. */
+export async function runInfo(args: string[], opts: { json: boolean }): Promise<number> {
   let failures = 0;
   const summaries: CineSummary[] = [];
-  for (const file of files) {
+  for (const input of await resolveInputs(args, { requireUltrasound: false })) {
     try {
-      const s = await summariseCine(file);
+      const s = await summariseCine(await input.load(), input.name);
       summaries.push(s);
       if (!opts.json) {
         console.log(
-          `${file}\n  ${s.modality} ${s.rows}x${s.columns}, ${s.numberOfFrames} frame(s), ${s.photometricInterpretation}, transfer syntax ${s.transferSyntaxUID}\n` +
+          `${input.name}\n  ${s.modality} ${s.rows}x${s.columns}, ${s.numberOfFrames} frame(s), ${s.photometricInterpretation}, transfer syntax ${s.transferSyntaxUID}\n` +
             `  timing: ${s.framesPerSecond ? `${s.framesPerSecond.toFixed(2)} frames/s` : 'unknown'} (${s.timingSource})\n` +
             `  calibration: ${s.pixelSpacingMm ? `${s.pixelSpacingMm.x.toFixed(4)} x ${s.pixelSpacingMm.y.toFixed(4)} mm/pixel (${s.calibrationSource})` : 'none (areas in pixels)'}\n` +
             s.warnings.map((w) => `  warning: ${w}\n`).join(''),
         );
       }
     } catch (err) {
+      if (err instanceof PassedOverFile) {
+        console.error(`skipped ${input.name}: ${err.problem}`);
+        continue;
+      }
       failures++;
-      console.error(`error: ${err instanceof DicomError || err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${input.name}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (opts.json) console.log(JSON.stringify(summaries, null, 2));
