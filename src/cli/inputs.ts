@@ -1,5 +1,5 @@
 /**
- * What `trus-seg segment` reads: files, folders (recursively) and DICOMweb study/series URLs,
+ * What `trus-seg segment` and `info` read: files, folders (recursively) and DICOMweb study/series URLs,
  * each resolved to a lazily loaded cine with a name for messages.
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
@@ -69,7 +69,7 @@ function fileInput(path: string, optional: boolean, requireUltrasound: boolean):
     const bytes = await readFile(abs);
     const file = readFolderFile(bytes, path, { segmentations: false, requireUltrasound });
     if (file.kind === 'cine') return file.cine;
-    throw new PassedOverFile(path, file.kind === 'other' ? file.reason : 'a DICOM SEG, not a cine');
+    throw new PassedOverFile(path, file.kind === 'other' ? file.reason : 'a DICOM SEG');
   };
   return { name: path, path: abs, optional, load };
 }
