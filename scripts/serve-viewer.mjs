@@ -5,7 +5,10 @@
 //
 //   node scripts/serve-viewer.mjs [--port 3000] [--host 127.0.0.1] [--pacs http://host:8042/dicom-web] [--no-isolation]
 //
-// TRUS_PACS_URL in the environment does the same as --pacs. Prints the viewer's URLs.
+// TRUS_PACS_URL in the environment does the same as --pacs. TRUS_PACS_AUTHORIZATION (e.g.
+// "Bearer <token>" or "Basic <base64>") is sent to the PACS with every proxied request that has no
+// Authorization of its own: the token stays on the server, out of the page and the command line.
+// Prints the viewer's URLs.
 import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -32,7 +35,7 @@ const MIME = {
 };
 
 function parseArgs(argv) {
-  const o = { port: 3000, host: '127.0.0.1', pacs: process.env.TRUS_PACS_URL || '', isolation: true, viewerRoot: resolve(root, 'dist/viewer') };
+  const o = { port: 3000, host: '127.0.0.1', pacs: process.env.TRUS_PACS_URL || '', pacsAuthorization: process.env.TRUS_PACS_AUTHORIZATION || '', isolation: true, viewerRoot: resolve(root, 'dist/viewer') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -102,10 +105,11 @@ export function appConfig({ pacs }) {
   return `// Written by scripts/serve-viewer.mjs\nwindow.config = ${JSON.stringify(config, null, 2)};\n`;
 }
 
-function proxy(req, res, pacs) {
+function proxy(req, res, pacs, authorization) {
   const target = new URL(pacs.replace(/\/+$/, '') + req.url.slice('/dicom-web'.length));
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const headers = { ...req.headers, host: target.host };
+  if (authorization && !headers.authorization) headers.authorization = authorization;
   const upstream = send(target, { method: req.method, headers }, (up) => {
     res.writeHead(up.statusCode ?? 502, { ...up.headers, 'cross-origin-resource-policy': 'same-origin' });
     up.pipe(res);
@@ -118,7 +122,7 @@ function proxy(req, res, pacs) {
 }
 
 export function startViewerServer(options) {
-  const o = { port: 3000, host: '127.0.0.1', pacs: '', isolation: true, viewerRoot: resolve(root, 'dist/viewer'), ...options };
+  const o = { port: 3000, host: '127.0.0.1', pacs: '', pacsAuthorization: '', isolation: true, viewerRoot: resolve(root, 'dist/viewer'), ...options };
   if (!existsSync(join(o.viewerRoot, 'index.html'))) throw new Error(`${o.viewerRoot} has no index.html: run \`npm run build\` first`);
   const config = appConfig(o);
   const indexHtml = readFileSync(join(o.viewerRoot, 'index.html'));
@@ -134,7 +138,7 @@ export function startViewerServer(options) {
         res.end('no PACS configured: start the viewer with --pacs <DICOMweb URL>');
         return;
       }
-      proxy(req, res, o.pacs);
+      proxy(req, res, o.pacs, o.pacsAuthorization);
       return;
     }
     if (path === '/app-config.js') {
@@ -183,7 +187,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     ({ url }) => {
       console.log(`viewer: ${url}`);
       console.log(`demo loop in the TRUS Cine Segmentation mode: ${demoUrl(url, options.viewerRoot)}`);
-      if (options.pacs) console.log(`PACS (DICOMweb, proxied at ${url}/dicom-web): ${options.pacs}; study list: ${url}/`);
+      if (options.pacs) console.log(`PACS (DICOMweb, proxied at ${url}/dicom-web): ${options.pacs}${options.pacsAuthorization ? ' (with TRUS_PACS_AUTHORIZATION)' : ''}; study list: ${url}/`);
       console.log('Research use only, not for clinical use: the models were trained on simulated data. Ctrl-C stops the server.');
     },
     (err) => {

@@ -8,11 +8,12 @@ import { runSegment, SEGMENT_USAGE } from './commands/segment.js';
 import { runReport, REPORT_USAGE } from './commands/report.js';
 import { runExport, EXPORT_USAGE } from './commands/exportLoops.js';
 import { isUsageError } from './usage.js';
+import { dicomwebHeaders } from './dicomwebHeaders.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
 
 Usage:
-  trus-seg info <inputs...> [--json]     describe DICOM cines (files, folders, DICOMweb studies/series): frames, timing, calibration, warnings
+  trus-seg info <inputs...> [--json] [--header 'N: V']   describe DICOM cines (files, folders, DICOMweb studies/series): frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
   trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
   trus-seg report <seg> --source <cine>  re-compute the temporal (and ground-truth) metrics of an existing SEG
@@ -28,11 +29,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'segment') return runSegment(rest);
   if (command === 'report') return runReport(rest);
   if (command === 'export') return runExport(rest);
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false }, ...(command === 'info' ? { header: { type: 'string', multiple: true } } : {}) } });
   switch (command) {
     case 'info':
       if (positionals.length === 0) break;
-      return runInfo(positionals, { json: values.json ?? false });
+      return runInfo(positionals, { json: values.json ?? false, headers: dicomwebHeaders(values.header as string[] | undefined) });
     case 'seg-info':
       if (positionals.length !== 1) break;
       return runSegInfo(positionals[0]!, { json: values.json ?? false });

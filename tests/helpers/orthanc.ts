@@ -33,12 +33,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(url: string, child: ChildProcess, log: () => string, timeoutMs = 30000): Promise<void> {
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string, headers: Record<string, string>, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Orthanc exited with ${child.exitCode}:\n${log()}`);
     try {
-      const res = await fetch(`${url}/system`);
+      const res = await fetch(`${url}/system`, { headers });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -48,7 +48,13 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string, 
   throw new Error(`Orthanc did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-export async function startOrthanc(): Promise<RunningOrthanc> {
+/** HTTP Basic credentials, as a client sends them in an Authorization header. */
+export function basicAuthorization(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** `users` (name -> password) turns Orthanc's HTTP Basic authentication on: every request then needs one of them. */
+export async function startOrthanc(options: { users?: Record<string, string> } = {}): Promise<RunningOrthanc> {
   const dir = tempDir('orthanc-');
   const port = await freePort();
   const config = {
@@ -59,7 +65,8 @@ export async function startOrthanc(): Promise<RunningOrthanc> {
     HttpBindAddress: '127.0.0.1',
     DicomServerEnabled: false,
     RemoteAccessAllowed: false,
-    AuthenticationEnabled: false,
+    AuthenticationEnabled: !!options.users,
+    ...(options.users ? { RegisteredUsers: options.users } : {}),
     Plugins: [ORTHANC_PLUGINS],
     DicomWeb: { Enable: true, Root: '/dicom-web/' },
   };
@@ -71,7 +78,8 @@ export async function startOrthanc(): Promise<RunningOrthanc> {
   child.stderr?.on('data', (d) => (output += d));
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilUp(httpUrl, child, () => output);
+    const [user, password] = Object.entries(options.users ?? {})[0] ?? [];
+    await waitUntilUp(httpUrl, child, () => output, user !== undefined ? { Authorization: basicAuthorization(user, password!) } : {});
   } catch (err) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

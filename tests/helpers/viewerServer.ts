@@ -14,11 +14,11 @@ export interface RunningViewer {
 // Tests run from the repository root (jest's rootDir; npm scripts).
 export const ROOT = process.cwd();
 
-export async function startViewer(options: { pacs?: string; isolation?: boolean } = {}): Promise<RunningViewer> {
+export async function startViewer(options: { pacs?: string; pacsAuthorization?: string; isolation?: boolean } = {}): Promise<RunningViewer> {
   const args = [join(ROOT, 'scripts/serve-viewer.mjs'), '--port', '0'];
   if (options.pacs) args.push('--pacs', options.pacs);
   if (options.isolation === false) args.push('--no-isolation');
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUS_PACS_URL: '' } });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUS_PACS_URL: '', TRUS_PACS_AUTHORIZATION: options.pacsAuthorization ?? '' } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -50,10 +50,10 @@ export async function summariseCine(cine: CineImage, file: string): Promise<Cine
 }
 
 /** Describes files, folders (recursively: non-DICOM files and SEGs passed over) and DICOMweb studies or series. */
-export async function runInfo(args: string[], opts: { json: boolean }): Promise<number> {
+export async function runInfo(args: string[], opts: { json: boolean; headers?: Record<string, string> }): Promise<number> {
   let failures = 0;
   const summaries: CineSummary[] = [];
-  for (const input of await resolveInputs(args, { requireUltrasound: false })) {
+  for (const input of await resolveInputs(args, { requireUltrasound: false, ...(opts.headers ? { headers: opts.headers } : {}) })) {
     try {
       const s = await summariseCine(await input.load(), input.name);
       summaries.push(s);

@@ -19,12 +19,16 @@ import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
 import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
+import { dicomwebHeaders } from '../dicomwebHeaders.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
   --out DIR          output folder (default: trus-seg-out)
   --report json|csv  report format (default: json)
   --stow URL         store each SEG to this DICOMweb service (STOW-RS)
+  --header 'N: V'    an HTTP header for every DICOMweb request (repeatable), e.g. an
+                     Authorization; TRUS_PACS_AUTHORIZATION in the environment sets that one
+                     without showing it in the process list
   --ground-truth P   reference SEG file or folder (repeatable): cines it references get Dice, IoU,
                      sensitivity, HD95, S-alpha, E-phi, weighted F-beta in their report
   --threshold T      probability threshold (default: the model's)
@@ -69,6 +73,7 @@ export async function runSegment(args: string[]): Promise<number> {
       out: { type: 'string', default: 'trus-seg-out' },
       report: { type: 'string' },
       stow: { type: 'string' },
+      header: { type: 'string', multiple: true },
       'ground-truth': { type: 'string', multiple: true },
       threshold: { type: 'string' },
       batch: { type: 'string' },
@@ -89,6 +94,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const reportFormat = oneOf('report', values.report, ['json', 'csv'] as const, 'json');
   const threshold = openUnitInterval('threshold', values.threshold);
   const batchSize = positiveInteger('batch', values.batch);
+  const headers = dicomwebHeaders(values.header);
   const skipExisting = values['skip-existing']!;
   if (skipExisting && values.overwrite) throw new UsageError('--overwrite and --skip-existing exclude each other (replace existing outputs, or keep them and skip their inputs)');
   const metricsWorker = !values['no-metrics-worker'];
@@ -96,12 +102,12 @@ export async function runSegment(args: string[]): Promise<number> {
   const model = await loadNodeModel(values.model ?? defaultModelPath(), threads ? { threads } : {});
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const requireUltrasound = !values['allow-non-us'];
-  const inputs = await resolveInputs(positionals, { requireUltrasound });
+  const inputs = await resolveInputs(positionals, { requireUltrasound, headers });
   if (inputs.length === 0) throw new Error('no input files found');
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   const sources = new Set(inputs.map((i) => i.path).filter((p): p is string => !!p));
-  const stow = values.stow ? new DicomwebClient({ url: values.stow }) : undefined;
+  const stow = values.stow ? new DicomwebClient({ url: values.stow, headers }) : undefined;
   const metricsWorkers = !metricsWorker
     ? undefined
     : nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
