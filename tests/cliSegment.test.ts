@@ -386,7 +386,7 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
     const refusedOut = join(dir, 'refused-out');
     const r = cli('segment', DEMO, '--model', model.dir, '--out', refusedOut, '--stow', 'http://127.0.0.1:9/dicom-web');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: .*STOW.*\(the SEG is kept at .*\.seg\.dcm\)/);
+    expect(r.stderr).toMatch(/error: .*STOW.*\(the SEG is kept at .*\.seg\.dcm: `trus-seg store .*\.seg\.dcm --stow http:\/\/127\.0\.0\.1:9\/dicom-web` stores it later\)/);
     const kept = readFileSync(join(refusedOut, `${demo.sopInstanceUID}.seg.dcm`));
     expect(dciodvfy(kept).errors).toEqual([]);
   });

@@ -2,13 +2,14 @@
  * A PACS that requires credentials (a real Orthanc with HTTP Basic authentication): the CLI
  * sends them with `--header` or TRUS_PACS_AUTHORIZATION on every QIDO, WADO and STOW request,
  * and the viewer's server adds TRUS_PACS_AUTHORIZATION to what it proxies; without them the
- * refusal is reported with its status.
+ * refusal is reported with its status. `trus-seg store` sends SEGs kept after a refused STOW.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
+import { readSegmentation } from '../src/dicom/segmentationReader.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
 import { writeModelFolder } from './helpers/modelDir.js';
 import { basicAuthorization, orthancAvailable, startOrthanc, type RunningOrthanc } from './helpers/orthanc.js';
@@ -97,4 +98,29 @@ it("the viewer's server adds TRUS_PACS_AUTHORIZATION to proxied requests, so the
   } finally {
     await viewer.stop();
   }
+});
+
+it('store: SEGs kept after a refused STOW are stored later, reports beside them passed over; a refusal is a failure', async () => {
+  const out = join(dir, 'kept');
+  const refused = cli(['segment', DEMO, '--model', model.dir, '--out', out, '--stow', 'http://127.0.0.1:9/dicom-web']);
+  expect(refused.code).toBe(1);
+  const segFile = join(out, `${demo.sopInstanceUID}.seg.dcm`);
+  expect(refused.stderr).toContain(`\`trus-seg store ${segFile} --stow http://127.0.0.1:9/dicom-web\` stores it later`);
+  const uid = readSegmentation(readFileSync(segFile), segFile).sopInstanceUID;
+
+  const wrong = cli(['store', out, '--stow', orthanc.dicomwebUrl, '--header', `Authorization: ${basicAuthorization('radiologist', 'wrong')}`]);
+  expect(wrong.code).toBe(1);
+  expect(wrong.stderr).toMatch(/error: .*\.seg\.dcm: STOW-RS failed: HTTP 401/);
+
+  const r = cli(['store', out, '--stow', orthanc.dicomwebUrl], { TRUS_PACS_AUTHORIZATION: AUTH });
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain(`1 SEG(s) stored to ${orthanc.dicomwebUrl}`);
+  const instances = await new DicomwebClient({ url: orthanc.dicomwebUrl, headers: { Authorization: AUTH } }).searchForInstances(demo.studyInstanceUID);
+  expect(instances.map((i) => i.SOPInstanceUID)).toContain(uid);
+
+  // Named directly, a file must be a SEG.
+  const notSeg = cli(['store', DEMO, '--stow', orthanc.dicomwebUrl], { TRUS_PACS_AUTHORIZATION: AUTH });
+  expect(notSeg.code).toBe(1);
+  expect(notSeg.stderr).toMatch(/error: .*trus-demo-axial\.dcm: SOP Class .* is not Segmentation Storage/);
+  expect(cli(['store', out]).code).toBe(2);
 });

@@ -7,6 +7,7 @@ import { runPhantom, PHANTOM_USAGE } from './commands/phantom.js';
 import { runSegment, SEGMENT_USAGE } from './commands/segment.js';
 import { runReport, REPORT_USAGE } from './commands/report.js';
 import { runExport, EXPORT_USAGE } from './commands/exportLoops.js';
+import { runStore, STORE_USAGE } from './commands/store.js';
 import { isUsageError } from './usage.js';
 import { dicomwebHeaders } from './dicomwebHeaders.js';
 
@@ -17,6 +18,7 @@ Usage:
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
   trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
   trus-seg report <seg> --source <cine>  re-compute the temporal (and ground-truth) metrics of an existing SEG
+  trus-seg store <segs...> --stow URL    store SEGs on disk with STOW-RS (after a refused segment --stow)
   trus-seg export <inputs...> --out DIR  DICOM cine + SEG pairs -> NumPy loop folders for training
   trus-seg phantom loop|dataset|sheet    simulated TRUS loops with ground truth (see "trus-seg phantom")
   trus-seg help                          this text
@@ -29,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'segment') return runSegment(rest);
   if (command === 'report') return runReport(rest);
   if (command === 'export') return runExport(rest);
+  if (command === 'store') return runStore(rest);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false }, ...(command === 'info' ? { header: { type: 'string', multiple: true } } : {}) } });
   switch (command) {
     case 'info':
@@ -40,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(`${USAGE}\n\n${SEGMENT_USAGE}\n\n${REPORT_USAGE}\n\n${EXPORT_USAGE}\n\n${PHANTOM_USAGE}`);
+      console.log(`${USAGE}\n\n${SEGMENT_USAGE}\n\n${REPORT_USAGE}\n\n${STORE_USAGE}\n\n${EXPORT_USAGE}\n\n${PHANTOM_USAGE}`);
       return 0;
   }
   console.error(USAGE);

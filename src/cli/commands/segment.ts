@@ -203,7 +203,7 @@ export async function runSegment(args: string[]): Promise<number> {
           } catch (err) {
             failures++;
             const message = err instanceof Error ? err.message : String(err);
-            console.error(`error: ${message} (the SEG is kept at ${segPath})`);
+            console.error(`error: ${message} (the SEG is kept at ${segPath}: \`trus-seg store ${segPath} --stow ${values.stow}\` stores it later)`);
             row.problem = `not stored: ${message}`;
           }
         }
