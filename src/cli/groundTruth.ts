@@ -2,11 +2,9 @@
  * Ground-truth SEGs for `trus-seg report` and `trus-seg segment --ground-truth`: checked against
  * the cine they are meant for, so a reference of another image or study is refused, never used.
  */
-import { readFile, stat } from 'node:fs/promises';
 import type { CineImage } from '../dicom/cineImage.js';
-import { masksForSource, readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
-import { readFolderFile } from '../dicom/folderFile.js';
-import { hasPart10Preamble, walk } from './inputs.js';
+import { masksForSource, type ReadSegmentation } from '../dicom/segmentationReader.js';
+import { listFiles, problemOf, readSegmentationFile } from './inputs.js';
 
 export function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
   if (requested === undefined) {
@@ -42,27 +40,17 @@ export class GroundTruthIndex {
 
   static async load(paths: string[]): Promise<GroundTruthIndex> {
     const index = new GroundTruthIndex();
-    for (const path of paths) {
-      let isFolder: boolean;
-      try {
-        isFolder = (await stat(path)).isDirectory();
-      } catch {
-        throw new Error(`--ground-truth ${path}: no such file or folder`);
-      }
-      for (const file of isFolder ? await walk(path) : [path]) {
-        let seg: ReadSegmentation;
-        if (isFolder) {
-          if (!(await hasPart10Preamble(file))) continue;
-          // Unreadable files stop the run: a truncated reference would silently drop its loop's accuracy.
-          const found = readFolderFile(await readFile(file), file, { cines: false });
-          if (found.kind !== 'segmentation') continue;
-          seg = found.seg;
-        } else seg = readSegmentation(await readFile(file), file);
-        for (const ref of seg.referencedInstances) {
-          const other = index.bySource.get(ref.sopInstanceUID);
-          if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${ref.sopInstanceUID}`);
-          index.bySource.set(ref.sopInstanceUID, { file, seg });
-        }
+    const files = await listFiles(paths).catch((err: unknown) => {
+      throw new Error(`--ground-truth ${problemOf(err)}`);
+    });
+    for (const { file, inFolder } of files) {
+      // Unreadable files stop the run: a truncated reference would silently drop its loop's accuracy.
+      const seg = await readSegmentationFile(file, inFolder);
+      if (!seg) continue;
+      for (const ref of seg.referencedInstances) {
+        const other = index.bySource.get(ref.sopInstanceUID);
+        if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${ref.sopInstanceUID}`);
+        index.bySource.set(ref.sopInstanceUID, { file, seg });
       }
     }
     if (index.bySource.size === 0) throw new Error(`--ground-truth ${paths.join(' ')}: no SEG found`);

@@ -6,6 +6,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../dicom/cineImage.js';
 import { readFolderFile } from '../dicom/folderFile.js';
+import { readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
 import { NOT_PART10_PROBLEM } from '../dicom/errors.js';
 import { DicomwebClient } from '../dicom/dicomwebClient.js';
 import { isImageStorageSopClass } from '../dicom/uids.js';
@@ -99,14 +100,38 @@ export async function resolveInputs(args: string[], options: ResolveOptions = {}
       continue;
     }
     if (/^https?:\/\//.test(arg)) throw new Error(`${arg}: a DICOMweb URL must name a study (…/studies/<uid>) or a series (…/studies/<uid>/series/<uid>)`);
-    let info;
-    try {
-      info = await stat(arg);
-    } catch {
-      throw new Error(`${arg}: no such file or folder`);
-    }
-    if (info.isDirectory()) inputs.push(...(await walk(arg)).map((p) => fileInput(p, true, requireUltrasound)));
-    else inputs.push(fileInput(arg, false, requireUltrasound));
+    for (const { file, inFolder } of await listFiles([arg])) inputs.push(fileInput(file, inFolder, requireUltrasound));
   }
   return inputs;
+}
+
+/** The files named, and every file below the folders named; `inFolder` marks the latter, which a command may pass over. */
+export async function listFiles(paths: readonly string[]): Promise<{ file: string; inFolder: boolean }[]> {
+  const files: { file: string; inFolder: boolean }[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => {
+      throw new Error(`${path}: no such file or folder`);
+    });
+    if (info.isDirectory()) files.push(...(await walk(path)).map((file) => ({ file, inFolder: true })));
+    else files.push({ file: path, inFolder: false });
+  }
+  return files;
+}
+
+/**
+ * A SEG file: one named directly must be a SEG; in a folder, files that are not SEGs are passed
+ * over (undefined). A DICOM file that cannot be read throws, in a folder too: it may be the SEG.
+ */
+export async function readSegmentationFile(file: string, inFolder: boolean): Promise<ReadSegmentation | undefined> {
+  if (!inFolder) return readSegmentation(await readFile(file), file);
+  if (!(await hasPart10Preamble(file))) return undefined;
+  const found = readFolderFile(await readFile(file), file, { cines: false });
+  return found.kind === 'segmentation' ? found.seg : undefined;
+}
+
+/** An error's message without the source it names (the CLI prints the source beside it). */
+export function problemOf(err: unknown): string {
+  const problem = (err as { problem?: unknown } | null)?.problem;
+  if (typeof problem === 'string') return problem;
+  return err instanceof Error ? err.message : String(err);
 }

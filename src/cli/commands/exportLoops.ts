@@ -3,33 +3,21 @@
  * (frames.npy, masks.npy, loop.json with the engine's model input box), so that Python never
  * decodes DICOM itself and crops exactly as the engine will at inference.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
 import { masksForSource, type ReadSegmentation } from '../../dicom/segmentationReader.js';
 import { readFolderFile } from '../../dicom/folderFile.js';
-import { DicomError, NOT_PART10_PROBLEM } from '../../dicom/errors.js';
+import { NOT_PART10_PROBLEM } from '../../dicom/errors.js';
 import { modelInputBox } from '../../inference/region.js';
 import { encodeNpyUint8 } from '../../phantom/export/npy.js';
 import { concatBytes } from '../../util/bytes.js';
-import { hasPart10Preamble, walk } from '../inputs.js';
+import { hasPart10Preamble, listFiles, problemOf } from '../inputs.js';
 
 export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
   Pairs each US cine with the SEG that references it (matched by SOP Instance UID) and writes
   DIR/<PatientID>_<SOPInstanceUID>/ with frames.npy, masks.npy (when a SEG exists) and loop.json.`;
-
-async function files(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    const info = await stat(p).catch(() => {
-      throw new Error(`${p}: no such file or folder`);
-    });
-    if (info.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out.sort();
-}
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, '_') || 'unknown';
@@ -44,7 +32,7 @@ export async function runExport(args: string[]): Promise<number> {
   const cines: CineImage[] = [];
   const segs: ReadSegmentation[] = [];
   let failures = 0;
-  for (const f of await files(positionals)) {
+  for (const f of (await listFiles(positionals)).map((l) => l.file).sort()) {
     if (!(await hasPart10Preamble(f))) {
       console.error(`skipped ${f}: ${NOT_PART10_PROBLEM}`);
       continue;
@@ -57,7 +45,7 @@ export async function runExport(args: string[]): Promise<number> {
     } catch (err) {
       // A SEG that cannot be read would leave its loop unlabelled without a word: a failure.
       failures++;
-      console.error(`error: ${f}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${f}: ${problemOf(err)}`);
     }
   }
   for (const cine of cines) {
@@ -100,7 +88,7 @@ export async function runExport(args: string[]): Promise<number> {
     } catch (err) {
       failures++;
       await rm(partial, { recursive: true, force: true });
-      console.error(`error: ${cine.source}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${cine.source}: ${problemOf(err)}`);
     }
   }
   if (cines.length === 0) console.error('no ultrasound cines found');

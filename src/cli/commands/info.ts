@@ -1,8 +1,7 @@
 /** `trus-seg info`: what the reader makes of each cine (frames, timing, calibration, warnings), before segmenting. */
 import type { CineImage } from '../../dicom/cineImage.js';
-import { DicomError } from '../../dicom/errors.js';
 import { pixelAreaMm2 } from '../../dicom/ultrasoundRegions.js';
-import { PassedOverFile, resolveInputs } from '../inputs.js';
+import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
 
 export interface CineSummary {
   file: string;
@@ -67,11 +66,11 @@ export async function runInfo(args: string[], opts: { json: boolean; headers?: R
       }
     } catch (err) {
       if (err instanceof PassedOverFile) {
-        console.error(`skipped ${input.name}: ${err.problem}`);
+        console.error(`skipped ${input.name}: ${problemOf(err)}`);
         continue;
       }
       failures++;
-      console.error(`error: ${input.name}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
+      console.error(`error: ${input.name}: ${problemOf(err)}`);
     }
   }
   if (opts.json) console.log(JSON.stringify(summaries, null, 2));

@@ -12,8 +12,7 @@ import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
-import { DicomError } from '../../dicom/errors.js';
-import { PassedOverFile, resolveInputs } from '../inputs.js';
+import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
 import { progressBar } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
@@ -129,7 +128,7 @@ export async function runSegment(args: string[]): Promise<number> {
         cine = await input.load();
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
       } catch (err) {
-        const problem = err instanceof DicomError || err instanceof NotUltrasoundError || err instanceof PassedOverFile ? err.problem : err instanceof Error ? err.message : String(err);
+        const problem = problemOf(err);
         if (err instanceof PassedOverFile) {
           console.error(`skipped ${input.name}: ${problem}`);
           continue;
@@ -215,7 +214,7 @@ export async function runSegment(args: string[]): Promise<number> {
           break;
         }
         failures++;
-        row.problem = err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err);
+        row.problem = problemOf(err);
         console.error(`error: ${input.name}: ${row.problem}`);
         if (!rows.includes(row)) rows.push(row);
       }

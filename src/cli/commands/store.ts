@@ -3,14 +3,11 @@
  * refused `segment --stow` (whose SEGs are kept). Only DICOM SEGs are sent: the folder a batch
  * wrote also holds its reports.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
-import { DicomError } from '../../dicom/errors.js';
-import { readFolderFile } from '../../dicom/folderFile.js';
-import { readSegmentation } from '../../dicom/segmentationReader.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
-import { hasPart10Preamble, walk } from '../inputs.js';
+import { listFiles, problemOf, readSegmentationFile } from '../inputs.js';
 import { UsageError } from '../usage.js';
 
 export const STORE_USAGE = `trus-seg store <seg-file | folder>... --stow URL [--header 'N: V']...
@@ -27,24 +24,16 @@ export async function runStore(args: string[]): Promise<number> {
   const client = new DicomwebClient({ url: values.stow, headers: dicomwebHeaders(values.header) });
   let stored = 0;
   let failures = 0;
-  for (const path of positionals) {
-    const info = await stat(path).catch(() => {
-      throw new Error(`${path}: no such file or folder`);
-    });
-    const folder = info.isDirectory();
-    for (const file of folder ? await walk(path) : [path]) {
-      try {
-        if (folder && !(await hasPart10Preamble(file))) continue;
-        const bytes = new Uint8Array(await readFile(file));
-        const found = folder ? readFolderFile(bytes, file, { cines: false }) : { kind: 'segmentation' as const, seg: readSegmentation(bytes, file) };
-        if (found.kind !== 'segmentation') continue;
-        await client.storeInstances([bytes], found.seg.studyInstanceUID);
-        stored++;
-        console.error(`${file} -> ${values.stow} (study ${found.seg.studyInstanceUID})`);
-      } catch (err) {
-        failures++;
-        console.error(`error: ${file}: ${err instanceof DicomError ? err.problem : err instanceof Error ? err.message : String(err)}`);
-      }
+  for (const { file, inFolder } of await listFiles(positionals)) {
+    try {
+      const seg = await readSegmentationFile(file, inFolder);
+      if (!seg) continue;
+      await client.storeInstances([new Uint8Array(await readFile(file))], seg.studyInstanceUID);
+      stored++;
+      console.error(`${file} -> ${values.stow} (study ${seg.studyInstanceUID})`);
+    } catch (err) {
+      failures++;
+      console.error(`error: ${file}: ${problemOf(err)}`);
     }
   }
   console.error(`${stored} SEG(s) stored to ${values.stow}${failures ? `, ${failures} failure(s)` : ''}`);
