@@ -5,7 +5,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../dicom/cineImage.js';
-import { readFolderFile } from '../dicom/folderFile.js';
+import { readFolderFile, type FolderFile, type FolderFileOptions } from '../dicom/folderFile.js';
 import { readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
 import { NOT_PART10_PROBLEM } from '../dicom/errors.js';
 import { DicomwebClient } from '../dicom/dicomwebClient.js';
@@ -51,7 +51,7 @@ export class PassedOverFile extends Error {
 }
 
 /** Part 10 preamble check, so a folder scan does not read large non-DICOM files (frames.npy) whole. */
-export async function hasPart10Preamble(file: string): Promise<boolean> {
+async function hasPart10Preamble(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
     const head = Buffer.alloc(132);
@@ -62,13 +62,17 @@ export async function hasPart10Preamble(file: string): Promise<boolean> {
   }
 }
 
+/** readFolderFile on a file found in a folder, read only when it has a Part 10 preamble. */
+export async function readFileInFolder(file: string, options: FolderFileOptions = {}): Promise<FolderFile> {
+  if (!(await hasPart10Preamble(file))) return { kind: 'other', reason: NOT_PART10_PROBLEM };
+  return readFolderFile(await readFile(file), file, options);
+}
+
 function fileInput(path: string, optional: boolean, requireUltrasound: boolean): CineInput {
   const abs = resolve(path);
   const load = async () => {
     if (!optional) return CineImage.fromPart10(await readFile(abs), path);
-    if (!(await hasPart10Preamble(abs))) throw new PassedOverFile(path, NOT_PART10_PROBLEM);
-    const bytes = await readFile(abs);
-    const file = readFolderFile(bytes, path, { segmentations: false, requireUltrasound });
+    const file = await readFileInFolder(path, { segmentations: false, requireUltrasound });
     if (file.kind === 'cine') return file.cine;
     throw new PassedOverFile(path, file.kind === 'other' ? file.reason : 'a DICOM SEG');
   };
@@ -124,8 +128,7 @@ export async function listFiles(paths: readonly string[]): Promise<{ file: strin
  */
 export async function readSegmentationFile(file: string, inFolder: boolean): Promise<ReadSegmentation | undefined> {
   if (!inFolder) return readSegmentation(await readFile(file), file);
-  if (!(await hasPart10Preamble(file))) return undefined;
-  const found = readFolderFile(await readFile(file), file, { cines: false });
+  const found = await readFileInFolder(file, { cines: false });
   return found.kind === 'segmentation' ? found.seg : undefined;
 }
 

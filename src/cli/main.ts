@@ -9,7 +9,6 @@ import { runReport, REPORT_USAGE } from './commands/report.js';
 import { runExport, EXPORT_USAGE } from './commands/exportLoops.js';
 import { runStore, STORE_USAGE } from './commands/store.js';
 import { isUsageError } from './usage.js';
-import { dicomwebHeaders } from './dicomwebHeaders.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
 
@@ -32,11 +31,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'report') return runReport(rest);
   if (command === 'export') return runExport(rest);
   if (command === 'store') return runStore(rest);
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false }, ...(command === 'info' ? { header: { type: 'string', multiple: true } } : {}) } });
+  if (command === 'info') return runInfo(rest, USAGE);
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   switch (command) {
-    case 'info':
-      if (positionals.length === 0) break;
-      return runInfo(positionals, { json: values.json ?? false, headers: dicomwebHeaders(values.header as string[] | undefined) });
     case 'seg-info':
       if (positionals.length !== 1) break;
       return runSegInfo(positionals[0]!, { json: values.json ?? false });

@@ -29,6 +29,11 @@ export function isUltrasoundDataset(ds: NaturalDataset): boolean {
   return isUltrasoundSopClass(String(ds.SOPClassUID ?? '')) || String(ds.Modality ?? '') === 'US';
 }
 
+/** What a caller that wants ultrasound says of another image. */
+export function notUltrasoundProblem(modality: string): string {
+  return `not an ultrasound image (Modality ${modality || 'absent'})`;
+}
+
 export class CineImage {
   readonly source: string;
   readonly transferSyntaxUID: string;

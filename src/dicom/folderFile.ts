@@ -4,7 +4,7 @@
  * file may be the SEG or the cine that was wanted, and skipping it would lose labels or loops
  * without a word.
  */
-import { CineImage, isUltrasoundDataset } from './cineImage.js';
+import { CineImage, isUltrasoundDataset, notUltrasoundProblem } from './cineImage.js';
 import { NotDicomError } from './errors.js';
 import { parsePart10 } from './part10.js';
 import { segmentationFromParsed, type ReadSegmentation } from './segmentationReader.js';
@@ -40,6 +40,6 @@ export function readFolderFile(bytes: Uint8Array, source: string, options: Folde
   }
   if (!isImageStorageSopClass(sopClass)) return { kind: 'other', reason: `SOP Class ${sopClass || '(missing)'} is not an image storage class` };
   if (options.cines === false) return { kind: 'other', reason: 'an image, not a SEG' };
-  if ((options.requireUltrasound ?? true) && !isUltrasoundDataset(ds)) return { kind: 'other', reason: `not an ultrasound image (Modality ${String(ds.Modality ?? '') || 'absent'})` };
+  if ((options.requireUltrasound ?? true) && !isUltrasoundDataset(ds)) return { kind: 'other', reason: notUltrasoundProblem(String(ds.Modality ?? '')) };
   return { kind: 'cine', cine: CineImage.fromParsed(parsed) };
 }

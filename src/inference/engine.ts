@@ -4,7 +4,7 @@
  * The same function serves the CLI (onnxruntime-node) and the browser (onnxruntime-web in a
  * worker): only the backend differs.
  */
-import type { CineImage } from '../dicom/cineImage.js';
+import { notUltrasoundProblem, type CineImage } from '../dicom/cineImage.js';
 import { PackedMask } from '../dicom/bitPacking.js';
 import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
 import { unitIntensities } from '../image/floatImage.js';
@@ -25,7 +25,7 @@ export class NotUltrasoundError extends Error {
     readonly modality: string,
     hint = 'pass requireUltrasound: false to segment it anyway',
   ) {
-    const problem = `not an ultrasound image (Modality ${modality || 'absent'})${hint ? `; ${hint}` : ''}`;
+    const problem = `${notUltrasoundProblem(modality)}${hint ? `; ${hint}` : ''}`;
     super(`${source}: ${problem}`);
     this.problem = problem;
   }

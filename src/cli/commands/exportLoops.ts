@@ -8,12 +8,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
 import { masksForSource, type ReadSegmentation } from '../../dicom/segmentationReader.js';
-import { readFolderFile } from '../../dicom/folderFile.js';
-import { NOT_PART10_PROBLEM } from '../../dicom/errors.js';
 import { modelInputBox } from '../../inference/region.js';
 import { encodeNpyUint8 } from '../../phantom/export/npy.js';
 import { concatBytes } from '../../util/bytes.js';
-import { hasPart10Preamble, listFiles, problemOf } from '../inputs.js';
+import { listFiles, problemOf, readFileInFolder } from '../inputs.js';
 
 export const EXPORT_USAGE = `trus-seg export <file | folder>... --out DIR
   Pairs each US cine with the SEG that references it (matched by SOP Instance UID) and writes
@@ -33,12 +31,8 @@ export async function runExport(args: string[]): Promise<number> {
   const segs: ReadSegmentation[] = [];
   let failures = 0;
   for (const f of (await listFiles(positionals)).map((l) => l.file).sort()) {
-    if (!(await hasPart10Preamble(f))) {
-      console.error(`skipped ${f}: ${NOT_PART10_PROBLEM}`);
-      continue;
-    }
     try {
-      const file = readFolderFile(await readFile(f), f);
+      const file = await readFileInFolder(f);
       if (file.kind === 'segmentation') segs.push(file.seg);
       else if (file.kind === 'cine') cines.push(file.cine);
       else console.error(`skipped ${f}: ${file.reason}`);

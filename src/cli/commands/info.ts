@@ -1,7 +1,9 @@
 /** `trus-seg info`: what the reader makes of each cine (frames, timing, calibration, warnings), before segmenting. */
+import { parseArgs } from 'node:util';
 import type { CineImage } from '../../dicom/cineImage.js';
 import { pixelAreaMm2 } from '../../dicom/ultrasoundRegions.js';
 import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
+import { dicomwebHeaders } from '../dicomwebHeaders.js';
 
 export interface CineSummary {
   file: string;
@@ -49,14 +51,19 @@ export async function summariseCine(cine: CineImage, file: string): Promise<Cine
 }
 
 /** Describes files, folders (recursively: non-DICOM files and SEGs passed over) and DICOMweb studies or series. */
-export async function runInfo(args: string[], opts: { json: boolean; headers?: Record<string, string> }): Promise<number> {
+export async function runInfo(args: string[], usage: string): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, header: { type: 'string', multiple: true } } });
+  if (positionals.length === 0) {
+    console.error(usage);
+    return 2;
+  }
   let failures = 0;
   const summaries: CineSummary[] = [];
-  for (const input of await resolveInputs(args, { requireUltrasound: false, ...(opts.headers ? { headers: opts.headers } : {}) })) {
+  for (const input of await resolveInputs(positionals, { requireUltrasound: false, headers: dicomwebHeaders(values.header) })) {
     try {
       const s = await summariseCine(await input.load(), input.name);
       summaries.push(s);
-      if (!opts.json) {
+      if (!values.json) {
         console.log(
           `${input.name}\n  ${s.modality} ${s.rows}x${s.columns}, ${s.numberOfFrames} frame(s), ${s.photometricInterpretation}, transfer syntax ${s.transferSyntaxUID}\n` +
             `  timing: ${s.framesPerSecond ? `${s.framesPerSecond.toFixed(2)} frames/s` : 'unknown'} (${s.timingSource})\n` +
@@ -73,6 +80,6 @@ export async function runInfo(args: string[], opts: { json: boolean; headers?: R
       console.error(`error: ${input.name}: ${problemOf(err)}`);
     }
   }
-  if (opts.json) console.log(JSON.stringify(summaries, null, 2));
+  if (values.json) console.log(JSON.stringify(summaries, null, 2));
   return failures > 0 ? 1 : 0;
 }

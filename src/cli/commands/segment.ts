@@ -141,6 +141,7 @@ export async function runSegment(args: string[]): Promise<number> {
       const segPath = join(out, `${cine.sopInstanceUID}.seg.dcm`);
       const reportPath = join(out, `${cine.sopInstanceUID}.report.${reportFormat}`);
       const row: BatchRow = { source: input.name, sopInstanceUID: cine.sopInstanceUID, status: 'failed' };
+      rows.push(row);
       try {
         for (const p of [segPath, reportPath]) {
           if (sources.has(p)) throw new Error(`${p} is one of the inputs: refusing to overwrite a source file`);
@@ -150,13 +151,12 @@ export async function runSegment(args: string[]): Promise<number> {
           console.error(`skipped ${input.name}: its SEG and report are in ${out} already`);
           // The figures of an earlier run's JSON report, so that a resumed batch's summary covers every loop.
           const earlier = reportFormat === 'json' ? reportFiguresFromJson(await readFile(reportPath, 'utf8')) : undefined;
-          rows.push({ ...row, status: 'skipped', problem: 'outputs exist', seg: segPath, ...(earlier ? { report: earlier } : {}) });
+          Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
           continue;
         }
         for (const p of [segPath, reportPath]) {
           if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it${skipExisting ? ', or remove it' : ', or --skip-existing to keep it'})`);
         }
-        rows.push(row);
         const reference = references?.masksFor(cine);
         if (references && !reference) console.error(`  no ground truth references ${input.name}: accuracy metrics left out`);
         const bar = progressBar(position + (input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name));
@@ -216,7 +216,6 @@ export async function runSegment(args: string[]): Promise<number> {
         failures++;
         row.problem = problemOf(err);
         console.error(`error: ${input.name}: ${row.problem}`);
-        if (!rows.includes(row)) rows.push(row);
       }
     }
   } finally {
