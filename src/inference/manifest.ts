@@ -71,9 +71,13 @@ export function parseManifest(json: unknown, source: string): ModelManifest {
   need(Number.isFinite(threshold) && threshold > 0 && threshold < 1, source, '"threshold" must be in (0, 1)', 0);
   const sha256 = str('sha256');
   need(/^[0-9a-f]{64}$/.test(sha256), source, '"sha256" must be 64 lowercase hex digits', 0);
+  // Both go into the SEG's Segment Algorithm Name and Version, LO elements of at most 64 characters.
+  const name = str('name');
+  const version = str('version');
+  need(name.length <= 64 && version.length <= 64, source, '"name" and "version" must be at most 64 characters (they name the algorithm in the DICOM SEG)', 0);
   return {
-    name: str('name'),
-    version: str('version'),
+    name,
+    version,
     file: str('file'),
     sha256,
     input: { name: need(typeof m.input.name === 'string', source, '"input.name" is required', m.input.name as string), shape: [batch as number | string, 1, height as number, width as number] },

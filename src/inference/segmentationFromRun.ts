@@ -6,17 +6,27 @@ import type { SegmentationRun } from './engine.js';
 /** Recommended display colour for the prostate segment (DICOM CIELab, a warm orange). */
 const PROSTATE_CIELAB: [number, number, number] = [43803, 43588, 51514];
 
-export function segmentationFromRun(cine: CineImage, run: SegmentationRun): BinarySegmentation {
+export interface SegmentationFromRunOptions {
+  /**
+   * The masks were changed by hand (the viewer's brush/eraser) after the model ran: the segment
+   * is then SEMIAUTOMATIC, not AUTOMATIC, so that nobody takes a corrected mask for the model's
+   * own output (e.g. when measuring the model against it).
+   */
+  edited?: boolean;
+}
+
+export function segmentationFromRun(cine: CineImage, run: SegmentationRun, options: SegmentationFromRunOptions = {}): BinarySegmentation {
   if (run.sourceSopInstanceUID !== cine.sopInstanceUID) {
     throw new Error(`the run segmented ${run.sourceSopInstanceUID}, not ${cine.sopInstanceUID}`);
   }
   const p = run.postprocess;
+  const edited = options.edited === true;
   return new BinarySegmentation({
     source: cine,
     segments: [
       {
         label: 'Prostate',
-        algorithmType: 'AUTOMATIC',
+        algorithmType: edited ? 'SEMIAUTOMATIC' : 'AUTOMATIC',
         algorithm: {
           name: run.model.name,
           version: run.model.version,
@@ -27,9 +37,10 @@ export function segmentationFromRun(cine: CineImage, run: SegmentationRun): Bina
         frames: run.masks,
       },
     ],
-    seriesDescription: `Prostate segmentation, ${run.model.name} ${run.model.version} (research use)`,
+    // Series Description is LO: at most 64 characters, whatever the model's name.
+    seriesDescription: `Prostate segmentation, ${run.model.name} ${run.model.version}${edited ? ', edited' : ''} (research use)`.slice(0, 64),
     contentLabel: 'PROSTATE_SEG',
-    contentDescription: 'Automatic prostate segmentation; research use only',
+    contentDescription: edited ? 'Automatic prostate segmentation, edited by hand; research use' : 'Automatic prostate segmentation; research use only',
     manufacturerModelName: run.model.name,
   });
 }

@@ -182,6 +182,8 @@ describe('model loading refuses what it cannot trust', () => {
     const err = await loadNodeModel(bad.dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelManifestError);
     expect(String(err)).toMatch(/model\.json: "threshold" must be in \(0, 1\)/);
+    const longName = writeModelFolder(join(dir, 'long-name'), onnx, ['N', 1, 32, 32], { name: 'n'.repeat(65) });
+    await expect(loadNodeModel(longName.dir)).rejects.toThrow(/"name" and "version" must be at most 64 characters/);
     const channels = writeModelFolder(join(dir, 'rgb'), onnx, ['N', 3, 32, 32]);
     await expect(loadNodeModel(channels.dir)).rejects.toThrow(/input channels 3/);
   });
@@ -213,6 +215,16 @@ describe('segmentCine on the demo loop with a tiny conv net', () => {
     const masks = masksForSource(back, 1, cine.sopInstanceUID, cine.numberOfFrames);
     masks.forEach((m, k) => expect(Array.from(m)).toEqual(Array.from(run.masks[k]!.unpack())));
     expect(back.segments[0]!.algorithmName).toBe('test-model');
+    expect(back.segments[0]!.algorithmType).toBe('AUTOMATIC');
+    expect(back.dataset.ContentDescription).toBe('Automatic prostate segmentation; research use only');
+    // Masks changed by hand after the run: the same algorithm named, but SEMIAUTOMATIC, and said so.
+    const edited = segmentationFromRun(cine, run, { edited: true }).toPart10();
+    expect(dciodvfy(edited).errors).toEqual([]);
+    const editedBack = readSegmentation(edited, 'edited seg');
+    expect(editedBack.segments[0]!.algorithmType).toBe('SEMIAUTOMATIC');
+    expect(editedBack.segments[0]!.algorithmName).toBe('test-model');
+    expect(editedBack.dataset.SeriesDescription).toMatch(/, edited \(research use\)$/);
+    expect(editedBack.dataset.ContentDescription).toMatch(/edited by hand/);
     await model.backend.dispose();
   });
 });

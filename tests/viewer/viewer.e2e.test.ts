@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Dialog, Locator, Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
@@ -88,6 +88,31 @@ async function downloadValidSeg(page: Page, result: Locator, fileName: string): 
   const bytes = readFileSync(path);
   expect(dciodvfy(bytes).errors).toEqual([]);
   return readSegmentation(bytes, fileName);
+}
+
+/** Whether leaving the page now would make the browser ask first: the viewer's beforeunload guard on a synthetic event. */
+function asksBeforeLeaving(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const event = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+  });
+}
+
+/** The panel's list of runs not yet in a stored or downloaded SEG ('' when there is none). */
+async function unsavedNote(page: Page): Promise<string> {
+  const note = page.locator('[data-testid=trus-unsaved]');
+  return (await note.count()) ? (await note.textContent()) ?? '' : '';
+}
+
+/** A drag across the middle of the viewport with the tool in hand (the eraser), at a fraction of its height. */
+async function dragAcrossViewport(page: Page, heightFraction: number): Promise<void> {
+  const box = (await page.locator('[data-cy=viewport-pane] canvas').first().boundingBox())!;
+  const y = box.y + box.height * heightFraction;
+  await page.mouse.move(box.x + box.width / 2 - 100, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width / 2 - 100 + i * 10, y, { steps: 2 });
+  await page.mouse.up();
 }
 
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
@@ -188,6 +213,19 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-segmented.png') });
   }, 240_000);
 
+  test('a run not yet stored or downloaded is named in the panel, and the browser asks before the page is left', async () => {
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. Leaving or reloading the viewer loses them.');
+    expect(await asksBeforeLeaving(page)).toBe(true);
+    // The real thing: a reload raises the browser's leave-page dialog; dismissing it keeps the run.
+    const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+    await page.evaluate(() => void setTimeout(() => location.reload(), 0));
+    const asked = await dialog;
+    expect(asked.type()).toBe('beforeunload');
+    await asked.dismiss();
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
+    expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(segmentedPixels);
+  }, 60_000);
+
   test('clicking a point of the chart shows that frame', async () => {
     const target = 11;
     await page.locator(`[data-chart=area] [data-series=trus-student] circle[data-frame="${target}"]`).click({ force: true });
@@ -206,12 +244,7 @@ async function segmentLoop(page: Page): Promise<void> {
     // OHIF's own tools, as a user reaches them: the segmentation panel's Eraser, a drag across the gland.
     await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
     await page.locator('[data-cy=Eraser-btn]').click();
-    const box = (await page.locator('[data-cy=viewport-pane] canvas').first().boundingBox())!;
-    const y = box.y + box.height * 0.55;
-    await page.mouse.move(box.x + box.width / 2 - 100, y);
-    await page.mouse.down();
-    for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + box.width / 2 - 100 + i * 10, y, { steps: 2 });
-    await page.mouse.up();
+    await dragAcrossViewport(page, 0.55);
     await page.locator('[data-cy=temporalConsistency-btn]').click();
     await page.locator('[data-testid=trus-summary][data-model=trus-student] caption', { hasText: 'edited' }).waitFor({ timeout: 30_000 });
     await page.waitForFunction((frame) => {
@@ -246,7 +279,26 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(seg.studyInstanceUID).toBe(study);
     expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
     for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(cineSop);
+    // The eraser changed the model's masks: the SEG says so instead of passing them off as the model's.
+    expect(seg.segments[0]!.algorithmType).toBe('SEMIAUTOMATIC');
+    expect(seg.segments[0]!.algorithmName).toBe('trus-student');
+    expect(seg.dataset.SeriesDescription).toMatch(/edited/);
+    // Stored: nothing left to lose.
+    expect(await unsavedNote(page)).toBe('');
+    expect(await asksBeforeLeaving(page)).toBe(false);
   }, 90_000);
+
+  test('an edit after the export makes that SEG stale: the panel says so and the run counts as unsaved again', async () => {
+    const before = await chartValues(page, 'area', 'trus-student');
+    // The eraser is still the tool in hand; a second stroke, higher up on the same frame.
+    await dragAcrossViewport(page, 0.45);
+    await page.locator('[data-testid=trus-export-stale]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=trus-export-result]').count()).toBe(0);
+    expect(await unsavedNote(page)).toMatch(/: Distilled student \(edited\)\./);
+    expect(await asksBeforeLeaving(page)).toBe(true);
+    const after = await chartValues(page, 'area', 'trus-student');
+    expect(after.get(erasedFrame)!).toBeLessThan(before.get(erasedFrame)!);
+  }, 60_000);
 
   test('the model selector runs the plain 2D teacher on the same loop and overlays its curves on the student\'s', async () => {
     await page.locator('[data-testid=trus-model]').selectOption('trus-teacher');
@@ -363,9 +415,15 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await storeError.textContent()).toMatch(/^Not stored to the PACS: STOW-RS failed: .*\(http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies\/[\d.]+\)\. The SEG is kept/);
     // The request URL (no spaces) wraps inside the panel instead of running out of it.
     expect(await storeError.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    expect(await unsavedNote(page)).toMatch(/: Distilled student\./);
     const seg = await downloadValidSeg(page, result, 'downloaded-after-refused-stow.seg.dcm');
     expect(seg.studyInstanceUID).toBe(longStudy);
     expect(seg.frames).toHaveLength(LONG_FRAMES);
+    // Not edited: the model's own output.
+    expect(seg.segments[0]!.algorithmType).toBe('AUTOMATIC');
+    // Downloaded: kept, though not in the PACS.
+    expect(await unsavedNote(page)).toBe('');
+    expect(await asksBeforeLeaving(page)).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-refused-stow.png') });
   }, 120_000);
 

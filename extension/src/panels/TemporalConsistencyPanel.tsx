@@ -62,7 +62,10 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
   const exporting = state.exported?.status === 'writing';
   const exportError = state.exported?.status === 'error' ? state.exported.message : undefined;
-  const exported = state.exported?.status === 'done' ? state.exported.outcome : undefined;
+  // An export of another loop or model, or of masks edited since, is not this result's SEG.
+  const exported = service.exportOf(selected);
+  const exportedBefore = state.exported?.status === 'done' && selected && state.exported.outcome.resultKey === selected.key && !exported;
+  const unsaved = service.unsavedResults();
 
   return (
     <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel">
@@ -205,9 +208,26 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
               Not stored to the PACS: {exported.storeError}. The SEG is kept: download it below.
             </div>
           )}
-          <button className={`${button} mt-1`} data-testid="trus-download-seg" onClick={() => download(exported.fileName, 'application/dicom', exported.bytes as BlobPart)}>
+          <button
+            className={`${button} mt-1`}
+            data-testid="trus-download-seg"
+            onClick={() => {
+              download(exported.fileName, 'application/dicom', exported.bytes as BlobPart);
+              service.markDownloaded(exported);
+            }}
+          >
             Download SEG
           </button>
+        </div>
+      )}
+      {exportedBefore && (
+        <div className="text-xs text-yellow-500" data-testid="trus-export-stale">
+          The masks were edited after the last Export SEG: export again to keep the edits.
+        </div>
+      )}
+      {unsaved.length > 0 && (
+        <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
+          Not yet stored or downloaded as a SEG: {unsaved.map((r) => `${r.model.label}${r.edited ? ' (edited)' : ''}`).join(', ')}. Leaving or reloading the viewer loses them.
         </div>
       )}
     </div>

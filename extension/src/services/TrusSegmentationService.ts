@@ -40,6 +40,8 @@ export interface LoopResult {
   masks: PackedMask[];
   /** The user changed the masks with the brush/eraser since the model ran. */
   edited: boolean;
+  /** These masks (as they are now) are in a SEG that was stored to the PACS or downloaded. */
+  saved?: 'stored' | 'downloaded';
   /** What reading the cine warned of (calibration, timing); the masks' own warnings follow from `frames`. */
   sourceWarnings: string[];
 }
@@ -61,6 +63,9 @@ export interface ServiceState {
 }
 
 export interface ExportOutcome {
+  /** The result it was written from, and that result's masks then (a later edit replaces them). */
+  resultKey: string;
+  masks: PackedMask[];
   bytes: Uint8Array;
   fileName: string;
   /** Where it was stored (STOW-RS) or why not (the reason first, then the request's URL). */
@@ -126,6 +131,13 @@ export class TrusSegmentationService {
   private readonly assetsProblem: string | undefined;
   private editSubscription: Subscription | undefined;
   private editTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closing or reloading the tab would lose a run or edits not yet in a stored or downloaded SEG: the browser asks first. */
+  private readonly guardUnload = (event: Event): void => {
+    if (this.state.status !== 'loading' && this.state.status !== 'running' && this.unsavedResults().length === 0) return;
+    event.preventDefault();
+    // Chromium before 119 asks only when returnValue is set.
+    (event as BeforeUnloadEvent).returnValue = '';
+  };
 
   constructor(
     private readonly servicesManager: ServicesManager,
@@ -155,6 +167,8 @@ export class TrusSegmentationService {
       const name = displaySetService.EVENTS?.[event];
       if (name) displaySetService.subscribe(name, () => this.set({}));
     }
+    // The service lives as long as the page (destroy() only empties it), so the guard is never removed.
+    globalThis.addEventListener?.('beforeunload', this.guardUnload);
   }
 
   getState(): ServiceState {
@@ -208,6 +222,29 @@ export class TrusSegmentationService {
 
   resultsFor(displaySetInstanceUID: string | undefined): LoopResult[] {
     return this.state.results.filter((r) => r.displaySetInstanceUID === displaySetInstanceUID);
+  }
+
+  /** Model runs (on any loop) whose masks as they are now are in no stored or downloaded SEG. */
+  unsavedResults(): LoopResult[] {
+    return this.state.results.filter((r) => r.run && !r.saved);
+  }
+
+  /** The last Export SEG's outcome when it holds the result's current masks (not when edited since). */
+  exportOf(result: LoopResult | undefined): ExportOutcome | undefined {
+    const exported = this.state.exported;
+    if (!result || exported?.status !== 'done') return undefined;
+    const { outcome } = exported;
+    return outcome.resultKey === result.key && outcome.masks === result.masks ? outcome : undefined;
+  }
+
+  /** The SEG of an export was downloaded: its result is saved unless edited since. */
+  markDownloaded(outcome: ExportOutcome): void {
+    this.markSaved(outcome, 'downloaded');
+  }
+
+  private markSaved(outcome: ExportOutcome, how: 'stored' | 'downloaded'): void {
+    // A stored SEG stays the better news: downloading it afterwards does not demote it.
+    this.set({ results: this.state.results.map((r) => (r.key === outcome.resultKey && r.masks === outcome.masks && r.saved !== 'stored' ? { ...r, saved: how } : r)) });
   }
 
   private client(model: ModelChoice): Promise<SegmentationClient> {
@@ -365,7 +402,7 @@ export class TrusSegmentationService {
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
       const { frames, summary } = await metricsForMasks(cine, masks);
       const packed = masks.map((m) => PackedMask.pack(m));
-      const updated: LoopResult = { ...result, frames, summary, masks: packed, edited: true, ...(result.run ? { run: { ...result.run, masks: packed, frames, summary } } : {}) };
+      const updated: LoopResult = { ...result, saved: undefined, frames, summary, masks: packed, edited: true, ...(result.run ? { run: { ...result.run, masks: packed, frames, summary } } : {}) };
       this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
     } finally {
       this.set({ measuring: false });
@@ -457,6 +494,7 @@ export class TrusSegmentationService {
     try {
       const outcome = await this.writeAndStore(result);
       this.set({ exported: { status: 'done', outcome } });
+      if (outcome.stored) this.markSaved(outcome, 'stored');
       return outcome;
     } catch (err) {
       this.set({ exported: { status: 'error', message: err instanceof Error ? err.message : String(err) } });
@@ -472,9 +510,9 @@ export class TrusSegmentationService {
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
     if (!displaySet) throw new Error('the loop is no longer loaded');
     const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);
-    const seg = segmentationFromRun(cine, current.run);
+    const seg = segmentationFromRun(cine, current.run, { edited: current.edited });
     const bytes = seg.toPart10();
-    const outcome: ExportOutcome = { bytes, fileName: `${current.sopInstanceUID}.${current.model.id}.seg.dcm` };
+    const outcome: ExportOutcome = { resultKey: current.key, masks: current.masks, bytes, fileName: `${current.sopInstanceUID}.${current.model.id}${current.edited ? '.edited' : ''}.seg.dcm` };
     const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
     if (!url) {
       outcome.storeError = 'this data source is not a DICOMweb server';
