@@ -37,6 +37,8 @@ export interface AlgorithmIdentification {
   weightsSha256?: string;
   /** Free text appended to Algorithm Parameters (e.g. threshold). */
   parameters?: string;
+  /** Algorithm Family (default: Artificial Intelligence). */
+  family?: CodedConcept;
 }
 
 export interface SegmentDescription {
@@ -280,7 +282,7 @@ export class BinarySegmentation {
         .join('; ');
       item.SegmentationAlgorithmIdentificationSequence = [
         {
-          AlgorithmFamilyCodeSequence: code(Codes.ArtificialIntelligence),
+          AlgorithmFamilyCodeSequence: code(s.algorithm.family ?? Codes.ArtificialIntelligence),
           AlgorithmName: s.algorithm.name,
           AlgorithmVersion: s.algorithm.version,
           ...(params ? { AlgorithmParameters: params } : {}),

@@ -10,6 +10,7 @@ import { unpackBinaryFrame } from './bitPacking.js';
 import { decodeRleFrame } from './decode/rle.js';
 import { extractEncodedFrames } from './encodedFrames.js';
 import type { PixelFormat } from './pixelFormat.js';
+import type { CodedConcept } from './codes.js';
 
 export interface SegmentInfo {
   segmentNumber: number;
@@ -20,6 +21,10 @@ export interface SegmentInfo {
   algorithmParameters?: string;
   propertyCategory?: string;
   propertyType?: string;
+  /** The codes themselves, so that a segment can be written again as it was described. */
+  categoryCode?: CodedConcept;
+  typeCode?: CodedConcept;
+  algorithmFamilyCode?: CodedConcept;
 }
 
 /** How SEG frames were tied to source frames. */
@@ -52,6 +57,12 @@ export interface ReadSegmentation {
 function first<T = NaturalDataset>(v: unknown): T | undefined {
   if (Array.isArray(v)) return v[0] as T | undefined;
   return (v ?? undefined) as T | undefined;
+}
+
+function coded(seq: unknown): CodedConcept | undefined {
+  const item = first(seq);
+  if (!item?.CodeValue || !item.CodingSchemeDesignator) return undefined;
+  return { CodeValue: String(item.CodeValue), CodingSchemeDesignator: String(item.CodingSchemeDesignator), CodeMeaning: String(item.CodeMeaning ?? item.CodeValue) };
 }
 
 function codeMeaning(seq: unknown): string | undefined {
@@ -87,6 +98,9 @@ export function segmentationFromParsed(parsed: ParsedDicom): ReadSegmentation {
       algorithmParameters: algorithm?.AlgorithmParameters,
       propertyCategory: codeMeaning(s.SegmentedPropertyCategoryCodeSequence),
       propertyType: codeMeaning(s.SegmentedPropertyTypeCodeSequence),
+      categoryCode: coded(s.SegmentedPropertyCategoryCodeSequence),
+      typeCode: coded(s.SegmentedPropertyTypeCodeSequence),
+      algorithmFamilyCode: coded(algorithm?.AlgorithmFamilyCodeSequence),
     };
   });
   if (segments.length === 0) throw new InvalidSegmentationError(source, 'Segment Sequence is empty');

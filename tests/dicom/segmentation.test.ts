@@ -6,6 +6,7 @@
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { BinarySegmentation, SegmentationValidationError, type SegmentDescription } from '../../src/dicom/segmentation.js';
 import { readSegmentation, masksForSource } from '../../src/dicom/segmentationReader.js';
+import { editedSegmentation, storedSegmentOrigin } from '../../src/dicom/editedSegmentation.js';
 import { packBinaryFrames, unpackBinaryFrame } from '../../src/dicom/bitPacking.js';
 import { parsePart10, writePart10 } from '../../src/dicom/part10.js';
 import { TransferSyntax, SopClass } from '../../src/dicom/uids.js';
@@ -236,5 +237,52 @@ describe('reading third-party SEG variants', () => {
 
   it('rejects a file that is not a SEG with a clear error', () => {
     expect(() => readSegmentation(cineFile({ rows: 4, columns: 4, frames: grayFrames(4, 4, 1) }), 'image.dcm')).toThrow(/image\.dcm: SOP Class .* is not Segmentation Storage/);
+  });
+});
+
+describe('a stored SEG edited by hand, written again', () => {
+  const src = source(12, 14, 4);
+  const masks = ellipseMasks(12, 14, 4);
+  const lesion = { CodeValue: '52988006', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Lesion' };
+  const morphology = { CodeValue: '49755003', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Morphologically abnormal structure' };
+  const stored = (segment: Partial<SegmentDescription>, options: Record<string, unknown> = {}) =>
+    readSegmentation(new BinarySegmentation({ source: src, segments: [{ ...prostate(masks), ...segment }], ...options }).toPart10(), 'stored.seg.dcm');
+  const corrected = masks.map((m, i) => (i === 1 ? new Uint8Array(m.length) : m));
+
+  it('keeps label, codes and algorithm; an algorithm\'s output becomes SEMIAUTOMATIC; valid, with the corrected masks', () => {
+    const seg = stored({ label: 'Lesion 1', category: morphology, type: lesion }, { seriesDescription: 'Reader study', contentLabel: 'LESIONS' });
+    const bytes = editedSegmentation(src, storedSegmentOrigin(seg, 1), corrected).toPart10();
+    expect(dciodvfy(bytes).errors).toEqual([]);
+    const back = readSegmentation(bytes, 'edited');
+    const s = back.segments[0]!;
+    expect(s).toMatchObject({ label: 'Lesion 1', algorithmType: 'SEMIAUTOMATIC', algorithmName: 'tiny-test-net', algorithmVersion: '0.0.1', categoryCode: morphology, typeCode: lesion });
+    expect(s.algorithmParameters).toBe(`weights_sha256=${SHA}`);
+    expect(back.dataset.SeriesDescription).toBe('Reader study, edited');
+    expect(back.dataset.ContentLabel).toBe('LESIONS');
+    expect(back.sopInstanceUID).not.toBe(seg.sopInstanceUID);
+    masksForSource(back, 1, src.sopInstanceUID, 4).forEach((m, i) => expect(Array.from(m)).toEqual(Array.from(corrected[i]!)));
+  });
+
+  it('a MANUAL segment stays MANUAL; an algorithm named without a version gets "unknown" (Type 1)', () => {
+    const manual = readSegmentation(editedSegmentation(src, storedSegmentOrigin(stored({ algorithmType: 'MANUAL', algorithm: undefined }), 1), corrected).toPart10(), 'manual');
+    expect(manual.segments[0]!.algorithmType).toBe('MANUAL');
+    expect(manual.segments[0]!.algorithmName).toBeUndefined();
+    const origin = storedSegmentOrigin(stored({}), 1);
+    const unversioned = { ...origin, segment: { ...origin.segment, algorithmVersion: undefined } };
+    const bytes = editedSegmentation(src, unversioned, corrected).toPart10();
+    expect(dciodvfy(bytes).errors).toEqual([]);
+    expect(readSegmentation(bytes, 'unversioned').segments[0]).toMatchObject({ algorithmType: 'SEMIAUTOMATIC', algorithmVersion: 'unknown' });
+    // Edited twice: marked once.
+    const again = readSegmentation(editedSegmentation(src, storedSegmentOrigin(readSegmentation(bytes, 'edited once'), 1), corrected).toPart10(), 'edited twice');
+    expect(again.dataset.SeriesDescription).toBe('Prostate segmentation (trus-cine-seg), edited');
+  });
+
+  it('takes patient and study from the cine, and refuses a SEG of another study', () => {
+    const other = source(12, 14, 4, IDENTITY_B);
+    const seg = readSegmentation(new BinarySegmentation({ source: other, segments: [prostate(masks)] }).toPart10(), 'other-study.seg.dcm');
+    expect(() => editedSegmentation(src, storedSegmentOrigin(seg, 1), corrected)).toThrow(/belongs to study .*, the cine to /);
+    const own = editedSegmentation(src, storedSegmentOrigin(stored({}), 1), corrected).toDataset();
+    expect(own.PatientID).toBe(IDENTITY_A.PatientID);
+    expect(() => storedSegmentOrigin(seg, 3)).toThrow(/other-study\.seg\.dcm: no segment 3 \(it has 1\)/);
   });
 });

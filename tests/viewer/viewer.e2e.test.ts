@@ -13,7 +13,7 @@ import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.j
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy } from '../helpers/tools.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
-import { readSegmentation } from '../../src/dicom/segmentationReader.js';
+import { masksForSource, readSegmentation } from '../../src/dicom/segmentationReader.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
@@ -115,6 +115,12 @@ async function dragAcrossViewport(page: Page, heightFraction: number): Promise<v
   await page.mouse.up();
 }
 
+/** OHIF's Eraser, as a user reaches it: the segmentation panel's tools. */
+async function pickEraser(page: Page): Promise<void> {
+  await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
+  await page.locator('[data-cy=Eraser-btn]').click();
+}
+
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}${query}`);
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
@@ -140,6 +146,9 @@ async function segmentLoop(page: Page): Promise<void> {
   let gpuStudy: string;
   /** Prostate pixels per frame after the student's run, and the frame later erased in part. */
   let segmentedPixels: number[] = [];
+  /** The first stored SEG's series, and its pixels per frame once reloaded. */
+  let firstSegSeries = '';
+  let reloadedPixels: number[] = [];
   let erasedFrame = 0;
   const pageErrors: string[] = [];
 
@@ -242,8 +251,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const shown = (await viewportFacts(page))!.current;
     erasedFrame = shown;
     // OHIF's own tools, as a user reaches them: the segmentation panel's Eraser, a drag across the gland.
-    await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
-    await page.locator('[data-cy=Eraser-btn]').click();
+    await pickEraser(page);
     await dragAcrossViewport(page, 0.55);
     await page.locator('[data-cy=temporalConsistency-btn]').click();
     await page.locator('[data-testid=trus-summary][data-model=trus-student] caption', { hasText: 'edited' }).waitFor({ timeout: 30_000 });
@@ -270,6 +278,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const series = await client.searchForSeries(study);
     const segSeries = series.filter((s) => s.Modality === 'SEG');
     expect(segSeries).toHaveLength(1);
+    firstSegSeries = String(segSeries[0]!.SeriesInstanceUID);
     const [instance] = await client.searchForInstances(study, String(segSeries[0]!.SeriesInstanceUID));
     const bytes = await client.retrieveInstance(study, String(segSeries[0]!.SeriesInstanceUID), String(instance!.SOPInstanceUID));
     writeFileSync(join(ARTIFACTS, 'exported.seg.dcm'), bytes);
@@ -329,7 +338,43 @@ async function segmentLoop(page: Page): Promise<void> {
       else expect(n).toBe(segmentedPixels[i]);
     });
     expect(new Set(perFrame).size).toBeGreaterThan(1);
+    reloadedPixels = perFrame;
+    // Shown and measured, but not a run of this page: unchanged, it is not offered for export.
+    expect(await page.locator('[data-testid=trus-export]').count()).toBe(0);
+    expect(await unsavedNote(page)).toBe('');
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-seg-reloaded.png') });
+  }, 120_000);
+
+  test('the reloaded SEG corrected with the eraser is exported as a new SEG of the same study, SEMIAUTOMATIC', async () => {
+    const frame = (await viewportFacts(page))!.current;
+    await pickEraser(page);
+    await dragAcrossViewport(page, 0.5);
+    await page.locator('[data-cy=temporalConsistency-btn]').click();
+    // The stored SEG's own description says "edited" already (the first export was): the caption's mark is "— edited".
+    await page.locator('[data-testid=trus-summary] caption', { hasText: '— edited' }).waitFor({ timeout: 30_000 });
+    expect(await unsavedNote(page)).toMatch(/^Not yet stored or downloaded as a SEG: Stored SEG .* \(edited\)\./);
+    await page.locator('[data-testid=trus-export]').click();
+    await page.locator('[data-testid=trus-export-result][data-stored=true]').waitFor({ timeout: 60_000 });
+    expect(await unsavedNote(page)).toBe('');
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    const segSeries = (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG');
+    expect(segSeries).toHaveLength(2);
+    const added = segSeries.find((s) => s.SeriesInstanceUID !== firstSegSeries)!;
+    const [instance] = await client.searchForInstances(study, String(added.SeriesInstanceUID));
+    const bytes = await client.retrieveInstance(study, String(added.SeriesInstanceUID), String(instance!.SOPInstanceUID));
+    writeFileSync(join(ARTIFACTS, 'reloaded-and-edited.seg.dcm'), bytes);
+    expect(dciodvfy(bytes).errors).toEqual([]);
+    const seg = readSegmentation(bytes, 'reloaded and edited SEG');
+    expect(seg.studyInstanceUID).toBe(study);
+    expect(seg.segments).toHaveLength(1);
+    expect(seg.segments[0]).toMatchObject({ label: 'Prostate', algorithmType: 'SEMIAUTOMATIC', algorithmName: 'trus-student', typeCode: { CodeValue: '41216001', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Prostate' } });
+    // The new correction on the frame shown, every other frame as stored.
+    const masks = masksForSource(seg, 1, cineSop, FRAMES);
+    masks.forEach((m, i) => {
+      const n = m.reduce((a, v) => a + (v ? 1 : 0), 0);
+      if (i + 1 === frame) expect(n).toBeLessThan(reloadedPixels[i]!);
+      else expect(n).toBe(reloadedPixels[i]);
+    });
   }, 120_000);
 
   test('Cancel stops a run mid-loop and leaves the viewer usable: the next run completes', async () => {

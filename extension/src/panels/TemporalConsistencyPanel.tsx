@@ -177,7 +177,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
       {selected && (
         <div className="flex flex-wrap gap-2">
-          {selected.run && (
+          {(selected.run || selected.edited) && (
             <button className={button} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
               {exporting ? 'Writing SEG…' : 'Export SEG'}
             </button>

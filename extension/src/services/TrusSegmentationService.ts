@@ -17,6 +17,8 @@ import type { SegmentationRun } from '../../../src/inference/engine.js';
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
 import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
+import { editedSegmentation, storedSegmentOrigin, type StoredSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
+import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { FrameLabelmap } from './labelmap.js';
 import { defaultModels, type ModelChoice } from './models.js';
@@ -32,8 +34,10 @@ export interface LoopResult {
   sopInstanceUID: string;
   model: ModelChoice;
   labelmap: FrameLabelmap;
-  /** The model's run; absent for a SEG loaded from the PACS (shown and measured, not re-exported). */
+  /** The model's run; absent for a SEG loaded from the PACS (shown and measured; exported again only once edited). */
   run?: SegmentationRun;
+  /** A SEG loaded from the PACS: what a SEG of its edited masks keeps of it, or why there can be none. */
+  storedOrigin?: StoredSegmentOrigin | { cannotExport: string };
   frames: FrameMetrics[];
   summary: LoopSummary;
   /** The masks the figures were computed from (bit-packed). */
@@ -224,9 +228,9 @@ export class TrusSegmentationService {
     return this.state.results.filter((r) => r.displaySetInstanceUID === displaySetInstanceUID);
   }
 
-  /** Model runs (on any loop) whose masks as they are now are in no stored or downloaded SEG. */
+  /** Model runs and edited stored SEGs (on any loop) whose masks as they are now are in no stored or downloaded SEG. */
   unsavedResults(): LoopResult[] {
-    return this.state.results.filter((r) => r.run && !r.saved);
+    return this.state.results.filter((r) => (r.run || r.edited) && !r.saved);
   }
 
   /** The last Export SEG's outcome when it holds the result's current masks (not when edited since). */
@@ -452,6 +456,11 @@ export class TrusSegmentationService {
         referenced++;
       }
       if (referenced === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
+      const segmentsShown = [...new Set(seg.frames.filter((f) => f.referencedSOPInstanceUID === cine.sopInstanceUID).map((f) => f.segmentNumber))];
+      const storedOrigin =
+        segmentsShown.length === 1
+          ? storedSegmentOrigin(seg, segmentsShown[0]!)
+          : { cannotExport: `the stored SEG has ${segmentsShown.length} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label, frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
       masks.forEach((m, i) => labelmap!.writeFrame(i, m));
@@ -463,6 +472,7 @@ export class TrusSegmentationService {
         sopInstanceUID: cine.sopInstanceUID,
         model: { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' },
         labelmap,
+        storedOrigin,
         masks: masks.map((m) => PackedMask.pack(m)),
         frames,
         summary,
@@ -481,7 +491,7 @@ export class TrusSegmentationService {
   /** The result Export SEG writes: the selected model's on the active loop, else the latest there. */
   exportableResult(): LoopResult | undefined {
     const uid = this.activeDisplaySet()?.displaySet.displaySetInstanceUID;
-    const here = this.resultsFor(uid).filter((r) => r.run);
+    const here = this.resultsFor(uid).filter((r) => r.run || r.edited);
     return here.find((r) => r.model.id === this.state.modelId) ?? here[here.length - 1];
   }
 
@@ -506,11 +516,11 @@ export class TrusSegmentationService {
     if (!result) throw new Error('nothing to export: segment the loop first');
     if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
     const current = this.state.results.find((r) => r.key === result.key) ?? result;
-    if (!current.run) throw new Error(`${current.model.label} was loaded from the PACS: it is already stored`);
+    if (!current.run && !current.edited) throw new Error(`${current.model.label} was loaded from the PACS and is unchanged: it is already stored`);
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
     if (!displaySet) throw new Error('the loop is no longer loaded');
     const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);
-    const seg = segmentationFromRun(cine, current.run, { edited: current.edited });
+    const seg = segmentationOf(cine, current);
     const bytes = seg.toPart10();
     const outcome: ExportOutcome = { resultKey: current.key, masks: current.masks, bytes, fileName: `${current.sopInstanceUID}.${current.model.id}${current.edited ? '.edited' : ''}.seg.dcm` };
     const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
@@ -537,6 +547,15 @@ export class TrusSegmentationService {
     this.cines.clear();
     this.set({ status: 'idle', message: undefined, results: [], liveFrames: [], progress: { done: 0, total: 0 } });
   }
+}
+
+/** The SEG of a result: a model's run (edited or not), or a stored SEG's segment edited by hand. */
+function segmentationOf(cine: CineImage, result: LoopResult): BinarySegmentation {
+  if (result.run) return segmentationFromRun(cine, result.run, { edited: result.edited });
+  const origin = result.storedOrigin;
+  if (!origin) throw new Error(`${result.model.label} has neither a model run nor a stored SEG to write from`);
+  if ('cannotExport' in origin) throw new Error(origin.cannotExport);
+  return editedSegmentation(cine, origin, result.masks);
 }
 
 function sameBits(a: PackedMask, b: PackedMask): boolean {
