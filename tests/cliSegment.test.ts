@@ -27,7 +27,20 @@ function parseCsv(text: string): string[][] {
   return text
     .trim()
     .split('\n')
-    .map((line) => [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!)));
+    .map((line) => {
+      // Field by field from the start, so that empty leading fields keep their place.
+      const fields: string[] = [];
+      const field = /"((?:[^"]|"")*)"|([^,]*)/y;
+      for (let at = 0; ; ) {
+        field.lastIndex = at;
+        const m = field.exec(line)!;
+        fields.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!);
+        at = field.lastIndex;
+        if (line[at] !== ',') break;
+        at++;
+      }
+      return fields;
+    });
 }
 
 function cli(...args: string[]) {
@@ -353,6 +366,57 @@ describe('trus-seg report', () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/are both references of SOP Instance/);
     expect(existsSync(join(dir, 'dup-out'))).toBe(false);
+  });
+
+  it('a batch: SEGs from folders paired with the cines they reference, one report each, figures equal to the segment run\'s, failures named', () => {
+    // Two simulated loops with their ground truth, segmented by the test model into a folder of SEGs.
+    const data = join(dir, 'report-batch-data');
+    for (const [patient, seed] of [['P001', '1'], ['P002', '2']]) {
+      expect(cli('phantom', 'loop', '--out', data, '--patient', patient, '--seed', seed, '--frames', '6', '--width', '160').code).toBe(0);
+    }
+    const segs = join(dir, 'report-batch-segs');
+    expect(cli('segment', data, '--model', model.dir, '--out', segs, '--ground-truth', data).code).toBe(0);
+    const cines = ['P001', 'P002'].map((p) => CineImage.fromPart10(readFileSync(join(data, `${p}_axial`, 'cine.dcm')), p));
+    // A SEG whose cine is not under --source, and a truncated SEG, beside the good ones.
+    copyFileSync(DEMO_GT, join(segs, 'demo-gt.seg.dcm'));
+    writeFileSync(join(segs, 'broken.seg.dcm'), readFileSync(join(segs, `${cines[0]!.sopInstanceUID}.seg.dcm`)).subarray(0, 3000));
+    const reps = join(dir, 'report-batch-out');
+    const r = cli('report', segs, '--source', data, '--ground-truth', data, '--out', reps);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: .*broken\.seg\.dcm: file is truncated/);
+    expect(r.stderr).toMatch(new RegExp(`error: .*demo-gt\\.seg\\.dcm: references no cine under --source \\(SOP Instance UID ${demo.sopInstanceUID.replace(/\./g, '\\.')}\\)`));
+    expect(r.stderr).toMatch(/\[1\/3\] /);
+    expect(r.stderr).toMatch(/2 report\(s\) written to .*, 2 failure\(s\)/);
+    const rows = parseCsv(readFileSync(join(reps, 'batch-summary.csv'), 'utf8'));
+    const col = (name: string) => rows[0]!.indexOf(name);
+    expect(rows).toHaveLength(1 + 4);
+    for (const cine of cines) {
+      const segFile = join(segs, `${cine.sopInstanceUID}.seg.dcm`);
+      const row = rows.find((x) => x[col('sop_instance_uid')] === cine.sopInstanceUID)!;
+      expect(row[col('status')]).toBe('written');
+      expect(row[col('seg')]).toBe(segFile);
+      expect(row[col('source')]).toBe(join(data, cine.sopInstanceUID === cines[0]!.sopInstanceUID ? 'P001_axial' : 'P002_axial', 'cine.dcm'));
+      const seg = readSegmentation(readFileSync(segFile), segFile);
+      const report = JSON.parse(readFileSync(join(reps, `${seg.sopInstanceUID}.report.json`), 'utf8'));
+      const original = JSON.parse(readFileSync(join(segs, `${cine.sopInstanceUID}.report.json`), 'utf8'));
+      expect(report.segmentation).toBe(segFile);
+      expect(report.algorithm).toBe('tiny-net 1.2.3');
+      expect(report.groundTruth).toBe(original.groundTruth);
+      expect(report.summary.frames).toBe(6);
+      expect(report.summary.meanArea).toBeCloseTo(original.summary.meanArea, 9);
+      expect(report.summary.flickerCount).toBe(original.summary.flickerCount);
+      expect(report.summary.groundTruth.dice).toBeCloseTo(original.summary.groundTruth.dice, 12);
+      expect(Number(row[col('gt_dice')])).toBeCloseTo(original.summary.groundTruth.dice, 5);
+    }
+    expect(rows.filter((x) => x[col('status')] === 'failed').map((x) => x[col('seg')]).sort()).toEqual([join(segs, 'broken.seg.dcm'), join(segs, 'demo-gt.seg.dcm')]);
+    // Run again: reports are kept unless --overwrite.
+    const again = cli('report', segs, '--source', data, '--out', reps);
+    expect(again.stderr).toMatch(/\.report\.json exists \(pass --overwrite to replace it\)/);
+    expect(again.code).toBe(1);
+    // One SEG and one cine named directly stay a single report on standard output; batch-only options are bad usage there.
+    const single = cli('report', join(segs, `${cines[1]!.sopInstanceUID}.seg.dcm`), '--source', join(data, 'P002_axial', 'cine.dcm'), '--overwrite');
+    expect(single.code).toBe(2);
+    expect(single.stderr).toMatch(/--summary and --overwrite are for batches/);
   });
 
   it('refuses a SEG of another cine', () => {

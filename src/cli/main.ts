@@ -16,7 +16,8 @@ Usage:
   trus-seg info <inputs...> [--json] [--header 'N: V']   describe DICOM cines (files, folders, DICOMweb studies/series): frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
   trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
-  trus-seg report <seg> --source <cine>  re-compute the temporal (and ground-truth) metrics of an existing SEG
+  trus-seg report <segs...> --source <cines...>  re-compute the temporal (and ground-truth) metrics of existing SEGs
+                                         (folders: each SEG paired with the cine it references; a batch summary)
   trus-seg store <segs...> --stow URL    store SEGs on disk with STOW-RS (after a refused segment --stow)
   trus-seg export <inputs...> --out DIR  DICOM cine + SEG pairs -> NumPy loop folders for training
   trus-seg phantom loop|dataset|sheet    simulated TRUS loops with ground truth (see "trus-seg phantom")

@@ -1,66 +1,200 @@
 /**
- * `trus-seg report`: re-computes the temporal metrics (and, with a ground-truth SEG, the accuracy
- * metrics) of an existing SEG over its source cine, with the same functions as a segment run.
+ * `trus-seg report`: re-computes the temporal metrics (and, with ground-truth SEGs, the accuracy
+ * metrics) of existing SEGs over their source cines, with the same functions as a segment run.
+ * One SEG and one cine: one report (standard output or a file). SEG folders and cine folders: the
+ * SEGs are paired with the cines they reference (by SOP Instance UID), one report each and a batch
+ * summary, so that another tool's SEGs, or an earlier model's, can be compared loop by loop.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
-import { masksForSource, readSegmentation } from '../../dicom/segmentationReader.js';
-import { checkReferences, groundTruthMasks, segmentOf } from '../groundTruth.js';
+import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { checkReferences, GroundTruthIndex, segmentOf } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
+import { batchSummaryToCsv, type BatchRow } from '../../report/batchSummary.js';
 import { progressBar } from '../progress.js';
-import { oneOf, positiveInteger } from '../usage.js';
+import { oneOf, positiveInteger, UsageError } from '../usage.js';
+import { listFiles, problemOf, readFileInFolder, readSegmentationFile } from '../inputs.js';
+import { exists, writeAtomically } from '../outputFiles.js';
 
 export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
-  --source FILE        the cine the SEG references (required)
-  --ground-truth FILE  a reference SEG of the same cine: adds Dice, IoU, sensitivity, HD95, S-alpha, E-phi, weighted F-beta
+trus-seg report <SEG files or folders>... --source <cine files or folders>... [--out DIR] [options]
+  --source P           the cine(s) the SEGs reference (required; repeatable): with several SEGs or
+                       folders, each SEG is paired with the cine it references (SOP Instance UID)
+  --ground-truth P     reference SEG file or folder (repeatable) of the same cines: adds Dice, IoU,
+                       sensitivity, HD95, S-alpha, E-phi, weighted F-beta
   --segment N          segment number (default: the first segment)
   --format json|csv    (default: json)
-  --out FILE           write the report here (default: standard output)`;
+  --out P              one SEG: the report file (default: standard output); a batch: the folder for
+                       <SEG SOPInstanceUID>.report.json|csv and batch-summary.csv (default: trus-seg-reports)
+  --summary FILE       a batch's CSV, one row per SEG (default: DIR/batch-summary.csv)
+  --overwrite          replace reports a batch finds in --out`;
+
+interface Options {
+  segmentNumber: number | undefined;
+  references: GroundTruthIndex | undefined;
+}
+
+/** The report of one SEG over one cine it references; accuracy figures when a reference names the cine. */
+async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage, label: string, options: Options): Promise<{ report: RunReport; groundTruthFile?: string }> {
+  checkReferences(seg, cine, segFile);
+  const masks = masksForSource(seg, segmentOf(seg, options.segmentNumber, segFile), cine.sopInstanceUID, cine.numberOfFrames);
+  const reference = options.references?.masksFor(cine);
+  const { frames, summary } = await metricsForMasks(cine, masks, { ...(reference ? { groundTruth: reference.masks } : {}), onProgress: progressBar(label) });
+  const algorithm = seg.segments.find((s) => s.algorithmName);
+  const report: RunReport = {
+    source: cine.source,
+    sopInstanceUID: cine.sopInstanceUID,
+    segmentation: segFile,
+    ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
+    ...(reference ? { groundTruth: reference.file } : {}),
+    note: RESEARCH_NOTE,
+    warnings: reportWarnings(cine.warnings, frames),
+    summary,
+    frames,
+  };
+  return { report, ...(reference ? { groundTruthFile: reference.file } : {}) };
+}
 
 export async function runReport(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
-      source: { type: 'string' },
-      'ground-truth': { type: 'string' },
+      source: { type: 'string', multiple: true },
+      'ground-truth': { type: 'string', multiple: true },
       segment: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      summary: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1 || !values.source) {
+  if (positionals.length === 0 || !values.source?.length) {
     console.error(REPORT_USAGE);
     return 2;
   }
   const format = oneOf('format', values.format, ['json', 'csv'] as const, 'json');
-  const segmentNumber = positiveInteger('segment', values.segment);
-  const segFile = positionals[0]!;
-  const cine = CineImage.fromPart10(await readFile(values.source), values.source);
-  const seg = readSegmentation(await readFile(segFile), segFile);
-  checkReferences(seg, cine, segFile);
-  const masks = masksForSource(seg, segmentOf(seg, segmentNumber, segFile), cine.sopInstanceUID, cine.numberOfFrames);
-  let groundTruth: Uint8Array[] | undefined;
-  if (values['ground-truth']) {
-    const gtFile = values['ground-truth'];
-    groundTruth = groundTruthMasks(readSegmentation(await readFile(gtFile), gtFile), cine, gtFile);
-  }
-  const { frames, summary } = await metricsForMasks(cine, masks, { groundTruth, onProgress: progressBar(segFile) });
-  const algorithm = seg.segments.find((s) => s.algorithmName);
-  const report: RunReport = {
-    source: values.source,
-    sopInstanceUID: cine.sopInstanceUID,
-    segmentation: segFile,
-    ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
-    note: RESEARCH_NOTE,
-    warnings: reportWarnings(cine.warnings, frames),
-    summary,
-    frames,
+  const options: Options = {
+    segmentNumber: positiveInteger('segment', values.segment),
+    references: values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined,
   };
+  const segFiles = await listFiles(positionals);
+  const sourceFiles = await listFiles(values.source);
+  const batch = segFiles.length > 1 || sourceFiles.length > 1 || [...segFiles, ...sourceFiles].some((f) => f.inFolder);
+  if (!batch) {
+    if (values.summary || values.overwrite) throw new UsageError('--summary and --overwrite are for batches (several SEGs or folders)');
+    return reportOne(segFiles[0]!.file, sourceFiles[0]!.file, format, values.out, options);
+  }
+  return reportBatch(segFiles, sourceFiles, format, { ...options, out: resolve(values.out ?? 'trus-seg-reports'), summary: values.summary, overwrite: values.overwrite! });
+}
+
+async function reportOne(segFile: string, sourceFile: string, format: 'json' | 'csv', out: string | undefined, options: Options): Promise<number> {
+  const cine = CineImage.fromPart10(await readFile(sourceFile), sourceFile);
+  const seg = readSegmentation(await readFile(segFile), segFile);
+  const { report } = await reportOf(seg, segFile, cine, segFile, options);
+  // Asked for by name: a reference that does not name this cine is an error, not a silent omission.
+  if (options.references && !report.groundTruth) throw new Error(`no --ground-truth SEG references ${sourceFile} (SOP Instance UID ${cine.sopInstanceUID})`);
   const text = format === 'csv' ? reportToCsv(report) : reportToJson(report);
-  if (values.out) await writeFile(values.out, text);
+  if (out) await writeFile(out, text);
   else process.stdout.write(text);
   return 0;
+}
+
+/** Cine files by SOP Instance UID; files that are not images are passed over, unreadable DICOM files counted as failures. */
+async function indexSources(files: { file: string; inFolder: boolean }[]): Promise<{ bySop: Map<string, string>; failures: number }> {
+  const bySop = new Map<string, string>();
+  let failures = 0;
+  for (const { file, inFolder } of files) {
+    try {
+      let sop: string | undefined;
+      if (!inFolder) sop = CineImage.fromPart10(await readFile(file), file).sopInstanceUID;
+      else {
+        const found = await readFileInFolder(file, { segmentations: false, requireUltrasound: false });
+        if (found.kind === 'cine') sop = found.cine.sopInstanceUID;
+      }
+      if (!sop) continue;
+      const earlier = bySop.get(sop);
+      if (earlier) console.error(`note: ${file} holds the same instance as ${earlier} (SOP Instance UID ${sop}); using ${earlier}`);
+      else bySop.set(sop, file);
+    } catch (err) {
+      failures++;
+      console.error(`error: ${file}: ${problemOf(err)}`);
+    }
+  }
+  return { bySop, failures };
+}
+
+async function reportBatch(
+  segFiles: { file: string; inFolder: boolean }[],
+  sourceFiles: { file: string; inFolder: boolean }[],
+  format: 'json' | 'csv',
+  options: Options & { out: string; summary: string | undefined; overwrite: boolean },
+): Promise<number> {
+  const { bySop, failures: sourceFailures } = await indexSources(sourceFiles);
+  let failures = sourceFailures;
+  let written = 0;
+  const rows: BatchRow[] = [];
+  const inputs = new Set([...segFiles, ...sourceFiles].map((f) => resolve(f.file)));
+  await mkdir(options.out, { recursive: true });
+  const failed = (segFile: string, err: unknown) => {
+    failures++;
+    const problem = problemOf(err);
+    console.error(`error: ${segFile}: ${problem}`);
+    rows.push({ source: '', status: 'failed', problem, seg: segFile });
+  };
+  // The SEGs first (files named, SEGs found in folders), so that progress counts SEGs, not every file.
+  const segs: string[] = [];
+  for (const { file, inFolder } of segFiles) {
+    if (!inFolder) segs.push(file);
+    else await readSegmentationFile(file, true).then((seg) => seg && segs.push(file), (err: unknown) => failed(file, err));
+  }
+  for (const [index, segFile] of segs.entries()) {
+    let seg: ReadSegmentation;
+    try {
+      seg = readSegmentation(await readFile(segFile), segFile);
+    } catch (err) {
+      failed(segFile, err);
+      continue;
+    }
+    const referenced = [...new Set(seg.referencedInstances.map((r) => r.sopInstanceUID))];
+    const paired = referenced.filter((sop) => bySop.has(sop));
+    if (paired.length === 0) {
+      failed(segFile, new Error(`references no cine under --source (SOP Instance UID ${referenced.join(', ') || 'none'})`));
+      continue;
+    }
+    for (const sop of paired) {
+      const sourceFile = bySop.get(sop)!;
+      const row: BatchRow = { source: sourceFile, sopInstanceUID: sop, status: 'failed', seg: segFile };
+      rows.push(row);
+      const reportPath = join(options.out, `${seg.sopInstanceUID}${paired.length > 1 ? `.${sop}` : ''}.report.${format}`);
+      try {
+        if (inputs.has(reportPath)) throw new Error(`${reportPath} is one of the inputs: refusing to overwrite it`);
+        if (!options.overwrite && (await exists(reportPath))) throw new Error(`${reportPath} exists (pass --overwrite to replace it)`);
+        const cine = CineImage.fromPart10(await readFile(sourceFile), sourceFile);
+        const position = `[${index + 1}/${segs.length}] `;
+        const { report, groundTruthFile } = await reportOf(seg, segFile, cine, position + (segFile.length > 48 ? `…${segFile.slice(-47)}` : segFile), options);
+        if (options.references && !groundTruthFile) console.error(`  no ground truth references ${sourceFile}: accuracy metrics left out`);
+        await writeAtomically(reportPath, format === 'csv' ? reportToCsv(report) : reportToJson(report));
+        written++;
+        Object.assign(row, { status: 'written', report });
+        const s = report.summary;
+        console.error(
+          `  ${segFile} over ${sourceFile} -> ${reportPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
+            (s.groundTruth ? `\n  vs ${groundTruthFile}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : ''),
+        );
+      } catch (err) {
+        failures++;
+        row.problem = problemOf(err);
+        console.error(`error: ${segFile}: ${row.problem}`);
+      }
+    }
+  }
+  const summaryPath = options.summary ? resolve(options.summary) : join(options.out, 'batch-summary.csv');
+  await mkdir(dirname(summaryPath), { recursive: true });
+  await writeAtomically(summaryPath, batchSummaryToCsv(rows));
+  console.error(`${written} report(s) written to ${options.out}${failures ? `, ${failures} failure(s)` : ''}; batch summary (${rows.length} row(s)): ${summaryPath}`);
+  return failures > 0 || written === 0 ? 1 : 0;
 }

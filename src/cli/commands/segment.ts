@@ -3,7 +3,7 @@
  * engine calls as the browser. Outputs are written under temporary names and renamed when
  * complete, never over a source file; a refused STOW keeps the SEG on disk.
  */
-import { mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNodeModel } from '../../inference/nodeModel.js';
@@ -19,6 +19,7 @@ import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
 import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
+import { exists, writeAtomically } from '../outputFiles.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -41,27 +42,6 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
   --skip-existing    skip inputs whose SEG and report are already in --out (resumes a batch)
   --summary FILE     one CSV row per loop: status and summary figures (default: DIR/batch-summary.csv
                      when the run has more than one loop)`;
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Writes under a temporary name, then renames: a cancelled or failed run leaves no partial file. */
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.partial`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 export async function runSegment(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
