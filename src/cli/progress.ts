@@ -1,3 +1,5 @@
+import type { LoopSummary } from '../temporal/loopMetrics.js';
+
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
   const tty = process.stderr.isTTY;
@@ -9,4 +11,18 @@ export function progressBar(label: string): (done: number, total: number) => voi
     const bar = '#'.repeat(Math.round(pct / 5)).padEnd(20, '.');
     process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total} frames${tty ? (done === total ? '\n' : '') : '\n'}`);
   };
+}
+
+/** A loop's label in a batch: its place (`[3/120] `) and its name, the start cut so the bar fits a line. */
+export function batchLabel(index: number, count: number, name: string): string {
+  const position = count > 1 ? `[${index + 1}/${count}] ` : '';
+  return position + (name.length > 48 ? `…${name.slice(-47)}` : name);
+}
+
+/** The summary figures printed under each loop of a batch, and its accuracy against a reference. */
+export function summaryText(s: LoopSummary, groundTruthFile?: string): string {
+  return (
+    `  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
+    (s.groundTruth ? `\n  vs ${groundTruthFile}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : '')
+  );
 }

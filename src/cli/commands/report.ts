@@ -14,7 +14,7 @@ import { checkReferences, GroundTruthIndex, segmentOf } from '../groundTruth.js'
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, type BatchRow } from '../../report/batchSummary.js';
-import { progressBar } from '../progress.js';
+import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { oneOf, positiveInteger, UsageError } from '../usage.js';
 import { listFiles, problemOf, readFileInFolder, readSegmentationFile } from '../inputs.js';
 import { exists, writeAtomically } from '../outputFiles.js';
@@ -174,17 +174,12 @@ async function reportBatch(
         if (inputs.has(reportPath)) throw new Error(`${reportPath} is one of the inputs: refusing to overwrite it`);
         if (!options.overwrite && (await exists(reportPath))) throw new Error(`${reportPath} exists (pass --overwrite to replace it)`);
         const cine = CineImage.fromPart10(await readFile(sourceFile), sourceFile);
-        const position = `[${index + 1}/${segs.length}] `;
-        const { report, groundTruthFile } = await reportOf(seg, segFile, cine, position + (segFile.length > 48 ? `…${segFile.slice(-47)}` : segFile), options);
+        const { report, groundTruthFile } = await reportOf(seg, segFile, cine, batchLabel(index, segs.length, segFile), options);
         if (options.references && !groundTruthFile) console.error(`  no ground truth references ${sourceFile}: accuracy metrics left out`);
         await writeAtomically(reportPath, format === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         Object.assign(row, { status: 'written', report });
-        const s = report.summary;
-        console.error(
-          `  ${segFile} over ${sourceFile} -> ${reportPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
-            (s.groundTruth ? `\n  vs ${groundTruthFile}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : ''),
-        );
+        console.error(`  ${segFile} over ${sourceFile} -> ${reportPath}\n${summaryText(report.summary, groundTruthFile)}`);
       } catch (err) {
         failures++;
         row.problem = problemOf(err);

@@ -13,7 +13,7 @@ import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunRepor
 import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
 import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
-import { progressBar } from '../progress.js';
+import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
@@ -102,7 +102,6 @@ export async function runSegment(args: string[]): Promise<number> {
   try {
     for (const [index, input] of inputs.entries()) {
       if (controller.signal.aborted) break;
-      const position = inputs.length > 1 ? `[${index + 1}/${inputs.length}] ` : '';
       let cine;
       try {
         cine = await input.load();
@@ -139,7 +138,7 @@ export async function runSegment(args: string[]): Promise<number> {
         }
         const reference = references?.masksFor(cine);
         if (references && !reference) console.error(`  no ground truth references ${input.name}: accuracy metrics left out`);
-        const bar = progressBar(position + (input.name.length > 48 ? `…${input.name.slice(-47)}` : input.name));
+        const bar = progressBar(batchLabel(index, inputs.length, input.name));
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
           ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
@@ -169,12 +168,7 @@ export async function runSegment(args: string[]): Promise<number> {
         await writeAtomically(reportPath, reportFormat === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         Object.assign(row, { status: 'written', seg: segPath, report });
-        const s = run.summary;
-        console.error(
-          `  ${cine.numberOfFrames} frames -> ${segPath}\n  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
-            (s.groundTruth ? `\n  vs ${reference!.file}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : '') +
-            report.warnings.map((w) => `\n  warning: ${w}`).join(''),
-        );
+        console.error(`  ${cine.numberOfFrames} frames -> ${segPath}\n${summaryText(run.summary, reference?.file)}${report.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
         if (stow) {
           try {
             await stow.storeInstances([seg], cine.studyInstanceUID);
