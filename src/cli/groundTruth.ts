@@ -1,12 +1,13 @@
 /**
- * Ground-truth SEGs for `trus-seg report` and `trus-seg segment --ground-truth`: checked against
- * the cine they are meant for, so a reference of another image or study is refused, never used.
+ * SEGs read over a cine (the SEGs `trus-seg report` measures, and the ground truths of `report`
+ * and `segment --ground-truth`): checked against the cine they are meant for, so a SEG of another
+ * image or study is refused, never used.
  */
 import type { CineImage } from '../dicom/cineImage.js';
 import { masksForSource, type ReadSegmentation } from '../dicom/segmentationReader.js';
 import { listFiles, problemOf, readSegmentationFile } from './inputs.js';
 
-export function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
+function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
   if (requested === undefined) {
     const first = seg.segments[0];
     if (!first) throw new Error(`${file}: the SEG has no segments`);
@@ -16,7 +17,7 @@ export function segmentOf(seg: ReadSegmentation, requested: number | undefined, 
   return requested;
 }
 
-export function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
+function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
   if (!seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID)) {
     throw new Error(`${file} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
   }
@@ -24,10 +25,10 @@ export function checkReferences(seg: ReadSegmentation, cine: CineImage, file: st
   if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${file} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);
 }
 
-/** The first segment's masks of `seg` for every frame of `cine`, after the reference checks. */
-export function groundTruthMasks(seg: ReadSegmentation, cine: CineImage, file: string): Uint8Array[] {
+/** A segment's masks of `seg` (default: the first segment) for every frame of `cine`, after the reference checks. */
+export function masksOfCine(seg: ReadSegmentation, cine: CineImage, file: string, segmentNumber?: number): Uint8Array[] {
   checkReferences(seg, cine, file);
-  return masksForSource(seg, segmentOf(seg, undefined, file), cine.sopInstanceUID, cine.numberOfFrames);
+  return masksForSource(seg, segmentOf(seg, segmentNumber, file), cine.sopInstanceUID, cine.numberOfFrames);
 }
 
 /**
@@ -60,6 +61,6 @@ export class GroundTruthIndex {
   /** Masks for `cine`, or undefined when no reference names it. */
   masksFor(cine: CineImage): { file: string; masks: Uint8Array[] } | undefined {
     const hit = this.bySource.get(cine.sopInstanceUID);
-    return hit ? { file: hit.file, masks: groundTruthMasks(hit.seg, cine, hit.file) } : undefined;
+    return hit ? { file: hit.file, masks: masksOfCine(hit.seg, cine, hit.file) } : undefined;
   }
 }

@@ -68,7 +68,8 @@ export async function readFileInFolder(file: string, options: FolderFileOptions 
   return readFolderFile(await readFile(file), file, options);
 }
 
-function fileInput(path: string, optional: boolean, requireUltrasound: boolean): CineInput {
+/** A cine file to load: one named directly must be a readable image; one found in a folder may be passed over (PassedOverFile). */
+export function fileInput(path: string, optional: boolean, requireUltrasound: boolean): CineInput {
   const abs = resolve(path);
   const load = async () => {
     if (!optional) return CineImage.fromPart10(await readFile(abs), path);

@@ -90,6 +90,15 @@ async function downloadValidSeg(page: Page, result: Locator, fileName: string): 
   return readSegmentation(bytes, fileName);
 }
 
+/** The SEG of a series in the PACS: retrieved, saved under the artefacts, checked by dciodvfy, read back. */
+async function storedValidSeg(client: DicomwebClient, study: string, series: string, fileName: string): Promise<ReturnType<typeof readSegmentation>> {
+  const [instance] = await client.searchForInstances(study, series);
+  const bytes = await client.retrieveInstance(study, series, String(instance!.SOPInstanceUID));
+  writeFileSync(join(ARTIFACTS, fileName), bytes);
+  expect(dciodvfy(bytes).errors).toEqual([]);
+  return readSegmentation(bytes, fileName);
+}
+
 /** Whether leaving the page now would make the browser ask first: the viewer's beforeunload guard on a synthetic event. */
 function asksBeforeLeaving(page: Page): Promise<boolean> {
   return page.evaluate(() => {
@@ -279,12 +288,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const segSeries = series.filter((s) => s.Modality === 'SEG');
     expect(segSeries).toHaveLength(1);
     firstSegSeries = String(segSeries[0]!.SeriesInstanceUID);
-    const [instance] = await client.searchForInstances(study, String(segSeries[0]!.SeriesInstanceUID));
-    const bytes = await client.retrieveInstance(study, String(segSeries[0]!.SeriesInstanceUID), String(instance!.SOPInstanceUID));
-    writeFileSync(join(ARTIFACTS, 'exported.seg.dcm'), bytes);
-    const report = dciodvfy(bytes);
-    expect(report.errors).toEqual([]);
-    const seg = readSegmentation(bytes, 'exported SEG');
+    const seg = await storedValidSeg(client, study, firstSegSeries, 'exported.seg.dcm');
     expect(seg.studyInstanceUID).toBe(study);
     expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
     for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(cineSop);
@@ -360,11 +364,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const segSeries = (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG');
     expect(segSeries).toHaveLength(2);
     const added = segSeries.find((s) => s.SeriesInstanceUID !== firstSegSeries)!;
-    const [instance] = await client.searchForInstances(study, String(added.SeriesInstanceUID));
-    const bytes = await client.retrieveInstance(study, String(added.SeriesInstanceUID), String(instance!.SOPInstanceUID));
-    writeFileSync(join(ARTIFACTS, 'reloaded-and-edited.seg.dcm'), bytes);
-    expect(dciodvfy(bytes).errors).toEqual([]);
-    const seg = readSegmentation(bytes, 'reloaded and edited SEG');
+    const seg = await storedValidSeg(client, study, String(added.SeriesInstanceUID), 'reloaded-and-edited.seg.dcm');
     expect(seg.studyInstanceUID).toBe(study);
     expect(seg.segments).toHaveLength(1);
     expect(seg.segments[0]).toMatchObject({ label: 'Prostate', algorithmType: 'SEMIAUTOMATIC', algorithmName: 'trus-student', typeCode: { CodeValue: '41216001', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Prostate' } });

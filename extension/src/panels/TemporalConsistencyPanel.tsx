@@ -4,7 +4,7 @@
  * Export SEG (STOW-RS + download) and the figures as CSV/JSON.
  */
 import React, { useEffect, useState } from 'react';
-import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import { hasSegToWrite, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { CURVES, curve, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
@@ -177,7 +177,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
       {selected && (
         <div className="flex flex-wrap gap-2">
-          {(selected.run || selected.edited) && (
+          {hasSegToWrite(selected) && (
             <button className={button} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
               {exporting ? 'Writing SEG…' : 'Export SEG'}
             </button>

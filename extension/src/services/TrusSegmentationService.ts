@@ -230,7 +230,7 @@ export class TrusSegmentationService {
 
   /** Model runs and edited stored SEGs (on any loop) whose masks as they are now are in no stored or downloaded SEG. */
   unsavedResults(): LoopResult[] {
-    return this.state.results.filter((r) => (r.run || r.edited) && !r.saved);
+    return this.state.results.filter((r) => hasSegToWrite(r) && !r.saved);
   }
 
   /** The last Export SEG's outcome when it holds the result's current masks (not when edited since). */
@@ -449,18 +449,19 @@ export class TrusSegmentationService {
       if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`the SEG is ${seg.columns}x${seg.rows}, the cine ${cine.columns}x${cine.rows}`);
       const masks = Array.from({ length: cine.numberOfFrames }, () => new Uint8Array(cine.rows * cine.columns));
       let referenced = 0;
+      const segmentsShown = new Set<number>();
       for (const f of seg.frames) {
         if (f.referencedSOPInstanceUID !== cine.sopInstanceUID || f.referencedFrameNumber < 1 || f.referencedFrameNumber > cine.numberOfFrames) continue;
         const target = masks[f.referencedFrameNumber - 1]!;
         for (let p = 0; p < target.length; p++) if (f.mask[p]) target[p] = 1;
         referenced++;
+        segmentsShown.add(f.segmentNumber);
       }
       if (referenced === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
-      const segmentsShown = [...new Set(seg.frames.filter((f) => f.referencedSOPInstanceUID === cine.sopInstanceUID).map((f) => f.segmentNumber))];
       const storedOrigin =
-        segmentsShown.length === 1
-          ? storedSegmentOrigin(seg, segmentsShown[0]!)
-          : { cannotExport: `the stored SEG has ${segmentsShown.length} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
+        segmentsShown.size === 1
+          ? storedSegmentOrigin(seg, [...segmentsShown][0]!)
+          : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label, frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
       masks.forEach((m, i) => labelmap!.writeFrame(i, m));
@@ -491,7 +492,7 @@ export class TrusSegmentationService {
   /** The result Export SEG writes: the selected model's on the active loop, else the latest there. */
   exportableResult(): LoopResult | undefined {
     const uid = this.activeDisplaySet()?.displaySet.displaySetInstanceUID;
-    const here = this.resultsFor(uid).filter((r) => r.run || r.edited);
+    const here = this.resultsFor(uid).filter(hasSegToWrite);
     return here.find((r) => r.model.id === this.state.modelId) ?? here[here.length - 1];
   }
 
@@ -516,7 +517,7 @@ export class TrusSegmentationService {
     if (!result) throw new Error('nothing to export: segment the loop first');
     if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
     const current = this.state.results.find((r) => r.key === result.key) ?? result;
-    if (!current.run && !current.edited) throw new Error(`${current.model.label} was loaded from the PACS and is unchanged: it is already stored`);
+    if (!hasSegToWrite(current)) throw new Error(`${current.model.label} was loaded from the PACS and is unchanged: it is already stored`);
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
     if (!displaySet) throw new Error('the loop is no longer loaded');
     const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);
@@ -547,6 +548,11 @@ export class TrusSegmentationService {
     this.cines.clear();
     this.set({ status: 'idle', message: undefined, results: [], liveFrames: [], progress: { done: 0, total: 0 } });
   }
+}
+
+/** Whether Export SEG has something new to write: a model's run, or a stored SEG once edited (unchanged, it is in the PACS already). */
+export function hasSegToWrite(result: Pick<LoopResult, 'run' | 'edited'>): boolean {
+  return result.run !== undefined || result.edited;
 }
 
 /** The SEG of a result: a model's run (edited or not), or a stored SEG's segment edited by hand. */

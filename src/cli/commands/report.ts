@@ -9,14 +9,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
-import { masksForSource, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
-import { checkReferences, GroundTruthIndex, segmentOf } from '../groundTruth.js';
+import { readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { GroundTruthIndex, masksOfCine } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, type BatchRow } from '../../report/batchSummary.js';
 import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { oneOf, positiveInteger, UsageError } from '../usage.js';
-import { listFiles, problemOf, readFileInFolder, readSegmentationFile } from '../inputs.js';
+import { fileInput, listFiles, PassedOverFile, problemOf, readSegmentationFile, type CineInput } from '../inputs.js';
 import { exists, writeAtomically } from '../outputFiles.js';
 
 export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
@@ -38,13 +38,12 @@ interface Options {
 }
 
 /** The report of one SEG over one cine it references; accuracy figures when a reference names the cine. */
-async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage, label: string, options: Options): Promise<{ report: RunReport; groundTruthFile?: string }> {
-  checkReferences(seg, cine, segFile);
-  const masks = masksForSource(seg, segmentOf(seg, options.segmentNumber, segFile), cine.sopInstanceUID, cine.numberOfFrames);
+async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage, label: string, options: Options): Promise<RunReport> {
+  const masks = masksOfCine(seg, cine, segFile, options.segmentNumber);
   const reference = options.references?.masksFor(cine);
   const { frames, summary } = await metricsForMasks(cine, masks, { ...(reference ? { groundTruth: reference.masks } : {}), onProgress: progressBar(label) });
   const algorithm = seg.segments.find((s) => s.algorithmName);
-  const report: RunReport = {
+  return {
     source: cine.source,
     sopInstanceUID: cine.sopInstanceUID,
     segmentation: segFile,
@@ -55,7 +54,6 @@ async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage,
     summary,
     frames,
   };
-  return { report, ...(reference ? { groundTruthFile: reference.file } : {}) };
 }
 
 export async function runReport(args: string[]): Promise<number> {
@@ -94,7 +92,7 @@ export async function runReport(args: string[]): Promise<number> {
 async function reportOne(segFile: string, sourceFile: string, format: 'json' | 'csv', out: string | undefined, options: Options): Promise<number> {
   const cine = CineImage.fromPart10(await readFile(sourceFile), sourceFile);
   const seg = readSegmentation(await readFile(segFile), segFile);
-  const { report } = await reportOf(seg, segFile, cine, segFile, options);
+  const report = await reportOf(seg, segFile, cine, segFile, options);
   // Asked for by name: a reference that does not name this cine is an error, not a silent omission.
   if (options.references && !report.groundTruth) throw new Error(`no --ground-truth SEG references ${sourceFile} (SOP Instance UID ${cine.sopInstanceUID})`);
   const text = format === 'csv' ? reportToCsv(report) : reportToJson(report);
@@ -103,23 +101,22 @@ async function reportOne(segFile: string, sourceFile: string, format: 'json' | '
   return 0;
 }
 
-/** Cine files by SOP Instance UID; files that are not images are passed over, unreadable DICOM files counted as failures. */
-async function indexSources(files: { file: string; inFolder: boolean }[]): Promise<{ bySop: Map<string, string>; failures: number }> {
-  const bySop = new Map<string, string>();
+/**
+ * Cines by SOP Instance UID (loaded again when their SEG comes, so that hundreds are not held at
+ * once); files in folders that are not images are passed over, unreadable DICOM files are failures.
+ */
+async function indexSources(files: { file: string; inFolder: boolean }[]): Promise<{ bySop: Map<string, CineInput>; failures: number }> {
+  const bySop = new Map<string, CineInput>();
   let failures = 0;
   for (const { file, inFolder } of files) {
+    const input = fileInput(file, inFolder, false);
     try {
-      let sop: string | undefined;
-      if (!inFolder) sop = CineImage.fromPart10(await readFile(file), file).sopInstanceUID;
-      else {
-        const found = await readFileInFolder(file, { segmentations: false, requireUltrasound: false });
-        if (found.kind === 'cine') sop = found.cine.sopInstanceUID;
-      }
-      if (!sop) continue;
+      const sop = (await input.load()).sopInstanceUID;
       const earlier = bySop.get(sop);
-      if (earlier) console.error(`note: ${file} holds the same instance as ${earlier} (SOP Instance UID ${sop}); using ${earlier}`);
-      else bySop.set(sop, file);
+      if (earlier) console.error(`note: ${file} holds the same instance as ${earlier.name} (SOP Instance UID ${sop}); using ${earlier.name}`);
+      else bySop.set(sop, input);
     } catch (err) {
+      if (err instanceof PassedOverFile) continue;
       failures++;
       console.error(`error: ${file}: ${problemOf(err)}`);
     }
@@ -145,7 +142,8 @@ async function reportBatch(
     console.error(`error: ${segFile}: ${problem}`);
     rows.push({ source: '', status: 'failed', problem, seg: segFile });
   };
-  // The SEGs first (files named, SEGs found in folders), so that progress counts SEGs, not every file.
+  // Which files are SEGs first, so that progress counts SEGs, not every file; each is read again
+  // when its turn comes rather than kept (a SEG's masks are held unpacked).
   const segs: string[] = [];
   for (const { file, inFolder } of segFiles) {
     if (!inFolder) segs.push(file);
@@ -166,20 +164,19 @@ async function reportBatch(
       continue;
     }
     for (const sop of paired) {
-      const sourceFile = bySop.get(sop)!;
-      const row: BatchRow = { source: sourceFile, sopInstanceUID: sop, status: 'failed', seg: segFile };
+      const source = bySop.get(sop)!;
+      const row: BatchRow = { source: source.name, sopInstanceUID: sop, status: 'failed', seg: segFile };
       rows.push(row);
       const reportPath = join(options.out, `${seg.sopInstanceUID}${paired.length > 1 ? `.${sop}` : ''}.report.${format}`);
       try {
         if (inputs.has(reportPath)) throw new Error(`${reportPath} is one of the inputs: refusing to overwrite it`);
         if (!options.overwrite && (await exists(reportPath))) throw new Error(`${reportPath} exists (pass --overwrite to replace it)`);
-        const cine = CineImage.fromPart10(await readFile(sourceFile), sourceFile);
-        const { report, groundTruthFile } = await reportOf(seg, segFile, cine, batchLabel(index, segs.length, segFile), options);
-        if (options.references && !groundTruthFile) console.error(`  no ground truth references ${sourceFile}: accuracy metrics left out`);
+        const report = await reportOf(seg, segFile, await source.load(), batchLabel(index, segs.length, segFile), options);
+        if (options.references && !report.groundTruth) console.error(`  no ground truth references ${source.name}: accuracy metrics left out`);
         await writeAtomically(reportPath, format === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         Object.assign(row, { status: 'written', report });
-        console.error(`  ${segFile} over ${sourceFile} -> ${reportPath}\n${summaryText(report.summary, groundTruthFile)}`);
+        console.error(`  ${segFile} over ${source.name} -> ${reportPath}\n${summaryText(report.summary, report.groundTruth)}`);
       } catch (err) {
         failures++;
         row.problem = problemOf(err);
