@@ -33,7 +33,7 @@ interface Services {
   syncGroupService?: { destroy(): void };
   cineService?: { setIsCineEnabled(enabled: boolean): void };
   uiDialogService?: { hideAll(): void };
-  trusSegmentationService?: { destroy(): void };
+  trusSegmentationService?: { leaveMode(): void };
 }
 interface ModeContext {
   servicesManager: { services: Services };
@@ -119,7 +119,8 @@ export const modeInstance = {
   },
   onModeExit({ servicesManager }: ModeContext) {
     const s = servicesManager.services;
-    s.trusSegmentationService?.destroy();
+    // First: it reads the labelmaps (edits not yet measured) that the segmentation service discards below.
+    s.trusSegmentationService?.leaveMode();
     s.uiDialogService?.hideAll();
     s.toolGroupService.destroy();
     s.syncGroupService?.destroy();

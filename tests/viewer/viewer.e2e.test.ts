@@ -124,6 +124,15 @@ async function dragAcrossViewport(page: Page, heightFraction: number): Promise<v
   await page.mouse.up();
 }
 
+/** A click on the student's point of a frame in the area chart; resolves once the viewport shows that frame. */
+async function showFrameFromChart(page: Page, frame: number): Promise<void> {
+  await page.locator(`[data-chart=area] [data-series=trus-student] circle[data-frame="${frame}"]`).click({ force: true });
+  await page.waitForFunction((n) => {
+    const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
+    return cs.getRenderingEngines()[0]!.getViewports()[0]!.getCurrentImageIdIndex() === n - 1;
+  }, frame, { timeout: 10_000 });
+}
+
 /** OHIF's Eraser, as a user reaches it: the segmentation panel's tools. */
 async function pickEraser(page: Page): Promise<void> {
   await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
@@ -132,11 +141,32 @@ async function pickEraser(page: Page): Promise<void> {
 
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}${query}`);
+  await loopShown(page, frames);
+}
+
+/** The panel is up and the viewport shows the loop's frames. */
+async function loopShown(page: Page, frames: number): Promise<void> {
   await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
   await page.waitForFunction((n) => {
     const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
     return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
   }, frames, { timeout: 60_000 });
+}
+
+/**
+ * Leaves the mode inside the app, as a user does (the header's arrow back to the study list),
+ * runs `onStudyList` there, and comes back to the loop with the browser's Back button. Neither
+ * loads the page: the service (and what it kept) is the same object throughout.
+ */
+async function leaveModeAndComeBack(page: Page, frames: number, onStudyList: () => Promise<void>): Promise<void> {
+  await page.evaluate(() => void ((window as unknown as { samePage?: boolean }).samePage = true));
+  await page.locator('[data-cy=return-to-work-list]').click();
+  await page.locator('[data-testid=trus-panel]').waitFor({ state: 'detached', timeout: 30_000 });
+  expect(new URL(page.url()).pathname).not.toContain('trus-cine');
+  await onStudyList();
+  await page.goBack();
+  await loopShown(page, frames);
+  expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true);
 }
 
 async function segmentLoop(page: Page): Promise<void> {
@@ -232,7 +262,7 @@ async function segmentLoop(page: Page): Promise<void> {
   }, 240_000);
 
   test('a run not yet stored or downloaded is named in the panel, and the browser asks before the page is left', async () => {
-    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. Leaving or reloading the viewer loses them.');
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. Closing or reloading the viewer loses them.');
     expect(await asksBeforeLeaving(page)).toBe(true);
     // The real thing: a reload raises the browser's leave-page dialog; dismissing it keeps the run.
     const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
@@ -246,11 +276,7 @@ async function segmentLoop(page: Page): Promise<void> {
 
   test('clicking a point of the chart shows that frame', async () => {
     const target = 11;
-    await page.locator(`[data-chart=area] [data-series=trus-student] circle[data-frame="${target}"]`).click({ force: true });
-    await page.waitForFunction((n) => {
-      const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
-      return cs.getRenderingEngines()[0]!.getViewports()[0]!.getCurrentImageIdIndex() === n - 1;
-    }, target, { timeout: 10_000 });
+    await showFrameFromChart(page, target);
     expect((await viewportFacts(page))!.current).toBe(target);
     await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 5_000 });
   }, 30_000);
@@ -313,6 +339,40 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(after.get(erasedFrame)!).toBeLessThan(before.get(erasedFrame)!);
   }, 60_000);
 
+  test('leaving the mode keeps an unsaved run, with an edit made just before leaving; Restore puts back its masks and figures', async () => {
+    // Another frame than the one erased so far (two strokes may have left nothing there).
+    const frame = erasedFrame === 5 ? 6 : 5;
+    await showFrameFromChart(page, frame);
+    const areasBefore = await chartValues(page, 'area', 'trus-student');
+    const pixelsBefore = await labelmapPixelsPerFrame(page, 'prostate');
+    // A stroke, and out of the mode at once: before the figures are measured again (400 ms later).
+    await dragAcrossViewport(page, 0.55);
+    const pixelsAtExit = await labelmapPixelsPerFrame(page, 'prostate');
+    expect(pixelsAtExit[frame - 1]!).toBeLessThan(pixelsBefore[frame - 1]!);
+    pixelsAtExit.forEach((n, i) => i + 1 !== frame && expect(n).toBe(pixelsBefore[i]));
+    await leaveModeAndComeBack(page, FRAMES, async () => {
+      // On the study list the kept run still makes the browser ask before the page is left.
+      expect(await asksBeforeLeaving(page)).toBe(true);
+    });
+    const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
+    await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student (edited)');
+    expect(await unsavedNote(page)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student \(edited\) \(kept, series 1 Simulated TRUS axial cine\)\./);
+    // Nothing is drawn until the user restores it.
+    expect(await page.locator('[data-testid=trus-summary]').count()).toBe(0);
+    await kept.locator('[data-testid=trus-restore]').click();
+    await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
+    expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixelsAtExit);
+    // The figures follow the last stroke too: measured on restore.
+    const areas = await chartValues(page, 'area', 'trus-student');
+    expect(areas.size).toBe(FRAMES);
+    expect(areas.get(frame)!).toBeLessThan(areasBefore.get(frame)!);
+    for (const [f, area] of areas) if (f !== frame) expect(area).toBeCloseTo(areasBefore.get(f)!, 6);
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toContain('edited');
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (edited). Closing or reloading the viewer loses them.');
+    expect(await asksBeforeLeaving(page)).toBe(true);
+  }, 120_000);
+
   test('the model selector runs the plain 2D teacher on the same loop and overlays its curves on the student\'s', async () => {
     await page.locator('[data-testid=trus-model]').selectOption('trus-teacher');
     await segmentLoop(page);
@@ -326,6 +386,31 @@ async function segmentLoop(page: Page): Promise<void> {
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-teacher] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
     expect(await page.locator('[data-testid=trus-summary]').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-teacher-and-student.png') });
+  }, 240_000);
+
+  test('a kept result is not restored over a newer unsaved run of the same model, and Discard asks first', async () => {
+    await leaveModeAndComeBack(page, FRAMES, async () => undefined);
+    const keptTeacher = page.locator('[data-testid=trus-kept-result][data-model=trus-teacher]');
+    await keptTeacher.waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(2);
+    // The teacher again (still selected): a newer run that the earlier one must not replace.
+    await segmentLoop(page);
+    await keptTeacher.locator('[data-testid=trus-restore]').click();
+    await page.locator('[data-testid=trus-status][data-status=error]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=trus-status]').textContent()).toMatch(/^2D teacher \(per frame\) has a newer result on this loop that is not yet stored or downloaded/);
+    expect(await keptTeacher.count()).toBe(1);
+    // Discard asks; declined, the kept run stays; accepted, it is gone and no longer listed as unsaved.
+    for (const accept of [false, true]) {
+      const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+      const click = keptTeacher.locator('[data-testid=trus-discard]').click();
+      const asked = await dialog;
+      expect(asked.type()).toBe('confirm');
+      expect(asked.message()).toBe('Discard 2D teacher (per frame)? Its masks are in no stored or downloaded SEG.');
+      await (accept ? asked.accept() : asked.dismiss());
+      await click;
+      expect(await keptTeacher.count()).toBe(accept ? 0 : 1);
+    }
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame), Distilled student (edited) (kept, series 1 Simulated TRUS axial cine). Closing or reloading the viewer loses them.');
   }, 240_000);
 
   test('the stored SEG (with the eraser edit) reloads in the viewer, frame by frame', async () => {
@@ -390,6 +475,19 @@ async function segmentLoop(page: Page): Promise<void> {
     await segmentLoop(page);
     expect(await page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(LONG_FRAMES);
   }, 300_000);
+
+  test('an unedited run kept across leaving the mode is restored as it was', async () => {
+    const pixels = await labelmapPixelsPerFrame(page, 'prostate');
+    const areas = await chartValues(page, 'area', 'trus-student');
+    await leaveModeAndComeBack(page, LONG_FRAMES, async () => undefined);
+    const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
+    await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student');
+    await kept.locator('[data-testid=trus-restore]').click();
+    await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+    expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixels);
+    expect(await chartValues(page, 'area', 'trus-student')).toEqual(areas);
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toBe('Distilled student');
+  }, 120_000);
 
   test('WebGPU (SwiftShader) segments a tiny loop in the viewer when asked for', async () => {
     const gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
@@ -461,6 +559,7 @@ async function segmentLoop(page: Page): Promise<void> {
     // The request URL (no spaces) wraps inside the panel instead of running out of it.
     expect(await storeError.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     expect(await unsavedNote(page)).toMatch(/: Distilled student\./);
+    // The run restored after leaving the mode: its SEG is as valid as any.
     const seg = await downloadValidSeg(page, result, 'downloaded-after-refused-stow.seg.dcm');
     expect(seg.studyInstanceUID).toBe(longStudy);
     expect(seg.frames).toHaveLength(LONG_FRAMES);

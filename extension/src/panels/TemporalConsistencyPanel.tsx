@@ -4,7 +4,7 @@
  * Export SEG (STOW-RS + download) and the figures as CSV/JSON.
  */
 import React, { useEffect, useState } from 'react';
-import { hasSegToWrite, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import { hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { CURVES, curve, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
@@ -39,6 +39,11 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
   return frame;
 }
 
+/** A result in the unsaved list; a kept one names its loop, which may not be the one shown. */
+function unsavedName(r: LoopResult | KeptResult): string {
+  return `${r.model.label}${r.edited ? ' (edited)' : ''}${'loopLabel' in r ? ` (kept, ${r.loopLabel})` : ''}`;
+}
+
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
 // sees this file): tests/viewer/panelClasses.test.ts holds every class here to that.
 const button = 'rounded bg-primary-main px-2 py-1 text-xs text-white hover:opacity-80 disabled:opacity-50 disabled:cursor-not-allowed';
@@ -48,7 +53,9 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const state = useServiceState(service);
   const currentFrame = useCurrentFrame(service);
   const busy = state.status === 'loading' || state.status === 'running';
-  const activeUid = service.activeDisplaySet()?.displaySet.displaySetInstanceUID ?? state.displaySetInstanceUID;
+  const activeDisplaySet = service.activeDisplaySet()?.displaySet;
+  const activeUid = activeDisplaySet?.displaySetInstanceUID ?? state.displaySetInstanceUID;
+  const keptHere = service.keptFor(activeDisplaySet);
   const results = service.resultsFor(activeUid);
   const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
   const stored = service.storedSegmentations();
@@ -163,6 +170,30 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </React.Fragment>
       ))}
 
+      {keptHere.length > 0 && (
+        <div className="text-xs" data-testid="trus-kept">
+          <div className="text-yellow-500">Kept from when the mode was left, in no SEG yet:</div>
+          {keptHere.map((k) => (
+            <div key={k.key} className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={k.model.id}>
+              <span>{k.model.label}{k.edited ? ' (edited)' : ''}</span>
+              <span className="flex gap-2">
+                <button className={button} data-testid="trus-restore" disabled={busy} onClick={() => void service.restoreKept(k.key).catch(() => undefined)}>Restore</button>
+                <button
+                  className={button}
+                  data-testid="trus-discard"
+                  disabled={busy}
+                  onClick={() => {
+                    if (globalThis.confirm?.(`Discard ${k.model.label}${k.edited ? ' (edited)' : ''}? Its masks are in no stored or downloaded SEG.`)) service.discardKept(k.key);
+                  }}
+                >
+                  Discard
+                </button>
+              </span>
+            </div>
+          ))}
+        </div>
+      )}
+
       {stored.length > 0 && (
         <div className="text-xs" data-testid="trus-stored-segs">
           <div className="text-primary-light">Stored SEGs of this study</div>
@@ -227,7 +258,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
-          Not yet stored or downloaded as a SEG: {unsaved.map((r) => `${r.model.label}${r.edited ? ' (edited)' : ''}`).join(', ')}. Leaving or reloading the viewer loses them.
+          Not yet stored or downloaded as a SEG: {unsaved.map(unsavedName).join(', ')}. Closing or reloading the viewer loses them.
         </div>
       )}
     </div>

@@ -31,6 +31,7 @@ export type RunStatus = 'idle' | 'loading' | 'running' | 'done' | 'cancelled' | 
 export interface LoopResult {
   key: string;
   displaySetInstanceUID: string;
+  studyInstanceUID: string;
   sopInstanceUID: string;
   model: ModelChoice;
   labelmap: FrameLabelmap;
@@ -50,6 +51,19 @@ export interface LoopResult {
   sourceWarnings: string[];
 }
 
+/**
+ * A result not yet in a stored or downloaded SEG when the mode was left. OHIF empties its display
+ * sets and labelmaps at mode exit; the masks and figures are kept here until the loop is open
+ * again and the user restores (or discards) them.
+ */
+export interface KeptResult extends Omit<LoopResult, 'key' | 'displaySetInstanceUID' | 'labelmap' | 'saved'> {
+  key: string;
+  /** The loop, as the study's series list names it (the display set is gone). */
+  loopLabel: string;
+  /** An edit landed after the figures were last computed: they are recomputed on restore. */
+  staleFigures: boolean;
+}
+
 export interface ServiceState {
   status: RunStatus;
   message?: string;
@@ -61,6 +75,8 @@ export interface ServiceState {
   /** Frames already segmented in the run in progress (their metrics, as they come). */
   liveFrames: FrameMetrics[];
   results: LoopResult[];
+  /** Unsaved results of an earlier visit to the mode (any loop, any study). */
+  kept: KeptResult[];
   measuring: boolean;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
@@ -135,6 +151,8 @@ export class TrusSegmentationService {
   private readonly assetsProblem: string | undefined;
   private editSubscription: Subscription | undefined;
   private editTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Numbers kept results: one loop and model may be left unsaved on more than one visit. */
+  private keptCount = 0;
   /** Closing or reloading the tab would lose a run or edits not yet in a stored or downloaded SEG: the browser asks first. */
   private readonly guardUnload = (event: Event): void => {
     if (this.state.status !== 'loading' && this.state.status !== 'running' && this.unsavedResults().length === 0) return;
@@ -163,6 +181,7 @@ export class TrusSegmentationService {
       modelId: models[0]!.id,
       liveFrames: [],
       results: [],
+      kept: [],
       measuring: false,
     };
     // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
@@ -171,7 +190,7 @@ export class TrusSegmentationService {
       const name = displaySetService.EVENTS?.[event];
       if (name) displaySetService.subscribe(name, () => this.set({}));
     }
-    // The service lives as long as the page (destroy() only empties it), so the guard is never removed.
+    // The service lives as long as the page (leaving the mode only empties it), so the guard is never removed.
     globalThis.addEventListener?.('beforeunload', this.guardUnload);
   }
 
@@ -228,9 +247,21 @@ export class TrusSegmentationService {
     return this.state.results.filter((r) => r.displaySetInstanceUID === displaySetInstanceUID);
   }
 
-  /** Model runs and edited stored SEGs (on any loop) whose masks as they are now are in no stored or downloaded SEG. */
-  unsavedResults(): LoopResult[] {
-    return this.state.results.filter((r) => hasSegToWrite(r) && !r.saved);
+  /** Model runs and edited stored SEGs (on any loop, kept ones included) whose masks as they are now are in no stored or downloaded SEG. */
+  unsavedResults(): (LoopResult | KeptResult)[] {
+    return [...this.state.results.filter((r) => hasSegToWrite(r) && !r.saved), ...this.state.kept];
+  }
+
+  /** Kept results of the cine a display set shows (matched by SOP Instance UID: display sets are new on each visit). */
+  keptFor(displaySet: DisplaySet | undefined): KeptResult[] {
+    if (!displaySet || this.state.kept.length === 0) return [];
+    let sopInstanceUID: string;
+    try {
+      sopInstanceUID = cineInstanceOf(displaySet).SOPInstanceUID;
+    } catch {
+      return [];
+    }
+    return this.state.kept.filter((k) => k.sopInstanceUID === sopInstanceUID && k.studyInstanceUID === displaySet.StudyInstanceUID);
   }
 
   /** The last Export SEG's outcome when it holds the result's current masks (not when edited since). */
@@ -303,7 +334,7 @@ export class TrusSegmentationService {
       labelmap = await FrameLabelmap.create({
         displaySet,
         viewportId,
-        label: `Prostate — ${model.label}`,
+        label: labelmapLabel(model, true),
         frames: total,
         segmentationService: this.servicesManager.services.segmentationService,
         extensionManager: this.extensionManager,
@@ -340,8 +371,9 @@ export class TrusSegmentationService {
       }
       refresh();
       const result: LoopResult = {
-        key: `${displaySet.displaySetInstanceUID}/${model.id}`,
+        key: resultKey(displaySet, model),
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
+        studyInstanceUID: displaySet.StudyInstanceUID,
         sopInstanceUID: instance.SOPInstanceUID,
         model,
         labelmap,
@@ -463,15 +495,17 @@ export class TrusSegmentationService {
           ? storedSegmentOrigin(seg, [...segmentsShown][0]!)
           : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
-      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label, frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
+      const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
       masks.forEach((m, i) => labelmap!.writeFrame(i, m));
       labelmap.modified();
       const { frames, summary } = await metricsForMasks(cine, masks);
       const result: LoopResult = {
-        key: `${displaySet.displaySetInstanceUID}/seg/${seg.sopInstanceUID}`,
+        key: resultKey(displaySet, model),
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
+        studyInstanceUID: cine.studyInstanceUID,
         sopInstanceUID: cine.sopInstanceUID,
-        model: { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' },
+        model,
         labelmap,
         storedOrigin,
         masks: masks.map((m) => PackedMask.pack(m)),
@@ -538,16 +572,109 @@ export class TrusSegmentationService {
     return outcome;
   }
 
-  /** Ends every worker (mode exit). */
-  destroy(): void {
+  /**
+   * Mode exit: ends every worker and empties the service, but keeps every result whose masks are
+   * in no stored or downloaded SEG (with an edit not yet measured read from its labelmap first,
+   * before the mode discards the labelmaps). A run still in progress is cancelled.
+   */
+  leaveMode(): void {
     this.cancel();
+    clearTimeout(this.editTimer);
     this.editSubscription?.unsubscribe();
     this.editSubscription = undefined;
+    const kept = [...this.state.kept, ...this.state.results.flatMap((r) => this.keepable(r))];
     for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
     this.clients.clear();
     this.cines.clear();
-    this.set({ status: 'idle', message: undefined, results: [], liveFrames: [], progress: { done: 0, total: 0 } });
+    this.set({ status: 'idle', message: undefined, results: [], kept, exported: undefined, liveFrames: [], progress: { done: 0, total: 0 } });
   }
+
+  /** The result as it stands in its labelmap now, to keep across the mode exit; nothing when it is saved. */
+  private keepable(result: LoopResult): KeptResult[] {
+    let current = result;
+    let staleFigures = false;
+    if (result.labelmap.exists()) {
+      try {
+        const masks = result.labelmap.readMasks().map((m) => PackedMask.pack(m));
+        if (!masks.every((m, i) => sameBits(m, result.masks[i]!))) {
+          current = { ...result, masks, edited: true, saved: undefined, ...(result.run ? { run: { ...result.run, masks } } : {}) };
+          staleFigures = true;
+        }
+      } catch {
+        // The host dropped a labelmap image from its cache: the masks last measured are what is left.
+      }
+    }
+    if (!hasSegToWrite(current) || current.saved) return [];
+    const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = current;
+    const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
+    const named = [displaySet?.SeriesNumber, displaySet?.SeriesDescription].filter((v) => v !== undefined && v !== '').join(' ');
+    const loopLabel = named ? `series ${named}` : `cine ${current.sopInstanceUID}`;
+    return [{ ...rest, key: `${current.sopInstanceUID}/${current.model.id}/${++this.keptCount}`, loopLabel, staleFigures }];
+  }
+
+  /** Puts a kept result back over its loop (open in the active viewport), as it was when the mode was left. */
+  async restoreKept(keptKey: string): Promise<LoopResult | undefined> {
+    if (this.state.status === 'loading' || this.state.status === 'running') throw new Error('a segmentation is running: restore when it is done');
+    const kept = this.state.kept.find((k) => k.key === keptKey);
+    const active = this.activeDisplaySet();
+    if (!kept) throw new Error(`nothing kept under ${keptKey}`);
+    if (!active || !this.keptFor(active.displaySet).includes(kept)) {
+      this.set({ status: 'error', message: `open ${kept.loopLabel} to restore ${kept.model.label}` });
+      return undefined;
+    }
+    const { displaySet, viewportId } = active;
+    const key = resultKey(displaySet, kept.model);
+    const present = this.state.results.find((r) => r.key === key);
+    if (present && hasSegToWrite(present) && !present.saved) {
+      this.set({ status: 'error', message: `${kept.model.label} has a newer result on this loop that is not yet stored or downloaded: export it (or download its SEG) before restoring the earlier one` });
+      return undefined;
+    }
+    const { segmentationService } = this.servicesManager.services;
+    this.set({ status: 'loading', message: `restoring ${kept.model.label}`, displaySetInstanceUID: displaySet.displaySetInstanceUID });
+    let labelmap: FrameLabelmap | undefined;
+    try {
+      const masks = kept.masks.map((m) => m.unpack());
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager });
+      masks.forEach((m, i) => labelmap!.writeFrame(i, m));
+      labelmap.modified();
+      // The cine is read now, as for a run: Export SEG needs it, and the PACS may be gone by then.
+      const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
+      if (cine.numberOfFrames !== masks.length) throw new Error(`the cine has ${cine.numberOfFrames} frames, the kept masks ${masks.length}`);
+      const { frames, summary } = kept.staleFigures ? await metricsForMasks(cine, masks) : kept;
+      const { key: _key, loopLabel: _loopLabel, staleFigures: _stale, ...rest } = kept;
+      const result: LoopResult = {
+        ...rest,
+        key,
+        displaySetInstanceUID: displaySet.displaySetInstanceUID,
+        labelmap,
+        frames,
+        summary,
+        ...(kept.run ? { run: { ...kept.run, frames, summary } } : {}),
+      };
+      this.set({ kept: this.state.kept.filter((k) => k !== kept) });
+      this.addResult(result, `${kept.model.label}: restored as it was when the mode was left${kept.edited ? ' (with the edits)' : ''}`);
+      return result;
+    } catch (err) {
+      if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
+      this.set({ status: 'error', message: `${kept.model.label} could not be restored: ${err instanceof Error ? err.message : String(err)}` });
+      return undefined;
+    }
+  }
+
+  /** Drops a kept result the user does not want (it is in no SEG: this is where it is lost, on purpose). */
+  discardKept(keptKey: string): void {
+    this.set({ kept: this.state.kept.filter((k) => k.key !== keptKey) });
+  }
+}
+
+/** One result per model (or stored SEG) and loop. */
+function resultKey(displaySet: DisplaySet, model: ModelChoice): string {
+  return `${displaySet.displaySetInstanceUID}/${model.id}`;
+}
+
+/** The labelmap's name in OHIF's segmentation panel. */
+function labelmapLabel(model: ModelChoice, isRun: boolean): string {
+  return isRun ? `Prostate — ${model.label}` : model.label;
 }
 
 /** Whether Export SEG has something new to write: a model's run, or a stored SEG once edited (unchanged, it is in the PACS already). */

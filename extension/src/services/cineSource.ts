@@ -35,13 +35,13 @@ interface HostDicomLoader {
   findDicomDataPromise(dataset: unknown, studies?: unknown, headers?: unknown): Promise<ArrayBuffer> | undefined;
 }
 
-/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
 /** The DICOMweb root (absolute) an instance came from; undefined for DICOM JSON or local files. */
 export function dicomwebRootOf(instance: OhifInstance, extensionManager: ExtensionManager): string | undefined {
   const wadoRoot = extensionManager.getActiveDataSource()[0]?.getConfig?.()?.wadoRoot;
   return wadoRoot && !instance.url ? absolute(wadoRoot) : undefined;
 }
 
+/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
 export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager): Promise<Uint8Array> {
   const root = dicomwebRootOf(instance, extensionManager);
   if (root) {
