@@ -153,6 +153,8 @@ export class TrusSegmentationService {
   private editTimer: ReturnType<typeof setTimeout> | undefined;
   /** Numbers kept results: one loop and model may be left unsaved on more than one visit. */
   private keptCount = 0;
+  /** Counts mode exits, so that a restore the user left the mode during does not land on a loop no longer shown. */
+  private visit = 0;
   /** Closing or reloading the tab would lose a run or edits not yet in a stored or downloaded SEG: the browser asks first. */
   private readonly guardUnload = (event: Event): void => {
     if (this.state.status !== 'loading' && this.state.status !== 'running' && this.unsavedResults().length === 0) return;
@@ -579,6 +581,7 @@ export class TrusSegmentationService {
    */
   leaveMode(): void {
     this.cancel();
+    this.visit++;
     clearTimeout(this.editTimer);
     this.editSubscription?.unsubscribe();
     this.editSubscription = undefined;
@@ -632,6 +635,7 @@ export class TrusSegmentationService {
     const { segmentationService } = this.servicesManager.services;
     this.set({ status: 'loading', message: `restoring ${kept.model.label}`, displaySetInstanceUID: displaySet.displaySetInstanceUID });
     let labelmap: FrameLabelmap | undefined;
+    const visit = this.visit;
     try {
       const masks = kept.masks.map((m) => m.unpack());
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager });
@@ -641,6 +645,7 @@ export class TrusSegmentationService {
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
       if (cine.numberOfFrames !== masks.length) throw new Error(`the cine has ${cine.numberOfFrames} frames, the kept masks ${masks.length}`);
       const { frames, summary } = kept.staleFigures ? await metricsForMasks(cine, masks) : kept;
+      if (visit !== this.visit) throw new Error('the mode was left while restoring; it stays kept');
       const { key: _key, loopLabel: _loopLabel, staleFigures: _stale, ...rest } = kept;
       const result: LoopResult = {
         ...rest,
