@@ -359,6 +359,7 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await unsavedNote(page)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student \(edited\) \(kept, series 1 Simulated TRUS axial cine\)\./);
     // Nothing is drawn until the user restores it.
     expect(await page.locator('[data-testid=trus-summary]').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-kept.png') });
     await kept.locator('[data-testid=trus-restore]').click();
     await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
@@ -476,10 +477,21 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(LONG_FRAMES);
   }, 300_000);
 
-  test('an unedited run kept across leaving the mode is restored as it was', async () => {
+  test('a run kept across leaving the mode is named on another study, and restored as it was on its own', async () => {
     const pixels = await labelmapPixelsPerFrame(page, 'prostate');
     const areas = await chartValues(page, 'area', 'trus-student');
-    await leaveModeAndComeBack(page, LONG_FRAMES, async () => undefined);
+    await leaveModeAndComeBack(page, LONG_FRAMES, async () => {
+      // Another study, from the study list as a user opens it: the kept run is listed, not offered.
+      // The three loops share a patient; the first one's study is the one that has SEGs by now.
+      await page.locator('tr', { hasText: 'SEG\\US' }).click();
+      await page.getByRole('button', { name: 'TRUS Cine Segmentation' }).click();
+      await loopShown(page, FRAMES);
+      await page.locator('[data-testid=trus-unsaved]').waitFor({ timeout: 10_000 });
+      expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (kept, series 1 Simulated TRUS axial cine of another study). Closing or reloading the viewer loses them.');
+      expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
+      await page.goBack();
+      await page.locator('[data-testid=trus-panel]').waitFor({ state: 'detached', timeout: 30_000 });
+    });
     const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
     await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student');
     await kept.locator('[data-testid=trus-restore]').click();

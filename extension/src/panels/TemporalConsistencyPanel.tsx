@@ -39,9 +39,10 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
   return frame;
 }
 
-/** A result in the unsaved list; a kept one names its loop, which may not be the one shown. */
-function unsavedName(r: LoopResult | KeptResult): string {
-  return `${r.model.label}${r.edited ? ' (edited)' : ''}${'loopLabel' in r ? ` (kept, ${r.loopLabel})` : ''}`;
+/** A result in the unsaved list; a kept one names its loop (and says so when that loop is of another study than the one shown). */
+function unsavedName(r: LoopResult | KeptResult, shownStudy: string | undefined): string {
+  const where = 'loopLabel' in r ? ` (kept, ${r.loopLabel}${r.studyInstanceUID === shownStudy ? '' : ' of another study'})` : '';
+  return `${r.model.label}${r.edited ? ' (edited)' : ''}${where}`;
 }
 
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
@@ -258,7 +259,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
-          Not yet stored or downloaded as a SEG: {unsaved.map(unsavedName).join(', ')}. Closing or reloading the viewer loses them.
+          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, activeDisplaySet?.StudyInstanceUID)).join(', ')}. Closing or reloading the viewer loses them.
         </div>
       )}
     </div>
