@@ -589,7 +589,7 @@ export class TrusSegmentationService {
     for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
     this.clients.clear();
     this.cines.clear();
-    this.set({ status: 'idle', message: undefined, results: [], kept, exported: undefined, liveFrames: [], progress: { done: 0, total: 0 } });
+    this.set({ status: 'idle', message: undefined, backend: undefined, results: [], kept, exported: undefined, liveFrames: [], progress: { done: 0, total: 0 } });
   }
 
   /** The result as it stands in its labelmap now, to keep across the mode exit; nothing when it is saved. */
