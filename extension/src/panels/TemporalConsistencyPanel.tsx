@@ -39,10 +39,15 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
   return frame;
 }
 
+/** A result as the legend and the lists name it. */
+function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
+  return `${r.model.label}${r.edited ? ' (edited)' : ''}`;
+}
+
 /** A result in the unsaved list; a kept one names its loop (and says so when that loop is of another study than the one shown). */
 function unsavedName(r: LoopResult | KeptResult, shownStudy: string | undefined): string {
   const where = 'loopLabel' in r ? ` (kept, ${r.loopLabel}${r.studyInstanceUID === shownStudy ? '' : ' of another study'})` : '';
-  return `${r.model.label}${r.edited ? ' (edited)' : ''}${where}`;
+  return `${resultName(r)}${where}`;
 }
 
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
@@ -63,7 +68,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const frames = Math.max(state.progress.total, ...results.map((r) => r.frames.length), 0);
 
   const series = (pick: (f: FrameMetrics[]) => ChartSeries['points'], extra: ChartSeries[] = []): ChartSeries[] => [
-    ...results.map((r) => ({ id: r.model.id, label: r.model.label + (r.edited ? ' (edited)' : ''), color: colorOf(r.model.id), points: pick(r.frames) })),
+    ...results.map((r) => ({ id: r.model.id, label: resultName(r), color: colorOf(r.model.id), points: pick(r.frames) })),
     ...extra,
   ];
   const liveModel = state.models.find((m) => m.id === state.modelId);
@@ -143,7 +148,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           ))}
           <div className="flex gap-3 text-xs">
             {results.map((r) => (
-              <span key={r.key} style={{ color: colorOf(r.model.id) }}>■ {r.model.label}{r.edited ? ' (edited)' : ''}</span>
+              <span key={r.key} style={{ color: colorOf(r.model.id) }}>■ {resultName(r)}</span>
             ))}
             <span style={{ color: '#ef4444' }}>● unstable frame</span>
           </div>
@@ -176,7 +181,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           <div className="text-yellow-500">Kept from when the mode was left, in no SEG yet:</div>
           {keptHere.map((k) => (
             <div key={k.key} className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={k.model.id}>
-              <span>{k.model.label}{k.edited ? ' (edited)' : ''}</span>
+              <span>{resultName(k)}</span>
               <span className="flex gap-2">
                 <button className={button} data-testid="trus-restore" disabled={busy} onClick={() => void service.restoreKept(k.key).catch(() => undefined)}>Restore</button>
                 <button
@@ -184,7 +189,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
                   data-testid="trus-discard"
                   disabled={busy}
                   onClick={() => {
-                    if (globalThis.confirm?.(`Discard ${k.model.label}${k.edited ? ' (edited)' : ''}? Its masks are in no stored or downloaded SEG.`)) service.discardKept(k.key);
+                    if (globalThis.confirm?.(`Discard ${resultName(k)}? Its masks are in no stored or downloaded SEG.`)) service.discardKept(k.key);
                   }}
                 >
                   Discard

@@ -430,17 +430,14 @@ export class TrusSegmentationService {
   async remeasure(segmentationId: string): Promise<void> {
     const result = this.state.results.find((r) => r.labelmap.segmentationId === segmentationId);
     if (!result || !result.labelmap.exists()) return;
-    const masks = result.labelmap.readMasks();
-    const unchanged = masks.every((m, i) => sameBits(PackedMask.pack(m), result.masks[i]!));
-    if (unchanged) return;
+    const edit = editedMasks(result);
+    if (!edit) return;
     this.set({ measuring: true });
     try {
       const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
       if (!displaySet) return;
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
-      const { frames, summary } = await metricsForMasks(cine, masks);
-      const packed = masks.map((m) => PackedMask.pack(m));
-      const updated: LoopResult = { ...result, saved: undefined, frames, summary, masks: packed, edited: true, ...(result.run ? { run: { ...result.run, masks: packed, frames, summary } } : {}) };
+      const updated = withEdits(result, edit.packed, await metricsForMasks(cine, edit.masks));
       this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
     } finally {
       this.set({ measuring: false });
@@ -499,8 +496,7 @@ export class TrusSegmentationService {
       const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
-      masks.forEach((m, i) => labelmap!.writeFrame(i, m));
-      labelmap.modified();
+      labelmap.writeFrames(masks);
       const { frames, summary } = await metricsForMasks(cine, masks);
       const result: LoopResult = {
         key: resultKey(displaySet, model),
@@ -598,9 +594,9 @@ export class TrusSegmentationService {
     let staleFigures = false;
     if (result.labelmap.exists()) {
       try {
-        const masks = result.labelmap.readMasks().map((m) => PackedMask.pack(m));
-        if (!masks.every((m, i) => sameBits(m, result.masks[i]!))) {
-          current = { ...result, masks, edited: true, saved: undefined, ...(result.run ? { run: { ...result.run, masks } } : {}) };
+        const edit = editedMasks(result);
+        if (edit) {
+          current = withEdits(result, edit.packed);
           staleFigures = true;
         }
       } catch {
@@ -639,8 +635,7 @@ export class TrusSegmentationService {
     try {
       const masks = kept.masks.map((m) => m.unpack());
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager });
-      masks.forEach((m, i) => labelmap!.writeFrame(i, m));
-      labelmap.modified();
+      labelmap.writeFrames(masks);
       // The cine is read now, as for a run: Export SEG needs it, and the PACS may be gone by then.
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
       if (cine.numberOfFrames !== masks.length) throw new Error(`the cine has ${cine.numberOfFrames} frames, the kept masks ${masks.length}`);
@@ -694,6 +689,19 @@ function segmentationOf(cine: CineImage, result: LoopResult): BinarySegmentation
   if (!origin) throw new Error(`${result.model.label} has neither a model run nor a stored SEG to write from`);
   if ('cannotExport' in origin) throw new Error(origin.cannotExport);
   return editedSegmentation(cine, origin, result.masks);
+}
+
+/** The masks in a result's labelmap now, when a brush/eraser edit changed them since they were measured. */
+function editedMasks(result: LoopResult): { masks: Uint8Array[]; packed: PackedMask[] } | undefined {
+  const masks = result.labelmap.readMasks();
+  const packed = masks.map((m) => PackedMask.pack(m));
+  return packed.every((m, i) => sameBits(m, result.masks[i]!)) ? undefined : { masks, packed };
+}
+
+/** The result with edited masks and the figures measured on them (the old ones until they are): unsaved, edited, its run in step. */
+function withEdits(result: LoopResult, masks: PackedMask[], figures: Pick<LoopResult, 'frames' | 'summary'> = result): LoopResult {
+  const { frames, summary } = figures;
+  return { ...result, saved: undefined, masks, frames, summary, edited: true, ...(result.run ? { run: { ...result.run, masks, frames, summary } } : {}) };
 }
 
 function sameBits(a: PackedMask, b: PackedMask): boolean {

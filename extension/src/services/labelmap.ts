@@ -66,6 +66,13 @@ export class FrameLabelmap {
     for (let i = 0; i < mask.length; i++) pixels[i] = mask[i] ? PROSTATE_SEGMENT_INDEX : 0;
   }
 
+  /** Writes every frame's mask and tells the viewer once. */
+  writeFrames(masks: Uint8Array[]): void {
+    if (masks.length !== this.frames) throw new RangeError(`${masks.length} masks for a labelmap of ${this.frames} frames`);
+    masks.forEach((m, i) => this.writeFrame(i, m));
+    this.modified();
+  }
+
   /** Tells the viewer (and OHIF's panels) the pixels changed. */
   modified(): void {
     this.libraries.cornerstoneTools.segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(this.segmentationId);
