@@ -360,9 +360,13 @@ async function segmentLoop(page: Page): Promise<void> {
     // Nothing is drawn until the user restores it.
     expect(await page.locator('[data-testid=trus-summary]').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-kept.png') });
+    // The toolbar's Export SEG says what to do, not "segment the loop first".
+    await page.locator('[data-cy=TrusExportSeg]').click();
+    await expect(page.locator('[data-testid=trus-export-error]').textContent()).resolves.toBe('Distilled student was kept from when the mode was left: restore it in the TRUS panel, then export');
     await kept.locator('[data-testid=trus-restore]').click();
     await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
+    expect(await page.locator('[data-testid=trus-export-error]').count()).toBe(0);
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixelsAtExit);
     // The figures follow the last stroke too: measured on restore.
     const areas = await chartValues(page, 'area', 'trus-student');

@@ -407,7 +407,9 @@ export class TrusSegmentationService {
     for (const old of this.state.results.filter((r) => r.key === result.key)) {
       if (old.labelmap.exists()) this.servicesManager.services.segmentationService.remove(old.labelmap.segmentationId);
     }
-    this.set({ status: 'done', message, results: [...this.state.results.filter((r) => r.key !== result.key), result], liveFrames: [] });
+    // A failed export's message (e.g. "nothing to export") is about the results before this one.
+    const exported = this.state.exported?.status === 'error' ? undefined : this.state.exported;
+    this.set({ status: 'done', message, results: [...this.state.results.filter((r) => r.key !== result.key), result], liveFrames: [], exported });
     this.watchEdits();
   }
 
@@ -546,7 +548,10 @@ export class TrusSegmentationService {
   }
 
   private async writeAndStore(result: LoopResult | undefined): Promise<ExportOutcome> {
-    if (!result) throw new Error('nothing to export: segment the loop first');
+    if (!result) {
+      const kept = this.keptFor(this.activeDisplaySet()?.displaySet)[0];
+      throw new Error(kept ? `${kept.model.label} was kept from when the mode was left: restore it in the TRUS panel, then export` : 'nothing to export: segment the loop first');
+    }
     if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
     const current = this.state.results.find((r) => r.key === result.key) ?? result;
     if (!hasSegToWrite(current)) throw new Error(`${current.model.label} was loaded from the PACS and is unchanged: it is already stored`);
