@@ -133,6 +133,12 @@ async function showFrameFromChart(page: Page, frame: number): Promise<void> {
   }, frame, { timeout: 10_000 });
 }
 
+/** Restore on a kept result's row; resolves once the panel says it is back. */
+async function restore(page: Page, keptRow: Locator): Promise<void> {
+  await keptRow.locator('[data-testid=trus-restore]').click();
+  await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+}
+
 /** OHIF's Eraser, as a user reaches it: the segmentation panel's tools. */
 async function pickEraser(page: Page): Promise<void> {
   await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
@@ -363,8 +369,7 @@ async function segmentLoop(page: Page): Promise<void> {
     // The toolbar's Export SEG says what to do, not "segment the loop first".
     await page.locator('[data-cy=TrusExportSeg]').click();
     await expect(page.locator('[data-testid=trus-export-error]').textContent()).resolves.toBe('Distilled student was kept from when the mode was left: restore it in the TRUS panel, then export');
-    await kept.locator('[data-testid=trus-restore]').click();
-    await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+    await restore(page, kept);
     expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
     expect(await page.locator('[data-testid=trus-export-error]').count()).toBe(0);
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixelsAtExit);
@@ -498,8 +503,7 @@ async function segmentLoop(page: Page): Promise<void> {
     });
     const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
     await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student');
-    await kept.locator('[data-testid=trus-restore]').click();
-    await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+    await restore(page, kept);
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixels);
     expect(await chartValues(page, 'area', 'trus-student')).toEqual(areas);
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toBe('Distilled student');

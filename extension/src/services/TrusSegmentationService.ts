@@ -495,7 +495,7 @@ export class TrusSegmentationService {
         segmentsShown.size === 1
           ? storedSegmentOrigin(seg, [...segmentsShown][0]!)
           : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
-      const label = `Stored SEG ${segDisplaySet.SeriesNumber ?? ''} ${segDisplaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
+      const label = `Stored SEG ${seriesName(segDisplaySet)}`.trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager });
       labelmap.writeFrames(masks);
@@ -611,7 +611,7 @@ export class TrusSegmentationService {
     if (!hasSegToWrite(current) || current.saved) return [];
     const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = current;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
-    const named = [displaySet?.SeriesNumber, displaySet?.SeriesDescription].filter((v) => v !== undefined && v !== '').join(' ');
+    const named = displaySet ? seriesName(displaySet) : '';
     const loopLabel = named ? `series ${named}` : `cine ${current.sopInstanceUID}`;
     return [{ ...rest, key: `${current.sopInstanceUID}/${current.model.id}/${++this.keptCount}`, loopLabel, staleFigures }];
   }
@@ -675,6 +675,11 @@ export class TrusSegmentationService {
 /** One result per model (or stored SEG) and loop. */
 function resultKey(displaySet: DisplaySet, model: ModelChoice): string {
   return `${displaySet.displaySetInstanceUID}/${model.id}`;
+}
+
+/** A series as the study's series list shows it: its number and description ('' when it has neither). */
+function seriesName(displaySet: DisplaySet): string {
+  return `${displaySet.SeriesNumber ?? ''} ${displaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
 }
 
 /** The labelmap's name in OHIF's segmentation panel. */
