@@ -124,9 +124,9 @@ async function dragAcrossViewport(page: Page, heightFraction: number): Promise<v
   await page.mouse.up();
 }
 
-/** A click on the student's point of a frame in the area chart; resolves once the viewport shows that frame. */
-async function showFrameFromChart(page: Page, frame: number): Promise<void> {
-  await page.locator(`[data-chart=area] [data-series=trus-student] circle[data-frame="${frame}"]`).click({ force: true });
+/** A click on a model's point of a frame in the area chart; resolves once the viewport shows that frame. */
+async function showFrameFromChart(page: Page, frame: number, model = 'trus-student'): Promise<void> {
+  await page.locator(`[data-chart=area] [data-series=${model}] circle[data-frame="${frame}"]`).click({ force: true });
   await page.waitForFunction((n) => {
     const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
     return cs.getRenderingEngines()[0]!.getViewports()[0]!.getCurrentImageIdIndex() === n - 1;
@@ -175,6 +175,32 @@ async function leaveModeAndComeBack(page: Page, frames: number, onStudyList: () 
   expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true);
 }
 
+/** The unsaved results this origin's browser store holds (every page's), as (session, id) keys. */
+function recordsInBrowser(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('trus-cine-seg');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const keys = open.result.transaction('unsaved').objectStore('unsaved').getAllKeys();
+          keys.onsuccess = () => resolve(keys.result.map((k) => String(k)));
+          keys.onerror = () => reject(keys.error);
+        };
+      }),
+  );
+}
+
+/** The store's keys once it holds `count` records (it is written a moment after the panel changes), or as they are after 5 s. */
+async function settledRecordsInBrowser(page: Page, count: number): Promise<string[]> {
+  for (let tries = 0; tries < 50; tries++) {
+    const keys = await recordsInBrowser(page);
+    if (keys.length === count) return keys;
+    await page.waitForTimeout(100);
+  }
+  return recordsInBrowser(page);
+}
+
 async function segmentLoop(page: Page): Promise<void> {
   await page.locator('[data-testid=trus-segment]').click();
   await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 180_000 });
@@ -195,6 +221,8 @@ async function segmentLoop(page: Page): Promise<void> {
   let firstSegSeries = '';
   let reloadedPixels: number[] = [];
   let erasedFrame = 0;
+  /** The student's figures on its edited masks, as last kept (leaving the mode). */
+  let studentAreas = new Map<number, number>();
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -268,7 +296,7 @@ async function segmentLoop(page: Page): Promise<void> {
   }, 240_000);
 
   test('a run not yet stored or downloaded is named in the panel, and the browser asks before the page is left', async () => {
-    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. Closing or reloading the viewer loses them.');
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
     expect(await asksBeforeLeaving(page)).toBe(true);
     // The real thing: a reload raises the browser's leave-page dialog; dismissing it keeps the run.
     const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
@@ -379,7 +407,8 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(areas.get(frame)!).toBeLessThan(areasBefore.get(frame)!);
     for (const [f, area] of areas) if (f !== frame) expect(area).toBeCloseTo(areasBefore.get(f)!, 6);
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toContain('edited');
-    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (edited). Closing or reloading the viewer loses them.');
+    studentAreas = areas;
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (edited). If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
     expect(await asksBeforeLeaving(page)).toBe(true);
   }, 120_000);
 
@@ -420,7 +449,84 @@ async function segmentLoop(page: Page): Promise<void> {
       await click;
       expect(await keptTeacher.count()).toBe(accept ? 0 : 1);
     }
-    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame), Distilled student (edited) (kept, series 1 Simulated TRUS axial cine). Closing or reloading the viewer loses them.');
+    expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame), Distilled student (edited) (kept, series 1 Simulated TRUS axial cine). If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
+  }, 240_000);
+
+  test('unsaved runs outlive the page: another open tab leaves them alone; reloaded, the page lists them as kept and restores them as they were', async () => {
+    // Here: the teacher's newer run on the loop, and the student's edited run kept from the mode.
+    const frame = 7;
+    await showFrameFromChart(page, frame, 'trus-teacher');
+    const pixelsBefore = await labelmapPixelsPerFrame(page, 'prostate');
+    const teacherAreas = await chartValues(page, 'area', 'trus-teacher');
+    expect(teacherAreas.size).toBe(FRAMES);
+    const before = await settledRecordsInBrowser(page, 2);
+    expect(before).toHaveLength(2);
+    const sessionsBefore = new Set(before.map((k) => k.split(',')[0]));
+    expect(sessionsBefore.size).toBe(1);
+    // A second tab of the viewer on the same loop, while this one is open: nothing of this tab is offered there.
+    const other = await browser.context.newPage();
+    try {
+      other.on('pageerror', (e) => pageErrors.push(`second tab: ${e.message}`));
+      await other.setViewportSize({ width: 1400, height: 900 });
+      await openInMode(other, viewer.url, study);
+      await other.locator('[data-testid=trus-panel][data-kept-in-browser=on]').waitFor({ timeout: 10_000 });
+      await other.waitForTimeout(1_000);
+      expect(await other.locator('[data-testid=trus-kept-result]').count()).toBe(0);
+      expect(await unsavedNote(other)).toBe('');
+    } finally {
+      await other.close();
+    }
+    // An eraser stroke on the teacher's masks and a reload at once, before the figures are measured
+    // again (400 ms later); the leave-page question answered as a person does, a moment later.
+    await pickEraser(page);
+    await dragAcrossViewport(page, 0.55);
+    const teacherPixels = await labelmapPixelsPerFrame(page, 'prostate');
+    expect(teacherPixels[frame - 1]!).toBeLessThan(pixelsBefore[frame - 1]!);
+    const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+    await page.evaluate(() => void setTimeout(() => location.reload(), 0));
+    const asked = await dialog;
+    expect(asked.type()).toBe('beforeunload');
+    await page.waitForTimeout(300);
+    await Promise.all([page.waitForEvent('load'), asked.accept()]);
+    await loopShown(page, FRAMES);
+    const fromPage = page.locator('[data-testid=trus-kept-result][data-kept-from=page]');
+    await fromPage.nth(1).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(2);
+    expect((await fromPage.locator('span:first-child').allTextContents()).sort()).toEqual(['2D teacher (per frame) (edited)', 'Distilled student (edited)']);
+    expect(await fromPage.first().locator('[data-testid=trus-kept-when]').textContent()).toMatch(/^earlier page, /);
+    const note = await unsavedNote(page);
+    expect(note).toContain('2D teacher (per frame) (edited) (kept, series 1 Simulated TRUS axial cine)');
+    expect(note).toContain('Distilled student (edited) (kept, series 1 Simulated TRUS axial cine)');
+    expect(note.endsWith('. If the page is closed or reloaded, this browser keeps them until they are exported or discarded.')).toBe(true);
+    // Held by this page's session now, not the closed one's.
+    const keys = await settledRecordsInBrowser(page, 2);
+    expect(keys).toHaveLength(2);
+    for (const k of keys) expect(sessionsBefore.has(k.split(',')[0])).toBe(false);
+    // Restored: the teacher's masks pixel for pixel with the last stroke, its figures measured on
+    // them (less area on the erased frame only); the student's figures as before the reload.
+    await restore(page, page.locator('[data-testid=trus-kept-result][data-model=trus-teacher]'));
+    expect(await page.locator('[data-testid=trus-status]').textContent()).toBe('2D teacher (per frame): restored as it was on an earlier page (with the edits)');
+    expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(teacherPixels);
+    const restoredTeacher = await chartValues(page, 'area', 'trus-teacher');
+    expect(restoredTeacher.size).toBe(FRAMES);
+    for (const [f, area] of restoredTeacher) {
+      if (f === frame) expect(area).toBeLessThan(teacherAreas.get(f)!);
+      else expect(area).toBeCloseTo(teacherAreas.get(f)!, 6);
+    }
+    await restore(page, page.locator('[data-testid=trus-kept-result][data-model=trus-student]'));
+    const areas = await chartValues(page, 'area', 'trus-student');
+    expect(areas.size).toBe(FRAMES);
+    for (const [f, area] of areas) expect(area).toBeCloseTo(studentAreas.get(f)!, 6);
+    await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toContain('edited');
+    // Discarded (after leaving the mode, where Discard is offered): gone from the panel and from the browser.
+    await leaveModeAndComeBack(page, FRAMES, async () => undefined);
+    for (const model of ['trus-teacher', 'trus-student']) {
+      page.once('dialog', (d) => void d.accept());
+      await page.locator(`[data-testid=trus-kept-result][data-model=${model}] [data-testid=trus-discard]`).click();
+    }
+    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(0);
+    expect(await unsavedNote(page)).toBe('');
+    expect(await settledRecordsInBrowser(page, 0)).toEqual([]);
   }, 240_000);
 
   test('the stored SEG (with the eraser edit) reloads in the viewer, frame by frame', async () => {
@@ -496,7 +602,7 @@ async function segmentLoop(page: Page): Promise<void> {
       await page.getByRole('button', { name: 'TRUS Cine Segmentation' }).click();
       await loopShown(page, FRAMES);
       await page.locator('[data-testid=trus-unsaved]').waitFor({ timeout: 10_000 });
-      expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (kept, series 1 Simulated TRUS axial cine of another study). Closing or reloading the viewer loses them.');
+      expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (kept, series 1 Simulated TRUS axial cine of another study). If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
       expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
       await page.goBack();
       await page.locator('[data-testid=trus-panel]').waitFor({ state: 'detached', timeout: 30_000 });
@@ -588,6 +694,8 @@ async function segmentLoop(page: Page): Promise<void> {
     // Downloaded: kept, though not in the PACS.
     expect(await unsavedNote(page)).toBe('');
     expect(await asksBeforeLeaving(page)).toBe(false);
+    // Nothing left for the browser to keep.
+    expect(await settledRecordsInBrowser(page, 0)).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-refused-stow.png') });
   }, 120_000);
 

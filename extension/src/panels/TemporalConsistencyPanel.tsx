@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useState } from 'react';
 import { hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
-import { CURVES, curve, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
+import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
@@ -81,7 +81,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const unsaved = service.unsavedResults();
 
   return (
-    <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel">
+    <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel" data-kept-in-browser={state.keptInBrowser.status}>
       <div className="rounded border px-2 py-1 text-xs text-yellow-500" style={{ borderColor: WARNING }} data-testid="trus-research-note">
         Research use only, not for clinical use. The models were trained on simulated TRUS data.
       </div>
@@ -178,10 +178,11 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
 
       {keptHere.length > 0 && (
         <div className="text-xs" data-testid="trus-kept">
-          <div className="text-yellow-500">Kept from when the mode was left, in no SEG yet:</div>
+          <div className="text-yellow-500">Kept, in no SEG yet:</div>
           {keptHere.map((k) => (
-            <div key={k.key} className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={k.model.id}>
+            <div key={k.key} className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={k.model.id} data-kept-from={k.keptFrom}>
               <span>{resultName(k)}</span>
+              <span className="text-primary-light" data-testid="trus-kept-when">{keptWhen(k)}</span>
               <span className="flex gap-2">
                 <button className={button} data-testid="trus-restore" disabled={busy} onClick={() => void service.restoreKept(k.key).catch(() => undefined)}>Restore</button>
                 <button
@@ -264,7 +265,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
-          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, activeDisplaySet?.StudyInstanceUID)).join(', ')}. Closing or reloading the viewer loses them.
+          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, activeDisplaySet?.StudyInstanceUID)).join(', ')}. {afterClosing(state.keptInBrowser)}
         </div>
       )}
     </div>

@@ -21,6 +21,7 @@ import { editedSegmentation, storedSegmentOrigin, type StoredSegmentOrigin } fro
 import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { FrameLabelmap } from './labelmap.js';
+import { BrowserKeptStore } from './keptStore.js';
 import { defaultModels, type ModelChoice } from './models.js';
 import { SERVICE_NAME } from '../id.js';
 import type { DisplaySet, ExtensionManager, ServiceRegistration, ServicesManager, Subscription } from '../types/ohif.js';
@@ -52,9 +53,10 @@ export interface LoopResult {
 }
 
 /**
- * A result not yet in a stored or downloaded SEG when the mode was left. OHIF empties its display
- * sets and labelmaps at mode exit; the masks and figures are kept here until the loop is open
- * again and the user restores (or discards) them.
+ * A result not yet in a stored or downloaded SEG when the mode was left or the page closed. OHIF
+ * empties its display sets and labelmaps at mode exit; the masks and figures are kept here (and
+ * in the browser, see keptStore.ts) until the loop is open again and the user restores (or
+ * discards) them.
  */
 export interface KeptResult extends Omit<LoopResult, 'key' | 'displaySetInstanceUID' | 'labelmap' | 'saved'> {
   key: string;
@@ -62,7 +64,14 @@ export interface KeptResult extends Omit<LoopResult, 'key' | 'displaySetInstance
   loopLabel: string;
   /** An edit landed after the figures were last computed: they are recomputed on restore. */
   staleFigures: boolean;
+  /** How it came to be kept: the mode was left, or an earlier page of the viewer was closed or reloaded. */
+  keptFrom: 'mode' | 'page';
+  /** When (ms since the epoch). */
+  keptAt: number;
 }
+
+/** Whether unsaved results outlive the page (IndexedDB), and why not. */
+export type BrowserKeeping = { status: 'starting' } | { status: 'on' } | { status: 'off'; reason: string };
 
 export interface ServiceState {
   status: RunStatus;
@@ -75,8 +84,9 @@ export interface ServiceState {
   /** Frames already segmented in the run in progress (their metrics, as they come). */
   liveFrames: FrameMetrics[];
   results: LoopResult[];
-  /** Unsaved results of an earlier visit to the mode (any loop, any study). */
+  /** Unsaved results of an earlier visit to the mode or an earlier page (any loop, any study). */
   kept: KeptResult[];
+  keptInBrowser: BrowserKeeping;
   measuring: boolean;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
@@ -104,6 +114,12 @@ export interface ServiceConfiguration {
    * the extension's code away from those files; by default they sit beside the extension bundle.
    */
   assetsUrl?: string;
+  /**
+   * Keep unsaved results in this browser's IndexedDB so that closing or reloading the page loses
+   * none (default true). They hold masks, figures and the cine's UIDs and series label: set false
+   * on shared workstations where nothing of a study may stay in the browser.
+   */
+  keepUnsavedInBrowser?: boolean;
 }
 
 /**
@@ -151,12 +167,20 @@ export class TrusSegmentationService {
   private readonly assetsProblem: string | undefined;
   private editSubscription: Subscription | undefined;
   private editTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Numbers kept results: one loop and model may be left unsaved on more than one visit. */
   private keptCount = 0;
   /** Counts mode exits, so that a restore the user left the mode during does not land on a loop no longer shown. */
   private visit = 0;
-  /** Closing or reloading the tab would lose a run or edits not yet in a stored or downloaded SEG: the browser asks first. */
+  private keptStore: BrowserKeptStore | undefined;
+  private syncPending = false;
+  /** Brush/eraser edits read from a labelmap whose figures are not measured yet, by result key: kept in the browser meanwhile. */
+  private readonly unmeasuredEdits = new Map<string, PackedMask[]>();
+  /**
+   * Closing or reloading the tab loses a run in progress, and unsaved results when the browser
+   * cannot keep them: the browser asks first. It asks even when it can, since an edit of the last
+   * moment is written to the browser's store only now, while the question is on screen.
+   */
   private readonly guardUnload = (event: Event): void => {
+    this.keepEditsInBrowser();
     if (this.state.status !== 'loading' && this.state.status !== 'running' && this.unsavedResults().length === 0) return;
     event.preventDefault();
     // Chromium before 119 asks only when returnValue is set.
@@ -184,6 +208,7 @@ export class TrusSegmentationService {
       liveFrames: [],
       results: [],
       kept: [],
+      keptInBrowser: configuration.keepUnsavedInBrowser === false ? { status: 'off', reason: 'turned off in the configuration' } : { status: 'starting' },
       measuring: false,
     };
     // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
@@ -194,6 +219,63 @@ export class TrusSegmentationService {
     }
     // The service lives as long as the page (leaving the mode only empties it), so the guard is never removed.
     globalThis.addEventListener?.('beforeunload', this.guardUnload);
+    if (this.state.keptInBrowser.status === 'starting') void this.keepInBrowser();
+  }
+
+  /** Opens the browser's store of unsaved results and takes over those of pages that are gone. */
+  private async keepInBrowser(): Promise<void> {
+    const stop = (err: unknown) => {
+      this.keptStore = undefined;
+      this.set({ keptInBrowser: { status: 'off', reason: err instanceof Error ? err.message : String(err) } });
+    };
+    try {
+      this.keptStore = await BrowserKeptStore.open((orphans) => {
+        const kept = orphans.map((k) => ({ ...k, key: this.keptKey(k), keptFrom: 'page' as const }));
+        this.set({ kept: [...this.state.kept, ...kept] });
+        return kept.map(keptRecordId);
+      }, stop);
+      this.set({ keptInBrowser: { status: 'on' } });
+      this.syncKept();
+    } catch (err) {
+      stop(err);
+    }
+  }
+
+  /** Reads every labelmap's edits not yet measured, so that the browser's store has them before the page goes. */
+  private keepEditsInBrowser(): void {
+    if (!this.keptStore) return;
+    for (const result of this.state.results) {
+      try {
+        const edit = result.labelmap.exists() ? editedMasks(result) : undefined;
+        if (edit) this.unmeasuredEdits.set(result.key, edit.packed);
+      } catch {
+        // The host dropped a labelmap image from its cache: the masks last measured are what is kept.
+      }
+    }
+    this.syncKept();
+  }
+
+  /** Brings the browser's store in step with the unsaved results (once per burst of changes). */
+  private syncKept(): void {
+    if (!this.keptStore || this.syncPending) return;
+    this.syncPending = true;
+    queueMicrotask(() => {
+      this.syncPending = false;
+      const store = this.keptStore;
+      if (!store) return;
+      const now = Date.now();
+      const current = new Map<string, KeptResult>();
+      for (const k of this.state.kept) current.set(keptRecordId(k), k);
+      for (const result of this.state.results) {
+        const edit = this.unmeasuredEdits.get(result.key);
+        const r = edit ? withEdits(result, edit) : result;
+        if (hasSegToWrite(r) && !r.saved) current.set(`result:${r.key}`, this.asKept(r, 'page', now, edit !== undefined, r.key));
+      }
+      store.sync(current).catch((err: unknown) => {
+        this.keptStore = undefined;
+        this.set({ keptInBrowser: { status: 'off', reason: `it could not be written: ${err instanceof Error ? err.message : String(err)}` } });
+      });
+    });
   }
 
   getState(): ServiceState {
@@ -207,6 +289,7 @@ export class TrusSegmentationService {
 
   private set(patch: Partial<ServiceState>): void {
     this.state = { ...this.state, ...patch };
+    if (patch.results || patch.kept) this.syncKept();
     for (const l of this.listeners) l(this.state);
   }
 
@@ -407,6 +490,7 @@ export class TrusSegmentationService {
     for (const old of this.state.results.filter((r) => r.key === result.key)) {
       if (old.labelmap.exists()) this.servicesManager.services.segmentationService.remove(old.labelmap.segmentationId);
     }
+    this.unmeasuredEdits.delete(result.key);
     // A failed export's message (e.g. "nothing to export") is about the results before this one.
     const exported = this.state.exported?.status === 'error' ? undefined : this.state.exported;
     this.set({ status: 'done', message, results: [...this.state.results.filter((r) => r.key !== result.key), result], liveFrames: [], exported });
@@ -434,12 +518,16 @@ export class TrusSegmentationService {
     if (!result || !result.labelmap.exists()) return;
     const edit = editedMasks(result);
     if (!edit) return;
+    // Kept in the browser now: measuring a long loop takes seconds.
+    this.unmeasuredEdits.set(result.key, edit.packed);
+    this.syncKept();
     this.set({ measuring: true });
     try {
       const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
       if (!displaySet) return;
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
       const updated = withEdits(result, edit.packed, await metricsForMasks(cine, edit.masks));
+      this.unmeasuredEdits.delete(result.key);
       this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
     } finally {
       this.set({ measuring: false });
@@ -550,7 +638,7 @@ export class TrusSegmentationService {
   private async writeAndStore(result: LoopResult | undefined): Promise<ExportOutcome> {
     if (!result) {
       const kept = this.keptFor(this.activeDisplaySet()?.displaySet)[0];
-      throw new Error(kept ? `${kept.model.label} was kept from when the mode was left: restore it in the TRUS panel, then export` : 'nothing to export: segment the loop first');
+      throw new Error(kept ? `${kept.model.label} was kept from ${keptFromWhere(kept)}: restore it in the TRUS panel, then export` : 'nothing to export: segment the loop first');
     }
     if (result.labelmap.exists()) await this.remeasure(result.labelmap.segmentationId);
     const current = this.state.results.find((r) => r.key === result.key) ?? result;
@@ -587,6 +675,7 @@ export class TrusSegmentationService {
     this.editSubscription?.unsubscribe();
     this.editSubscription = undefined;
     const kept = [...this.state.kept, ...this.state.results.flatMap((r) => this.keepable(r))];
+    this.unmeasuredEdits.clear();
     for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
     this.clients.clear();
     this.cines.clear();
@@ -609,11 +698,21 @@ export class TrusSegmentationService {
       }
     }
     if (!hasSegToWrite(current) || current.saved) return [];
-    const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = current;
+    return [this.asKept(current, 'mode', Date.now(), staleFigures)];
+  }
+
+  /** A result as kept once its display set and labelmap are gone. */
+  private asKept(result: LoopResult, keptFrom: KeptResult['keptFrom'], keptAt: number, staleFigures = false, key?: string): KeptResult {
+    const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = result;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
     const named = displaySet ? seriesName(displaySet) : '';
-    const loopLabel = named ? `series ${named}` : `cine ${current.sopInstanceUID}`;
-    return [{ ...rest, key: `${current.sopInstanceUID}/${current.model.id}/${++this.keptCount}`, loopLabel, staleFigures }];
+    const loopLabel = named ? `series ${named}` : `cine ${result.sopInstanceUID}`;
+    return { ...rest, key: key ?? this.keptKey(result), loopLabel, staleFigures, keptFrom, keptAt };
+  }
+
+  /** Numbers kept results: one loop and model may be left unsaved on more than one visit or page. */
+  private keptKey(kept: Pick<KeptResult, 'sopInstanceUID' | 'model'>): string {
+    return `${kept.sopInstanceUID}/${kept.model.id}/${++this.keptCount}`;
   }
 
   /** Puts a kept result back over its loop (open in the active viewport), as it was when the mode was left. */
@@ -646,7 +745,7 @@ export class TrusSegmentationService {
       if (cine.numberOfFrames !== masks.length) throw new Error(`the cine has ${cine.numberOfFrames} frames, the kept masks ${masks.length}`);
       const { frames, summary } = kept.staleFigures ? await metricsForMasks(cine, masks) : kept;
       if (visit !== this.visit) throw new Error('the mode was left while restoring; it stays kept');
-      const { key: _key, loopLabel: _loopLabel, staleFigures: _stale, ...rest } = kept;
+      const { key: _key, loopLabel: _loopLabel, staleFigures: _stale, keptFrom: _from, keptAt: _at, ...rest } = kept;
       const result: LoopResult = {
         ...rest,
         key,
@@ -657,7 +756,7 @@ export class TrusSegmentationService {
         ...(kept.run ? { run: { ...kept.run, frames, summary } } : {}),
       };
       this.set({ kept: this.state.kept.filter((k) => k !== kept) });
-      this.addResult(result, `${kept.model.label}: restored as it was when the mode was left${kept.edited ? ' (with the edits)' : ''}`);
+      this.addResult(result, `${kept.model.label}: restored as it was ${kept.keptFrom === 'mode' ? 'when the mode was left' : 'on an earlier page'}${kept.edited ? ' (with the edits)' : ''}`);
       return result;
     } catch (err) {
       if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
@@ -670,6 +769,16 @@ export class TrusSegmentationService {
   discardKept(keptKey: string): void {
     this.set({ kept: this.state.kept.filter((k) => k.key !== keptKey) });
   }
+}
+
+/** Where a kept result comes from, as the panel's messages say it. */
+export function keptFromWhere(kept: Pick<KeptResult, 'keptFrom'>): string {
+  return kept.keptFrom === 'mode' ? 'when the mode was left' : 'an earlier page of the viewer';
+}
+
+/** A kept result's id in the browser's store. */
+function keptRecordId(kept: Pick<KeptResult, 'key'>): string {
+  return `kept:${kept.key}`;
 }
 
 /** One result per model (or stored SEG) and loop. */

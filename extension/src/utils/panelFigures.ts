@@ -4,7 +4,7 @@
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type RunReport } from '../../../src/report/runReport.js';
-import type { LoopResult } from '../services/TrusSegmentationService.js';
+import type { BrowserKeeping, KeptResult, LoopResult } from '../services/TrusSegmentationService.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
 
@@ -115,4 +115,20 @@ export function reportFile(report: RunReport, format: 'csv' | 'json'): { name: s
   return format === 'csv'
     ? { name: `${base}.csv`, type: 'text/csv', text: reportToCsv(report) }
     : { name: `${base}.json`, type: 'application/json', text: reportToJson(report) };
+}
+
+/** When and how a kept result was kept, in the user's local time. */
+export function keptWhen(k: Pick<KeptResult, 'keptFrom' | 'keptAt'>, now = new Date()): string {
+  const at = new Date(k.keptAt);
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const sameDay = at.toDateString() === now.toDateString();
+  const when = sameDay ? time : `${at.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })} ${time}`;
+  return k.keptFrom === 'mode' ? `mode left ${when}` : `earlier page, ${when}`;
+}
+
+/** What closing or reloading the page does to the unsaved results. */
+export function afterClosing(keeping: BrowserKeeping): string {
+  if (keeping.status === 'on') return 'If the page is closed or reloaded, this browser keeps them until they are exported or discarded.';
+  if (keeping.status === 'starting') return 'Closing or reloading the viewer may lose them.';
+  return `Closing or reloading the viewer loses them (this browser does not keep them: ${keeping.reason}).`;
 }
