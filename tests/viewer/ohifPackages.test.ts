@@ -113,7 +113,7 @@ describe('the OHIF extension and mode as npm packages', () => {
         "import extension, { EXTENSION_ID, PANEL_ID, TrusSegmentationService, type ServiceConfiguration } from 'trus-cine-seg-extension';",
         "import mode, { MODE_ID } from 'trus-cine-seg-mode';",
         'const ids: string[] = [extension.id, EXTENSION_ID, PANEL_ID, mode.id, MODE_ID];',
-        "const settings: ServiceConfiguration = { assetsUrl: '/trus/dist/', provider: 'wasm' };",
+        "const settings: ServiceConfiguration = { assetsUrl: '/trus/dist/', provider: 'wasm', keepUnsavedInBrowser: false };",
         "const registration: string = TrusSegmentationService.REGISTRATION.name;",
         '// @ts-expect-error the provider is one of auto, webgpu, wasm',
         "const wrong: ServiceConfiguration = { provider: 'cuda' };",
@@ -180,17 +180,21 @@ describe('the OHIF extension and mode as npm packages', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/index.html`);
-      const facts = await page.evaluate(() => {
+      const facts = await page.evaluate(async () => {
         type Site = {
           extension: { id: string; preRegistration: unknown; getPanelModule: unknown; getCommandsModule: unknown; getHangingProtocolModule(): { name: string }[] };
           mode: { id: string; modeFactory(o: object): { routes: { path: string }[]; isValidMode(o: object): { valid: boolean } } };
-          TrusSegmentationService: new (s: unknown, e: unknown, c: object) => { getState(): { status: string; message?: string; models: { manifestUrl: string }[] } };
+          TrusSegmentationService: new (s: unknown, e: unknown, c: object) => { getState(): { status: string; message?: string; models: { manifestUrl: string }[]; keptInBrowser: { status: string; reason?: string } } };
         };
         const { extension, mode, TrusSegmentationService } = (window as unknown as { site: Site }).site;
         // Only what the constructor touches of the host's service registry; the real host is in viewer.e2e.
         const services = { services: { displaySetService: { EVENTS: {}, subscribe: () => ({ unsubscribe() {} }) } } };
         const unconfigured = new TrusSegmentationService(services, {}, {}).getState();
-        const configured = new TrusSegmentationService(services, {}, { assetsUrl: '/node_modules/trus-cine-seg-extension/dist/' }).getState();
+        const service = new TrusSegmentationService(services, {}, { assetsUrl: '/node_modules/trus-cine-seg-extension/dist/' });
+        const configured = service.getState();
+        const keepingOff = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/', keepUnsavedInBrowser: false }).getState().keptInBrowser;
+        // Opening the browser's store of unsaved results takes a moment.
+        for (let i = 0; i < 50 && service.getState().keptInBrowser.status === 'starting'; i++) await new Promise((r) => setTimeout(r, 100));
         const instance = mode.modeFactory({ modeConfiguration: {} });
         return {
           id: extension.id,
@@ -202,6 +206,7 @@ describe('the OHIF extension and mode as npm packages', () => {
           ctValid: instance.isValidMode({ modalities: 'CT' }).valid,
           unconfigured: { status: unconfigured.status, message: unconfigured.message ?? '' },
           configured: { status: configured.status, models: configured.models.map((m) => new URL(m.manifestUrl).pathname) },
+          keeping: { started: configured.keptInBrowser, then: service.getState().keptInBrowser, off: keepingOff },
         };
       });
       expect(facts).toMatchObject({
@@ -220,6 +225,8 @@ describe('the OHIF extension and mode as npm packages', () => {
         status: 'idle',
         models: ['/node_modules/trus-cine-seg-extension/models/trus-student/model.json', '/node_modules/trus-cine-seg-extension/models/trus-teacher/model.json'],
       });
+      // Unsaved results are kept in the browser unless the site says not to.
+      expect(facts.keeping).toEqual({ started: { status: 'starting' }, then: { status: 'on' }, off: { status: 'off', reason: 'turned off in the configuration' } });
       expect(errors).toEqual([]);
     });
 
