@@ -23,6 +23,8 @@ const LONG_FRAMES = 150;
 /** WebGPU on SwiftShader (a CPU rasteriser) takes about half a second a frame: a tiny loop. */
 const GPU_FRAMES = 4;
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
+/** The panel's rows of results kept for the loop shown (Restore, Discard). */
+const KEPT_HERE = '[data-testid=trus-kept] [data-testid=trus-kept-result]';
 
 interface ViewportFacts {
   frames: number;
@@ -385,10 +387,12 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(pixelsAtExit[frame - 1]!).toBeLessThan(pixelsBefore[frame - 1]!);
     pixelsAtExit.forEach((n, i) => i + 1 !== frame && expect(n).toBe(pixelsBefore[i]));
     await leaveModeAndComeBack(page, FRAMES, async () => {
-      // On the study list the kept run still makes the browser ask before the page is left.
-      expect(await asksBeforeLeaving(page)).toBe(true);
+      // On the study list the kept run is in the browser's store: closing the page
+      // now would lose nothing, so the browser does not ask.
+      expect(await settledRecordsInBrowser(page, 1)).toHaveLength(1);
+      expect(await asksBeforeLeaving(page)).toBe(false);
     });
-    const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
+    const kept = page.locator(`${KEPT_HERE}[data-model=trus-student]`);
     await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student (edited)');
     expect(await unsavedNote(page)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student \(edited\) \(kept, series 1 Simulated TRUS axial cine\)\./);
     // Nothing is drawn until the user restores it.
@@ -429,9 +433,9 @@ async function segmentLoop(page: Page): Promise<void> {
 
   test('a kept result is not restored over a newer unsaved run of the same model, and Discard asks first', async () => {
     await leaveModeAndComeBack(page, FRAMES, async () => undefined);
-    const keptTeacher = page.locator('[data-testid=trus-kept-result][data-model=trus-teacher]');
+    const keptTeacher = page.locator(`${KEPT_HERE}[data-model=trus-teacher]`);
     await keptTeacher.waitFor({ timeout: 10_000 });
-    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(2);
+    expect(await page.locator(KEPT_HERE).count()).toBe(2);
     // The teacher again (still selected): a newer run that the earlier one must not replace.
     await segmentLoop(page);
     await keptTeacher.locator('[data-testid=trus-restore]').click();
@@ -489,9 +493,9 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.waitForTimeout(300);
     await Promise.all([page.waitForEvent('load'), asked.accept()]);
     await loopShown(page, FRAMES);
-    const fromPage = page.locator('[data-testid=trus-kept-result][data-kept-from=page]');
+    const fromPage = page.locator(`${KEPT_HERE}[data-kept-from=page]`);
     await fromPage.nth(1).waitFor({ timeout: 30_000 });
-    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(2);
+    expect(await page.locator(KEPT_HERE).count()).toBe(2);
     expect((await fromPage.locator('span:first-child').allTextContents()).sort()).toEqual(['2D teacher (per frame) (edited)', 'Distilled student (edited)']);
     expect(await fromPage.first().locator('[data-testid=trus-kept-when]').textContent()).toMatch(/^earlier page, /);
     const note = await unsavedNote(page);
@@ -504,7 +508,7 @@ async function segmentLoop(page: Page): Promise<void> {
     for (const k of keys) expect(sessionsBefore.has(k.split(',')[0])).toBe(false);
     // Restored: the teacher's masks pixel for pixel with the last stroke, its figures measured on
     // them (less area on the erased frame only); the student's figures as before the reload.
-    await restore(page, page.locator('[data-testid=trus-kept-result][data-model=trus-teacher]'));
+    await restore(page, page.locator(`${KEPT_HERE}[data-model=trus-teacher]`));
     expect(await page.locator('[data-testid=trus-status]').textContent()).toBe('2D teacher (per frame): restored as it was on an earlier page (with the edits)');
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(teacherPixels);
     const restoredTeacher = await chartValues(page, 'area', 'trus-teacher');
@@ -513,19 +517,28 @@ async function segmentLoop(page: Page): Promise<void> {
       if (f === frame) expect(area).toBeLessThan(teacherAreas.get(f)!);
       else expect(area).toBeCloseTo(teacherAreas.get(f)!, 6);
     }
-    await restore(page, page.locator('[data-testid=trus-kept-result][data-model=trus-student]'));
+    await restore(page, page.locator(`${KEPT_HERE}[data-model=trus-student]`));
     const areas = await chartValues(page, 'area', 'trus-student');
     expect(areas.size).toBe(FRAMES);
     for (const [f, area] of areas) expect(area).toBeCloseTo(studentAreas.get(f)!, 6);
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] caption').textContent()).resolves.toContain('edited');
-    // Discarded (after leaving the mode, where Discard is offered): gone from the panel and from the browser.
-    await leaveModeAndComeBack(page, FRAMES, async () => undefined);
-    for (const model of ['trus-teacher', 'trus-student']) {
-      page.once('dialog', (d) => void d.accept());
-      await page.locator(`[data-testid=trus-kept-result][data-model=${model}] [data-testid=trus-discard]`).click();
+    // Another loop opened by its URL (this page goes, the next takes both runs over): they are
+    // offered there for discarding; discarded, they are gone from the panel and from the browser.
+    await openInMode(page, viewer.url, longStudy, LONG_FRAMES);
+    const elsewhere = page.locator('[data-testid=trus-kept-elsewhere] [data-testid=trus-kept-result]');
+    await elsewhere.nth(1).waitFor({ timeout: 30_000 });
+    for (let left = 2; left > 0; left--) {
+      const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+      const click = elsewhere.first().locator('[data-testid=trus-discard]').click();
+      const asked = await dialog;
+      expect(asked.message()).toMatch(/^Discard (2D teacher \(per frame\)|Distilled student) \(edited\) of series 1 Simulated TRUS axial cine\? Its masks are in no stored or downloaded SEG\.$/);
+      await asked.accept();
+      await click;
+      expect(await elsewhere.count()).toBe(left - 1);
     }
-    expect(await page.locator('[data-testid=trus-kept-result]').count()).toBe(0);
+    expect(await page.locator('[data-testid=trus-kept-elsewhere]').count()).toBe(0);
     expect(await unsavedNote(page)).toBe('');
+    expect(await asksBeforeLeaving(page)).toBe(false);
     expect(await settledRecordsInBrowser(page, 0)).toEqual([]);
   }, 240_000);
 
@@ -604,10 +617,15 @@ async function segmentLoop(page: Page): Promise<void> {
       await page.locator('[data-testid=trus-unsaved]').waitFor({ timeout: 10_000 });
       expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student (kept, series 1 Simulated TRUS axial cine of another study). If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
       expect(await page.locator('[data-testid=trus-kept]').count()).toBe(0);
+      // Offered for discarding here, not for restoring.
+      const elsewhere = page.locator('[data-testid=trus-kept-elsewhere] [data-testid=trus-kept-result]');
+      expect(await elsewhere.locator('span').first().textContent()).toBe('Distilled student (kept, series 1 Simulated TRUS axial cine of another study)');
+      expect(await elsewhere.locator('[data-testid=trus-restore]').count()).toBe(0);
+      expect(await elsewhere.locator('[data-testid=trus-discard]').count()).toBe(1);
       await page.goBack();
       await page.locator('[data-testid=trus-panel]').waitFor({ state: 'detached', timeout: 30_000 });
     });
-    const kept = page.locator('[data-testid=trus-kept-result][data-model=trus-student]');
+    const kept = page.locator(`${KEPT_HERE}[data-model=trus-student]`);
     await expect(kept.locator('span').first().textContent()).resolves.toBe('Distilled student');
     await restore(page, kept);
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(pixels);

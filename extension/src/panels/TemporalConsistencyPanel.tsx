@@ -55,6 +55,33 @@ function unsavedName(r: LoopResult | KeptResult, shownStudy: string | undefined)
 const button = 'rounded bg-primary-main px-2 py-1 text-xs text-white hover:opacity-80 disabled:opacity-50 disabled:cursor-not-allowed';
 const WARNING = '#eab308';
 
+/** A kept result: its name (and loop, when not the one shown), when it was kept, Restore (on its own loop) and Discard. */
+function KeptRow({ kept, service, busy, restorable = false, where }: { kept: KeptResult; service: TrusSegmentationService; busy: boolean; restorable?: boolean; where?: string }): React.ReactElement {
+  return (
+    <div className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={kept.model.id} data-kept-from={kept.keptFrom}>
+      <div className="flex flex-col">
+        <span>{where ?? resultName(kept)}</span>
+        <span className="text-primary-light" data-testid="trus-kept-when">{keptWhen(kept)}</span>
+      </div>
+      <span className="flex gap-2">
+        {restorable && (
+          <button className={button} data-testid="trus-restore" disabled={busy} onClick={() => void service.restoreKept(kept.key).catch(() => undefined)}>Restore</button>
+        )}
+        <button
+          className={button}
+          data-testid="trus-discard"
+          disabled={busy}
+          onClick={() => {
+            if (globalThis.confirm?.(`Discard ${resultName(kept)}${where ? ` of ${kept.loopLabel}` : ''}? Its masks are in no stored or downloaded SEG.`)) service.discardKept(kept.key);
+          }}
+        >
+          Discard
+        </button>
+      </span>
+    </div>
+  );
+}
+
 export function TemporalConsistencyPanel({ service }: { service: TrusSegmentationService }): React.ReactElement {
   const state = useServiceState(service);
   const currentFrame = useCurrentFrame(service);
@@ -62,6 +89,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const activeDisplaySet = service.activeDisplaySet()?.displaySet;
   const activeUid = activeDisplaySet?.displaySetInstanceUID ?? state.displaySetInstanceUID;
   const keptHere = service.keptFor(activeDisplaySet);
+  // Until the viewport shows its loop, no kept result can be told to be of another one.
+  const keptElsewhere = activeDisplaySet ? state.kept.filter((k) => !keptHere.includes(k)) : [];
   const results = service.resultsFor(activeUid);
   const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
   const stored = service.storedSegmentations();
@@ -180,23 +209,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         <div className="text-xs" data-testid="trus-kept">
           <div className="text-yellow-500">Kept, in no SEG yet:</div>
           {keptHere.map((k) => (
-            <div key={k.key} className="flex items-center justify-between gap-2" data-testid="trus-kept-result" data-model={k.model.id} data-kept-from={k.keptFrom}>
-              <span>{resultName(k)}</span>
-              <span className="text-primary-light" data-testid="trus-kept-when">{keptWhen(k)}</span>
-              <span className="flex gap-2">
-                <button className={button} data-testid="trus-restore" disabled={busy} onClick={() => void service.restoreKept(k.key).catch(() => undefined)}>Restore</button>
-                <button
-                  className={button}
-                  data-testid="trus-discard"
-                  disabled={busy}
-                  onClick={() => {
-                    if (globalThis.confirm?.(`Discard ${resultName(k)}? Its masks are in no stored or downloaded SEG.`)) service.discardKept(k.key);
-                  }}
-                >
-                  Discard
-                </button>
-              </span>
-            </div>
+            <KeptRow key={k.key} kept={k} service={service} busy={busy} restorable />
           ))}
         </div>
       )}
@@ -266,6 +279,14 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
           Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, activeDisplaySet?.StudyInstanceUID)).join(', ')}. {afterClosing(state.keptInBrowser)}
+        </div>
+      )}
+      {keptElsewhere.length > 0 && (
+        <div className="text-xs" data-testid="trus-kept-elsewhere">
+          <div className="text-yellow-500">Kept for other loops (open one to restore it):</div>
+          {keptElsewhere.map((k) => (
+            <KeptRow key={k.key} kept={k} service={service} busy={busy} where={unsavedName(k, activeDisplaySet?.StudyInstanceUID)} />
+          ))}
         </div>
       )}
     </div>

@@ -176,12 +176,15 @@ export class TrusSegmentationService {
   private readonly unmeasuredEdits = new Map<string, PackedMask[]>();
   /**
    * Closing or reloading the tab loses a run in progress, and unsaved results when the browser
-   * cannot keep them: the browser asks first. It asks even when it can, since an edit of the last
-   * moment is written to the browser's store only now, while the question is on screen.
+   * cannot keep them: the browser asks first. It asks for the unsaved results on screen even when
+   * it can keep them, since an edit of the last moment is written to its store only now, while the
+   * question is up; kept ones are in the store already.
    */
   private readonly guardUnload = (event: Event): void => {
     this.keepEditsInBrowser();
-    if (this.state.status !== 'loading' && this.state.status !== 'running' && this.unsavedResults().length === 0) return;
+    const { status, results, kept, keptInBrowser } = this.state;
+    const atRisk = status === 'loading' || status === 'running' || results.some((r) => hasSegToWrite(r) && !r.saved) || (kept.length > 0 && keptInBrowser.status !== 'on');
+    if (!atRisk) return;
     event.preventDefault();
     // Chromium before 119 asks only when returnValue is set.
     (event as BeforeUnloadEvent).returnValue = '';
