@@ -509,7 +509,7 @@ async function segmentLoop(page: Page): Promise<void> {
     // Restored: the teacher's masks pixel for pixel with the last stroke, its figures measured on
     // them (less area on the erased frame only); the student's figures as before the reload.
     await restore(page, page.locator(`${KEPT_HERE}[data-model=trus-teacher]`));
-    expect(await page.locator('[data-testid=trus-status]').textContent()).toBe('2D teacher (per frame): restored as it was on an earlier page (with the edits)');
+    expect(await page.locator('[data-testid=trus-status]').textContent()).toBe('2D teacher (per frame): restored as kept from an earlier page of the viewer, with the edits');
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(teacherPixels);
     const restoredTeacher = await chartValues(page, 'area', 'trus-teacher');
     expect(restoredTeacher.size).toBe(FRAMES);

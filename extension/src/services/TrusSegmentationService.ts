@@ -182,8 +182,8 @@ export class TrusSegmentationService {
    */
   private readonly guardUnload = (event: Event): void => {
     this.keepEditsInBrowser();
-    const { status, results, kept, keptInBrowser } = this.state;
-    const atRisk = status === 'loading' || status === 'running' || results.some((r) => hasSegToWrite(r) && !r.saved) || (kept.length > 0 && keptInBrowser.status !== 'on');
+    const { status, kept, keptInBrowser } = this.state;
+    const atRisk = status === 'loading' || status === 'running' || this.unsavedOnScreen().length > 0 || (kept.length > 0 && keptInBrowser.status !== 'on');
     if (!atRisk) return;
     event.preventDefault();
     // Chromium before 119 asks only when returnValue is set.
@@ -227,10 +227,7 @@ export class TrusSegmentationService {
 
   /** Opens the browser's store of unsaved results and takes over those of pages that are gone. */
   private async keepInBrowser(): Promise<void> {
-    const stop = (err: unknown) => {
-      this.keptStore = undefined;
-      this.set({ keptInBrowser: { status: 'off', reason: err instanceof Error ? err.message : String(err) } });
-    };
+    const stop = (err: unknown) => this.stopKeepingInBrowser(messageOf(err));
     try {
       this.keptStore = await BrowserKeptStore.open((orphans) => {
         const kept = orphans.map((k) => ({ ...k, key: this.keptKey(k), keptFrom: 'page' as const }));
@@ -244,16 +241,17 @@ export class TrusSegmentationService {
     }
   }
 
+  private stopKeepingInBrowser(reason: string): void {
+    this.keptStore = undefined;
+    this.set({ keptInBrowser: { status: 'off', reason } });
+  }
+
   /** Reads every labelmap's edits not yet measured, so that the browser's store has them before the page goes. */
   private keepEditsInBrowser(): void {
     if (!this.keptStore) return;
     for (const result of this.state.results) {
-      try {
-        const edit = result.labelmap.exists() ? editedMasks(result) : undefined;
-        if (edit) this.unmeasuredEdits.set(result.key, edit.packed);
-      } catch {
-        // The host dropped a labelmap image from its cache: the masks last measured are what is kept.
-      }
+      const edit = labelmapEdit(result);
+      if (edit) this.unmeasuredEdits.set(result.key, edit);
     }
     this.syncKept();
   }
@@ -270,14 +268,10 @@ export class TrusSegmentationService {
       const current = new Map<string, KeptResult>();
       for (const k of this.state.kept) current.set(keptRecordId(k), k);
       for (const result of this.state.results) {
-        const edit = this.unmeasuredEdits.get(result.key);
-        const r = edit ? withEdits(result, edit) : result;
-        if (hasSegToWrite(r) && !r.saved) current.set(`result:${r.key}`, this.asKept(r, 'page', now, edit !== undefined, r.key));
+        const kept = this.asKept(result, this.unmeasuredEdits.get(result.key), 'page', now, result.key);
+        if (kept) current.set(`result:${result.key}`, kept);
       }
-      store.sync(current).catch((err: unknown) => {
-        this.keptStore = undefined;
-        this.set({ keptInBrowser: { status: 'off', reason: `it could not be written: ${err instanceof Error ? err.message : String(err)}` } });
-      });
+      store.sync(current).catch((err: unknown) => this.stopKeepingInBrowser(`it could not be written: ${messageOf(err)}`));
     });
   }
 
@@ -337,7 +331,11 @@ export class TrusSegmentationService {
 
   /** Model runs and edited stored SEGs (on any loop, kept ones included) whose masks as they are now are in no stored or downloaded SEG. */
   unsavedResults(): (LoopResult | KeptResult)[] {
-    return [...this.state.results.filter((r) => hasSegToWrite(r) && !r.saved), ...this.state.kept];
+    return [...this.unsavedOnScreen(), ...this.state.kept];
+  }
+
+  private unsavedOnScreen(): LoopResult[] {
+    return this.state.results.filter((r) => hasSegToWrite(r) && !r.saved);
   }
 
   /** Kept results of the cine a display set shows (matched by SOP Instance UID: display sets are new on each visit). */
@@ -479,7 +477,7 @@ export class TrusSegmentationService {
       if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
       this.set({
         status: cancelled ? 'cancelled' : 'error',
-        message: cancelled ? 'segmentation cancelled; the viewer is unchanged' : `${err instanceof Error ? err.message : String(err)}`,
+        message: cancelled ? 'segmentation cancelled; the viewer is unchanged' : messageOf(err),
         liveFrames: [],
       });
       return undefined;
@@ -609,7 +607,7 @@ export class TrusSegmentationService {
       return result;
     } catch (err) {
       if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
-      this.set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
+      this.set({ status: 'error', message: messageOf(err) });
       return undefined;
     }
   }
@@ -633,7 +631,7 @@ export class TrusSegmentationService {
       if (outcome.stored) this.markSaved(outcome, 'stored');
       return outcome;
     } catch (err) {
-      this.set({ exported: { status: 'error', message: err instanceof Error ? err.message : String(err) } });
+      this.set({ exported: { status: 'error', message: messageOf(err) } });
       throw err;
     }
   }
@@ -661,7 +659,7 @@ export class TrusSegmentationService {
       await new DicomwebClient({ url }).storeInstances([bytes], cine.studyInstanceUID);
       outcome.stored = { url, sopInstanceUID: seg.sopInstanceUID };
     } catch (err) {
-      outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${err instanceof Error ? err.message : String(err)}`;
+      outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${messageOf(err)}`;
     }
     return outcome;
   }
@@ -687,30 +685,22 @@ export class TrusSegmentationService {
 
   /** The result as it stands in its labelmap now, to keep across the mode exit; nothing when it is saved. */
   private keepable(result: LoopResult): KeptResult[] {
-    let current = result;
-    let staleFigures = false;
-    if (result.labelmap.exists()) {
-      try {
-        const edit = editedMasks(result);
-        if (edit) {
-          current = withEdits(result, edit.packed);
-          staleFigures = true;
-        }
-      } catch {
-        // The host dropped a labelmap image from its cache: the masks last measured are what is left.
-      }
-    }
-    if (!hasSegToWrite(current) || current.saved) return [];
-    return [this.asKept(current, 'mode', Date.now(), staleFigures)];
+    const kept = this.asKept(result, labelmapEdit(result), 'mode', Date.now());
+    return kept ? [kept] : [];
   }
 
-  /** A result as kept once its display set and labelmap are gone. */
-  private asKept(result: LoopResult, keptFrom: KeptResult['keptFrom'], keptAt: number, staleFigures = false, key?: string): KeptResult {
-    const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = result;
+  /**
+   * A result as kept once its display set and labelmap are gone, with an edit whose figures are
+   * not measured yet; nothing when that leaves nothing to save.
+   */
+  private asKept(result: LoopResult, edit: PackedMask[] | undefined, keptFrom: KeptResult['keptFrom'], keptAt: number, key?: string): KeptResult | undefined {
+    const current = edit ? withEdits(result, edit) : result;
+    if (!hasSegToWrite(current) || current.saved) return undefined;
+    const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = current;
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
     const named = displaySet ? seriesName(displaySet) : '';
     const loopLabel = named ? `series ${named}` : `cine ${result.sopInstanceUID}`;
-    return { ...rest, key: key ?? this.keptKey(result), loopLabel, staleFigures, keptFrom, keptAt };
+    return { ...rest, key: key ?? this.keptKey(result), loopLabel, staleFigures: edit !== undefined, keptFrom, keptAt };
   }
 
   /** Numbers kept results: one loop and model may be left unsaved on more than one visit or page. */
@@ -718,7 +708,7 @@ export class TrusSegmentationService {
     return `${kept.sopInstanceUID}/${kept.model.id}/${++this.keptCount}`;
   }
 
-  /** Puts a kept result back over its loop (open in the active viewport), as it was when the mode was left. */
+  /** Puts a kept result back over its loop (open in the active viewport), as it was when kept. */
   async restoreKept(keptKey: string): Promise<LoopResult | undefined> {
     if (this.state.status === 'loading' || this.state.status === 'running') throw new Error('a segmentation is running: restore when it is done');
     const kept = this.state.kept.find((k) => k.key === keptKey);
@@ -759,11 +749,11 @@ export class TrusSegmentationService {
         ...(kept.run ? { run: { ...kept.run, frames, summary } } : {}),
       };
       this.set({ kept: this.state.kept.filter((k) => k !== kept) });
-      this.addResult(result, `${kept.model.label}: restored as it was ${kept.keptFrom === 'mode' ? 'when the mode was left' : 'on an earlier page'}${kept.edited ? ' (with the edits)' : ''}`);
+      this.addResult(result, `${kept.model.label}: restored as kept from ${keptFromWhere(kept)}${kept.edited ? ', with the edits' : ''}`);
       return result;
     } catch (err) {
       if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
-      this.set({ status: 'error', message: `${kept.model.label} could not be restored: ${err instanceof Error ? err.message : String(err)}` });
+      this.set({ status: 'error', message: `${kept.model.label} could not be restored: ${messageOf(err)}` });
       return undefined;
     }
   }
@@ -775,7 +765,7 @@ export class TrusSegmentationService {
 }
 
 /** Where a kept result comes from, as the panel's messages say it. */
-export function keptFromWhere(kept: Pick<KeptResult, 'keptFrom'>): string {
+function keptFromWhere(kept: Pick<KeptResult, 'keptFrom'>): string {
   return kept.keptFrom === 'mode' ? 'when the mode was left' : 'an earlier page of the viewer';
 }
 
@@ -818,6 +808,21 @@ function editedMasks(result: LoopResult): { masks: Uint8Array[]; packed: PackedM
   const masks = result.labelmap.readMasks();
   const packed = masks.map((m) => PackedMask.pack(m));
   return packed.every((m, i) => sameBits(m, result.masks[i]!)) ? undefined : { masks, packed };
+}
+
+/** A result's labelmap masks when edited since they were measured; undefined when not, or when the labelmap is gone. */
+function labelmapEdit(result: LoopResult): PackedMask[] | undefined {
+  if (!result.labelmap.exists()) return undefined;
+  try {
+    return editedMasks(result)?.packed;
+  } catch {
+    // The host dropped a labelmap image from its cache: the masks last measured are what is left.
+    return undefined;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The result with edited masks and the figures measured on them (the old ones until they are): unsaved, edited, its run in step. */
