@@ -110,6 +110,21 @@ function asksBeforeLeaving(page: Page): Promise<boolean> {
   });
 }
 
+/** Runs `act`, which raises a dialog (confirm, leave-page), answers it with `answer`, and resolves with it once `act` is done. */
+async function answerDialog(page: Page, act: () => Promise<unknown>, answer: (asked: Dialog) => Promise<unknown>): Promise<Dialog> {
+  const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+  const acting = act();
+  const asked = await dialog;
+  await answer(asked);
+  await acting;
+  return asked;
+}
+
+/** A reload as the page's own script asks for it (so that the browser asks before leaving). */
+function reloadSoon(page: Page): Promise<void> {
+  return page.evaluate(() => void setTimeout(() => location.reload(), 0));
+}
+
 /** The panel's list of runs not yet in a stored or downloaded SEG ('' when there is none). */
 async function unsavedNote(page: Page): Promise<string> {
   const note = page.locator('[data-testid=trus-unsaved]');
@@ -301,11 +316,8 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: Distilled student. If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
     expect(await asksBeforeLeaving(page)).toBe(true);
     // The real thing: a reload raises the browser's leave-page dialog; dismissing it keeps the run.
-    const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
-    await page.evaluate(() => void setTimeout(() => location.reload(), 0));
-    const asked = await dialog;
+    const asked = await answerDialog(page, () => reloadSoon(page), (d) => d.dismiss());
     expect(asked.type()).toBe('beforeunload');
-    await asked.dismiss();
     await expect(page.locator('[data-testid=trus-summary][data-model=trus-student] [data-figure=Frames]').textContent()).resolves.toBe(String(FRAMES));
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(segmentedPixels);
   }, 60_000);
@@ -444,13 +456,9 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await keptTeacher.count()).toBe(1);
     // Discard asks; declined, the kept run stays; accepted, it is gone and no longer listed as unsaved.
     for (const accept of [false, true]) {
-      const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
-      const click = keptTeacher.locator('[data-testid=trus-discard]').click();
-      const asked = await dialog;
+      const asked = await answerDialog(page, () => keptTeacher.locator('[data-testid=trus-discard]').click(), (d) => (accept ? d.accept() : d.dismiss()));
       expect(asked.type()).toBe('confirm');
       expect(asked.message()).toBe('Discard 2D teacher (per frame)? Its masks are in no stored or downloaded SEG.');
-      await (accept ? asked.accept() : asked.dismiss());
-      await click;
       expect(await keptTeacher.count()).toBe(accept ? 0 : 1);
     }
     expect(await unsavedNote(page)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame), Distilled student (edited) (kept, series 1 Simulated TRUS axial cine). If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
@@ -486,12 +494,11 @@ async function segmentLoop(page: Page): Promise<void> {
     await dragAcrossViewport(page, 0.55);
     const teacherPixels = await labelmapPixelsPerFrame(page, 'prostate');
     expect(teacherPixels[frame - 1]!).toBeLessThan(pixelsBefore[frame - 1]!);
-    const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
-    await page.evaluate(() => void setTimeout(() => location.reload(), 0));
-    const asked = await dialog;
+    const asked = await answerDialog(page, () => reloadSoon(page), async (d) => {
+      await page.waitForTimeout(300);
+      await Promise.all([page.waitForEvent('load'), d.accept()]);
+    });
     expect(asked.type()).toBe('beforeunload');
-    await page.waitForTimeout(300);
-    await Promise.all([page.waitForEvent('load'), asked.accept()]);
     await loopShown(page, FRAMES);
     const fromPage = page.locator(`${KEPT_HERE}[data-kept-from=page]`);
     await fromPage.nth(1).waitFor({ timeout: 30_000 });
@@ -528,12 +535,8 @@ async function segmentLoop(page: Page): Promise<void> {
     const elsewhere = page.locator('[data-testid=trus-kept-elsewhere] [data-testid=trus-kept-result]');
     await elsewhere.nth(1).waitFor({ timeout: 30_000 });
     for (let left = 2; left > 0; left--) {
-      const dialog = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
-      const click = elsewhere.first().locator('[data-testid=trus-discard]').click();
-      const asked = await dialog;
+      const asked = await answerDialog(page, () => elsewhere.first().locator('[data-testid=trus-discard]').click(), (d) => d.accept());
       expect(asked.message()).toMatch(/^Discard (2D teacher \(per frame\)|Distilled student) \(edited\) of series 1 Simulated TRUS axial cine\? Its masks are in no stored or downloaded SEG\.$/);
-      await asked.accept();
-      await click;
       expect(await elsewhere.count()).toBe(left - 1);
     }
     expect(await page.locator('[data-testid=trus-kept-elsewhere]').count()).toBe(0);
