@@ -675,18 +675,14 @@ export class TrusSegmentationService {
     clearTimeout(this.editTimer);
     this.editSubscription?.unsubscribe();
     this.editSubscription = undefined;
-    const kept = [...this.state.kept, ...this.state.results.flatMap((r) => this.keepable(r))];
+    // Each result as it stands in its labelmap now; saved ones are not kept.
+    const now = Date.now();
+    const kept = [...this.state.kept, ...this.state.results.flatMap((r) => this.asKept(r, labelmapEdit(r), 'mode', now) ?? [])];
     this.unmeasuredEdits.clear();
     for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
     this.clients.clear();
     this.cines.clear();
     this.set({ status: 'idle', message: undefined, backend: undefined, results: [], kept, exported: undefined, liveFrames: [], progress: { done: 0, total: 0 } });
-  }
-
-  /** The result as it stands in its labelmap now, to keep across the mode exit; nothing when it is saved. */
-  private keepable(result: LoopResult): KeptResult[] {
-    const kept = this.asKept(result, labelmapEdit(result), 'mode', Date.now());
-    return kept ? [kept] : [];
   }
 
   /**
