@@ -1,5 +1,5 @@
 /** Unsaved results as the browser's store writes and reads them back, and how the panel words them. */
-import { keptFromRecord, keptRecord, RECORD_FORMAT } from '../../extension/src/services/keptStore.js';
+import { keptFromRecord, keptRecord, RECORD_FORMAT, writeProblem } from '../../extension/src/services/keptStore.js';
 import { afterClosing, keptWhen } from '../../extension/src/utils/panelFigures.js';
 import type { KeptResult } from '../../extension/src/services/TrusSegmentationService.js';
 import { PackedMask } from '../../src/dicom/bitPacking.js';
@@ -72,5 +72,12 @@ describe('how the panel words kept results', () => {
     expect(afterClosing({ status: 'on' })).toBe('If the page is closed or reloaded, this browser keeps them until they are exported or discarded.');
     expect(afterClosing({ status: 'starting' })).toBe('Closing or reloading the viewer may lose them.');
     expect(afterClosing({ status: 'off', reason: 'turned off in the configuration' })).toBe('Closing or reloading the viewer loses them (this browser does not keep them: turned off in the configuration).');
+  });
+
+  test('why a write failed: a full storage in words (its DOMException has no message), any other failure by its name and message', () => {
+    expect(writeProblem(new DOMException('', 'QuotaExceededError'))).toBe('its storage for this site is full');
+    expect(writeProblem(new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError'))).toBe('it could not be written (AbortError: The transaction was aborted, so the request cannot be fulfilled.)');
+    expect(writeProblem(new Error(''))).toBe('it could not be written (Error)');
+    expect(writeProblem(undefined)).toBe('it could not be written (undefined)');
   });
 });

@@ -40,21 +40,21 @@ function viewportFacts(page: Page): Promise<ViewportFacts | null> {
   });
 }
 
-/** Labelled pixels in each frame of the first labelmap (segment 1 only, or any non-zero label). */
-function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any'): Promise<number[]> {
-  return page.evaluate((which) => {
+/** Labelled pixels in each frame of a labelmap, the first unless told (segment 1 only, or any non-zero label). */
+function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any', labelmap = 0): Promise<number[]> {
+  return page.evaluate(([which, index]) => {
     const w = window as unknown as {
       cornerstoneTools: { segmentation: { state: { getSegmentations(): { representationData: { Labelmap?: { imageIds?: string[] } } }[] } } };
       cornerstone: { cache: { getImage(id: string): { getPixelData(): ArrayLike<number> } | undefined } };
     };
-    const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[0];
+    const seg = w.cornerstoneTools.segmentation.state.getSegmentations()[index];
     return (seg?.representationData.Labelmap?.imageIds ?? []).map((id) => {
       const px = w.cornerstone.cache.getImage(id)?.getPixelData() ?? [];
       let n = 0;
       for (let i = 0; i < px.length; i++) if (which === 'prostate' ? px[i] === 1 : px[i] !== 0) n++;
       return n;
     });
-  }, count);
+  }, [count, labelmap] as const);
 }
 
 /** The plotted value of every point of one chart series, by frame number. */
@@ -653,6 +653,54 @@ async function segmentLoop(page: Page): Promise<void> {
       await gpuPage.screenshot({ path: join(ARTIFACTS, 'viewer-webgpu.png') });
     } finally {
       await gpuBrowser.close();
+    }
+  }, 240_000);
+
+  test('a browser whose storage for the site fills up: the panel says it no longer keeps the runs, and what it still holds is never outdated or saved already', async () => {
+    // A browser of its own: the quota is lowered for its profile only.
+    const full = await launchChromium();
+    try {
+      const q = await full.context.newPage();
+      q.on('pageerror', (e) => pageErrors.push(`full storage: ${e.message}`));
+      await q.setViewportSize({ width: 1400, height: 900 });
+      await openInMode(q, viewer.url, gpuStudy, GPU_FRAMES);
+      await q.locator('[data-testid=trus-panel][data-kept-in-browser=on]').waitFor({ timeout: 10_000 });
+      await segmentLoop(q);
+      await q.locator('[data-testid=trus-model]').selectOption('trus-teacher');
+      await segmentLoop(q);
+      const written = await settledRecordsInBrowser(q, 2);
+      expect(written).toHaveLength(2);
+      const studentRecord = written.find((k) => k.endsWith('/trus-student'));
+      expect(studentRecord).toBeDefined();
+      // A quota below what is written now: the next write meets a real QuotaExceededError.
+      const { usage } = await q.evaluate(() => navigator.storage.estimate());
+      const cdp = await full.context.newCDPSession(q);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: await q.evaluate(() => location.origin), quotaSize: Math.floor(usage! / 2) });
+      // Chromium's IndexedDB reads an origin's quota again only after 30 s.
+      await q.waitForTimeout(31_000);
+      // An eraser stroke on the teacher's masks: its record cannot be rewritten.
+      await showFrameFromChart(q, 2, 'trus-teacher');
+      // The teacher's labelmap is the page's second.
+      const pixelsBefore = await labelmapPixelsPerFrame(q, 'prostate', 1);
+      await pickEraser(q);
+      await dragAcrossViewport(q, 0.55);
+      expect((await labelmapPixelsPerFrame(q, 'prostate', 1))[1]!).toBeLessThan(pixelsBefore[1]!);
+      await q.locator('[data-cy=temporalConsistency-btn]').click();
+      await q.locator('[data-testid=trus-panel][data-kept-in-browser=off]').waitFor({ timeout: 10_000 });
+      expect(await unsavedNote(q)).toBe('Not yet stored or downloaded as a SEG: Distilled student, 2D teacher (per frame) (edited). Closing or reloading the viewer loses them (this browser does not keep them: its storage for this site is full).');
+      expect(await asksBeforeLeaving(q)).toBe(true);
+      // The teacher's record (its masks before the stroke) is deleted, not left for a later page to
+      // offer as if it were the run; the student's, unchanged, is still true to it and stays.
+      expect(await settledRecordsInBrowser(q, 1)).toEqual([studentRecord]);
+      // The student's run stored to the PACS: its record goes too.
+      await q.locator('[data-testid=trus-model]').selectOption('trus-student');
+      await q.locator('[data-testid=trus-export]').click();
+      await q.locator('[data-testid=trus-export-result][data-stored=true]').waitFor({ timeout: 60_000 });
+      expect(await settledRecordsInBrowser(q, 0)).toEqual([]);
+      expect(await unsavedNote(q)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame) (edited). Closing or reloading the viewer loses them (this browser does not keep them: its storage for this site is full).');
+      await q.screenshot({ path: join(ARTIFACTS, 'viewer-storage-full.png') });
+    } finally {
+      await full.close();
     }
   }, 240_000);
 

@@ -227,7 +227,10 @@ export class TrusSegmentationService {
 
   /** Opens the browser's store of unsaved results and takes over those of pages that are gone. */
   private async keepInBrowser(): Promise<void> {
-    const stop = (err: unknown) => this.stopKeepingInBrowser(messageOf(err));
+    const stop = (err: unknown) => {
+      this.keptStore = undefined;
+      this.set({ keptInBrowser: { status: 'off', reason: messageOf(err) } });
+    };
     try {
       this.keptStore = await BrowserKeptStore.open((orphans) => {
         const kept = orphans.map((k) => ({ ...k, key: this.keptKey(k), keptFrom: 'page' as const }));
@@ -239,11 +242,6 @@ export class TrusSegmentationService {
     } catch (err) {
       stop(err);
     }
-  }
-
-  private stopKeepingInBrowser(reason: string): void {
-    this.keptStore = undefined;
-    this.set({ keptInBrowser: { status: 'off', reason } });
   }
 
   /** Reads every labelmap's edits not yet measured, so that the browser's store has them before the page goes. */
@@ -271,7 +269,8 @@ export class TrusSegmentationService {
         const kept = this.asKept(result, this.unmeasuredEdits.get(result.key), 'page', now, result.key);
         if (kept) current.set(`result:${result.key}`, kept);
       }
-      store.sync(current).catch((err: unknown) => this.stopKeepingInBrowser(`it could not be written: ${messageOf(err)}`));
+      // The store goes on deleting what no longer matches (see sync), so it stays this page's.
+      store.sync(current).catch((err: unknown) => this.set({ keptInBrowser: { status: 'off', reason: messageOf(err) } }));
     });
   }
 

@@ -58,6 +58,20 @@ export function browserStoreProblem(): string | undefined {
   return undefined;
 }
 
+/** Whether a result's masks or figures are not the ones its record was written with (or there is no record, or no result). */
+function changedSince(written: { masks: unknown; frames: unknown } | undefined, kept: KeptResult | undefined): boolean {
+  return !written || !kept || written.masks !== kept.masks || written.frames !== kept.frames;
+}
+
+/** Why a write failed, in words for the panel ("this browser does not keep them: ..."). */
+export function writeProblem(err: unknown): string {
+  const { name, message } = (err ?? {}) as { name?: unknown; message?: unknown };
+  // Chromium gives QuotaExceededError an empty message.
+  if (name === 'QuotaExceededError') return 'its storage for this site is full';
+  const words = typeof name === 'string' || typeof message === 'string' ? [name, message].filter((w) => typeof w === 'string' && w) : [String(err)];
+  return `it could not be written (${words.join(': ')})`;
+}
+
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
@@ -82,6 +96,8 @@ export class BrowserKeptStore {
   /** The masks and figures each record was last written with. */
   private readonly written = new Map<string, { masks: unknown; frames: unknown }>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Why writing stopped; undefined while it goes on. */
+  private notWriting: string | undefined;
 
   private constructor(
     private readonly db: IDBDatabase,
@@ -113,7 +129,7 @@ export class BrowserKeptStore {
       // Granted once that page is gone (at once when it already is); the lock makes one page adopt them.
       void locks
         .request(LOCK_PREFIX + other, () => store.run(() => store.adopt(other, onOrphans)))
-        .catch(onError);
+        .catch((err: unknown) => onError(new Error(writeProblem(err))));
     }
     return store;
   }
@@ -143,26 +159,58 @@ export class BrowserKeptStore {
     await done(tx);
   }
 
-  /** Makes the database hold exactly these results of this page (by id). */
+  /**
+   * Makes the database hold exactly these results of this page (by id). Once a write fails
+   * (the browser's storage for the site full, most often), nothing more is written for the rest
+   * of the page's life, but a record is still deleted as soon as it no longer matches its
+   * result (edited since, saved, discarded): what the database holds is never an outdated or
+   * already saved run that a later page would offer as unsaved. The first failure rejects, with
+   * the reason; the syncs after it resolve.
+   */
   sync(current: Map<string, KeptResult>): Promise<void> {
     return this.run(async () => {
-      const tx = this.db.transaction(STORE, 'readwrite');
-      const store = tx.objectStore(STORE);
-      for (const [id, kept] of current) {
-        const last = this.written.get(id);
-        if (last && last.masks === kept.masks && last.frames === kept.frames) continue;
-        store.put(keptRecord(id, this.session, kept));
-        this.written.set(id, { masks: kept.masks, frames: kept.frames });
+      if (this.notWriting === undefined) {
+        try {
+          await this.write(current);
+          return;
+        } catch (err) {
+          this.notWriting = writeProblem(err);
+        }
+        await this.deleteOutdated(current);
+        throw new Error(this.notWriting);
       }
-      for (const id of [...this.written.keys()]) {
-        if (current.has(id)) continue;
-        store.delete([this.session, id]);
-        this.written.delete(id);
-      }
-      // At once, not at the end of the task: a sync from beforeunload runs just before the browser's
-      // modal leave-page question, and a transaction still open when the page goes is lost.
-      tx.commit?.();
-      await done(tx);
+      await this.deleteOutdated(current);
     });
+  }
+
+  private async write(current: Map<string, KeptResult>): Promise<void> {
+    const tx = this.db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    const put = new Map<string, { masks: unknown; frames: unknown }>();
+    for (const [id, kept] of current) {
+      if (!changedSince(this.written.get(id), kept)) continue;
+      store.put(keptRecord(id, this.session, kept));
+      put.set(id, { masks: kept.masks, frames: kept.frames });
+    }
+    const gone = [...this.written.keys()].filter((id) => !current.has(id));
+    for (const id of gone) store.delete([this.session, id]);
+    // At once, not at the end of the task: a sync from beforeunload runs just before the browser's
+    // modal leave-page question, and a transaction still open when the page goes is lost.
+    tx.commit?.();
+    // A failed transaction writes nothing, so what was written is noted only once it is done.
+    await done(tx);
+    for (const [id, w] of put) this.written.set(id, w);
+    for (const id of gone) this.written.delete(id);
+  }
+
+  /** Deletes the records that no longer match their result, or whose result is gone (deleting takes no room). */
+  private async deleteOutdated(current: Map<string, KeptResult>): Promise<void> {
+    const outdated = [...this.written].filter(([id, w]) => changedSince(w, current.get(id))).map(([id]) => id);
+    if (!outdated.length) return;
+    const tx = this.db.transaction(STORE, 'readwrite');
+    for (const id of outdated) tx.objectStore(STORE).delete([this.session, id]);
+    tx.commit?.();
+    await done(tx);
+    for (const id of outdated) this.written.delete(id);
   }
 }
