@@ -55,6 +55,11 @@ export function isUltrasoundSopClass(uid: string): boolean {
  * so no organisational root has to be registered and collisions are as unlikely as for UUIDs.
  */
 export function createUID(): string {
-  const hex = globalThis.crypto.randomUUID().replace(/-/g, '');
+  // A random (version 4) UUID made by hand: crypto.randomUUID exists only in secure contexts, and
+  // the viewer may be served over plain http on an intranet.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `2.25.${BigInt(`0x${hex}`).toString(10)}`;
 }

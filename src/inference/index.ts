@@ -1,5 +1,6 @@
 /** Browser-safe inference API; the onnxruntime-node loader is in src/node.ts. */
-export { parseManifest, sha256Hex, ModelManifestError, type ModelManifest, type OutputKind, type CropMode } from './manifest.js';
+export { parseManifest, ModelManifestError, type ModelManifest, type OutputKind, type CropMode } from './manifest.js';
+export { sha256Hex } from '../util/sha256.js';
 export { ModelLoadError, type InferenceBackend, type ExecutionProvider } from './backend.js';
 export { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from './model.js';
 export { modelInputBox, nonBlackBox, type PixelBox } from './region.js';

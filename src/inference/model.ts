@@ -1,5 +1,6 @@
 /** A model ready to run: its manifest, verified weights, and a backend whose shapes were checked. */
-import { parseManifest, sha256Hex, type ModelManifest } from './manifest.js';
+import { parseManifest, type ModelManifest } from './manifest.js';
+import { sha256Hex } from '../util/sha256.js';
 import { ModelLoadError, type InferenceBackend } from './backend.js';
 
 export interface LoadedModel {
@@ -21,8 +22,8 @@ export function manifestFromText(text: string, source: string): ModelManifest {
 }
 
 /** Refuses weights whose sha256 differs from the manifest's. */
-export async function verifyWeights(manifest: ModelManifest, bytes: Uint8Array, source: string): Promise<void> {
-  const actual = await sha256Hex(bytes);
+export function verifyWeights(manifest: ModelManifest, bytes: Uint8Array, source: string): void {
+  const actual = sha256Hex(bytes);
   if (actual !== manifest.sha256) {
     throw new ModelLoadError(`${source}: weights sha256 ${actual} does not match the manifest's ${manifest.sha256} (corrupt or mismatched model file)`);
   }

@@ -27,7 +27,7 @@ export async function loadNodeModel(path: string, options: NodeBackendOptions = 
   } catch {
     throw new ModelLoadError(`${weightsPath}: the weights file named by the manifest is missing`);
   }
-  await verifyWeights(manifest, bytes, weightsPath);
+  verifyWeights(manifest, bytes, weightsPath);
   const backend = await createNodeBackend(bytes, manifest, weightsPath, options);
   await checkDeclaredShapes(manifest, backend, weightsPath);
   return { manifest, backend, source: manifestPath };

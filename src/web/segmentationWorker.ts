@@ -47,7 +47,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
   const bytes = await fetchBytes(weightsUrl, 'model weights');
-  await verifyWeights(manifest, bytes, weightsUrl);
+  verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
   const loadOrt = (build: OrtBuild) => import(/* webpackIgnore: true */ `${base}ort.${build}.min.mjs`) as Promise<OrtModule>;
   const metricsWorker = options.metricsWorker ?? true;

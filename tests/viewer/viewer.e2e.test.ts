@@ -704,6 +704,40 @@ async function segmentLoop(page: Page): Promise<void> {
     }
   }, 240_000);
 
+  test('served over plain http on an intranet host name (not a secure context): the viewer segments and stores a valid SEG, and the panel says the browser does not keep the runs', async () => {
+    // The host name resolves to this machine; the page is then as insecure as on a hospital intranet.
+    const host = 'trus-viewer.test';
+    const intranet = await launchChromium([`--host-resolver-rules=MAP ${host} 127.0.0.1`]);
+    try {
+      const p = await intranet.context.newPage();
+      p.on('pageerror', (e) => pageErrors.push(`plain http: ${e.message}`));
+      await p.setViewportSize({ width: 1400, height: 900 });
+      const url = new URL(viewer.url);
+      url.hostname = host;
+      await openInMode(p, url.origin, gpuStudy, GPU_FRAMES);
+      expect(await p.evaluate(() => window.isSecureContext)).toBe(false);
+      await p.locator('[data-testid=trus-panel][data-kept-in-browser=off]').waitFor({ timeout: 10_000 });
+      await segmentLoop(p);
+      expect(await p.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(GPU_FRAMES);
+      expect(await unsavedNote(p)).toBe('Not yet stored or downloaded as a SEG: Distilled student. Closing or reloading the viewer loses them (this browser does not keep them: this page is not a secure context (https or localhost), which the Web Locks it needs require).');
+      expect(await asksBeforeLeaving(p)).toBe(true);
+      // Its SEG (new UIDs without crypto.randomUUID) is stored, valid, under the loop's study.
+      const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+      const segSeries = async () => (await client.searchForSeries(gpuStudy)).filter((x) => x.Modality === 'SEG').map((x) => String(x.SeriesInstanceUID));
+      const before = await segSeries();
+      await p.locator('[data-testid=trus-export]').click();
+      await p.locator('[data-testid=trus-export-result][data-stored=true]').waitFor({ timeout: 60_000 });
+      const added = (await segSeries()).filter((uid) => !before.includes(uid));
+      expect(added).toHaveLength(1);
+      const seg = await storedValidSeg(client, gpuStudy, added[0]!, 'exported-over-plain-http.seg.dcm');
+      expect(seg.frames).toHaveLength(GPU_FRAMES);
+      expect(await unsavedNote(p)).toBe('');
+      expect(await asksBeforeLeaving(p)).toBe(false);
+    } finally {
+      await intranet.close();
+    }
+  }, 240_000);
+
   test('local files: a real cine dropped on /local is listed, opens in the TRUS mode, is segmented and its SEG downloaded', async () => {
     // The real JPEG Baseline YBR cine (a cardiac loop, not a prostate), through OHIF's local-file route.
     const file = join(ROOT, '..', 'shared', 'data', 'real-us', 'examples_ybr_color.dcm');
