@@ -229,7 +229,7 @@ export class TrusSegmentationService {
   private async keepInBrowser(): Promise<void> {
     const stop = (err: unknown) => {
       this.keptStore = undefined;
-      this.set({ keptInBrowser: { status: 'off', reason: messageOf(err) } });
+      this.notKeepingInBrowser(err);
     };
     try {
       this.keptStore = await BrowserKeptStore.open((orphans) => {
@@ -270,8 +270,13 @@ export class TrusSegmentationService {
         if (kept) current.set(`result:${result.key}`, kept);
       }
       // The store goes on deleting what no longer matches (see sync), so it stays this page's.
-      store.sync(current).catch((err: unknown) => this.set({ keptInBrowser: { status: 'off', reason: messageOf(err) } }));
+      store.sync(current).catch((err: unknown) => this.notKeepingInBrowser(err));
     });
+  }
+
+  /** The panel says why this browser does not keep the unsaved results (and the browser asks before the page goes). */
+  private notKeepingInBrowser(why: unknown): void {
+    this.set({ keptInBrowser: { status: 'off', reason: messageOf(why) } });
   }
 
   getState(): ServiceState {
