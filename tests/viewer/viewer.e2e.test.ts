@@ -370,6 +370,10 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(seg.segments[0]!.algorithmType).toBe('SEMIAUTOMATIC');
     expect(seg.segments[0]!.algorithmName).toBe('trus-student');
     expect(seg.dataset.SeriesDescription).toMatch(/edited/);
+    // The panel names the stored SEG; its long UID wraps inside the panel instead of running out of it.
+    const stored = page.locator('[data-testid=trus-stored]');
+    expect(await stored.textContent()).toBe(`SEG stored to the PACS (SOP Instance UID ${seg.dataset.SOPInstanceUID}).`);
+    expect(await stored.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     // Stored: nothing left to lose.
     expect(await unsavedNote(page)).toBe('');
     expect(await asksBeforeLeaving(page)).toBe(false);

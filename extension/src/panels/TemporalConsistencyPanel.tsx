@@ -252,7 +252,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       {exported && (
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
           {exported.stored ? (
-            <div style={{ color: '#4ade80' }}>SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
+            <div style={{ color: '#4ade80', overflowWrap: 'anywhere' }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : (
             // overflowWrap: a request URL has no spaces and would run out of the panel.
             <div style={{ color: '#f87171', overflowWrap: 'anywhere' }} data-testid="trus-store-error">
