@@ -110,7 +110,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const unsaved = service.unsavedResults();
 
   return (
-    <div className="flex flex-col gap-2 p-2 text-sm text-white" data-testid="trus-panel" data-kept-in-browser={state.keptInBrowser.status}>
+    // overflowWrap (inherited): UIDs, URLs and digests in messages have no spaces and would run out of the panel.
+    <div className="flex flex-col gap-2 p-2 text-sm text-white" style={{ overflowWrap: 'break-word' }} data-testid="trus-panel" data-kept-in-browser={state.keptInBrowser.status}>
       <div className="rounded border px-2 py-1 text-xs text-yellow-500" style={{ borderColor: WARNING }} data-testid="trus-research-note">
         Research use only, not for clinical use. The models were trained on simulated TRUS data.
       </div>
@@ -198,7 +199,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
             </tbody>
           </table>
           {resultWarnings(r).map((w) => (
-            <div key={w} className="text-xs text-yellow-500" style={{ overflowWrap: 'anywhere' }} data-testid="trus-warning" data-model={r.model.id}>
+            <div key={w} className="text-xs text-yellow-500" data-testid="trus-warning" data-model={r.model.id}>
               ⚠ {w}
             </div>
           ))}
@@ -248,14 +249,13 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           ))}
         </div>
       )}
-      {exportError && <div className="text-xs" style={{ color: '#f87171', overflowWrap: 'anywhere' }} data-testid="trus-export-error">{exportError}</div>}
+      {exportError && <div className="text-xs" style={{ color: '#f87171' }} data-testid="trus-export-error">{exportError}</div>}
       {exported && (
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
           {exported.stored ? (
-            <div style={{ color: '#4ade80', overflowWrap: 'anywhere' }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
+            <div style={{ color: '#4ade80' }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : (
-            // overflowWrap: a request URL has no spaces and would run out of the panel.
-            <div style={{ color: '#f87171', overflowWrap: 'anywhere' }} data-testid="trus-store-error">
+            <div style={{ color: '#f87171' }} data-testid="trus-store-error">
               Not stored to the PACS: {exported.storeError}. The SEG is kept: download it below.
             </div>
           )}
