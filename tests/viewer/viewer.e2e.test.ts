@@ -218,6 +218,19 @@ async function settledRecordsInBrowser(page: Page, count: number): Promise<strin
   return recordsInBrowser(page);
 }
 
+/** Runs `use` on a page of a browser of its own (a fresh profile, `args` added), then closes it; its page errors go to `errors`, named by `label`. */
+async function inOwnBrowser(args: string[], label: string, errors: string[], use: (page: Page, browser: Browser) => Promise<void>): Promise<void> {
+  const own = await launchChromium(args);
+  try {
+    const page = await own.context.newPage();
+    page.on('pageerror', (e) => errors.push(`${label}: ${e.message}`));
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await use(page, own);
+  } finally {
+    await own.close();
+  }
+}
+
 async function segmentLoop(page: Page): Promise<void> {
   await page.locator('[data-testid=trus-segment]').click();
   await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 180_000 });
@@ -641,11 +654,7 @@ async function segmentLoop(page: Page): Promise<void> {
   }, 120_000);
 
   test('WebGPU (SwiftShader) segments a tiny loop in the viewer when asked for', async () => {
-    const gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
-    try {
-      const gpuPage = await gpuBrowser.context.newPage();
-      gpuPage.on('pageerror', (e) => pageErrors.push(e.message));
-      await gpuPage.setViewportSize({ width: 1400, height: 900 });
+    await inOwnBrowser(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'], 'WebGPU', pageErrors, async (gpuPage) => {
       await openInMode(gpuPage, viewer.url, gpuStudy, GPU_FRAMES, '&trusProvider=webgpu');
       await segmentLoop(gpuPage);
       expect(await gpuPage.locator('[data-testid=trus-provider]').getAttribute('data-provider')).toBe('webgpu');
@@ -655,18 +664,12 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(labelled).toHaveLength(GPU_FRAMES);
       for (const n of labelled) expect(n).toBeGreaterThan(500);
       await gpuPage.screenshot({ path: join(ARTIFACTS, 'viewer-webgpu.png') });
-    } finally {
-      await gpuBrowser.close();
-    }
+    });
   }, 240_000);
 
   test('a browser whose storage for the site fills up: the panel says it no longer keeps the runs, and what it still holds is never outdated or saved already', async () => {
     // A browser of its own: the quota is lowered for its profile only.
-    const full = await launchChromium();
-    try {
-      const q = await full.context.newPage();
-      q.on('pageerror', (e) => pageErrors.push(`full storage: ${e.message}`));
-      await q.setViewportSize({ width: 1400, height: 900 });
+    await inOwnBrowser([], 'full storage', pageErrors, async (q, full) => {
       await openInMode(q, viewer.url, gpuStudy, GPU_FRAMES);
       await q.locator('[data-testid=trus-panel][data-kept-in-browser=on]').waitFor({ timeout: 10_000 });
       await segmentLoop(q);
@@ -703,19 +706,13 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(await settledRecordsInBrowser(q, 0)).toEqual([]);
       expect(await unsavedNote(q)).toBe('Not yet stored or downloaded as a SEG: 2D teacher (per frame) (edited). Closing or reloading the viewer loses them (this browser does not keep them: its storage for this site is full).');
       await q.screenshot({ path: join(ARTIFACTS, 'viewer-storage-full.png') });
-    } finally {
-      await full.close();
-    }
+    });
   }, 240_000);
 
   test('served over plain http on an intranet host name (not a secure context): the viewer segments and stores a valid SEG, and the panel says the browser does not keep the runs', async () => {
     // The host name resolves to this machine; the page is then as insecure as on a hospital intranet.
     const host = 'trus-viewer.test';
-    const intranet = await launchChromium([`--host-resolver-rules=MAP ${host} 127.0.0.1`]);
-    try {
-      const p = await intranet.context.newPage();
-      p.on('pageerror', (e) => pageErrors.push(`plain http: ${e.message}`));
-      await p.setViewportSize({ width: 1400, height: 900 });
+    await inOwnBrowser([`--host-resolver-rules=MAP ${host} 127.0.0.1`], 'plain http', pageErrors, async (p) => {
       const url = new URL(viewer.url);
       url.hostname = host;
       await openInMode(p, url.origin, gpuStudy, GPU_FRAMES);
@@ -737,9 +734,7 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(seg.frames).toHaveLength(GPU_FRAMES);
       expect(await unsavedNote(p)).toBe('');
       expect(await asksBeforeLeaving(p)).toBe(false);
-    } finally {
-      await intranet.close();
-    }
+    });
   }, 240_000);
 
   test('local files: a real cine dropped on /local is listed, opens in the TRUS mode, is segmented and its SEG downloaded', async () => {
