@@ -74,6 +74,9 @@ describe('panel figures', () => {
     expect(noise.max - noise.min).toBeGreaterThanOrEqual(1e-3);
     const area = valueRange([[pt(1000), pt(1000.2)]], { lo: 0, hi: Infinity });
     expect(area.max - area.min).toBeGreaterThanOrEqual(1);
+    // A curve from one bound to the other (a frame whose mask was lost: Dice 0) stays inside them.
+    expect(valueRange([[pt(0), pt(1)]], unit)).toEqual({ min: 0, max: 1 });
+    expect(valueRange([[pt(0.001), pt(0.999)]], unit)).toEqual({ min: 0, max: 1 });
     // Real variation keeps its own scale.
     const real = valueRange([[pt(0.98), pt(0.99)]], unit);
     expect(real.max - real.min).toBeCloseTo(0.01 * 1.16, 10);

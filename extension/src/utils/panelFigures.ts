@@ -59,14 +59,15 @@ export function valueRange(curves: CurvePoint[][], bounds: ValueBounds = { lo: -
   let lo = min - pad;
   let hi = max + pad;
   const width = hi - lo;
-  // At a bound (Dice 1 on every frame) the band keeps its width on the open side.
+  // At a bound (Dice 1 on every frame) the band keeps its width on the open side; a curve that
+  // runs from one bound to the other (a lost mask: Dice 0 to 1) gets exactly the bounds.
   if (hi > bounds.hi) {
     hi = bounds.hi;
     lo = Math.min(lo, hi - width);
   }
   if (lo < bounds.lo) {
     lo = bounds.lo;
-    hi = Math.max(hi, lo + width);
+    hi = Math.min(Math.max(hi, lo + width), bounds.hi);
   }
   return { min: lo, max: hi };
 }
