@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useState } from 'react';
 import { hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
-import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines } from '../utils/panelFigures.js';
+import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
@@ -37,6 +37,30 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
     return () => clearInterval(timer);
   }, [service]);
   return frame;
+}
+
+/** Frame numbers as links that show the frame (the summary's unstable frames), keyboard-reachable as buttons. */
+function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame: (frameNumber: number) => void }): React.ReactElement {
+  return (
+    <span>
+      {frames.map((f, i) => (
+        <React.Fragment key={f}>
+          {i > 0 && ', '}
+          <button
+            type="button"
+            className="hover:opacity-80"
+            style={{ color: '#ef4444', textDecoration: 'underline', background: 'none', border: 'none', padding: 0, cursor: 'pointer', font: 'inherit' }}
+            data-testid="trus-unstable-frame"
+            data-frame={f}
+            title={`Show frame ${f}`}
+            onClick={() => onSelectFrame(f)}
+          >
+            {f}
+          </button>
+        </React.Fragment>
+      ))}
+    </span>
+  );
 }
 
 /** A result as the legend and the lists name it. */
@@ -193,7 +217,13 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
               {summaryLines(r.summary).map(([k, v]) => (
                 <tr key={k}>
                   <td className="text-primary-light pr-2">{k}</td>
-                  <td data-figure={k}>{v}</td>
+                  <td data-figure={k}>
+                    {k === UNSTABLE_FRAMES && r.summary.unstableFrames.length > 0 ? (
+                      <FrameLinks frames={r.summary.unstableFrames} onSelectFrame={(f) => void service.jumpToFrame(f).catch(() => undefined)} />
+                    ) : (
+                      v
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

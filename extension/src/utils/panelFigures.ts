@@ -76,6 +76,9 @@ function fixed(v: number | null, digits: number): string {
   return v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 }
 
+/** The summary line whose frames the panel offers as links to them. */
+export const UNSTABLE_FRAMES = 'Unstable frames';
+
 /** The summary lines under the chart; areas in mm² when the cine is calibrated. */
 export function summaryLines(summary: LoopSummary): [string, string][] {
   const areaUnit = summary.areaUnit === 'mm2' ? 'mm²' : 'px';
@@ -86,7 +89,7 @@ export function summaryLines(summary: LoopSummary): [string, string][] {
     ['Mean frame-to-frame Dice', fixed(summary.meanDicePrevious, 4)],
     ['Mean flow-warped consistency', fixed(summary.meanWarpedConsistency, 4)],
     ['Flicker count', String(summary.flickerCount)],
-    ['Unstable frames', summary.unstableFrames.length ? summary.unstableFrames.join(', ') : 'none'],
+    [UNSTABLE_FRAMES, summary.unstableFrames.length ? summary.unstableFrames.join(', ') : 'none'],
   ];
 }
 
