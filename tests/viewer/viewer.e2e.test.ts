@@ -459,17 +459,18 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await page.locator('[data-testid=trus-summary]').count()).toBe(2);
     // The frames erased above make the edited student's masks jump there: its summary lists
     // exactly the frames its chart flags, each a link that shows its frame.
+    const studentSummary = page.locator('[data-testid=trus-summary][data-model=trus-student]');
     const frameOf = (els: Element[]) => els.map((e) => Number(e.getAttribute('data-frame')));
-    const linked = await page.locator('[data-testid=trus-summary][data-model=trus-student] [data-testid=trus-unstable-frame]').evaluateAll(frameOf);
+    const linked = await studentSummary.locator('[data-testid=trus-unstable-frame]').evaluateAll(frameOf);
     const flagged = await page.locator('[data-chart=area] [data-series=trus-student] circle[data-unstable=true]').evaluateAll(frameOf);
     expect(linked.length).toBeGreaterThan(0);
     expect(linked).toEqual(flagged);
     const shown = (await viewportFacts(page))!.current;
     const target = linked.find((f) => f !== shown)!;
-    await page.locator(`[data-testid=trus-summary][data-model=trus-student] [data-testid=trus-unstable-frame][data-frame="${target}"]`).click();
+    await studentSummary.locator(`[data-testid=trus-unstable-frame][data-frame="${target}"]`).click();
     await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 10_000 });
     expect((await viewportFacts(page))!.current).toBe(target);
-    await page.locator('[data-testid=trus-summary][data-model=trus-student]').screenshot({ path: join(ARTIFACTS, 'viewer-unstable-frames.png') });
+    await studentSummary.screenshot({ path: join(ARTIFACTS, 'viewer-unstable-frames.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-teacher-and-student.png') });
   }, 240_000);
 

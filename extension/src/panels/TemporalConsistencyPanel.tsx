@@ -119,6 +119,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
   const stored = service.storedSegmentations();
   const frames = Math.max(state.progress.total, ...results.map((r) => r.frames.length), 0);
+  // A frame the viewport no longer has (the layout changed under the click) is nothing to report.
+  const showFrame = (frameNumber: number) => void service.jumpToFrame(frameNumber).catch(() => undefined);
 
   const series = (pick: (f: FrameMetrics[]) => ChartSeries['points'], extra: ChartSeries[] = []): ChartSeries[] => [
     ...results.map((r) => ({ id: r.model.id, label: resultName(r), color: colorOf(r.model.id), points: pick(r.frames) })),
@@ -193,7 +195,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
               title={title(selected?.summary ?? { areaUnit: 'mm2' })}
               frames={frames}
               currentFrame={currentFrame}
-              onSelectFrame={(f) => void service.jumpToFrame(f).catch(() => undefined)}
+              onSelectFrame={showFrame}
               series={series(
                 (fr) => curve(fr, metric),
                 busy && liveModel ? [{ id: `${liveModel.id}-live`, label: `${liveModel.label} (running)`, color: '#e5e7eb', points: curve(state.liveFrames, metric) }] : [],
@@ -219,7 +221,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
                   <td className="text-primary-light pr-2">{k}</td>
                   <td data-figure={k}>
                     {k === UNSTABLE_FRAMES && r.summary.unstableFrames.length > 0 ? (
-                      <FrameLinks frames={r.summary.unstableFrames} onSelectFrame={(f) => void service.jumpToFrame(f).catch(() => undefined)} />
+                      <FrameLinks frames={r.summary.unstableFrames} onSelectFrame={showFrame} />
                     ) : (
                       v
                     )}
