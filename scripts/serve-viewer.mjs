@@ -162,7 +162,11 @@ export function startViewerServer(options) {
     res.end(indexHtml);
   });
   return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      // The common case on a second `npm start`: say what to do, not only the errno.
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${o.port} on ${o.host} is in use (another viewer still running?): stop it, or choose another port with --port N`));
+      else reject(err);
+    });
     server.listen(o.port, o.host, () => {
       const address = server.address();
       resolvePromise({ server, url: `http://${o.host}:${address.port}` });
