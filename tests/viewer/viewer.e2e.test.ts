@@ -335,11 +335,46 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(await labelmapPixelsPerFrame(page, 'prostate')).toEqual(segmentedPixels);
   }, 60_000);
 
-  test('clicking a point of the chart shows that frame', async () => {
+  test('clicking a point of the chart shows that frame, and the keys step from there', async () => {
     const target = 11;
     await showFrameFromChart(page, target);
     expect((await viewportFacts(page))!.current).toBe(target);
     await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 5_000 });
+    // The chart is a slider over the frames: focused, the keys show frames, and it says which one
+    // is shown.
+    const chart = page.locator('[data-chart=dicePrevious] svg');
+    await chart.focus();
+    const shown = async (frame: number) => {
+      await page.waitForFunction((n) => document.querySelector('[data-chart=dicePrevious] svg')?.getAttribute('aria-valuenow') === String(n), frame, { timeout: 5_000 });
+      expect((await viewportFacts(page))!.current).toBe(frame);
+    };
+    await chart.press('ArrowRight');
+    await shown(target + 1);
+    // Two presses within one task, before any poll can see the first one's frame.
+    await chart.evaluate((el) => {
+      for (let i = 0; i < 2; i++) el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    });
+    await shown(target + 3);
+    await chart.press('Home');
+    await shown(1);
+    await chart.press('ArrowLeft');
+    await shown(1);
+    await chart.press('End');
+    await shown(FRAMES);
+    await chart.press('PageDown');
+    await shown(FRAMES - 10);
+    expect(await chart.getAttribute('aria-valuetext')).toBe(`frame ${FRAMES - 10} of ${FRAMES}`);
+    // OHIF's hotkeys listen on the document: the chart's keys never reach them (Left/Right there
+    // switch viewport, Page Up/Down switch series); Up/Down do, and are OHIF's previous/next image.
+    await page.evaluate(() => {
+      const w = window as unknown as { reachedDocument: string[] };
+      w.reachedDocument = [];
+      document.addEventListener('keydown', (e) => w.reachedDocument.push(e.key));
+    });
+    for (const key of ['ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End', 'ArrowUp']) await chart.press(key);
+    await shown(FRAMES - 1);
+    expect(await page.evaluate(() => (window as unknown as { reachedDocument: string[] }).reachedDocument)).toEqual(['ArrowUp']);
+    await showFrameFromChart(page, target);
   }, 30_000);
 
   test('an eraser stroke in the viewport re-measures that frame: its area drops, the other frames keep theirs', async () => {

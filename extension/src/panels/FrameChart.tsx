@@ -1,5 +1,5 @@
-/** One per-frame curve plot (SVG): a line per model, unstable frames flagged, click jumps to a frame. */
-import React from 'react';
+/** One per-frame curve plot (SVG): a line per model, unstable frames flagged; a click or the keys show a frame. */
+import React, { useEffect, useRef } from 'react';
 import { valueRange, type CurvePoint, type ValueBounds } from '../utils/panelFigures.js';
 
 export interface ChartSeries {
@@ -32,6 +32,30 @@ export function FrameChart(props: {
     const f = Math.round(((px - PAD.left) / (WIDTH - PAD.left - PAD.right)) * (frames - 1)) + 1;
     return Math.min(Math.max(f, 1), props.frames);
   };
+  // Keys pressed faster than the panel polls the viewport step from the frame last asked for.
+  const asked = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    asked.current = undefined;
+  }, [props.currentFrame]);
+  // Up and Down are left to OHIF's own hotkeys (previous/next image, the other way round from a
+  // slider's); the keys handled here are kept from them, which would switch viewport or series.
+  const step: Record<string, (from: number) => number> = {
+    ArrowRight: (f) => f + 1,
+    ArrowLeft: (f) => f - 1,
+    PageUp: (f) => f + 10,
+    PageDown: (f) => f - 10,
+    Home: () => 1,
+    End: () => props.frames,
+  };
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const to = step[e.key];
+    if (!to || props.frames < 1) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const next = Math.min(Math.max(to(asked.current ?? props.currentFrame ?? 1), 1), props.frames);
+    asked.current = next;
+    props.onSelectFrame(next);
+  };
   // Enough digits that the two axis labels differ, however flat the curve (a consistency of 0.99998–1).
   const span = max - min;
   const digits = span >= 10 ? 0 : Math.min(6, Math.max(2, Math.ceil(-Math.log10(span)) + 1));
@@ -41,8 +65,15 @@ export function FrameChart(props: {
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width="100%"
-        role="img"
-        aria-label={props.title}
+        // A slider over the frames, as ARIA describes one: the keys and what a screen reader says.
+        role="slider"
+        aria-label={`${props.title}, frame shown`}
+        aria-valuemin={1}
+        aria-valuemax={props.frames}
+        aria-valuenow={props.currentFrame}
+        aria-valuetext={props.currentFrame === undefined ? undefined : `frame ${props.currentFrame} of ${props.frames}`}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
         style={{ cursor: 'crosshair', background: 'rgba(255,255,255,0.03)' }}
         onClick={(e) => {
           const target = e.target as Element;
