@@ -150,6 +150,13 @@ async function showFrameFromChart(page: Page, frame: number, model = 'trus-stude
   }, frame, { timeout: 10_000 });
 }
 
+/** The viewport shows `frame`, and the panel's charts say so (their marker, and the slider's value). */
+async function expectFrameShown(page: Page, frame: number): Promise<void> {
+  await page.locator(`[data-chart=area] line[data-current-frame="${frame}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+  expect((await viewportFacts(page))!.current).toBe(frame);
+  expect(await page.locator('[data-chart=dicePrevious] svg').getAttribute('aria-valuenow')).toBe(String(frame));
+}
+
 /** Restore on a kept result's row; resolves once the panel says it is back. */
 async function restore(page: Page, keptRow: Locator): Promise<void> {
   await keptRow.locator('[data-testid=trus-restore]').click();
@@ -338,16 +345,12 @@ async function segmentLoop(page: Page): Promise<void> {
   test('clicking a point of the chart shows that frame, and the keys step from there', async () => {
     const target = 11;
     await showFrameFromChart(page, target);
-    expect((await viewportFacts(page))!.current).toBe(target);
-    await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 5_000 });
+    await expectFrameShown(page, target);
     // The chart is a slider over the frames: focused, the keys show frames, and it says which one
     // is shown.
     const chart = page.locator('[data-chart=dicePrevious] svg');
     await chart.focus();
-    const shown = async (frame: number) => {
-      await page.waitForFunction((n) => document.querySelector('[data-chart=dicePrevious] svg')?.getAttribute('aria-valuenow') === String(n), frame, { timeout: 5_000 });
-      expect((await viewportFacts(page))!.current).toBe(frame);
-    };
+    const shown = (frame: number) => expectFrameShown(page, frame);
     await chart.press('ArrowRight');
     await shown(target + 1);
     // Two presses within one task, before any poll can see the first one's frame.
@@ -503,8 +506,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const shown = (await viewportFacts(page))!.current;
     const target = linked.find((f) => f !== shown)!;
     await studentSummary.locator(`[data-testid=trus-unstable-frame][data-frame="${target}"]`).click();
-    await page.locator(`[data-chart=area] line[data-current-frame="${target}"]`).waitFor({ state: 'attached', timeout: 10_000 });
-    expect((await viewportFacts(page))!.current).toBe(target);
+    await expectFrameShown(page, target);
     await studentSummary.screenshot({ path: join(ARTIFACTS, 'viewer-unstable-frames.png') });
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-teacher-and-student.png') });
   }, 240_000);
