@@ -37,7 +37,7 @@ export default function commandsModule({ servicesManager }: ModuleContext) {
         notify('info', 'TRUS figures', 'segment the loop first');
         return;
       }
-      const file = reportFile(panelReport(result), format);
+      const file = reportFile(panelReport(result, service().planeOf(result)), format);
       download(file.name, file.type, file.text);
     },
   };

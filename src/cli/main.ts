@@ -8,6 +8,7 @@ import { runSegment, SEGMENT_USAGE } from './commands/segment.js';
 import { runReport, REPORT_USAGE } from './commands/report.js';
 import { runExport, EXPORT_USAGE } from './commands/exportLoops.js';
 import { runStore, STORE_USAGE } from './commands/store.js';
+import { runVolume, VOLUME_USAGE } from './commands/volume.js';
 import { isUsageError } from './usage.js';
 
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
@@ -19,6 +20,7 @@ Usage:
   trus-seg report <segs...> --source <cines...>  re-compute the temporal (and ground-truth) metrics of existing SEGs
                                          (folders: each SEG paired with the cine it references; a batch summary)
   trus-seg store <segs...> --stow URL    store SEGs on disk with STOW-RS (after a refused segment --stow)
+  trus-seg volume <reports...>           prostate volume (mL) of a study's transverse and sagittal loops, from their JSON reports
   trus-seg export <inputs...> --out DIR  DICOM cine + SEG pairs -> NumPy loop folders for training
   trus-seg phantom loop|dataset|sheet    simulated TRUS loops with ground truth (see "trus-seg phantom")
   trus-seg help                          this text
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'report') return runReport(rest);
   if (command === 'export') return runExport(rest);
   if (command === 'store') return runStore(rest);
+  if (command === 'volume') return runVolume(rest);
   if (command === 'info') return runInfo(rest, USAGE);
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   switch (command) {
@@ -41,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(`${USAGE}\n\n${SEGMENT_USAGE}\n\n${REPORT_USAGE}\n\n${STORE_USAGE}\n\n${EXPORT_USAGE}\n\n${PHANTOM_USAGE}`);
+      console.log(`${USAGE}\n\n${SEGMENT_USAGE}\n\n${REPORT_USAGE}\n\n${STORE_USAGE}\n\n${VOLUME_USAGE}\n\n${EXPORT_USAGE}\n\n${PHANTOM_USAGE}`);
       return 0;
   }
   console.error(USAGE);

@@ -23,6 +23,7 @@ export function batchLabel(index: number, count: number, name: string): string {
 export function summaryText(s: LoopSummary, groundTruthFile?: string): string {
   return (
     `  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
+    (s.medianDiameters ? `\n  diameters (median) ${s.medianDiameters.lateral.toFixed(1)} lateral × ${s.medianDiameters.anteroposterior.toFixed(1)} antero-posterior ${s.distanceUnit}` : '') +
     (s.groundTruth ? `\n  vs ${groundTruthFile}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : '')
   );
 }

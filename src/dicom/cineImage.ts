@@ -11,6 +11,7 @@ import { readUltrasoundRegions, chooseSpatialCalibration, type SpatialCalibratio
 import { frameDecoderFor } from './decode/transferSyntaxes.js';
 import { decodeFrameToGrayscale } from './decode/decodeFrame.js';
 import { isImageStorageSopClass, isUltrasoundSopClass } from './uids.js';
+import { readScanPlane, type ScanPlaneReading } from './scanPlane.js';
 import { FrameDecodeError, MissingPixelDataError, NotAnImageError, UnsupportedTransferSyntaxError, FrameCountMismatchError } from './errors.js';
 
 export interface DecodeProgress {
@@ -47,6 +48,8 @@ export class CineImage {
   readonly timing: FrameTiming;
   readonly regions: UltrasoundRegion[];
   readonly calibration: SpatialCalibration | undefined;
+  /** Transverse or sagittal, when the header says which (see scanPlane.ts). */
+  readonly scanPlane: ScanPlaneReading | undefined;
   readonly isUltrasound: boolean;
   /** Non-fatal findings (non-US modality, odd timing, clipped regions...). */
   readonly warnings: string[];
@@ -82,6 +85,7 @@ export class CineImage {
     this.timing = readFrameTiming(ds, declaredFrames, this.warnings);
     this.regions = readUltrasoundRegions(ds);
     this.calibration = chooseSpatialCalibration(this.regions, ds, this.pixelFormat.rows, this.pixelFormat.columns, this.warnings);
+    this.scanPlane = readScanPlane(ds);
     const { PixelData: _pixels, ...rest } = ds;
     this.dataset = rest;
   }

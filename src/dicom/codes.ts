@@ -17,4 +17,8 @@ export const Codes = {
   SourceImageForProcessing: { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' },
   /** DCM 123110, CID 7162 Surface Processing Algorithm Families. */
   ArtificialIntelligence: { CodeValue: '123110', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Artificial Intelligence' },
+  /** SCT 62824007, a View Code Sequence value (PS3.17 gives it for planar views). */
+  Transverse: { CodeValue: '62824007', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Transverse' },
+  /** SCT 30730003, a View Code Sequence value. */
+  Sagittal: { CodeValue: '30730003', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Sagittal' },
 } as const satisfies Record<string, CodedConcept>;

@@ -7,6 +7,7 @@ export { readFolderFile, type FolderFile, type FolderFileOptions } from './folde
 export type { PixelFormat, PhotometricInterpretation } from './pixelFormat.js';
 export { readFrameTiming, type FrameTiming } from './frameTiming.js';
 export * from './ultrasoundRegions.js';
+export { readScanPlane, planeNamedIn, type ScanPlane, type ScanPlaneReading } from './scanPlane.js';
 export { configureCodecs, type CodecOptions } from './decode/codecs.js';
 export { supportedTransferSyntaxes } from './decode/transferSyntaxes.js';
 export { packBinaryFrames, unpackBinaryFrame, PackedMask, type MaskFrame } from './bitPacking.js';

@@ -6,6 +6,7 @@
  */
 import { notUltrasoundProblem, type CineImage } from '../dicom/cineImage.js';
 import { PackedMask } from '../dicom/bitPacking.js';
+import type { ScanPlaneReading } from '../dicom/scanPlane.js';
 import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
 import { unitIntensities } from '../image/floatImage.js';
 import type { LoadedModel } from './model.js';
@@ -78,6 +79,8 @@ export interface SegmentationRun {
   sourceSopInstanceUID: string;
   /** What reading the source cine warned of (calibration, timing, modality), for the run's report. */
   sourceWarnings: string[];
+  /** The plane the cine scans, when its header says (a prostate volume pairs a transverse and a sagittal loop). */
+  scanPlane?: ScanPlaneReading;
   /** Bit-packed, so that a long loop's masks stay small; `.unpack()` gives 0/1 bytes. */
   masks: PackedMask[];
   frames: FrameMetrics[];
@@ -185,6 +188,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   return {
     sourceSopInstanceUID: cine.sopInstanceUID,
     sourceWarnings: [...cine.warnings],
+    ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
     masks,
     frames: loop.frames,
     summary: loop.summary,

@@ -14,9 +14,14 @@ export interface BatchRow {
   /** Why it failed or was skipped; a refused STOW of a written SEG too. */
   problem?: string;
   /** Its report, when one was written now or found from an earlier run. */
-  report?: Pick<RunReport, 'summary' | 'warnings'>;
+  report?: ReportFigures;
   seg?: string;
+  /** The prostate volume of its study, when the batch paired it with a loop of the other plane. */
+  volumeMl?: number;
 }
+
+/** What a batch needs of a loop's report: its figures, and what pairs it for a volume. */
+export type ReportFigures = Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'warnings'>;
 
 const COLUMNS: [string, (r: BatchRow) => unknown][] = [
   ['source', (r) => r.source],
@@ -31,6 +36,10 @@ const COLUMNS: [string, (r: BatchRow) => unknown][] = [
   ['mean_warped_consistency', (r) => r.report?.summary.meanWarpedConsistency],
   ['flicker_count', (r) => r.report?.summary.flickerCount],
   ['unstable_frames', (r) => r.report?.summary.unstableFrames.length],
+  ['scan_plane', (r) => r.report?.scanPlane?.plane],
+  ['lateral_diameter', (r) => r.report?.summary.medianDiameters?.lateral],
+  ['ap_diameter', (r) => r.report?.summary.medianDiameters?.anteroposterior],
+  ['prostate_volume_ml', (r) => r.volumeMl],
   ['gt_dice', (r) => r.report?.summary.groundTruth?.dice],
   ['gt_hd95', (r) => r.report?.summary.groundTruth?.hd95],
   ['warnings', (r) => r.report?.warnings.join('; ')],
@@ -42,12 +51,24 @@ export function batchSummaryToCsv(rows: readonly BatchRow[]): string {
   return `${COLUMNS.map(([name]) => name).join(',')}\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 
-/** The summary and warnings of a JSON report file's text, or undefined if it is not one of ours. */
-export function reportFiguresFromJson(text: string): Pick<RunReport, 'summary' | 'warnings'> | undefined {
+/**
+ * The figures of a JSON report file's text, or undefined if it is not one of ours. A report of an
+ * earlier version has no study or plane: it is then never paired for a volume.
+ */
+export function reportFiguresFromJson(text: string): ReportFigures | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<RunReport>;
     if (!parsed.summary || typeof parsed.summary.frames !== 'number' || !Array.isArray(parsed.summary.unstableFrames)) return undefined;
-    return { summary: parsed.summary, warnings: Array.isArray(parsed.warnings) ? parsed.warnings : [] };
+    if (typeof parsed.sopInstanceUID !== 'string') return undefined;
+    const plane = parsed.scanPlane?.plane;
+    return {
+      source: String(parsed.source ?? ''),
+      sopInstanceUID: parsed.sopInstanceUID,
+      studyInstanceUID: typeof parsed.studyInstanceUID === 'string' ? parsed.studyInstanceUID : '',
+      ...(plane === 'transverse' || plane === 'sagittal' ? { scanPlane: { plane, from: String(parsed.scanPlane?.from ?? '') } } : {}),
+      summary: { ...parsed.summary, medianDiameters: parsed.summary.medianDiameters ?? null },
+      warnings: Array.isArray(parsed.warnings) ? parsed.warnings : [],
+    };
   } catch {
     return undefined;
   }

@@ -1,10 +1,14 @@
 /** Reports of a segmentation run (or of a SEG's masks) as JSON or CSV, for the CLI and the panel's download. */
 import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
 import { loopWarnings } from '../temporal/loopWarnings.js';
+import type { ScanPlaneReading } from '../dicom/scanPlane.js';
 
 export interface RunReport {
   source: string;
   sopInstanceUID: string;
+  studyInstanceUID: string;
+  /** The plane the loop scans, when its header says (or the user named it): what pairs loops for a volume. */
+  scanPlane?: ScanPlaneReading;
   model?: { name: string; version: string; sha256: string; trainedOn?: string };
   /** For a report of an existing SEG: its file and the algorithm it names. */
   segmentation?: string;
@@ -35,6 +39,8 @@ const COLUMNS: [string, (f: FrameMetrics) => unknown][] = [
   ['confidence_weighted_consistency', (f) => f.confidenceWeightedConsistency],
   ['centroid_drift', (f) => f.centroidDrift],
   ['mean_probability_margin', (f) => f.meanProbabilityMargin],
+  ['lateral_diameter', (f) => f.diameters?.lateral],
+  ['ap_diameter', (f) => f.diameters?.anteroposterior],
   ['unstable', (f) => (f.unstable ? 1 : 0)],
   ['reasons', (f) => f.reasons.join('; ')],
   ['gt_dice', (f) => f.groundTruth?.dice],
@@ -58,7 +64,8 @@ export function csvCell(v: unknown): string {
 
 /** One row per frame; the area unit is in the header (mm2 with calibration, else pixels). */
 export function reportToCsv(report: RunReport): string {
-  const header = COLUMNS.map(([name]) => (name === 'area' ? `area_${report.summary.areaUnit}` : name === 'centroid_drift' ? `centroid_drift_${report.summary.distanceUnit}` : name === 'gt_hd95' ? `gt_hd95_${report.summary.distanceUnit}` : name));
+  const distances = new Set(['centroid_drift', 'lateral_diameter', 'ap_diameter', 'gt_hd95']);
+  const header = COLUMNS.map(([name]) => (name === 'area' ? `area_${report.summary.areaUnit}` : distances.has(name) ? `${name}_${report.summary.distanceUnit}` : name));
   const rows = report.frames.map((f) => COLUMNS.map(([, get]) => csvCell(get(f))).join(','));
   return `${header.join(',')}\n${rows.join('\n')}\n`;
 }

@@ -6,7 +6,8 @@
  * - area (mm^2 with calibration, else pixels), Dice with frame t-1,
  * - warped consistency 1 - MSE(P_t, warp(P_{t-1})) with flow from the images,
  * - confidence-weighted consistency sum M (1 - |P_t - warp(P_{t-1})|) / sum M, M = exp(-alpha |I_t - warp(I_{t-1})|),
- * - centroid drift (mm or pixels), mean probability margin mean |2P - 1| over the ultrasound region.
+ * - centroid drift (mm or pixels), mean probability margin mean |2P - 1| over the ultrasound region,
+ * - the gland's lateral and antero-posterior diameters (glandDiameters.ts).
  * A frame is flagged unstable when, against frame t-1: its area changes by more than
  * `flickerFraction` (default 10%), or its Dice is below `minDice` (default 0.9), or the mask
  * appears or vanishes. The flicker count is the number of frames whose area changes by more
@@ -15,6 +16,7 @@
 import { computeFlowBetween, flowAtResolution, flowFrame, warpPrevious, confidenceMap, type FlowFrame } from './opticalFlow.js';
 import type { FloatImage } from '../image/floatImage.js';
 import { overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
+import { glandDiameters, medianDiameters, type GlandDiameters } from './glandDiameters.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
 const { abs, hypot, max, sqrt } = Math;
 
@@ -69,6 +71,8 @@ export interface FrameMetrics {
   confidenceWeightedConsistency: number | null;
   centroidDrift: number | null;
   meanProbabilityMargin: number;
+  /** Calliper diameters of the mask (mm, or pixels without calibration); null on a frame without one. */
+  diameters: GlandDiameters | null;
   unstable: boolean;
   reasons: string[];
   groundTruth?: GroundTruthMetrics;
@@ -87,6 +91,8 @@ export interface LoopSummary {
   flickerCount: number;
   maxAreaFrame: number;
   unstableFrames: number[];
+  /** Each diameter's median over the frames with a mask (in `distanceUnit`); null when no frame has one. */
+  medianDiameters: GlandDiameters | null;
   groundTruth?: GroundTruthMetrics;
 }
 
@@ -146,6 +152,7 @@ export class LoopMetricsAccumulator {
       confidenceWeightedConsistency: null,
       centroidDrift: null,
       meanProbabilityMargin: marginCount ? margin / marginCount : 0,
+      diameters: count > 0 ? glandDiameters(frame.mask, w, h, this.o.pixelSpacingMm) : null,
       unstable: false,
       reasons: [],
     };
@@ -224,6 +231,7 @@ export class LoopMetricsAccumulator {
       flickerCount: f.filter((x) => x.reasons.some((r) => r.startsWith('area changed') || r.startsWith('mask'))).length,
       maxAreaFrame,
       unstableFrames: f.filter((x) => x.unstable).map((x) => x.frameNumber),
+      medianDiameters: medianDiameters(f),
     };
     const withGt = f.filter((x) => x.groundTruth).map((x) => x.groundTruth!);
     if (withGt.length > 0) {

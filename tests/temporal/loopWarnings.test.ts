@@ -12,6 +12,7 @@ function frames(areas: number[]): FrameMetrics[] {
     confidenceWeightedConsistency: null,
     centroidDrift: null,
     meanProbabilityMargin: 0.5,
+    diameters: area > 0 ? { lateral: 40, anteroposterior: 30 } : null,
     unstable: false,
     reasons: [],
   }));

@@ -7,8 +7,8 @@ import type { SegmentationRun } from '../../src/inference/engine.js';
 
 function keptResult(): KeptResult {
   const masks = [0, 1, 2].map((f) => PackedMask.pack(Array.from({ length: 37 }, (_, i) => ((i + f) % 3 === 0 ? 1 : 0))));
-  const frames = masks.map((m, i) => ({ frameNumber: i + 1, area: m.count(), dicePrevious: i ? 0.9 : null, warpedConsistency: null, consistencyNoFlow: null, confidenceWeightedConsistency: null, centroidDrift: null, meanProbabilityMargin: 0.3, unstable: false, reasons: [] }));
-  const summary = { frames: 3, areaUnit: 'pixels', distanceUnit: 'pixels', meanWarpedConsistency: null, meanConsistencyNoFlow: null, meanConfidenceWeightedConsistency: null, meanDicePrevious: 0.9, meanArea: 12, areaCoefficientOfVariation: 0.1, flickerCount: 0, maxAreaFrame: 1, unstableFrames: [] } as KeptResult['summary'];
+  const frames = masks.map((m, i) => ({ frameNumber: i + 1, area: m.count(), dicePrevious: i ? 0.9 : null, warpedConsistency: null, consistencyNoFlow: null, confidenceWeightedConsistency: null, centroidDrift: null, meanProbabilityMargin: 0.3, diameters: { lateral: 9, anteroposterior: 3 }, unstable: false, reasons: [] }));
+  const summary = { frames: 3, areaUnit: 'pixels', distanceUnit: 'pixels', meanWarpedConsistency: null, meanConsistencyNoFlow: null, meanConfidenceWeightedConsistency: null, meanDicePrevious: 0.9, meanArea: 12, areaCoefficientOfVariation: 0.1, flickerCount: 0, maxAreaFrame: 1, unstableFrames: [], medianDiameters: { lateral: 9, anteroposterior: 3 } } as KeptResult['summary'];
   const run = { sourceSopInstanceUID: '1.2.3.4', sourceWarnings: [], masks, frames, summary, provider: 'wasm', model: { name: 'trus-student', version: '1.0.0', sha256: 'ab' } } as unknown as SegmentationRun;
   return {
     key: '1.2.3.4/trus-student/1',
@@ -47,6 +47,15 @@ describe('kept results in the browser store', () => {
     const back = keptFromRecord(structuredClone(keptRecord('kept:b', 's', kept)))!;
     expect(back.run).toBeUndefined();
     expect(back.masks).toHaveLength(3);
+  });
+
+  test('a record kept by a version that measured no diameters is read, its figures marked to be measured again on restore', () => {
+    const kept = keptResult();
+    const older = { ...kept, frames: kept.frames.map(({ diameters: _d, ...f }) => f), summary: (({ medianDiameters: _m, ...s }) => s)(kept.summary) };
+    const back = keptFromRecord(structuredClone(keptRecord('kept:c', 's', older as unknown as KeptResult)))!;
+    expect(back.staleFigures).toBe(true);
+    expect(back.masks.map((m) => m.count())).toEqual(kept.masks.map((m) => m.count()));
+    expect(keptFromRecord(structuredClone(keptRecord('kept:a', 's', kept)))!.staleFigures).toBe(false);
   });
 
   test('records of another format or with broken masks are not misread', () => {

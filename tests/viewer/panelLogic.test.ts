@@ -16,6 +16,7 @@ function frame(n: number, area: number, dice: number | null, unstable = false): 
     confidenceWeightedConsistency: null,
     centroidDrift: null,
     meanProbabilityMargin: 0.4,
+    diameters: { lateral: 40 + n / 10, anteroposterior: 28 },
     unstable,
     reasons: unstable ? ['area jump'] : [],
   };
@@ -35,6 +36,7 @@ const summary: LoopSummary = {
   flickerCount: 1,
   maxAreaFrame: 2,
   unstableFrames: [3],
+  medianDiameters: { lateral: 40.25, anteroposterior: 28 },
 };
 
 describe('panel figures', () => {
@@ -88,6 +90,9 @@ describe('panel figures', () => {
     expect(lines['Unstable frames']).toBe('3');
     expect(lines['Flicker count']).toBe('1');
     expect(Object.fromEntries(summaryLines({ ...summary, areaUnit: 'pixels', unstableFrames: [] }))['Mean area']).toBe('779 px');
+    expect(lines['Diameters (median)']).toBe('40.3 × 28.0 mm (lateral × AP)');
+    expect(Object.fromEntries(summaryLines({ ...summary, distanceUnit: 'pixels', medianDiameters: { lateral: 201.4, anteroposterior: 140.6 } }))['Diameters (median)']).toBe('201 × 141 px (lateral × AP)');
+    expect(Object.fromEntries(summaryLines({ ...summary, medianDiameters: null }))['Diameters (median)']).toBe('—');
   });
 
   it('downloads the CLI report format, naming an edited result as edited', () => {
@@ -103,16 +108,20 @@ describe('panel figures', () => {
       timings: { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0 },
     } as never;
     const sourceWarnings = ['no Frame Time, Frame Time Vector or Cine Rate: playback rate unknown'];
-    const result = { sopInstanceUID: '1.2.3', model: { id: 'trus-student', label: 'Distilled student', manifestUrl: '' }, run, frames, summary, edited: true, sourceWarnings };
-    const csv = reportFile(panelReport(result), 'csv');
+    const result = { sopInstanceUID: '1.2.3', studyInstanceUID: '1.2', model: { id: 'trus-student', label: 'Distilled student', manifestUrl: '' }, run, frames, summary, edited: true, sourceWarnings };
+    const csv = reportFile(panelReport(result, undefined), 'csv');
     expect(csv.name).toBe('1.2.3.trus-student.report.csv');
     expect(csv.text.split('\n')[0]).toMatch(/^frame,area_mm2,dice_previous,/);
+    expect(csv.text.split('\n')[0]).toMatch(/,lateral_diameter_mm,ap_diameter_mm,/);
     expect(csv.text.trim().split('\n')).toHaveLength(5);
-    const json = JSON.parse(reportFile(panelReport(result), 'json').text);
+    const json = JSON.parse(reportFile(panelReport(result, { plane: 'sagittal', from: 'named in the viewer' }), 'json').text);
     expect(json.algorithm).toBe('trus-student 1.0.0, edited in the viewer');
     expect(json.frames).toHaveLength(4);
     expect(json.warnings).toEqual(sourceWarnings);
-    const stored = JSON.parse(reportFile(panelReport({ ...result, run: undefined, edited: false, model: { ...result.model, label: 'Stored SEG 2' } }), 'json').text);
+    expect(json.studyInstanceUID).toBe('1.2');
+    expect(json.scanPlane).toEqual({ plane: 'sagittal', from: 'named in the viewer' });
+    const stored = JSON.parse(reportFile(panelReport({ ...result, run: undefined, edited: false, model: { ...result.model, label: 'Stored SEG 2' } }, undefined), 'json').text);
+    expect(stored.scanPlane).toBeUndefined();
     expect(stored.segmentation).toBe('Stored SEG 2');
     expect(stored.model).toBeUndefined();
   });

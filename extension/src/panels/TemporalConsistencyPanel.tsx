@@ -7,6 +7,7 @@ import React, { useEffect, useState } from 'react';
 import { hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
+import type { ScanPlane } from '../../../src/dicom/scanPlane.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
 
@@ -60,6 +61,59 @@ function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame
         </React.Fragment>
       ))}
     </span>
+  );
+}
+
+/** The active loop's scan plane: as its header says, or named here (what pairs it with a loop of the other plane for a volume). */
+function ScanPlaneChoice({ service, result, busy }: { service: TrusSegmentationService; result: LoopResult; busy: boolean }): React.ReactElement {
+  const named = service.getState().namedPlanes[result.sopInstanceUID];
+  const header = result.scanPlane;
+  return (
+    <div className="flex flex-col text-xs" data-testid="trus-scan-plane" data-plane={service.planeOf(result)?.plane ?? ''}>
+      <div className="flex items-center gap-2">
+        <label className="text-primary-light" htmlFor="trus-plane">Scan plane</label>
+        <select
+          id="trus-plane"
+          data-testid="trus-plane-select"
+          className="bg-black text-white text-xs border border-secondary-light rounded px-1 py-0.5"
+          value={named ?? ''}
+          disabled={busy}
+          onChange={(e) => service.nameScanPlane(result.sopInstanceUID, e.target.value === '' ? undefined : (e.target.value as ScanPlane | 'none'))}
+        >
+          <option value="">{header ? `${header.plane} (header)` : 'not in the header'}</option>
+          <option value="transverse">transverse</option>
+          <option value="sagittal">sagittal</option>
+          <option value="none">not paired</option>
+        </select>
+      </div>
+      <span className="text-primary-light">{named ? (named === 'none' ? 'not paired with another loop for a volume' : 'named here') : header ? `from ${header.from}` : 'name it to pair this loop with one of the other plane for a prostate volume'}</span>
+    </div>
+  );
+}
+
+/** A result's prostate volume with the other plane's loop, or why there is none yet. */
+function VolumeRow({ service, result }: { service: TrusSegmentationService; result: LoopResult }): React.ReactElement {
+  const outcome = service.volumeFor(result);
+  if ('problem' in outcome) {
+    return (
+      <tr>
+        <td className="text-primary-light pr-2">Prostate volume</td>
+        <td className="text-primary-light" data-testid="trus-volume" data-problem={outcome.problem}>{outcome.problem}</td>
+      </tr>
+    );
+  }
+  const v = outcome.volume;
+  const partner = v.transverse.sopInstanceUID === result.sopInstanceUID ? v.sagittal.source : v.transverse.source;
+  return (
+    <tr>
+      <td className="text-primary-light pr-2">Prostate volume</td>
+      <td data-testid="trus-volume" data-volume-ml={v.volumeMl}>
+        {v.volumeMl.toFixed(1)} mL <span className="text-primary-light">(ellipsoid {v.transverseDiameterMm.toFixed(1)} × {v.anteroposteriorDiameterMm.toFixed(1)} × {v.lengthMm.toFixed(1)} mm, with {partner})</span>
+        {v.warnings.map((w) => (
+          <div key={w} className="text-yellow-500" data-testid="trus-volume-warning">⚠ {w}</div>
+        ))}
+      </td>
+    </tr>
   );
 }
 
@@ -211,6 +265,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </div>
       )}
 
+      {results[0] && <ScanPlaneChoice service={service} result={results[0]} busy={busy} />}
+
       {results.map((r) => (
         <React.Fragment key={r.key}>
           <table className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
@@ -228,6 +284,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
                   </td>
                 </tr>
               ))}
+              <VolumeRow service={service} result={r} />
             </tbody>
           </table>
           {resultWarnings(r).map((w) => (
@@ -272,7 +329,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
               className={button}
               data-testid={`trus-download-${format}`}
               onClick={() => {
-                const file = reportFile(panelReport(selected), format);
+                const file = reportFile(panelReport(selected, service.planeOf(selected)), format);
                 download(file.name, file.type, file.text);
               }}
             >

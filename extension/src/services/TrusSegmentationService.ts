@@ -13,6 +13,8 @@ import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
 import { DicomError } from '../../../src/dicom/errors.js';
 import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.js';
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
+import { prostateVolume, VolumeError, type ProstateVolume } from '../../../src/report/prostateVolume.js';
+import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 import type { SegmentationRun } from '../../../src/inference/engine.js';
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
@@ -50,6 +52,8 @@ export interface LoopResult {
   saved?: 'stored' | 'downloaded';
   /** What reading the cine warned of (calibration, timing); the masks' own warnings follow from `frames`. */
   sourceWarnings: string[];
+  /** The plane the cine's header says it scans (the user may name another: `planeOf`). */
+  scanPlane?: ScanPlaneReading;
 }
 
 /**
@@ -88,6 +92,8 @@ export interface ServiceState {
   kept: KeptResult[];
   keptInBrowser: BrowserKeeping;
   measuring: boolean;
+  /** Scan planes the user named in the panel, by the cine's SOP Instance UID ('none': never paired for a volume). */
+  namedPlanes: Record<string, ScanPlane | 'none'>;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
 }
@@ -213,6 +219,7 @@ export class TrusSegmentationService {
       kept: [],
       keptInBrowser: configuration.keepUnsavedInBrowser === false ? { status: 'off', reason: 'turned off in the configuration' } : { status: 'starting' },
       measuring: false,
+      namedPlanes: {},
     };
     // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
     const { displaySetService } = servicesManager.services;
@@ -331,6 +338,49 @@ export class TrusSegmentationService {
 
   resultsFor(displaySetInstanceUID: string | undefined): LoopResult[] {
     return this.state.results.filter((r) => r.displaySetInstanceUID === displaySetInstanceUID);
+  }
+
+  /** Names a cine's scan plane, over what its header says ('none': not paired; undefined: the header's again). */
+  nameScanPlane(sopInstanceUID: string, plane: ScanPlane | 'none' | undefined): void {
+    const { [sopInstanceUID]: _old, ...others } = this.state.namedPlanes;
+    this.set({ namedPlanes: plane === undefined ? others : { ...others, [sopInstanceUID]: plane } });
+  }
+
+  /** A result's loop's scan plane: as the user named it, else as its header says. */
+  planeOf(result: Pick<LoopResult, 'sopInstanceUID' | 'scanPlane'>): ScanPlaneReading | undefined {
+    const named = this.state.namedPlanes[result.sopInstanceUID];
+    if (named === 'none') return undefined;
+    return named ? { plane: named, from: 'named in the viewer' } : result.scanPlane;
+  }
+
+  /**
+   * The prostate volume a result gives with the loop of the other plane of its study segmented by
+   * the same model (stored SEGs: with the other plane's stored SEG), or why there is none.
+   */
+  volumeFor(result: LoopResult): { volume: ProstateVolume } | { problem: string } {
+    const plane = this.planeOf(result)?.plane;
+    if (!plane) return { problem: 'name this loop’s scan plane for a volume' };
+    const other: ScanPlane = plane === 'transverse' ? 'sagittal' : 'transverse';
+    const sameSource = (r: LoopResult) => (result.run ? r.model.id === result.model.id : !r.run);
+    const partners = this.state.results.filter((r) => r.studyInstanceUID === result.studyInstanceUID && r.sopInstanceUID !== result.sopInstanceUID && sameSource(r) && this.planeOf(r)?.plane === other);
+    const by = result.run ? result.model.label : 'a stored SEG';
+    if (partners.length === 0) return { problem: `segment a ${other} loop of this study with ${by} for a volume` };
+    if (partners.length > 1) return { problem: `${partners.length} ${other} loops of this study are segmented with ${by}: set the others’ scan plane to “not paired”` };
+    const loop = (r: LoopResult, p: ScanPlane) => ({ source: this.loopName(r), sopInstanceUID: r.sopInstanceUID, studyInstanceUID: r.studyInstanceUID, plane: p, summary: r.summary });
+    const [transverse, sagittal] = plane === 'transverse' ? [result, partners[0]!] : [partners[0]!, result];
+    try {
+      return { volume: prostateVolume(loop(transverse, 'transverse'), loop(sagittal, 'sagittal')) };
+    } catch (err) {
+      if (err instanceof VolumeError) return { problem: err.message };
+      throw err;
+    }
+  }
+
+  /** A result's loop as the study's series list names it. */
+  private loopName(result: Pick<LoopResult, 'displaySetInstanceUID' | 'sopInstanceUID'>): string {
+    const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
+    const named = displaySet ? seriesName(displaySet) : '';
+    return named ? `series ${named}` : `cine ${result.sopInstanceUID}`;
   }
 
   /** Model runs and edited stored SEGs (on any loop, kept ones included) whose masks as they are now are in no stored or downloaded SEG. */
@@ -473,6 +523,7 @@ export class TrusSegmentationService {
         summary: outcome.run.summary,
         edited: false,
         sourceWarnings: outcome.run.sourceWarnings,
+        ...(outcome.run.scanPlane ? { scanPlane: outcome.run.scanPlane } : {}),
       };
       this.addResult(result, `${model.label}: ${total} frames segmented (${outcome.run.provider})`);
       return result;
@@ -606,6 +657,7 @@ export class TrusSegmentationService {
         summary,
         edited: false,
         sourceWarnings: [...cine.warnings],
+        ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
       };
       this.addResult(result, `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`);
       return result;
@@ -697,9 +749,7 @@ export class TrusSegmentationService {
     const current = edit ? withEdits(result, edit) : result;
     if (!hasSegToWrite(current) || current.saved) return undefined;
     const { key: _key, displaySetInstanceUID, labelmap: _labelmap, saved: _saved, ...rest } = current;
-    const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(displaySetInstanceUID);
-    const named = displaySet ? seriesName(displaySet) : '';
-    const loopLabel = named ? `series ${named}` : `cine ${result.sopInstanceUID}`;
+    const loopLabel = this.loopName({ displaySetInstanceUID, sopInstanceUID: result.sopInstanceUID });
     return { ...rest, key: key ?? this.keptKey(result), loopLabel, staleFigures: edit !== undefined, keptFrom, keptAt };
   }
 
@@ -739,13 +789,16 @@ export class TrusSegmentationService {
       const { frames, summary } = kept.staleFigures ? await metricsForMasks(cine, masks) : kept;
       if (visit !== this.visit) throw new Error('the mode was left while restoring; it stays kept');
       const { key: _key, loopLabel: _loopLabel, staleFigures: _stale, keptFrom: _from, keptAt: _at, ...rest } = kept;
+      const { scanPlane: _keptPlane, ...keptRest } = rest;
       const result: LoopResult = {
-        ...rest,
+        ...keptRest,
         key,
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
         labelmap,
         frames,
         summary,
+        // The header read now (a run kept by an earlier version has none).
+        ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
         ...(kept.run ? { run: { ...kept.run, frames, summary } } : {}),
       };
       this.set({ kept: this.state.kept.filter((k) => k !== kept) });

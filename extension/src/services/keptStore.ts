@@ -38,7 +38,9 @@ export function keptFromRecord(record: unknown): KeptResult | undefined {
   if (r?.format !== RECORD_FORMAT || !kept || !Array.isArray(kept.masks) || !Array.isArray(kept.frames) || typeof kept.sopInstanceUID !== 'string' || typeof kept.studyInstanceUID !== 'string') return undefined;
   try {
     const masks = kept.masks.map((m) => PackedMask.fromBits(m.length, m.bits));
-    return { ...kept, masks, ...(kept.run ? { run: { ...kept.run, masks } } : {}) };
+    // Kept by a version that measured no diameters: its figures are measured again on restore.
+    const staleFigures = kept.staleFigures || kept.frames.some((f) => f.diameters === undefined);
+    return { ...kept, masks, staleFigures, ...(kept.run ? { run: { ...kept.run, masks } } : {}) };
   } catch {
     return undefined;
   }

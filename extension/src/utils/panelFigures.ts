@@ -5,6 +5,7 @@
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type RunReport } from '../../../src/report/runReport.js';
 import type { BrowserKeeping, KeptResult, LoopResult } from '../services/TrusSegmentationService.js';
+import type { ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';
 
@@ -79,12 +80,21 @@ function fixed(v: number | null, digits: number): string {
 /** The summary line whose frames the panel offers as links to them. */
 export const UNSTABLE_FRAMES = 'Unstable frames';
 
+/** A loop's median calliper diameters, lateral × antero-posterior, in its distance unit. */
+export function diametersText(summary: Pick<LoopSummary, 'medianDiameters' | 'distanceUnit'>): string {
+  const d = summary.medianDiameters;
+  if (!d) return '—';
+  const digits = summary.distanceUnit === 'mm' ? 1 : 0;
+  return `${d.lateral.toFixed(digits)} × ${d.anteroposterior.toFixed(digits)} ${summary.distanceUnit === 'mm' ? 'mm' : 'px'} (lateral × AP)`;
+}
+
 /** The summary lines under the chart; areas in mm² when the cine is calibrated. */
 export function summaryLines(summary: LoopSummary): [string, string][] {
   const areaUnit = summary.areaUnit === 'mm2' ? 'mm²' : 'px';
   return [
     ['Frames', String(summary.frames)],
     ['Mean area', `${fixed(summary.meanArea, summary.areaUnit === 'mm2' ? 1 : 0)} ${areaUnit}`],
+    ['Diameters (median)', diametersText(summary)],
     ['Area CV', fixed(summary.areaCoefficientOfVariation, 4)],
     ['Mean frame-to-frame Dice', fixed(summary.meanDicePrevious, 4)],
     ['Mean flow-warped consistency', fixed(summary.meanWarpedConsistency, 4)],
@@ -98,13 +108,15 @@ export function resultWarnings(result: Pick<LoopResult, 'frames' | 'sourceWarnin
   return reportWarnings(result.sourceWarnings, result.frames);
 }
 
-/** The panel's figures as the CLI's report (same columns, same JSON), for the download. */
-export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'model' | 'run' | 'frames' | 'summary' | 'edited' | 'sourceWarnings'>): RunReport {
+/** The panel's figures as the CLI's report (same columns, same JSON), for the download; the plane as the panel shows it (`planeOf`). */
+export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'studyInstanceUID' | 'model' | 'run' | 'frames' | 'summary' | 'edited' | 'sourceWarnings'>, scanPlane: ScanPlaneReading | undefined): RunReport {
   const { run } = result;
   const algorithm = run ? `${run.model.name} ${run.model.version}` : result.model.label;
   return {
     source: result.sopInstanceUID,
     sopInstanceUID: result.sopInstanceUID,
+    studyInstanceUID: result.studyInstanceUID,
+    ...(scanPlane ? { scanPlane } : {}),
     ...(run ? { model: run.model, provider: run.provider } : { segmentation: result.model.label }),
     ...(result.edited || !run ? { algorithm: result.edited ? `${algorithm}, edited in the viewer` : algorithm } : {}),
     note: RESEARCH_NOTE,

@@ -21,6 +21,8 @@ export interface CineSummary {
   pixelSpacingMm: { x: number; y: number } | null;
   pixelAreaMm2: number | null;
   calibrationSource: string | null;
+  /** Transverse or sagittal, and where the header says so; null when it does not. */
+  scanPlane: { plane: string; from: string } | null;
   firstFrameMean: number;
   warnings: string[];
 }
@@ -45,6 +47,7 @@ export async function summariseCine(cine: CineImage, file: string): Promise<Cine
     pixelSpacingMm: cine.calibration?.pixelSpacingMm ?? null,
     pixelAreaMm2: pixelAreaMm2(cine.calibration) ?? null,
     calibrationSource: cine.calibration?.source ?? null,
+    scanPlane: cine.scanPlane ?? null,
     firstFrameMean: sum / first.length,
     warnings: cine.warnings,
   };
@@ -68,6 +71,7 @@ export async function runInfo(args: string[], usage: string): Promise<number> {
           `${input.name}\n  ${s.modality} ${s.rows}x${s.columns}, ${s.numberOfFrames} frame(s), ${s.photometricInterpretation}, transfer syntax ${s.transferSyntaxUID}\n` +
             `  timing: ${s.framesPerSecond ? `${s.framesPerSecond.toFixed(2)} frames/s` : 'unknown'} (${s.timingSource})\n` +
             `  calibration: ${s.pixelSpacingMm ? `${s.pixelSpacingMm.x.toFixed(4)} x ${s.pixelSpacingMm.y.toFixed(4)} mm/pixel (${s.calibrationSource})` : 'none (areas in pixels)'}\n` +
+            `  scan plane: ${s.scanPlane ? `${s.scanPlane.plane} (${s.scanPlane.from})` : 'not given (name it for a prostate volume: trus-seg volume)'}\n` +
             s.warnings.map((w) => `  warning: ${w}\n`).join(''),
         );
       }

@@ -18,6 +18,7 @@ import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { oneOf, positiveInteger, UsageError } from '../usage.js';
 import { fileInput, listFiles, PassedOverFile, problemOf, readSegmentationFile, type CineInput } from '../inputs.js';
 import { exists, writeAtomically } from '../outputFiles.js';
+import { writeStudyVolumes } from '../studyVolumes.js';
 
 export const REPORT_USAGE = `trus-seg report <seg-file> --source <cine-file> [options]
 trus-seg report <SEG files or folders>... --source <cine files or folders>... [--out DIR] [options]
@@ -46,6 +47,8 @@ async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage,
   return {
     source: cine.source,
     sopInstanceUID: cine.sopInstanceUID,
+    studyInstanceUID: cine.studyInstanceUID,
+    ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
     segmentation: segFile,
     ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
     ...(reference ? { groundTruth: reference.file } : {}),
@@ -184,6 +187,7 @@ async function reportBatch(
       }
     }
   }
+  await writeStudyVolumes(rows, options.out);
   const summaryPath = options.summary ? resolve(options.summary) : join(options.out, 'batch-summary.csv');
   await mkdir(dirname(summaryPath), { recursive: true });
   await writeAtomically(summaryPath, batchSummaryToCsv(rows));

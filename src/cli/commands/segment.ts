@@ -1,7 +1,8 @@
 /**
  * `trus-seg segment`: one SEG per source instance plus a report, with a progress bar; the same
  * engine calls as the browser. Outputs are written under temporary names and renamed when
- * complete, never over a source file; a refused STOW keeps the SEG on disk.
+ * complete, never over a source file; a refused STOW keeps the SEG on disk. A study with a
+ * transverse and a sagittal loop in the batch gets its prostate volume.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../.
 import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
 import { exists, writeAtomically } from '../outputFiles.js';
+import { writeStudyVolumes } from '../studyVolumes.js';
 
 export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
@@ -156,6 +158,8 @@ export async function runSegment(args: string[]): Promise<number> {
         const report: RunReport = {
           source: input.name,
           sopInstanceUID: cine.sopInstanceUID,
+          studyInstanceUID: cine.studyInstanceUID,
+          ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
           model: run.model,
           provider: run.provider,
           ...(reference ? { groundTruth: reference.file } : {}),
@@ -198,6 +202,7 @@ export async function runSegment(args: string[]): Promise<number> {
     metricsWorkers?.dispose();
     await model.backend.dispose();
   }
+  await writeStudyVolumes(rows, out);
   const summaryPath = values.summary ? resolve(values.summary) : rows.length > 1 ? join(out, 'batch-summary.csv') : undefined;
   if (summaryPath) {
     await mkdir(dirname(summaryPath), { recursive: true });
