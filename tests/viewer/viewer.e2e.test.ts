@@ -15,6 +15,8 @@ import { dciodvfy } from '../helpers/tools.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { masksForSource, readSegmentation } from '../../src/dicom/segmentationReader.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
+import { metricsForMasks } from '../../src/report/maskMetrics.js';
+import { loopOfReport, prostateVolume } from '../../src/report/prostateVolume.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
@@ -22,6 +24,9 @@ const FRAMES = 16;
 const LONG_FRAMES = 150;
 /** WebGPU on SwiftShader (a CPU rasteriser) takes about half a second a frame: a tiny loop. */
 const GPU_FRAMES = 4;
+/** A study with a transverse and a sagittal loop (different lengths, so the viewport tells which it shows). */
+const TRANSVERSE_FRAMES = 8;
+const SAGITTAL_FRAMES = 10;
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
 /** The panel's rows of results kept for the loop shown (Restore, Discard). */
 const KEPT_HERE = '[data-testid=trus-kept] [data-testid=trus-kept-result]';
@@ -827,6 +832,80 @@ async function segmentLoop(page: Page): Promise<void> {
       await local.close();
     }
   }, 240_000);
+
+  test('a study’s transverse and sagittal loops, each segmented, give the prostate volume in the panel; the scan plane can be named', async () => {
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    const loops = {
+      transverse: await phantomLoop('viewer-e2e-volume', TRANSVERSE_FRAMES, 256, 'jpeg', 'axial'),
+      sagittal: await phantomLoop('viewer-e2e-volume', SAGITTAL_FRAMES, 256, 'jpeg', 'sagittal'),
+    };
+    await client.storeInstances([loops.transverse.cine, loops.sagittal.cine]);
+    const volumeStudy = CineImage.fromPart10(loops.transverse.cine, 'transverse').studyInstanceUID;
+    expect(CineImage.fromPart10(loops.sagittal.cine, 'sagittal').studyInstanceUID).toBe(volumeStudy);
+    await inOwnBrowser([], 'volume', pageErrors, async (p) => {
+      const volumeRow = p.locator('[data-testid=trus-summary][data-model=trus-student] [data-testid=trus-volume]');
+      const figures = async (name: string) => {
+        const [download] = await Promise.all([p.waitForEvent('download'), p.locator('[data-testid=trus-download-json]').click()]);
+        const path = join(ARTIFACTS, name);
+        await download.saveAs(path);
+        return JSON.parse(readFileSync(path, 'utf8'));
+      };
+      await openInMode(p, viewer.url, volumeStudy, TRANSVERSE_FRAMES);
+      await segmentLoop(p);
+      const plane = p.locator('[data-testid=trus-scan-plane]');
+      expect(await plane.getAttribute('data-plane')).toBe('transverse');
+      expect(await plane.textContent()).toContain('from Series Description "Simulated TRUS axial cine"');
+      expect(await p.locator('[data-testid=trus-summary][data-model=trus-student] [data-figure="Diameters (median)"]').textContent()).toMatch(/^\d+\.\d × \d+\.\d mm \(lateral × AP\)$/);
+      expect(await volumeRow.getAttribute('data-problem')).toBe('segment a sagittal loop of this study with Distilled student for a volume');
+      const transverse = await figures('volume-transverse.report.json');
+      expect(transverse.scanPlane.plane).toBe('transverse');
+      expect(transverse.studyInstanceUID).toBe(volumeStudy);
+      // The sagittal series, as a user opens it: its thumbnail in the study browser.
+      await p.locator('[data-cy=study-browser-thumbnail][data-series="2"]').dblclick();
+      await loopShown(p, SAGITTAL_FRAMES);
+      await segmentLoop(p);
+      expect(await plane.getAttribute('data-plane')).toBe('sagittal');
+      const sagittal = await figures('volume-sagittal.report.json');
+      // The panel's volume is the engine's, from the two loops' figures as downloaded.
+      const expected = prostateVolume(loopOfReport(transverse), loopOfReport(sagittal));
+      await volumeRow.and(p.locator('[data-volume-ml]')).waitFor({ timeout: 10_000 });
+      expect(Number(await volumeRow.getAttribute('data-volume-ml'))).toBeCloseTo(expected.volumeMl, 9);
+      expect(await volumeRow.textContent()).toContain(`${expected.volumeMl.toFixed(1)} mL`);
+      expect(await volumeRow.textContent()).toContain('with series 1 Simulated TRUS axial cine');
+      // Against the simulation's own ground truth, measured by the same engine.
+      const truth = await Promise.all(
+        (['transverse', 'sagittal'] as const).map(async (view) => {
+          const cine = CineImage.fromPart10(loops[view].cine, view);
+          const { summary } = await metricsForMasks(cine, loops[view].masks);
+          return { source: view, sopInstanceUID: cine.sopInstanceUID, studyInstanceUID: cine.studyInstanceUID, plane: view, summary };
+        }),
+      );
+      const reference = prostateVolume(truth[0]!, truth[1]!);
+      expect(Math.abs(expected.volumeMl - reference.volumeMl) / reference.volumeMl).toBeLessThan(0.15);
+      // Naming the plane: 'not paired' takes the loop out of the volume, the header's plane brings it back.
+      const choice = p.locator('[data-testid=trus-plane-select]');
+      await choice.selectOption('none');
+      expect(await plane.getAttribute('data-plane')).toBe('');
+      expect(await volumeRow.getAttribute('data-problem')).toBe('name this loop’s scan plane for a volume');
+      await choice.selectOption('transverse');
+      expect(await plane.textContent()).toContain('named here');
+      expect(await volumeRow.getAttribute('data-problem')).toBe('segment a sagittal loop of this study with Distilled student for a volume');
+      expect((await figures('volume-named.report.json')).scanPlane).toEqual({ plane: 'transverse', from: 'named in the viewer' });
+      await choice.selectOption('');
+      expect(Number(await volumeRow.getAttribute('data-volume-ml'))).toBeCloseTo(expected.volumeMl, 9);
+      // Back on the transverse loop, the same volume, with the sagittal one.
+      await p.locator('[data-cy=study-browser-thumbnail][data-series="1"]').dblclick();
+      await loopShown(p, TRANSVERSE_FRAMES);
+      await volumeRow.and(p.locator('[data-volume-ml]')).waitFor({ timeout: 10_000 });
+      expect(Number(await volumeRow.getAttribute('data-volume-ml'))).toBeCloseTo(expected.volumeMl, 9);
+      expect(await volumeRow.textContent()).toContain('with series 2 Simulated TRUS sagittal cine');
+      // The charts are this loop's (the last run was of the other, longer one), and the unsaved list tells the runs apart.
+      expect(await p.locator('[data-testid=trus-charts]').getAttribute('data-frames')).toBe(String(TRANSVERSE_FRAMES));
+      expect(await unsavedNote(p)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student, Distilled student \(series 2 Simulated TRUS sagittal cine\)\. /);
+      expect(await classesWithoutRules(p, '[data-testid=trus-panel]')).toEqual([]);
+      await p.screenshot({ path: join(ARTIFACTS, 'viewer-volume.png') });
+    });
+  }, 300_000);
 
   test('a refused STOW (PACS stopped) shows the error and still offers the SEG for download', async () => {
     await orthanc.stop();

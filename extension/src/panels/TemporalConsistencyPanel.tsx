@@ -122,10 +122,13 @@ function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
   return `${r.model.label}${r.edited ? ' (edited)' : ''}`;
 }
 
-/** A result in the unsaved list; a kept one names its loop (and says so when that loop is of another study than the one shown). */
-function unsavedName(r: LoopResult | KeptResult, shownStudy: string | undefined): string {
-  const where = 'loopLabel' in r ? ` (kept, ${r.loopLabel}${r.studyInstanceUID === shownStudy ? '' : ' of another study'})` : '';
-  return `${resultName(r)}${where}`;
+/**
+ * A result in the unsaved list; one of another loop than the one shown names it (a kept one also
+ * says so, and when that loop is of another study than the one shown).
+ */
+function unsavedName(r: LoopResult | KeptResult, service: TrusSegmentationService, shown: { study?: string; loop?: string }): string {
+  if ('loopLabel' in r) return `${resultName(r)} (kept, ${r.loopLabel}${r.studyInstanceUID === shown.study ? '' : ' of another study'})`;
+  return `${resultName(r)}${r.displaySetInstanceUID === shown.loop ? '' : ` (${service.loopName(r)})`}`;
 }
 
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
@@ -172,7 +175,10 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const results = service.resultsFor(activeUid);
   const selected = results.find((r) => r.model.id === state.modelId) ?? results[results.length - 1];
   const stored = service.storedSegmentations();
-  const frames = Math.max(state.progress.total, ...results.map((r) => r.frames.length), 0);
+  // The run in progress (or last run) may be of another loop than the one shown now.
+  const runHere = state.displaySetInstanceUID === activeUid;
+  const frames = Math.max(runHere ? state.progress.total : 0, ...results.map((r) => r.frames.length), 0);
+  const shown = { study: activeDisplaySet?.StudyInstanceUID, loop: activeUid };
   // A frame the viewport no longer has (the layout changed under the click) is nothing to report.
   const showFrame = (frameNumber: number) => void service.jumpToFrame(frameNumber).catch(() => undefined);
 
@@ -252,7 +258,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
               onSelectFrame={showFrame}
               series={series(
                 (fr) => curve(fr, metric),
-                busy && liveModel ? [{ id: `${liveModel.id}-live`, label: `${liveModel.label} (running)`, color: '#e5e7eb', points: curve(state.liveFrames, metric) }] : [],
+                busy && runHere && liveModel ? [{ id: `${liveModel.id}-live`, label: `${liveModel.label} (running)`, color: '#e5e7eb', points: curve(state.liveFrames, metric) }] : [],
               )}
             />
           ))}
@@ -367,14 +373,14 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
-          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, activeDisplaySet?.StudyInstanceUID)).join(', ')}. {afterClosing(state.keptInBrowser)}
+          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, service, shown)).join(', ')}. {afterClosing(state.keptInBrowser)}
         </div>
       )}
       {keptElsewhere.length > 0 && (
         <div className="text-xs" data-testid="trus-kept-elsewhere">
           <div className="text-yellow-500">Kept for other loops (open one to restore it):</div>
           {keptElsewhere.map((k) => (
-            <KeptRow key={k.key} kept={k} service={service} busy={busy} where={unsavedName(k, activeDisplaySet?.StudyInstanceUID)} />
+            <KeptRow key={k.key} kept={k} service={service} busy={busy} where={unsavedName(k, service, shown)} />
           ))}
         </div>
       )}

@@ -221,11 +221,17 @@ export class TrusSegmentationService {
       measuring: false,
       namedPlanes: {},
     };
-    // Series arrive after the panel mounts (and a stored SEG after a reload): tell the listeners.
-    const { displaySetService } = servicesManager.services;
-    for (const event of ['DISPLAY_SETS_ADDED', 'DISPLAY_SETS_CHANGED']) {
-      const name = displaySetService.EVENTS?.[event];
-      if (name) displaySetService.subscribe(name, () => this.set({}));
+    // Series arrive after the panel mounts (and a stored SEG after a reload), and the user puts
+    // another series in the viewport (the panel shows that loop's results): tell the listeners.
+    const { displaySetService, viewportGridService } = servicesManager.services;
+    for (const [service, events] of [
+      [displaySetService, ['DISPLAY_SETS_ADDED', 'DISPLAY_SETS_CHANGED']],
+      [viewportGridService, ['GRID_STATE_CHANGED', 'ACTIVE_VIEWPORT_ID_CHANGED']],
+    ] as const) {
+      for (const event of events) {
+        const name = service?.EVENTS?.[event];
+        if (name) service.subscribe(name, () => this.set({}));
+      }
     }
     // The service lives as long as the page (leaving the mode only empties it), so the guard is never removed.
     globalThis.addEventListener?.('beforeunload', this.guardUnload);
@@ -377,7 +383,7 @@ export class TrusSegmentationService {
   }
 
   /** A result's loop as the study's series list names it. */
-  private loopName(result: Pick<LoopResult, 'displaySetInstanceUID' | 'sopInstanceUID'>): string {
+  loopName(result: Pick<LoopResult, 'displaySetInstanceUID' | 'sopInstanceUID'>): string {
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
     const named = displaySet ? seriesName(displaySet) : '';
     return named ? `series ${named}` : `cine ${result.sopInstanceUID}`;
