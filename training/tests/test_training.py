@@ -218,7 +218,14 @@ def test_evaluate_runs_the_exported_model_through_the_engine(dataset, tmp_path):
     cv = np.mean([lp.masks.reshape(len(lp.frames), -1).sum(1).std() / lp.masks.reshape(len(lp.frames), -1).sum(1).mean() for lp in test_loops])
     assert gt["meanDicePrevious"] == pytest.approx(f2f, abs=1e-9)
     assert gt["areaCoefficientOfVariation"] == pytest.approx(cv, abs=1e-9)
+    # The test patient's two views give one volume per model, against the reference SEGs' own.
+    assert results["volume"]["ground truth (reference)"]["patients"] == len({lp.patient_id for lp in test_loops})
+    vol = results["volume"]["baseline"]
+    assert vol["patients"] + vol["missing"] == results["volume"]["ground truth (reference)"]["patients"]
+    if vol["patients"]:
+        assert vol["meanAbsoluteErrorMl"] >= 0 and vol["maxAbsolutePercentError"] >= vol["meanAbsolutePercentError"]
     md = (tmp_path / "eval" / "evaluation.md").read_text()
+    assert "## Prostate volume" in md
     assert "| baseline |" in md and "## Ablation" in md and "ground truth (reference)" in md
     assert (tmp_path / "eval" / "area-per-frame.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["models"]["baseline"]["dice"] == s["dice"]

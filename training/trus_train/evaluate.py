@@ -10,7 +10,9 @@ reported beside them (`trus-seg report` of the reference SEG), because a real gl
 changes over a loop.
 
 Accuracy figures are means over all test frames; temporal figures are means over test loops
-(the flicker count is summed). Dice@0.5 is of the final mask; "over thresholds" figures are
+(the flicker count is summed). Each test patient's transverse and sagittal loops give a prostate
+volume (the engine's ellipsoid, written by the segment batch); it is compared with the volume of
+the reference SEGs, computed by `trus-seg volume` over their reports. Dice@0.5 is of the final mask; "over thresholds" figures are
 averaged over 256 thresholds of the probability map, as the paper's tables most likely are.
 
 Test loops must come with a DICOM cine and reference SEG (the phantom's loops and
@@ -41,6 +43,13 @@ ACCURACY = [
     ("sAlpha", "S-alpha"),
     ("ePhi", "mean E-phi"),
     ("weightedF", "weighted F-beta"),
+]
+VOLUME = [
+    ("patients", "patients"),
+    ("meanAbsoluteErrorMl", "mean absolute error (mL)"),
+    ("meanErrorMl", "mean error (mL)"),
+    ("meanAbsolutePercentError", "mean absolute error (%)"),
+    ("maxAbsolutePercentError", "largest absolute error (%)"),
 ]
 TEMPORAL = [
     ("meanWarpedConsistency", "warped consistency 1-MSE"),
@@ -111,6 +120,36 @@ def reference_reports(pairs: list[dict]) -> dict[str, dict]:
     return {p["loop"]: json.loads(_cli(["report", p["seg"], "--source", p["cine"]]).stdout) for p in pairs}
 
 
+def batch_volumes(folder: Path) -> dict[str, float]:
+    """The prostate volume (mL) of each study a segment batch wrote into `folder`, by StudyInstanceUID."""
+    return {v["studyInstanceUID"]: v["volumeMl"] for v in (json.loads(f.read_text()) for f in folder.glob("*.volume.json"))}
+
+
+def reference_volumes(reference: dict[str, dict], work: Path) -> dict[str, float]:
+    """The reference SEGs' volumes, by `trus-seg volume` over their reports (the one implementation of the formula)."""
+    folder = work / "reference-reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    for loop, report in reference.items():
+        (folder / f"{loop}.report.json").write_text(json.dumps(report))
+    return {v["studyInstanceUID"]: v["volumeMl"] for v in json.loads(_cli(["volume", str(folder)]).stdout)["volumes"]}
+
+
+def volume_errors(model: dict[str, float], reference: dict[str, float]) -> dict:
+    """A model's volumes against the reference's, over the studies both have; a study the model gave none for counts as missing."""
+    both = sorted(set(model) & set(reference))
+    errors = np.array([model[s] - reference[s] for s in both])
+    percent = np.array([100.0 * (model[s] - reference[s]) / reference[s] for s in both])
+    out = {"patients": len(both), "missing": len(set(reference) - set(model)), "meanReferenceMl": float(np.mean([reference[s] for s in reference])) if reference else None}
+    if both:
+        out.update(
+            meanAbsoluteErrorMl=float(np.mean(np.abs(errors))),
+            meanErrorMl=float(np.mean(errors)),
+            meanAbsolutePercentError=float(np.mean(np.abs(percent))),
+            maxAbsolutePercentError=float(np.max(np.abs(percent))),
+        )
+    return out
+
+
 def summarise(reports: dict[str, dict]) -> dict:
     frames = [f for r in reports.values() for f in r["frames"]]
     out: dict = {"loops": len(reports), "frames": len(frames)}
@@ -134,8 +173,10 @@ def per_frame_areas(reports: dict[str, dict], loop: str) -> list[float]:
 def _fmt(v, key: str) -> str:
     if v is None:
         return "n/a"
-    if key in ("flickerCount",):
+    if key in ("flickerCount", "patients"):
         return str(int(v))
+    if key in ("meanAbsoluteErrorMl", "meanErrorMl", "meanAbsolutePercentError", "maxAbsolutePercentError"):
+        return f"{v:.2f}"
     if key == "hd95":
         return f"{v:.2f}"
     return f"{v:.4f}"
@@ -189,6 +230,7 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
     log(f"{len(pairs)} {split} loops, {sum(p['frames'] for p in pairs)} frames, patients {', '.join(sorted({p['patientId'] for p in pairs}))}")
     results: dict = {"split": split, "testLoops": [p["loop"] for p in pairs], "models": {}, "ablation": {}}
     reports: dict[str, dict] = {}
+    volumes: dict[str, dict[str, float]] = {}
     done: dict[Path, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for group, named in (("models", runs), ("ablation", ablation)):
@@ -197,6 +239,7 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
                     # The same run under another name (the full student is the ablation's last row).
                     first = done[run.resolve()]
                     reports[name] = reports[first]
+                    volumes[name] = volumes[first]
                     results[group][name] = results["models"].get(first) or results["ablation"][first]
                     continue
                 done[run.resolve()] = name
@@ -204,13 +247,17 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
                 manifest = export(run, model_dir, name, "eval")
                 log(f"{name}: exported {run} (epoch {manifest['trainingRecipe']['epochOfBest']}, ONNX vs PyTorch {manifest['exportCheck']['maxAbsDifferenceVsPyTorch']:.1e}); segmenting")
                 reports[name] = segment_reports(model_dir, pairs, Path(tmp) / name)
+                volumes[name] = batch_volumes(Path(tmp) / name / "segment")
                 s = summarise(reports[name])
                 s["parameters"] = manifest["parameters"]
                 s["epochOfBest"] = manifest["trainingRecipe"]["epochOfBest"]
                 results[group][name] = s
                 log(f"{name}: Dice@0.5 {s['dice']:.4f}, warped consistency {s['meanWarpedConsistency']:.5f}, area CV {s['areaCoefficientOfVariation']:.4f}, flicker {s['flickerCount']}")
         reference = reference_reports(pairs)
+        reference_volume = reference_volumes(reference, Path(tmp))
     results["groundTruth"] = summarise(reference)
+    results["volume"] = {name: volume_errors(volumes[name], reference_volume) for name, _ in runs}
+    results["volume"]["ground truth (reference)"] = {"patients": len(reference_volume), "meanReferenceMl": float(np.mean(list(reference_volume.values()))) if reference_volume else None}
     (out / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n")
     test_set = {"dataset": str(data_root), "loops": len(pairs), "frames": sum(p["frames"] for p in pairs), "patients": sorted({p["patientId"] for p in pairs})}
     for name, _ in runs:
@@ -239,6 +286,14 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
         "## Temporal stability",
         "",
         markdown_table(rows + gt_row, TEMPORAL),
+        "",
+        "## Prostate volume",
+        "",
+        "Each test patient's transverse and sagittal loops give one volume (ellipsoid π/6 × transverse × antero-posterior × length, "
+        "each diameter the loop's median), compared with the same formula on the reference SEGs"
+        + (f" (mean reference volume {results['volume']['ground truth (reference)']['meanReferenceMl']:.1f} mL)." if reference_volume else "."),
+        "",
+        markdown_table([(name, results["volume"][name]) for name, _ in runs], VOLUME),
     ]
     if ablation:
         ab_rows = [(name, results["ablation"][name]) for name, _ in ablation]
