@@ -23,7 +23,7 @@ const { abs, hypot, max, sqrt } = Math;
 export interface MetricsOptions {
   width: number;
   height: number;
-  /** Square pixel size in mm; areas and distances are in pixels without it. */
+  /** Pixel width (x) and height (y) in mm; areas and distances are in pixels without it. */
   pixelSpacingMm?: { x: number; y: number };
   /** Steepness of the confidence map on [0,1] intensities (the method's alpha). Default 1. */
   alpha?: number;
@@ -193,7 +193,7 @@ export class LoopMetricsAccumulator {
       const sweep = sweepThresholds(frame.probability, gt, this.o.eMeasureThresholds);
       m.groundTruth = {
         ...ov,
-        hd95: hd95(frame.mask, gt, w, h, this.o.pixelSpacingMm?.x ?? 1) ?? null,
+        hd95: hd95(frame.mask, gt, w, h, this.o.pixelSpacingMm) ?? null,
         diceOverThresholds: sweep.dice,
         sensitivityOverThresholds: sweep.sensitivity,
         sAlpha: sMeasure(frame.probability, gt, w, h),

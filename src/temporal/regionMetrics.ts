@@ -52,24 +52,25 @@ function percentile(values: number[], q: number): number {
 }
 
 /**
- * 95th percentile of the symmetric boundary-to-boundary distances, in mm when `spacingMm` is
- * given (square pixels), else pixels. 0 when both masks are empty; undefined when only one is.
+ * 95th percentile of the symmetric boundary-to-boundary distances, in mm when `spacingMm` (a
+ * pixel's width and height) is given, else pixels. 0 when both masks are empty; undefined when
+ * only one is.
  */
-export function hd95(pred: ArrayLike<number>, gt: ArrayLike<number>, width: number, height: number, spacingMm = 1): number | undefined {
+export function hd95(pred: ArrayLike<number>, gt: ArrayLike<number>, width: number, height: number, spacingMm: { x: number; y: number } = { x: 1, y: 1 }): number | undefined {
   const bp = boundary(pred, width, height);
   const bg = boundary(gt, width, height);
   const hasP = bp.some((v) => v);
   const hasG = bg.some((v) => v);
   if (!hasP && !hasG) return 0;
   if (!hasP || !hasG) return undefined;
-  const toG = distanceTransform(bg, width, height).distance;
-  const toP = distanceTransform(bp, width, height).distance;
+  const toG = distanceTransform(bg, width, height, spacingMm).distance;
+  const toP = distanceTransform(bp, width, height, spacingMm).distance;
   const d: number[] = [];
   for (let i = 0; i < bp.length; i++) {
     if (bp[i]) d.push(toG[i]!);
     if (bg[i]) d.push(toP[i]!);
   }
-  return percentile(d, 0.95) * spacingMm;
+  return percentile(d, 0.95);
 }
 
 function meanOf(values: ArrayLike<number>): number {

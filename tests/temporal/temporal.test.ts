@@ -54,17 +54,21 @@ describe('optical flow', () => {
 });
 
 describe('distance transform', () => {
-  it('matches brute force with the nearest feature index', () => {
+  it.each([
+    [1, 1],
+    [0.2, 0.35],
+    [0.4, 0.1],
+  ])('matches brute force with the nearest feature index, on pixels %f wide and %f high', (sx, sy) => {
     const w = 13;
     const h = 9;
     const feature = Array.from({ length: w * h }, (_, k) => ((k * 7919) % 23 === 0 ? 1 : 0));
-    const { distance, nearest } = distanceTransform(feature, w, h);
+    const { distance, nearest } = distanceTransform(feature, w, h, { x: sx, y: sy });
+    const apart = (k: number, j: number) => Math.hypot(((k % w) - (j % w)) * sx, (Math.floor(k / w) - Math.floor(j / w)) * sy);
     for (let k = 0; k < w * h; k++) {
       let best = Infinity;
-      for (let j = 0; j < w * h; j++) if (feature[j]) best = Math.min(best, Math.hypot((k % w) - (j % w), Math.floor(k / w) - Math.floor(j / w)));
+      for (let j = 0; j < w * h; j++) if (feature[j]) best = Math.min(best, apart(k, j));
       expect(distance[k]).toBeCloseTo(best, 5);
-      const n = nearest[k]!;
-      expect(Math.hypot((k % w) - (n % w), Math.floor(k / w) - Math.floor(n / w))).toBeCloseTo(best, 5);
+      expect(apart(k, nearest[k]!)).toBeCloseTo(best, 5);
     }
   });
 });
@@ -84,8 +88,27 @@ describe('region metrics, hand-computed', () => {
       b[y * w + 5] = 1;
     }
     expect(hd95(a, b, 10, 10)).toBeCloseTo(3, 10);
-    expect(hd95(a, b, 10, 10, 0.5)).toBeCloseTo(1.5, 10);
+    expect(hd95(a, b, 10, 10, { x: 0.5, y: 0.5 })).toBeCloseTo(1.5, 10);
     expect(hd95(a, new Uint8Array(100), 10, 10)).toBeUndefined();
+  });
+
+  it('HD95 on pixels taller than wide: lines 3 px apart across the rows are 0.6 mm apart at 0.2 mm columns, 3 px apart down the columns 1.5 mm at 0.5 mm rows', () => {
+    const w = 10;
+    const spacing = { x: 0.2, y: 0.5 };
+    const a = new Uint8Array(100);
+    const b = new Uint8Array(100);
+    for (let y = 2; y <= 6; y++) {
+      a[y * w + 2] = 1;
+      b[y * w + 5] = 1;
+    }
+    expect(hd95(a, b, 10, 10, spacing)).toBeCloseTo(0.6, 6);
+    const rowA = new Uint8Array(100);
+    const rowB = new Uint8Array(100);
+    for (let x = 2; x <= 6; x++) {
+      rowA[2 * w + x] = 1;
+      rowB[5 * w + x] = 1;
+    }
+    expect(hd95(rowA, rowB, 10, 10, spacing)).toBeCloseTo(1.5, 6);
   });
 
   it('E-phi of a 2x2 example is 0.851519', () => {
