@@ -65,8 +65,7 @@ function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame
 }
 
 /** The active loop's scan plane: as its header says, or named here (what pairs it with a loop of the other plane for a volume). */
-function ScanPlaneChoice({ service, result, busy }: { service: TrusSegmentationService; result: LoopResult; busy: boolean }): React.ReactElement {
-  const named = service.getState().namedPlanes[result.sopInstanceUID];
+function ScanPlaneChoice({ service, result, named, busy }: { service: TrusSegmentationService; result: LoopResult; named: ScanPlane | 'none' | undefined; busy: boolean }): React.ReactElement {
   const header = result.scanPlane;
   return (
     <div className="flex flex-col text-xs" data-testid="trus-scan-plane" data-plane={service.planeOf(result)?.plane ?? ''}>
@@ -271,7 +270,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </div>
       )}
 
-      {results[0] && <ScanPlaneChoice service={service} result={results[0]} busy={busy} />}
+      {results[0] && <ScanPlaneChoice service={service} result={results[0]} named={state.namedPlanes[results[0].sopInstanceUID]} busy={busy} />}
 
       {results.map((r) => (
         <React.Fragment key={r.key}>
