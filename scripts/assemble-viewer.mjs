@@ -9,7 +9,8 @@ import dcmjs from 'dcmjs';
 
 export const EXTENSION_MODULE = 'trus-cine-seg-extension';
 export const MODE_MODULE = 'trus-cine-seg-mode';
-export const DEMO_FILE = 'trus-demo-axial.dcm';
+/** The demo study: one simulated patient's transverse and sagittal loops (`trus-seg phantom demo`). */
+export const DEMO_FILES = ['trus-demo-axial.dcm', 'trus-demo-sagittal.dcm'];
 export const DEMO_STUDY_JSON = 'trus-demo-study.json';
 
 function importMap() {
@@ -26,35 +27,45 @@ function personName(value) {
   return typeof v === 'object' && v !== null ? (v.Alphabetic ?? '') : (v ?? '');
 }
 
-/** The DICOM JSON study (OHIF's dicomjson data source) describing one Part 10 cine served at `url`. */
-export function studyJsonFor(bytes, url) {
+function datasetOf(bytes) {
   const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
   delete ds.PixelData;
   ds.TransferSyntaxUID = meta.TransferSyntaxUID;
+  return ds;
+}
+
+/**
+ * The DICOM JSON study (OHIF's dicomjson data source) describing Part 10 cines of one study, each
+ * `{ bytes, url }` one series. Cines of different studies are refused: one study JSON, one study.
+ */
+export function studyJsonFor(cines) {
+  const datasets = cines.map(({ bytes, url }) => ({ ds: datasetOf(bytes), url }));
+  const first = datasets[0].ds;
+  for (const { ds, url } of datasets) {
+    if (ds.StudyInstanceUID !== first.StudyInstanceUID) throw new Error(`${url} is of study ${ds.StudyInstanceUID}, not ${first.StudyInstanceUID}: the demo study JSON holds one study`);
+  }
   return {
     studies: [
       {
-        StudyInstanceUID: ds.StudyInstanceUID,
-        StudyDate: ds.StudyDate,
-        StudyTime: ds.StudyTime,
-        StudyDescription: ds.StudyDescription ?? 'TRUS demo',
-        PatientName: personName(ds.PatientName),
-        PatientID: ds.PatientID,
-        AccessionNumber: ds.AccessionNumber ?? '',
-        Modalities: ds.Modality,
-        NumInstances: 1,
-        series: [
-          {
-            SeriesInstanceUID: ds.SeriesInstanceUID,
-            SeriesDescription: ds.SeriesDescription ?? '',
-            SeriesNumber: ds.SeriesNumber ?? 1,
-            Modality: ds.Modality,
-            // OHIF's DICOM JSON names a multi-frame instance once per frame (1-based ?frame=).
-            instances: Array.from({ length: Number(ds.NumberOfFrames ?? 1) }, (_, i) => ({ metadata: ds, url: `dicomweb:${url}?frame=${i + 1}` })),
-          },
-        ],
+        StudyInstanceUID: first.StudyInstanceUID,
+        StudyDate: first.StudyDate,
+        StudyTime: first.StudyTime,
+        StudyDescription: first.StudyDescription ?? 'TRUS demo',
+        PatientName: personName(first.PatientName),
+        PatientID: first.PatientID,
+        AccessionNumber: first.AccessionNumber ?? '',
+        Modalities: [...new Set(datasets.map(({ ds }) => ds.Modality))].join('\\'),
+        NumInstances: datasets.length,
+        series: datasets.map(({ ds, url }) => ({
+          SeriesInstanceUID: ds.SeriesInstanceUID,
+          SeriesDescription: ds.SeriesDescription ?? '',
+          SeriesNumber: ds.SeriesNumber ?? 1,
+          Modality: ds.Modality,
+          // OHIF's DICOM JSON names a multi-frame instance once per frame (1-based ?frame=).
+          instances: Array.from({ length: Number(ds.NumberOfFrames ?? 1) }, (_, i) => ({ metadata: ds, url: `dicomweb:${url}?frame=${i + 1}` })),
+        })),
       },
     ],
   };
@@ -77,8 +88,8 @@ export function assembleViewer({ root, browserDir }) {
   mkdirSync(resolve(out, 'models'), { recursive: true });
   for (const name of ['trus-student', 'trus-teacher']) cpSync(resolve(root, 'models', name), resolve(out, 'models', name), { recursive: true });
   mkdirSync(resolve(out, 'demo'), { recursive: true });
-  const demo = readFileSync(resolve(root, 'demo', DEMO_FILE));
-  cpSync(resolve(root, 'demo', DEMO_FILE), resolve(out, 'demo', DEMO_FILE));
-  writeFileSync(resolve(out, 'demo', DEMO_STUDY_JSON), JSON.stringify(studyJsonFor(demo, `/demo/${DEMO_FILE}`)));
+  for (const name of DEMO_FILES) cpSync(resolve(root, 'demo', name), resolve(out, 'demo', name));
+  const cines = DEMO_FILES.map((name) => ({ bytes: readFileSync(resolve(root, 'demo', name)), url: `/demo/${name}` }));
+  writeFileSync(resolve(out, 'demo', DEMO_STUDY_JSON), JSON.stringify(studyJsonFor(cines)));
   return out;
 }

@@ -44,10 +44,10 @@ describe('trus-seg phantom', () => {
     expect(npy.toString('latin1', 10, 128)).toMatch(/'shape': \(4, \d+, 256\)/);
   });
 
-  it('the committed demo loop is what `phantom demo` generates, byte for byte, and is a valid JPEG Baseline US cine', () => {
+  it('the committed demo loops are what `phantom demo` generates, byte for byte, and valid JPEG Baseline US cines of one study', () => {
     const out = tempDir('demo-');
     expect(run('phantom', 'demo', '--out', out).code).toBe(0);
-    for (const name of ['trus-demo-axial.dcm', 'trus-demo-axial-groundtruth-seg.dcm']) {
+    for (const name of ['trus-demo-axial.dcm', 'trus-demo-axial-groundtruth-seg.dcm', 'trus-demo-sagittal.dcm', 'trus-demo-sagittal-groundtruth-seg.dcm']) {
       const committed = resolve(ROOT, 'demo', name);
       expect(existsSync(committed)).toBe(true);
       expect(sha256(join(out, name))).toBe(sha256(committed));
@@ -57,6 +57,12 @@ describe('trus-seg phantom', () => {
     expect(cine.numberOfFrames).toBe(72);
     expect(cine.transferSyntaxUID).toBe('1.2.840.10008.1.2.4.50');
     expect(readFileSync(resolve(ROOT, 'demo/trus-demo-axial.dcm')).length).toBeLessThan(4e6);
+    // The second view of the same patient: the viewer's demo and `npm run demo:cli` give its prostate volume.
+    const sagittal = CineImage.fromPart10(readFileSync(resolve(ROOT, 'demo/trus-demo-sagittal.dcm')), 'demo sagittal');
+    expect(sagittal.studyInstanceUID).toBe(cine.studyInstanceUID);
+    expect(sagittal.numberOfFrames).toBe(48);
+    expect([cine.scanPlane?.plane, sagittal.scanPlane?.plane]).toEqual(['transverse', 'sagittal']);
+    expect(readFileSync(resolve(ROOT, 'demo/trus-demo-sagittal.dcm')).length).toBeLessThan(2e6);
   });
 
   it('sheet: writes a PNG contact sheet', () => {

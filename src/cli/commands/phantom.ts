@@ -140,26 +140,34 @@ async function phantomSheet(args: string[]): Promise<number> {
   return 0;
 }
 
-/** The loop committed under demo/: fixed seed and settings, so `phantom demo` reproduces it byte for byte. */
-export const DEMO_LOOP = { seed: 'trus-demo-v1', patientId: 'DEMO01', view: 'axial' as View, frameCount: 72, frameWidthPx: 400, jpegQuality: 90 };
+/**
+ * The loops committed under demo/: one virtual patient's transverse and sagittal views (one
+ * study, so the viewer's demo gives a prostate volume), fixed seed and settings, so that `phantom
+ * demo` reproduces them byte for byte.
+ */
+export const DEMO_LOOP = { seed: 'trus-demo-v1', patientId: 'DEMO01', frameWidthPx: 400, jpegQuality: 90 };
+export const DEMO_VIEWS: { view: View; frameCount: number; cine: string; groundTruth: string }[] = [
+  { view: 'axial', frameCount: 72, cine: 'trus-demo-axial.dcm', groundTruth: 'trus-demo-axial-groundtruth-seg.dcm' },
+  { view: 'sagittal', frameCount: 48, cine: 'trus-demo-sagittal.dcm', groundTruth: 'trus-demo-sagittal-groundtruth-seg.dcm' },
+];
 
 async function phantomDemo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'demo' } } });
   const d = DEMO_LOOP;
   const patient = drawPatient(d.seed, d.patientId);
-  const geometry = loopGeometry(patient, d.view, d.frameWidthPx);
-  const images: Uint8Array[] = [];
-  const masks: Uint8Array[] = [];
-  for (const frame of simulateLoop(patient, d.view, { frameCount: d.frameCount, frameWidthPx: d.frameWidthPx })) {
-    images.push(frame.image);
-    masks.push(frame.mask);
-  }
-  const dicom = await loopToDicom(patient, d.view, geometry, images, masks, { encoding: 'jpeg', jpegQuality: d.jpegQuality });
   await mkdir(values.out!, { recursive: true });
-  await writeFile(join(values.out!, DEMO_FILES.cine), dicom.cine);
-  await writeFile(join(values.out!, DEMO_FILES.groundTruth), dicom.seg);
-  console.error(`wrote ${values.out}/${DEMO_FILES.cine} (${(dicom.cine.length / 1e6).toFixed(2)} MB, ${d.frameCount} frames ${geometry.width}x${geometry.height}) and ${DEMO_FILES.groundTruth}`);
+  for (const { view, frameCount, cine, groundTruth } of DEMO_VIEWS) {
+    const geometry = loopGeometry(patient, view, d.frameWidthPx);
+    const images: Uint8Array[] = [];
+    const masks: Uint8Array[] = [];
+    for (const frame of simulateLoop(patient, view, { frameCount, frameWidthPx: d.frameWidthPx })) {
+      images.push(frame.image);
+      masks.push(frame.mask);
+    }
+    const dicom = await loopToDicom(patient, view, geometry, images, masks, { encoding: 'jpeg', jpegQuality: d.jpegQuality });
+    await writeFile(join(values.out!, cine), dicom.cine);
+    await writeFile(join(values.out!, groundTruth), dicom.seg);
+    console.error(`wrote ${values.out}/${cine} (${(dicom.cine.length / 1e6).toFixed(2)} MB, ${frameCount} frames ${geometry.width}x${geometry.height}) and ${groundTruth}`);
+  }
   return 0;
 }
-
-export const DEMO_FILES = { cine: 'trus-demo-axial.dcm', groundTruth: 'trus-demo-axial-groundtruth-seg.dcm' };
