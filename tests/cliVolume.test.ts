@@ -80,7 +80,8 @@ describe('prostate volume from the CLI', () => {
     // The file holds the volume of the two reports' own diameters.
     const expected = prostateVolume(loopOfReport(transverse), loopOfReport(sagittal));
     expect(volume.volumeMl).toBeCloseTo(expected.volumeMl, 9);
-    expect(volume.transverse.sopInstanceUID).toBe(sop['P001-axial']);
+    expect(volume.transverse).toEqual({ source: join(loops, 'P001-axial.dcm'), sopInstanceUID: sop['P001-axial'], segmentedBy: 'trus-student 1.0.0' });
+    expect(volume.warnings).toEqual([]);
     expect(volume.lengthMm).toBeCloseTo(sagittal.summary.medianDiameters.lateral, 9);
     const rows = csvRows(readFileSync(join(out, 'batch-summary.csv'), 'utf8'));
     const bySop = Object.fromEntries(rows.map((row) => [row.sop_instance_uid, row]));
@@ -101,6 +102,7 @@ describe('prostate volume from the CLI', () => {
     const r = cli('report', truth, '--source', loops, '--out', gtOut);
     expect(r.code).toBe(0);
     const gt = JSON.parse(readFileSync(join(gtOut, `${study}.volume.json`), 'utf8'));
+    expect(gt.sagittal.segmentedBy).toBe('trus-cine-seg phantom 1');
     const student = JSON.parse(readFileSync(join(out, `${study}.volume.json`), 'utf8'));
     expect(Math.abs(student.volumeMl - gt.volumeMl) / gt.volumeMl).toBeLessThan(0.15);
   });

@@ -21,7 +21,7 @@ export interface BatchRow {
 }
 
 /** What a batch needs of a loop's report: its figures, and what pairs it for a volume. */
-export type ReportFigures = Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'warnings'>;
+export type ReportFigures = Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'warnings' | 'model' | 'algorithm'>;
 
 const COLUMNS: [string, (r: BatchRow) => unknown][] = [
   ['source', (r) => r.source],
@@ -68,6 +68,8 @@ export function reportFiguresFromJson(text: string): ReportFigures | undefined {
       ...(plane === 'transverse' || plane === 'sagittal' ? { scanPlane: { plane, from: String(parsed.scanPlane?.from ?? '') } } : {}),
       summary: { ...parsed.summary, medianDiameters: parsed.summary.medianDiameters ?? null },
       warnings: Array.isArray(parsed.warnings) ? parsed.warnings : [],
+      ...(parsed.model && typeof parsed.model.name === 'string' ? { model: parsed.model } : {}),
+      ...(typeof parsed.algorithm === 'string' ? { algorithm: parsed.algorithm } : {}),
     };
   } catch {
     return undefined;

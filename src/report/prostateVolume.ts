@@ -24,6 +24,8 @@ export interface PlaneLoop {
   sopInstanceUID: string;
   studyInstanceUID: string;
   plane?: ScanPlane;
+  /** What segmented it: a model's name and version, or a SEG's algorithm. */
+  segmentedBy?: string;
   summary: Pick<LoopSummary, 'distanceUnit' | 'medianDiameters'>;
 }
 
@@ -39,9 +41,19 @@ export interface ProstateVolume {
   lengthMm: number;
   /** Along the beam in the transverse view: a check, not in the formula. */
   transverseViewAnteroposteriorDiameterMm: number;
-  transverse: { source: string; sopInstanceUID: string };
-  sagittal: { source: string; sopInstanceUID: string };
+  transverse: VolumeLoop;
+  sagittal: VolumeLoop;
   warnings: string[];
+}
+
+export interface VolumeLoop {
+  source: string;
+  sopInstanceUID: string;
+  segmentedBy?: string;
+}
+
+function volumeLoop(loop: PlaneLoop): VolumeLoop {
+  return { source: loop.source, sopInstanceUID: loop.sopInstanceUID, ...(loop.segmentedBy ? { segmentedBy: loop.segmentedBy } : {}) };
 }
 
 export class VolumeError extends Error {
@@ -72,6 +84,9 @@ export function prostateVolume(transverse: PlaneLoop, sagittal: PlaneLoop): Pros
       `the antero-posterior diameters of the two views differ by ${(100 * apDifference).toFixed(0)}% (transverse ${t.anteroposterior.toFixed(1)} mm, sagittal ${s.anteroposterior.toFixed(1)} mm): check that both loops show the gland at its largest section`,
     );
   }
+  if (transverse.segmentedBy !== sagittal.segmentedBy) {
+    warnings.push(`the two loops were segmented differently (transverse: ${transverse.segmentedBy ?? 'not named'}, sagittal: ${sagittal.segmentedBy ?? 'not named'})`);
+  }
   return {
     studyInstanceUID: transverse.studyInstanceUID,
     volumeMl: volumeMm3 / 1000,
@@ -80,8 +95,8 @@ export function prostateVolume(transverse: PlaneLoop, sagittal: PlaneLoop): Pros
     anteroposteriorDiameterMm: s.anteroposterior,
     lengthMm: s.lateral,
     transverseViewAnteroposteriorDiameterMm: t.anteroposterior,
-    transverse: { source: transverse.source, sopInstanceUID: transverse.sopInstanceUID },
-    sagittal: { source: sagittal.source, sopInstanceUID: sagittal.sopInstanceUID },
+    transverse: volumeLoop(transverse),
+    sagittal: volumeLoop(sagittal),
     warnings,
   };
 }
@@ -133,12 +148,14 @@ export function volumeText(v: ProstateVolume): string {
 }
 
 /** A loop as its report describes it (the CLI's reports; an earlier version's has no study, and is never paired). */
-export function loopOfReport(report: Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary'>): PlaneLoop {
+export function loopOfReport(report: Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'model' | 'algorithm'>): PlaneLoop {
+  const segmentedBy = report.algorithm ?? (report.model ? `${report.model.name} ${report.model.version}` : undefined);
   return {
     source: report.source,
     sopInstanceUID: report.sopInstanceUID,
     studyInstanceUID: report.studyInstanceUID,
     ...(report.scanPlane ? { plane: report.scanPlane.plane } : {}),
+    ...(segmentedBy ? { segmentedBy } : {}),
     summary: report.summary,
   };
 }

@@ -25,6 +25,15 @@ describe('prostate volume', () => {
     expect(w).toBe('the antero-posterior diameters of the two views differ by 27% (transverse 22.0 mm, sagittal 30.0 mm): check that both loops show the gland at its largest section');
   });
 
+  it('names what segmented each loop, and warns when the two were segmented differently', () => {
+    const by = (l: PlaneLoop, segmentedBy: string) => ({ ...l, segmentedBy });
+    const same = prostateVolume(by(loop('1', 'transverse', 45, 30), 'trus-student 1.0.0'), by(loop('2', 'sagittal', 40, 30), 'trus-student 1.0.0'));
+    expect(same.transverse.segmentedBy).toBe('trus-student 1.0.0');
+    expect(same.warnings).toEqual([]);
+    const mixed = prostateVolume(by(loop('1', 'transverse', 45, 30), 'trus-student 1.0.0'), by(loop('2', 'sagittal', 40, 30), 'trus-teacher 1.0.0'));
+    expect(mixed.warnings).toEqual(['the two loops were segmented differently (transverse: trus-student 1.0.0, sagittal: trus-teacher 1.0.0)']);
+  });
+
   it('refuses loops of two studies, one loop twice, loops without calibration or without any mask, and loops of an unknown study', () => {
     const refusal = (a: PlaneLoop, b: PlaneLoop) => {
       try {
@@ -67,15 +76,19 @@ describe('prostate volume', () => {
     ]);
   });
 
-  it('takes a loop from a report: its plane as the header gave it', () => {
+  it('takes a loop from a report: its plane as the header gave it, and the model or SEG algorithm that segmented it', () => {
     const summary = { distanceUnit: 'mm' as const, medianDiameters: { lateral: 40, anteroposterior: 30 } };
-    expect(loopOfReport({ source: 'f.dcm', sopInstanceUID: '1', studyInstanceUID: 'S', scanPlane: { plane: 'sagittal', from: 'x' }, summary: summary as never })).toEqual({
+    const model = { name: 'trus-student', version: '1.0.0', sha256: 'ab' };
+    expect(loopOfReport({ source: 'f.dcm', sopInstanceUID: '1', studyInstanceUID: 'S', scanPlane: { plane: 'sagittal', from: 'x' }, model, summary: summary as never })).toEqual({
       source: 'f.dcm',
       sopInstanceUID: '1',
       studyInstanceUID: 'S',
       plane: 'sagittal',
+      segmentedBy: 'trus-student 1.0.0',
       summary,
     });
+    expect(loopOfReport({ source: 'f.dcm', sopInstanceUID: '1', studyInstanceUID: 'S', algorithm: 'trus-student 1.0.0, edited in the viewer', model, summary: summary as never }).segmentedBy).toBe('trus-student 1.0.0, edited in the viewer');
+    expect(loopOfReport({ source: 'f.dcm', sopInstanceUID: '1', studyInstanceUID: 'S', summary: summary as never })).not.toHaveProperty('segmentedBy');
   });
 
   it('of the phantom’s ground truth comes within 15% of the simulated gland’s ellipsoid, each diameter within 10%', async () => {

@@ -372,7 +372,7 @@ export class TrusSegmentationService {
     const by = result.run ? result.model.label : 'a stored SEG';
     if (partners.length === 0) return { problem: `segment a ${other} loop of this study with ${by} for a volume` };
     if (partners.length > 1) return { problem: `${partners.length} ${other} loops of this study are segmented with ${by}: set the others’ scan plane to “not paired”` };
-    const loop = (r: LoopResult, p: ScanPlane) => ({ source: this.loopName(r), sopInstanceUID: r.sopInstanceUID, studyInstanceUID: r.studyInstanceUID, plane: p, summary: r.summary });
+    const loop = (r: LoopResult, p: ScanPlane) => ({ source: this.loopName(r), sopInstanceUID: r.sopInstanceUID, studyInstanceUID: r.studyInstanceUID, plane: p, summary: r.summary, ...segmentedByOf(r) });
     const [transverse, sagittal] = plane === 'transverse' ? [result, partners[0]!] : [partners[0]!, result];
     try {
       return { volume: prostateVolume(loop(transverse, 'transverse'), loop(sagittal, 'sagittal')) };
@@ -846,6 +846,14 @@ function seriesName(displaySet: DisplaySet): string {
 /** The labelmap's name in OHIF's segmentation panel. */
 function labelmapLabel(model: ModelChoice, isRun: boolean): string {
   return isRun ? `Prostate — ${model.label}` : model.label;
+}
+
+/** What segmented a result, as a volume names it: the model's name and version, or a stored SEG's algorithm (or MANUAL). */
+function segmentedByOf(result: Pick<LoopResult, 'run' | 'storedOrigin'>): { segmentedBy?: string } {
+  if (result.run) return { segmentedBy: `${result.run.model.name} ${result.run.model.version}` };
+  const segment = result.storedOrigin && 'segment' in result.storedOrigin ? result.storedOrigin.segment : undefined;
+  const named = segment?.algorithmName ? `${segment.algorithmName} ${segment.algorithmVersion ?? ''}`.trim() : segment?.algorithmType;
+  return named ? { segmentedBy: named } : {};
 }
 
 /** Whether Export SEG has something new to write: a model's run, or a stored SEG once edited (unchanged, it is in the PACS already). */
