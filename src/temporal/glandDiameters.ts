@@ -21,37 +21,51 @@ export interface GlandDiameters {
 export function glandDiameters(mask: Uint8Array, width: number, height: number, spacing: { x: number; y: number } = { x: 1, y: 1 }): GlandDiameters | null {
   if (mask.length !== width * height) throw new RangeError(`mask has ${mask.length} values, expected ${width}x${height}`);
   const { x: sx, y: sy } = spacing;
+  // One pass for the raw moments (exact enough in float64 for any image size) and the bounding
+  // box, so that the projections below visit only the gland's rows and columns.
   let n = 0;
-  let mx = 0;
-  let my = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let sumXX = 0;
+  let sumYY = 0;
+  let sumXY = 0;
+  let x0 = width;
+  let x1 = -1;
+  let y0 = height;
+  let y1 = -1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    let rowN = 0;
+    let rowX = 0;
+    let rowXX = 0;
     for (let x = 0; x < width; x++) {
       if (!mask[row + x]) continue;
-      n++;
-      mx += x;
-      my += y;
+      rowN++;
+      rowX += x;
+      rowXX += x * x;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
     }
+    if (rowN === 0) continue;
+    if (y < y0) y0 = y;
+    y1 = y;
+    n += rowN;
+    sumX += rowX;
+    sumXX += rowXX;
+    sumY += rowN * y;
+    sumYY += rowN * y * y;
+    sumXY += rowX * y;
   }
   if (n === 0) return null;
-  mx /= n;
-  my /= n;
-  let cxx = 0;
-  let cyy = 0;
-  let cxy = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const dy = (y - my) * sy;
-    for (let x = 0; x < width; x++) {
-      if (!mask[row + x]) continue;
-      const dx = (x - mx) * sx;
-      cxx += dx * dx;
-      cyy += dy * dy;
-      cxy += dx * dy;
-    }
-  }
-  // Direction of the major axis; a round mask (no preferred axis) gets the image's own axes.
-  const theta = 0.5 * atan2(2 * cxy, cxx - cyy);
+  const mx = sumX / n;
+  const my = sumY / n;
+  const cxx = (sumXX - n * mx * mx) * sx * sx;
+  const cyy = (sumYY - n * my * my) * sy * sy;
+  const cxy = (sumXY - n * mx * my) * sx * sy;
+  // Direction of the major axis; a mask without a preferred axis (round, square) gets the image's
+  // own axes rather than whatever angle rounding noise in its moments would point to.
+  const isotropic = abs(cxy) <= 1e-9 * (cxx + cyy) && abs(cxx - cyy) <= 1e-9 * (cxx + cyy);
+  const theta = isotropic ? 0 : 0.5 * atan2(2 * cxy, cxx - cyy);
   let ux = cos(theta);
   let uy = sin(theta);
   if (abs(ux) < abs(uy)) [ux, uy] = [-uy, ux];
@@ -62,10 +76,10 @@ export function glandDiameters(mask: Uint8Array, width: number, height: number, 
   let uHi = -Infinity;
   let vLo = Infinity;
   let vHi = -Infinity;
-  for (let y = 0; y < height; y++) {
+  for (let y = y0; y <= y1; y++) {
     const row = y * width;
     const py = y * sy;
-    for (let x = 0; x < width; x++) {
+    for (let x = x0; x <= x1; x++) {
       if (!mask[row + x]) continue;
       const px = x * sx;
       const pu = px * ux + py * uy;

@@ -59,6 +59,14 @@ describe('gland diameters', () => {
     expect(d.anteroposterior).toBeCloseTo(2, 12);
   });
 
+  it('measures a square along the image axes (no preferred axis of its own), not along a diagonal', () => {
+    const square = new Uint8Array(40 * 40);
+    for (let y = 7; y < 27; y++) for (let x = 11; x < 31; x++) square[y * 40 + x] = 1;
+    const d = glandDiameters(square, 40, 40, { x: 0.3, y: 0.3 })!;
+    expect(d.lateral).toBeCloseTo(6, 9);
+    expect(d.anteroposterior).toBeCloseTo(6, 9);
+  });
+
   it('gives null on an empty mask and refuses a mask of the wrong size', () => {
     expect(glandDiameters(new Uint8Array(12), 4, 3)).toBeNull();
     expect(() => glandDiameters(new Uint8Array(11), 4, 3)).toThrow(/11 values, expected 4x3/);
