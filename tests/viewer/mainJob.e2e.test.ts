@@ -83,6 +83,15 @@ async function segment(page: Page, frames: number): Promise<void> {
     expect(cli.status).toBe(0);
     const cliVolume = JSON.parse(readFileSync(join(out, `${axial.studyInstanceUID}.volume.json`), 'utf8'));
     expect(Math.abs(panelMl - cliVolume.volumeMl) / cliVolume.volumeMl).toBeLessThan(0.005);
+    // The panel's volume file is the CLI's format: the same loops, the same figure as shown.
+    const [volumeFile] = await Promise.all([page.waitForEvent('download'), volume.locator('[data-testid=trus-download-volume]').click()]);
+    expect(volumeFile.suggestedFilename()).toBe(`${axial.studyInstanceUID}.volume.json`);
+    const volumePath = join(ARTIFACTS, 'main-job-demo.volume.json');
+    await volumeFile.saveAs(volumePath);
+    const saved = JSON.parse(readFileSync(volumePath, 'utf8'));
+    expect(saved.volumeMl).toBe(panelMl);
+    expect(saved.note).toBe(cliVolume.note);
+    expect([saved.transverse.sopInstanceUID, saved.sagittal.sopInstanceUID, saved.sagittal.segmentedBy]).toEqual([cliVolume.transverse.sopInstanceUID, cliVolume.sagittal.sopInstanceUID, cliVolume.sagittal.segmentedBy]);
     // No PACS: Export SEG says so and offers the download, a valid SEG of the sagittal loop.
     await page.locator('[data-testid=trus-export]').click();
     const result = page.locator('[data-testid=trus-export-result][data-stored=false]');

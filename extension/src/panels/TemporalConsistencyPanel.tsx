@@ -8,6 +8,7 @@ import { hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, typ
 import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { ScanPlane } from '../../../src/dicom/scanPlane.js';
+import { volumeToJson } from '../../../src/report/prostateVolume.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
 
@@ -107,7 +108,17 @@ function VolumeRow({ service, result }: { service: TrusSegmentationService; resu
     <tr>
       <td className="text-primary-light pr-2">Prostate volume</td>
       <td data-testid="trus-volume" data-volume-ml={v.volumeMl}>
-        {v.volumeMl.toFixed(1)} mL <span className="text-primary-light">(ellipsoid {v.transverseDiameterMm.toFixed(1)} × {v.anteroposteriorDiameterMm.toFixed(1)} × {v.lengthMm.toFixed(1)} mm, with {partner})</span>
+        {v.volumeMl.toFixed(1)} mL <span className="text-primary-light">(ellipsoid {v.transverseDiameterMm.toFixed(1)} × {v.anteroposteriorDiameterMm.toFixed(1)} × {v.lengthMm.toFixed(1)} mm, with {partner})</span>{' '}
+        <button
+          type="button"
+          className="hover:opacity-80"
+          style={{ color: '#5acce6', textDecoration: 'underline', background: 'none', border: 'none', padding: 0, cursor: 'pointer', font: 'inherit' }}
+          data-testid="trus-download-volume"
+          title="The volume and its diameters as JSON (the CLI's <StudyInstanceUID>.volume.json)"
+          onClick={() => download(`${v.studyInstanceUID}.volume.json`, 'application/json', volumeToJson(v))}
+        >
+          JSON
+        </button>
         {v.warnings.map((w) => (
           <div key={w} className="text-yellow-500" data-testid="trus-volume-warning">⚠ {w}</div>
         ))}
