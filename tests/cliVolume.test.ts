@@ -124,7 +124,14 @@ describe('prostate volume from the CLI', () => {
     }
     const unpaired = cli('volume', bare);
     expect(unpaired.code).toBe(1);
-    expect(unpaired.stderr).toContain('no study among 2 report(s) has a transverse and a sagittal loop');
+    expect(unpaired.stderr).toContain(`error: study ${study}: no prostate volume: the plane of ${join(loops, 'P001-axial.dcm')}, ${join(loops, 'P001-sagittal.dcm')} is not given in their headers: name a transverse and a sagittal loop to pair them (--transverse and --sagittal pair two reports)`);
+    // A folder of reports of one plane only has nothing to pair, and says so.
+    const single = join(dir, 'single');
+    mkdirSync(single);
+    writeFileSync(join(single, 'P002-axial.report.json'), JSON.stringify(report('P002-axial')));
+    const alone = cli('volume', single);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain('no study among 1 report(s) has a transverse and a sagittal loop');
     const byHand = cli('volume', '--transverse', join(bare, 'P001-axial.report.json'), '--sagittal', join(bare, 'P001-sagittal.report.json'), '--out', join(dir, 'by-hand.json'));
     expect(byHand.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'by-hand.json'), 'utf8')).volumes[0].volumeMl).toBeCloseTo(written.volumeMl, 12);

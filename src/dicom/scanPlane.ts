@@ -1,6 +1,6 @@
 /**
  * Which plane a TRUS loop scans, transverse or sagittal: a prostate volume needs one of each (the
- * transverse and antero-posterior diameters of the first, the length of the second). Read from
+ * transverse diameter of the first, the antero-posterior diameter and the length of the second). Read from
  * View Code Sequence (0054,0220) when the scanner fills it; few do, so then from the words the
  * series is described with (Series Description, Protocol Name, Image Comments), and only when
  * they name one plane. A loop of unknown plane is left for the user to name.

@@ -132,8 +132,9 @@ export function studyVolumes(loops: readonly PlaneLoop[]): StudyVolumes {
       }
     } else if (transverse.length > 1 || sagittal.length > 1) {
       problem(`${transverse.length} transverse and ${sagittal.length} sagittal loop(s) (${names([...transverse, ...sagittal])}): pair one of each by hand`);
-    } else if (transverse.length + sagittal.length === 1 && unknown.length > 0) {
-      problem(`the plane of ${names(unknown)} is not given in its header: name it to pair it with ${names([...transverse, ...sagittal])}`);
+    } else if (unknown.length > 0 && inStudy.length > 1) {
+      const known = [...transverse, ...sagittal];
+      problem(`the plane of ${names(unknown)} is not given in ${unknown.length > 1 ? 'their headers' : 'its header'}: name ${known.length ? `it to pair it with ${names(known)}` : 'a transverse and a sagittal loop to pair them'}`);
     }
   }
   return result;

@@ -65,6 +65,9 @@ describe('prostate volume', () => {
       loop('d1', 'transverse', 45, 30, 'D'),
       loop('e1', 'sagittal', 40, 30, 'E'),
       loop('e2', 'transverse', 40, 30, 'E', 'pixels'),
+      loop('f1', undefined, 45, 30, 'F'),
+      loop('f2', undefined, 40, 30, 'F'),
+      loop('g1', undefined, 40, 30, 'G'),
       loop('x1', 'transverse', 45, 30, ''),
       loop('x2', 'sagittal', 40, 30, ''),
     ]);
@@ -73,6 +76,7 @@ describe('prostate volume', () => {
       { studyInstanceUID: 'B', problem: '2 transverse and 1 sagittal loop(s) (loop-b1, loop-b2, loop-b3): pair one of each by hand' },
       { studyInstanceUID: 'C', problem: 'the plane of loop-c2 is not given in its header: name it to pair it with loop-c1' },
       { studyInstanceUID: 'E', problem: expect.stringMatching(/^the transverse loop \(loop-e2\) has no calibration in mm/) },
+      { studyInstanceUID: 'F', problem: 'the plane of loop-f1, loop-f2 is not given in their headers: name a transverse and a sagittal loop to pair them' },
     ]);
   });
 

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { CineImage } from '../../dicom/cineImage.js';
 import { pixelAreaMm2 } from '../../dicom/ultrasoundRegions.js';
+import type { ScanPlaneReading } from '../../dicom/scanPlane.js';
 import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
 
@@ -22,7 +23,7 @@ export interface CineSummary {
   pixelAreaMm2: number | null;
   calibrationSource: string | null;
   /** Transverse or sagittal, and where the header says so; null when it does not. */
-  scanPlane: { plane: string; from: string } | null;
+  scanPlane: ScanPlaneReading | null;
   firstFrameMean: number;
   warnings: string[];
 }
