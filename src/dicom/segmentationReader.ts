@@ -70,6 +70,11 @@ function codeMeaning(seq: unknown): string | undefined {
   return item ? String(item.CodeMeaning ?? item.CodeValue ?? '') : undefined;
 }
 
+/** A segment's algorithm as reports name it ("name version"), or undefined when the SEG names none. */
+export function algorithmOf(segment: Pick<SegmentInfo, 'algorithmName' | 'algorithmVersion'>): string | undefined {
+  return segment.algorithmName ? `${segment.algorithmName} ${segment.algorithmVersion ?? ''}`.trim() : undefined;
+}
+
 export function readSegmentation(bytes: ArrayBuffer | Uint8Array, source: string): ReadSegmentation {
   return segmentationFromParsed(parsePart10(bytes, source));
 }

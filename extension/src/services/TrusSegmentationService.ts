@@ -18,7 +18,7 @@ import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.j
 import type { SegmentationRun } from '../../../src/inference/engine.js';
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
-import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
+import { algorithmOf, readSegmentation } from '../../../src/dicom/segmentationReader.js';
 import { editedSegmentation, storedSegmentOrigin, type StoredSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
 import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
@@ -852,7 +852,7 @@ function labelmapLabel(model: ModelChoice, isRun: boolean): string {
 function segmentedByOf(result: Pick<LoopResult, 'run' | 'storedOrigin'>): { segmentedBy?: string } {
   if (result.run) return { segmentedBy: `${result.run.model.name} ${result.run.model.version}` };
   const segment = result.storedOrigin && 'segment' in result.storedOrigin ? result.storedOrigin.segment : undefined;
-  const named = segment?.algorithmName ? `${segment.algorithmName} ${segment.algorithmVersion ?? ''}`.trim() : segment?.algorithmType;
+  const named = segment ? (algorithmOf(segment) ?? segment.algorithmType) : undefined;
   return named ? { segmentedBy: named } : {};
 }
 

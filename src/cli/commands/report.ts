@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
-import { readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { algorithmOf, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
 import { GroundTruthIndex, masksOfCine } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
@@ -43,14 +43,15 @@ async function reportOf(seg: ReadSegmentation, segFile: string, cine: CineImage,
   const masks = masksOfCine(seg, cine, segFile, options.segmentNumber);
   const reference = options.references?.masksFor(cine);
   const { frames, summary } = await metricsForMasks(cine, masks, { ...(reference ? { groundTruth: reference.masks } : {}), onProgress: progressBar(label) });
-  const algorithm = seg.segments.find((s) => s.algorithmName);
+  const named = seg.segments.find((s) => s.algorithmName);
+  const algorithm = named && algorithmOf(named);
   return {
     source: cine.source,
     sopInstanceUID: cine.sopInstanceUID,
     studyInstanceUID: cine.studyInstanceUID,
     ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
     segmentation: segFile,
-    ...(algorithm ? { algorithm: `${algorithm.algorithmName} ${algorithm.algorithmVersion ?? ''}`.trim() } : {}),
+    ...(algorithm ? { algorithm } : {}),
     ...(reference ? { groundTruth: reference.file } : {}),
     note: RESEARCH_NOTE,
     warnings: reportWarnings(cine.warnings, frames),
