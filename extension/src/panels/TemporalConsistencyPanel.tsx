@@ -41,6 +41,11 @@ function useCurrentFrame(service: TrusSegmentationService): number | undefined {
   return frame;
 }
 
+/** A button that reads as a link in running text (a frame number, a download). */
+function linkButton(color: string): React.CSSProperties {
+  return { color, textDecoration: 'underline', background: 'none', border: 'none', padding: 0, cursor: 'pointer', font: 'inherit' };
+}
+
 /** Frame numbers as links that show the frame (the summary's unstable frames), keyboard-reachable as buttons. */
 function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame: (frameNumber: number) => void }): React.ReactElement {
   return (
@@ -51,7 +56,7 @@ function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame
           <button
             type="button"
             className="hover:opacity-80"
-            style={{ color: '#ef4444', textDecoration: 'underline', background: 'none', border: 'none', padding: 0, cursor: 'pointer', font: 'inherit' }}
+            style={linkButton('#ef4444')}
             data-testid="trus-unstable-frame"
             data-frame={f}
             title={`Show frame ${f}`}
@@ -112,7 +117,7 @@ function VolumeRow({ service, result }: { service: TrusSegmentationService; resu
         <button
           type="button"
           className="hover:opacity-80"
-          style={{ color: '#5acce6', textDecoration: 'underline', background: 'none', border: 'none', padding: 0, cursor: 'pointer', font: 'inherit' }}
+          style={linkButton('#5acce6')}
           data-testid="trus-download-volume"
           title="The volume and its diameters as JSON (the CLI's <StudyInstanceUID>.volume.json)"
           onClick={() => download(`${v.studyInstanceUID}.volume.json`, 'application/json', volumeToJson(v))}
