@@ -750,6 +750,10 @@ async function segmentLoop(page: Page): Promise<void> {
       expect((await labelmapPixelsPerFrame(q, 'prostate', 1))[1]!).toBeLessThan(pixelsBefore[1]!);
       await q.locator('[data-cy=temporalConsistency-btn]').click();
       await q.locator('[data-testid=trus-panel][data-kept-in-browser=off]').waitFor({ timeout: 10_000 });
+      // The store turns off when the edit is written, before it is measured: the run is named
+      // edited once its figures are back (a slow machine showed the note in between).
+      await q.locator('[data-testid=trus-summary][data-model=trus-teacher] caption', { hasText: 'edited' }).waitFor({ timeout: 30_000 });
+      await q.waitForFunction(() => !document.querySelector('[data-testid=trus-summary][data-model=trus-teacher] caption')?.textContent?.includes('updating'), undefined, { timeout: 30_000 });
       expect(await unsavedNote(q)).toBe('Not yet stored or downloaded as a SEG: Distilled student, 2D teacher (per frame) (edited). Closing or reloading the viewer loses them (this browser does not keep them: its storage for this site is full).');
       expect(await asksBeforeLeaving(q)).toBe(true);
       // The teacher's record (its masks before the stroke) is deleted, not left for a later page to
