@@ -184,7 +184,10 @@ describe('the OHIF extension and mode as npm packages', () => {
         type Site = {
           extension: { id: string; preRegistration: unknown; getPanelModule: unknown; getCommandsModule: unknown; getHangingProtocolModule(): { name: string }[] };
           mode: { id: string; modeFactory(o: object): { routes: { path: string }[]; isValidMode(o: object): { valid: boolean } } };
-          TrusSegmentationService: new (s: unknown, e: unknown, c: object) => { getState(): { status: string; message?: string; models: { manifestUrl: string }[]; keptInBrowser: { status: string; reason?: string } } };
+          TrusSegmentationService: new (s: unknown, e: unknown, c: object) => {
+            getState(): { status: string; message?: string; models: { manifestUrl: string }[]; keptInBrowser: { status: string; reason?: string }; namedPlanes: Record<string, string>; namedPlanesNotKept?: string };
+            nameScanPlane(sopInstanceUID: string, plane: string | undefined): void;
+          };
         };
         const { extension, mode, TrusSegmentationService } = (window as unknown as { site: Site }).site;
         // Only what the constructor touches of the host's service registry; the real host is in viewer.e2e.
@@ -195,6 +198,21 @@ describe('the OHIF extension and mode as npm packages', () => {
         const keepingOff = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/', keepUnsavedInBrowser: false }).getState().keptInBrowser;
         // Opening the browser's store of unsaved results takes a moment.
         for (let i = 0; i < 50 && service.getState().keptInBrowser.status === 'starting'; i++) await new Promise((r) => setTimeout(r, 100));
+        // Scan planes named in the panel outlive the page in localStorage, unless the site keeps nothing in the browser.
+        localStorage.removeItem('trus-cine-seg/named-planes');
+        const planesOff = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/', keepUnsavedInBrowser: false });
+        planesOff.nameScanPlane('1.2.3.4', 'sagittal');
+        const storedWhenOff = localStorage.getItem('trus-cine-seg/named-planes');
+        service.nameScanPlane('1.2.3.4', 'transverse');
+        service.nameScanPlane('1.2.3.5', 'none');
+        const nextPage = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/' }).getState();
+        const nextPageOff = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/', keepUnsavedInBrowser: false }).getState();
+        const planes = {
+          off: { named: planesOff.getState().namedPlanes, notKept: planesOff.getState().namedPlanesNotKept, stored: storedWhenOff },
+          on: { named: service.getState().namedPlanes, notKept: service.getState().namedPlanesNotKept ?? null },
+          nextPage: nextPage.namedPlanes,
+          nextPageOff: nextPageOff.namedPlanes,
+        };
         const instance = mode.modeFactory({ modeConfiguration: {} });
         return {
           id: extension.id,
@@ -207,6 +225,7 @@ describe('the OHIF extension and mode as npm packages', () => {
           unconfigured: { status: unconfigured.status, message: unconfigured.message ?? '' },
           configured: { status: configured.status, models: configured.models.map((m) => new URL(m.manifestUrl).pathname) },
           keeping: { started: configured.keptInBrowser, then: service.getState().keptInBrowser, off: keepingOff },
+          planes,
         };
       });
       expect(facts).toMatchObject({
@@ -227,6 +246,12 @@ describe('the OHIF extension and mode as npm packages', () => {
       });
       // Unsaved results are kept in the browser unless the site says not to.
       expect(facts.keeping).toEqual({ started: { status: 'starting' }, then: { status: 'on' }, off: { status: 'off', reason: 'turned off in the configuration' } });
+      expect(facts.planes).toEqual({
+        off: { named: { '1.2.3.4': 'sagittal' }, notKept: 'keeping them in the browser is turned off in the configuration', stored: null },
+        on: { named: { '1.2.3.4': 'transverse', '1.2.3.5': 'none' }, notKept: null },
+        nextPage: { '1.2.3.4': 'transverse', '1.2.3.5': 'none' },
+        nextPageOff: {},
+      });
       expect(errors).toEqual([]);
     });
 

@@ -908,6 +908,22 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(await unsavedNote(p)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student, Distilled student \(series 2 Simulated TRUS sagittal cine\)\. /);
       expect(await classesWithoutRules(p, '[data-testid=trus-panel]')).toEqual([]);
       await p.screenshot({ path: join(ARTIFACTS, 'viewer-volume.png') });
+      // A plane named here outlives the page: reloaded, the restored run's loop is still "not paired".
+      await choice.selectOption('none');
+      expect(await volumeRow.getAttribute('data-problem')).toBe('name this loop’s scan plane for a volume');
+      await answerDialog(p, () => reloadSoon(p), (d) => Promise.all([p.waitForEvent('load'), d.accept()]));
+      await loopShown(p, TRANSVERSE_FRAMES);
+      await p.locator(`${KEPT_HERE}[data-model=trus-student]`).waitFor({ timeout: 30_000 });
+      await restore(p, p.locator(`${KEPT_HERE}[data-model=trus-student]`));
+      expect(await plane.getAttribute('data-plane')).toBe('');
+      expect(await plane.textContent()).toContain('not paired with another loop for a volume');
+      expect(await plane.textContent()).not.toContain('for this page only');
+      expect(await choice.inputValue()).toBe('none');
+      expect(await volumeRow.getAttribute('data-problem')).toBe('name this loop’s scan plane for a volume');
+      // The header's plane again, and that too is kept: the next page reads the header.
+      await choice.selectOption('');
+      expect(await volumeRow.getAttribute('data-problem')).toBe('segment a sagittal loop of this study with Distilled student for a volume');
+      expect(await p.evaluate(() => localStorage.getItem('trus-cine-seg/named-planes'))).toBe(JSON.stringify({ format: 1, planes: [] }));
     });
   }, 300_000);
 

@@ -71,8 +71,9 @@ function FrameLinks({ frames, onSelectFrame }: { frames: number[]; onSelectFrame
 }
 
 /** The active loop's scan plane: as its header says, or named here (what pairs it with a loop of the other plane for a volume). */
-function ScanPlaneChoice({ service, result, named, busy }: { service: TrusSegmentationService; result: LoopResult; named: ScanPlane | 'none' | undefined; busy: boolean }): React.ReactElement {
+function ScanPlaneChoice({ service, result, named, notKept, busy }: { service: TrusSegmentationService; result: LoopResult; named: ScanPlane | 'none' | undefined; notKept: string | undefined; busy: boolean }): React.ReactElement {
   const header = result.scanPlane;
+  const forThisPage = notKept ? ` (for this page only: ${notKept})` : '';
   return (
     <div className="flex flex-col text-xs" data-testid="trus-scan-plane" data-plane={service.planeOf(result)?.plane ?? ''}>
       <div className="flex items-center gap-2">
@@ -91,7 +92,7 @@ function ScanPlaneChoice({ service, result, named, busy }: { service: TrusSegmen
           <option value="none">not paired</option>
         </select>
       </div>
-      <span className="text-primary-light">{named ? (named === 'none' ? 'not paired with another loop for a volume' : 'named here') : header ? `from ${header.from}` : 'name it to pair this loop with one of the other plane for a prostate volume'}</span>
+      <span className="text-primary-light">{named ? `${named === 'none' ? 'not paired with another loop for a volume' : 'named here'}${forThisPage}` : header ? `from ${header.from}` : 'name it to pair this loop with one of the other plane for a prostate volume'}</span>
     </div>
   );
 }
@@ -286,7 +287,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         </div>
       )}
 
-      {results[0] && <ScanPlaneChoice service={service} result={results[0]} named={state.namedPlanes[results[0].sopInstanceUID]} busy={busy} />}
+      {results[0] && <ScanPlaneChoice service={service} result={results[0]} named={state.namedPlanes[results[0].sopInstanceUID]} notKept={state.namedPlanesNotKept} busy={busy} />}
 
       {results.map((r) => (
         <React.Fragment key={r.key}>

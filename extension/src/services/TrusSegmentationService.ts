@@ -24,6 +24,7 @@ import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { FrameLabelmap } from './labelmap.js';
 import { BrowserKeptStore } from './keptStore.js';
+import { pageStorage, readNamedPlanes, withNamedPlane, writeNamedPlanes, type NamedPlanes, type PlaneStorage } from './namedPlaneStore.js';
 import { defaultModels, type ModelChoice } from './models.js';
 import { SERVICE_NAME } from '../id.js';
 import type { DisplaySet, ExtensionManager, ServiceRegistration, ServicesManager, Subscription } from '../types/ohif.js';
@@ -92,8 +93,10 @@ export interface ServiceState {
   kept: KeptResult[];
   keptInBrowser: BrowserKeeping;
   measuring: boolean;
-  /** Scan planes the user named in the panel, by the cine's SOP Instance UID ('none': never paired for a volume). */
-  namedPlanes: Record<string, ScanPlane | 'none'>;
+  /** Scan planes the user named in the panel (here or on an earlier page), by the cine's SOP Instance UID ('none': never paired for a volume). */
+  namedPlanes: NamedPlanes;
+  /** Why the named planes last only as long as the page; undefined while the browser keeps them. */
+  namedPlanesNotKept?: string;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
 }
@@ -122,8 +125,9 @@ export interface ServiceConfiguration {
   assetsUrl?: string;
   /**
    * Keep unsaved results in this browser's IndexedDB so that closing or reloading the page loses
-   * none (default true). They hold masks, figures and the cine's UIDs and series label: set false
-   * on shared workstations where nothing of a study may stay in the browser.
+   * none (default true), and the scan planes named in the panel (localStorage). They hold masks,
+   * figures and the cine's UIDs and series label: set false on shared workstations where nothing
+   * of a study may stay in the browser.
    */
   keepUnsavedInBrowser?: boolean;
 }
@@ -177,6 +181,8 @@ export class TrusSegmentationService {
   /** Counts mode exits, so that a restore the user left the mode during does not land on a loop no longer shown. */
   private visit = 0;
   private keptStore: BrowserKeptStore | undefined;
+  /** Where the named planes are kept for later pages; undefined when they are not. */
+  private readonly planeStorage: PlaneStorage | undefined;
   private syncPending = false;
   /** Brush/eraser edits read from a labelmap whose figures are not measured yet, by result key: kept in the browser meanwhile. */
   private readonly unmeasuredEdits = new Map<string, PackedMask[]>();
@@ -207,6 +213,8 @@ export class TrusSegmentationService {
     this.assetsProblem = assets.problem;
     configureCodecs({ locateFile: (path) => new URL(path, this.assets).href });
     const models = configuration.models?.length ? configuration.models : defaultModels(this.assets);
+    const planeStorage = configuration.keepUnsavedInBrowser === false ? { problem: 'keeping them in the browser is turned off in the configuration' } : pageStorage();
+    this.planeStorage = 'storage' in planeStorage ? planeStorage.storage : undefined;
     this.provider = providerFromPage() ?? configuration.provider ?? 'auto';
     this.state = {
       status: this.assetsProblem ? 'error' : 'idle',
@@ -219,7 +227,8 @@ export class TrusSegmentationService {
       kept: [],
       keptInBrowser: configuration.keepUnsavedInBrowser === false ? { status: 'off', reason: 'turned off in the configuration' } : { status: 'starting' },
       measuring: false,
-      namedPlanes: {},
+      namedPlanes: this.planeStorage ? readNamedPlanes(this.planeStorage) : {},
+      ...('problem' in planeStorage ? { namedPlanesNotKept: planeStorage.problem } : {}),
     };
     // Series arrive after the panel mounts (and a stored SEG after a reload), and the user puts
     // another series in the viewport (the panel shows that loop's results): tell the listeners.
@@ -348,8 +357,9 @@ export class TrusSegmentationService {
 
   /** Names a cine's scan plane, over what its header says ('none': not paired; undefined: the header's again). */
   nameScanPlane(sopInstanceUID: string, plane: ScanPlane | 'none' | undefined): void {
-    const { [sopInstanceUID]: _old, ...others } = this.state.namedPlanes;
-    this.set({ namedPlanes: plane === undefined ? others : { ...others, [sopInstanceUID]: plane } });
+    const namedPlanes = withNamedPlane(this.state.namedPlanes, sopInstanceUID, plane);
+    const problem = this.planeStorage ? writeNamedPlanes(this.planeStorage, namedPlanes) : this.state.namedPlanesNotKept;
+    this.set({ namedPlanes, namedPlanesNotKept: problem });
   }
 
   /** A result's loop's scan plane: as the user named it, else as its header says. */
