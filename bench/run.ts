@@ -2,7 +2,7 @@
  * `npm run bench`: latency, throughput and memory of the shipped models and the pipeline, measured
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
- * `npm run bench -- --only models,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
+ * `npm run bench -- --only models,profile,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
  * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE` takes the PyTorch CUDA rows
  * from a GPU machine without Node (see below).
  */
@@ -14,6 +14,7 @@ import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLaten
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
 import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './codecs.js';
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
+import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, ms } from './stats.js';
 
@@ -21,7 +22,7 @@ const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
 const STUDENT = MODELS[0]!;
 const REAL_YBR_CINE = resolve(ROOT, '../shared/data/real-us/examples_ybr_color.dcm');
-const SECTIONS = ['models', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
+const SECTIONS = ['models', 'profile', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const onlyArg = process.argv.indexOf('--only');
@@ -56,6 +57,8 @@ interface Results {
   date: string;
   machine: string;
   models: ModelLatencyRow[];
+  /** The student's kernels, native and WASM, one thread. */
+  profile?: OperatorProfile;
   notMeasured: { what: string; why: string }[];
   torch?: TorchLatency;
   /** importedFrom: measured on another machine (--torch-cuda FILE). */
@@ -141,6 +144,12 @@ async function main(): Promise<void> {
         if (row) results.models.push(row);
       }
     }
+  }
+
+  if (only.has('profile')) {
+    log(`operator profile: ${STUDENT}, onnxruntime-node and WASM in Chromium, 1 thread`);
+    const p = keep('operator profile', await operatorProfile(ROOT, STUDENT));
+    if (p) results.profile = p;
   }
 
   if (only.has('gpu')) {
@@ -277,6 +286,16 @@ function renderMarkdown(r: Results): string {
       }
     }
     if (ratios.length) lines.push('Ratios (time per frame):', '', ...ratios.map((x) => `- ${x}`), '');
+  }
+
+  if (r.profile) {
+    const p = r.profile;
+    const ratio = (wasm: number, native: number) => (native > 0 ? `${(wasm / native).toFixed(2)}x` : '—');
+    lines.push(`## Where the time goes (${p.model}, onnxruntime's profiler, 1 thread, batch 1, mean of ${p.runs} runs)`, '');
+    header(['kernels', 'onnxruntime-node ms', 'onnxruntime-web WASM ms', 'WASM/native']);
+    for (const g of p.groups) row([g.group, ms(g.nativeMs, 2), ms(g.wasmMs, 2), ratio(g.wasmMs, g.nativeMs)]);
+    row(['whole run', ms(p.nativeRunMs, 2), ms(p.wasmRunMs, 2), ratio(p.wasmRunMs, p.nativeRunMs)]);
+    lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block.', '');
   }
 
   const stageTable = (rows: (PipelineResult & { input: string })[]) => {

@@ -1,0 +1,158 @@
+/**
+ * Where a model's time goes, natively and in WASM: onnxruntime's own profiler (per-kernel times)
+ * in onnxruntime-node and in onnxruntime-web in headless Chromium, on the same input, one thread,
+ * batch 1, summed per kind of kernel and per resolution of the U-Net. What the README's "WASM
+ * within 3x of native" analysis rests on.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifest, type ModelManifest } from '../src/inference/manifest.js';
+import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
+import { servedModel } from './servedModel.js';
+
+/** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
+interface TraceEvent {
+  cat?: string;
+  name?: string;
+  dur?: number;
+  ts?: number;
+  args?: { op_name?: string; output_type_shape?: Record<string, number[]>[] };
+}
+
+export interface ProfileGroup {
+  /** "convolutions at 128x192 (8 channels)", or "other kernels at 128x192". */
+  group: string;
+  nativeMs: number;
+  wasmMs: number;
+}
+
+export interface OperatorProfile {
+  model: string;
+  runs: number;
+  groups: ProfileGroup[];
+  /** Whole runs as the profiler times them (kernels, and what lies between them). */
+  nativeRunMs: number;
+  wasmRunMs: number;
+}
+
+const RUNS = 100;
+const WARMUP = 10;
+
+function input(shape: number[]): Float32Array {
+  return new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
+}
+
+/**
+ * Kernel time per measured run (ms) by group, the first WARMUP runs left out; the channels are
+ * those of the kernel's output (onnxruntime-node's NCHWc layout pads them to its block).
+ */
+function grouped(events: TraceEvent[]): { runs: number; runMs: number; groups: Map<string, { ms: number; channels: number; height: number }> } {
+  const runs = events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts! - b.ts!);
+  if (runs.length <= WARMUP) throw new Error(`onnxruntime's profile holds ${runs.length} runs, not ${WARMUP + RUNS}`);
+  const from = runs[WARMUP]!.ts!;
+  const measured = runs.slice(WARMUP);
+  const groups = new Map<string, { ms: number; channels: number; height: number }>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.dur === undefined || e.ts! < from) continue;
+    const op = e.args?.op_name ?? '';
+    const shape = Object.values(e.args?.output_type_shape?.[0] ?? {})[0] ?? [];
+    const [, channels = 0, height = 0, width = 0] = shape;
+    const conv = op === 'Conv' || op === 'FusedConv';
+    const key = `${conv ? 'convolutions' : 'other kernels'} at ${height}x${width}`;
+    const g = groups.get(key) ?? { ms: 0, channels: 0, height };
+    g.ms += e.dur / 1000 / measured.length;
+    // The widest convolution of a resolution names its channels (the 1x1 head has one).
+    if (conv) g.channels = Math.max(g.channels, channels);
+    groups.set(key, g);
+  }
+  const runMs = measured.reduce((a, e) => a + e.dur!, 0) / 1000 / measured.length;
+  return { runs: measured.length, runMs, groups };
+}
+
+async function nativeEvents(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<TraceEvent[]> {
+  const ort = await import('onnxruntime-node');
+  const dir = mkdtempSync(join(tmpdir(), 'trus-profile-'));
+  try {
+    const session = await ort.InferenceSession.create(join(modelDir, manifest.file), {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'native'),
+    });
+    const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
+    const feeds = { [manifest.input.name]: new ort.Tensor('float32', OrtFloat32Array.from(input(shape)), shape) };
+    for (let i = 0; i < WARMUP + RUNS; i++) await session.run(feeds);
+    session.endProfiling();
+    await session.release();
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    return JSON.parse(readFileSync(join(dir, file!), 'utf8')) as TraceEvent[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** onnxruntime-web prints its profile to the console, one event per line. */
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+window.profile = async (runs, warmup) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const manifest = await (await fetch('/model/model.json')).json();
+  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
+  const shape = [1, ...manifest.input.shape.slice(1)];
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
+  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
+  console.log('profile-start');
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableProfiling: true });
+  for (let i = 0; i < warmup + runs; i++) await session.run(feeds);
+  session.endProfiling();
+  await session.release();
+  return crossOriginIsolated;
+};
+</script>`;
+
+async function wasmEvents(root: string, modelDir: string): Promise<TraceEvent[] | string> {
+  if (!chromiumAvailable()) return 'Chromium is not installed';
+  const model = servedModel(modelDir);
+  // Isolated for the timer's resolution (Chromium coarsens performance.now to 100 us otherwise); one thread all the same.
+  const server = await serveStatic(join(root, 'dist/browser'), { '/index.html': PAGE, ...model.files }, CROSS_ORIGIN_ISOLATION);
+  const browser = await launchChromium([]);
+  try {
+    const page = await browser.context.newPage();
+    const lines: string[] = [];
+    page.on('console', (m) => lines.push(m.text()));
+    await page.goto(`${server.url}/index.html`);
+    await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
+    const events: TraceEvent[] = [];
+    for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
+      const text = line.trim().replace(/,$/, '');
+      if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
+    }
+    return events.length ? events : 'onnxruntime-web printed no profile';
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+export async function operatorProfile(root: string, modelDir: string): Promise<OperatorProfile | string> {
+  const manifestPath = join(modelDir, 'model.json');
+  const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
+  const shape = [1, ...(manifest.input.shape.slice(1) as number[])];
+  const wasm = await wasmEvents(root, modelDir);
+  if (typeof wasm === 'string') return wasm;
+  const native = grouped(await nativeEvents(modelDir, manifest, shape));
+  const web = grouped(wasm);
+  const first = (key: string) => (web.groups.get(key) ?? native.groups.get(key))!;
+  const keys = [...new Set([...web.groups.keys(), ...native.groups.keys()])].sort((a, b) =>
+    a.startsWith('conv') === b.startsWith('conv') ? first(b).height - first(a).height : a.startsWith('conv') ? -1 : 1,
+  );
+  const groups = keys.map((key) => {
+    const channels = web.groups.get(key)?.channels;
+    return { group: channels ? `${key} (${channels} channels)` : key, nativeMs: native.groups.get(key)?.ms ?? 0, wasmMs: web.groups.get(key)?.ms ?? 0 };
+  });
+  return { model: manifest.name, runs: Math.min(native.runs, web.runs), groups, nativeRunMs: native.runMs, wasmRunMs: web.runMs };
+}
