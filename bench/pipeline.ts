@@ -30,7 +30,7 @@ export interface PipelineResult {
   measuredMemoryMb?: number;
 }
 
-const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' ? 'metrics in a worker' : 'metrics inline');
+const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' ? 'masks and metrics in a worker' : 'masks and metrics inline');
 
 export function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true): PipelineResult {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });

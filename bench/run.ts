@@ -302,13 +302,13 @@ function renderMarkdown(r: Results): string {
     header(['where', 'input', 'FPS end to end', 'first mask ms (incl. model load)', 'decode', 'pre-process', 'inference', 'post-process', 'metrics', 'SEG write', 'other (transfer, scheduling)']);
     for (const p of rows) {
       const stages = (['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'metricsMs', 'segmentationWriteMs'] as const).map((k) => perFrame(p, k));
-      const overlapped = p.timings.metricsIn === 'worker';
-      // Metrics computed in their own worker overlap the other stages: they are not part of the sum.
-      const inLine = stages.filter((_, i) => !(overlapped && i === 4));
+      // Post-processing and metrics finished in their own worker overlap the other stages: they are not part of the sum.
+      const inWorker = (i: number) => p.timings.metricsIn === 'worker' && (i === 3 || i === 4);
+      const inLine = stages.filter((_, i) => !inWorker(i));
       const other = p.totalMs / p.frames - inLine.reduce((a, b) => a + b, 0);
-      row([p.where, p.input, fps((1000 * p.frames) / p.totalMs), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (overlapped && i === 4 ? `(${ms(v)})` : ms(v))), ms(other)]);
+      row([p.where, p.input, fps((1000 * p.frames) / p.totalMs), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (inWorker(i) ? `(${ms(v)})` : ms(v))), ms(other)]);
     }
-    lines.push('', 'Stage columns: ms per frame. Metrics in brackets ran in a worker of their own, overlapping the other stages; "other" then includes waiting for them.', '');
+    lines.push('', 'Stage columns: ms per frame. Post-processing and metrics in brackets ran in a worker of their own, overlapping the other stages; "other" then includes waiting for them.', '');
   };
   if (r.pipeline.length) {
     lines.push('## Whole pipeline, one loop (decode → SEG written)', '');

@@ -12,9 +12,9 @@ import { unitIntensities } from '../image/floatImage.js';
 import type { LoadedModel } from './model.js';
 import { modelInputBox, type PixelBox } from './region.js';
 import { prepareInput } from './preprocess.js';
-import { DEFAULT_POSTPROCESS, maskFromProbability, probabilityAtSource, toProbability, type PostprocessOptions } from './postprocess.js';
+import { DEFAULT_POSTPROCESS, type PostprocessOptions } from './postprocess.js';
 import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
-import { inlineLoopMetrics, type LoopMetricsRunnerFactory, type TimedFrameMetrics } from '../temporal/metricsRunner.js';
+import { inlineLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory } from '../temporal/metricsRunner.js';
 
 export class NotUltrasoundError extends Error {
   override readonly name = 'NotUltrasoundError';
@@ -35,7 +35,6 @@ export class NotUltrasoundError extends Error {
 export interface FrameResult {
   frameIndex: number;
   mask: Uint8Array;
-  probability: Float32Array;
   metrics: FrameMetrics;
 }
 
@@ -59,8 +58,9 @@ export interface SegmentOptions {
   /** Confidence-map steepness for the metrics. */
   alpha?: number;
   /**
-   * Where the temporal metrics run; default in this thread. A worker pool (metricsWorkerPool) lets
-   * them overlap the next frames' inference; frames are then reported when their metrics arrive.
+   * Where each frame's post-processing and temporal metrics run; default in this thread. A worker
+   * pool (metricsWorkerPool) lets them overlap the next frames' inference; frames are then
+   * reported when their mask and metrics arrive.
    */
   metrics?: LoopMetricsRunnerFactory;
 }
@@ -69,8 +69,8 @@ export interface StageTimings {
   decodeMs: number;
   preprocessMs: number;
   inferenceMs: number;
+  /** Post-processing and metrics: in the worker when `metricsIn` is 'worker' (then overlapping the other stages). */
   postprocessMs: number;
-  /** Time spent computing metrics, in the worker when `metricsIn` is 'worker' (then overlapping the other stages). */
   metricsMs: number;
   metricsIn: 'worker' | 'inline';
 }
@@ -117,20 +117,25 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const region = new Uint8Array(width * height);
   for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
   options.signal?.throwIfAborted();
-  const metrics = await (options.metrics ?? inlineLoopMetrics)({ width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha });
+  const metrics = await (options.metrics ?? inlineLoopMetrics)({
+    metrics: { width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha },
+    post: { modelWidth: mw, modelHeight: mh, logits: manifest.output.kind === 'logits', box, width, height, options: post },
+  });
   timings.metricsIn = metrics.where;
   const stopMetrics = () => metrics.close(options.signal?.reason);
   options.signal?.addEventListener('abort', stopMetrics, { once: true });
   const masks: PackedMask[] = [];
   let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
-  /** Frames whose metrics are on their way, oldest first: each is reported when they arrive. */
-  const inFlight: { index: number; mask: Uint8Array; probability: Float32Array; result: Promise<TimedFrameMetrics>; settled: boolean }[] = [];
+  /** Frames whose mask and metrics are on their way, oldest first: each is reported when they arrive. */
+  const inFlight: { index: number; result: Promise<FinishedFrame>; settled: boolean }[] = [];
   const report = async () => {
-    const { index, mask, probability, result } = inFlight.shift()!;
-    const { metrics: frameMetrics, ms } = await result;
-    timings.metricsMs += ms;
-    options.onFrame?.({ frameIndex: index, mask, probability, metrics: frameMetrics });
+    const { index, result } = inFlight.shift()!;
+    const { mask, metrics: frameMetrics, postprocessMs, metricsMs } = await result;
+    timings.postprocessMs += postprocessMs;
+    timings.metricsMs += metricsMs;
+    masks.push(PackedMask.pack(mask));
+    options.onFrame?.({ frameIndex: index, mask, metrics: frameMetrics });
     options.onProgress?.({ done: index + 1, total });
   };
   let loop: { frames: FrameMetrics[]; summary: LoopSummary };
@@ -159,20 +164,14 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       for (let k = 0; k < n; k++) {
         options.signal?.throwIfAborted();
         const index = start + k;
-        t = now();
-        const small = toProbability(output, k * mh * mw, mh * mw, manifest.output.kind === 'logits');
-        const probability = probabilityAtSource(small, mw, mh, box, width, height);
-        const mask = maskFromProbability(probability, width, height, post);
-        timings.postprocessMs += now() - t;
-        const result = metrics.push({ image: unitIntensities(frames[k]!, maxValue), probability, mask, groundTruth: options.groundTruth?.[index] });
-        const entry = { index, mask, probability, result, settled: false };
+        const result = metrics.push({ image: unitIntensities(frames[k]!, maxValue), output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index] });
+        const entry = { index, result, settled: false };
         // Awaited in order by report(); a failure before then must not count as unhandled.
         result.then(
           () => (entry.settled = true),
           () => (entry.settled = true),
         );
         inFlight.push(entry);
-        masks.push(PackedMask.pack(mask));
         while (inFlight.length > metrics.framesAhead) await report();
       }
       // Frames whose metrics have come back are reported now (the first mask shows without

@@ -109,6 +109,26 @@ export function fillHoles(mask: Uint8Array, width: number, height: number): Uint
   return out;
 }
 
+/** What turns one frame's model output into its source-resolution probability and mask. */
+export interface FramePostprocess {
+  modelWidth: number;
+  modelHeight: number;
+  /** The model outputs logits (a sigmoid gives the probability). */
+  logits: boolean;
+  /** Where the model's input was cropped from (the output goes back there). */
+  box: PixelBox;
+  width: number;
+  height: number;
+  options: PostprocessOptions;
+}
+
+/** One frame's model output (at `offset` in `output`) -> probability and mask over the source frame. */
+export function postprocessFrame(output: Float32Array, offset: number, p: FramePostprocess): { probability: Float32Array; mask: Uint8Array } {
+  const small = toProbability(output, offset, p.modelWidth * p.modelHeight, p.logits);
+  const probability = probabilityAtSource(small, p.modelWidth, p.modelHeight, p.box, p.width, p.height);
+  return { probability, mask: maskFromProbability(probability, p.width, p.height, p.options) };
+}
+
 export function maskFromProbability(prob: Float32Array, width: number, height: number, options: PostprocessOptions): Uint8Array {
   let mask: Uint8Array = new Uint8Array(prob.length);
   for (let i = 0; i < prob.length; i++) mask[i] = prob[i]! >= options.threshold ? 1 : 0;

@@ -1,25 +1,44 @@
 /**
- * Where a loop's temporal metrics are computed: in the calling thread, or in a worker of their own
- * (a Web Worker in the browser, a worker_threads Worker in Node) so that they overlap the next
- * frames' inference instead of following it. Both run the one LoopMetricsAccumulator; the worker
- * side is `serveLoopMetrics`, the calling side `RemoteLoopMetrics`, joined by a message endpoint
- * that each host adapts (src/web/metricsWorkerPool.ts, src/temporal/nodeMetricsWorker.ts).
+ * Where a loop's frames are finished, post-processing (model output -> mask) and temporal
+ * metrics: in the calling thread, or in a worker of their own (a Web Worker in the browser, a
+ * worker_threads Worker in Node) so that they overlap the next frames' inference instead of
+ * following it. Both run the one LoopFrames; the worker side is `serveLoopMetrics`, the calling
+ * side `RemoteLoopMetrics`, joined by a message endpoint that each host adapts
+ * (src/web/metricsWorkerPool.ts, src/temporal/nodeMetricsWorker.ts).
  */
-import { LoopMetricsAccumulator, type FrameInput, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
+import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
+import { postprocessFrame, type FramePostprocess } from '../inference/postprocess.js';
 
-export interface TimedFrameMetrics {
+export interface LoopRunnerOptions {
+  metrics: MetricsOptions;
+  post: FramePostprocess;
+}
+
+/** One frame as inference leaves it. */
+export interface ModelFrame {
+  /** Grayscale frame scaled to [0, 1]. */
+  image: Float32Array;
+  /** The model's output for this frame alone, at model resolution. */
+  output: Float32Array;
+  groundTruth?: Uint8Array;
+}
+
+export interface FinishedFrame {
+  /** The final binary mask over the source frame. */
+  mask: Uint8Array;
   metrics: FrameMetrics;
-  /** Time spent computing them, wherever they ran. */
-  ms: number;
+  /** Time spent post-processing and computing the metrics, wherever they ran. */
+  postprocessMs: number;
+  metricsMs: number;
 }
 
 export interface LoopMetricsRunner {
-  /** 'worker' when the metrics run beside the caller, 'inline' when in its own thread. */
+  /** 'worker' when the frames are finished beside the caller, 'inline' when in its own thread. */
   readonly where: 'worker' | 'inline';
   /** How many frames the caller may push before awaiting the oldest (0: results are ready at once). */
   readonly framesAhead: number;
-  /** Queues one frame; settles with its metrics, in push order. The frame's arrays are not modified. */
-  push(frame: FrameInput): Promise<TimedFrameMetrics>;
+  /** Queues one frame; settles with its mask and metrics, in push order. The frame's arrays are not modified. */
+  push(frame: ModelFrame): Promise<FinishedFrame>;
   /** After every push has settled: all frames' metrics and the loop summary. */
   finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }>;
   /** Stops: pending pushes reject with `reason`; a worker is let go (or kept for the next loop after `finish`). */
@@ -27,24 +46,45 @@ export interface LoopMetricsRunner {
 }
 
 /** Makes a runner for one loop. */
-export type LoopMetricsRunnerFactory = (options: MetricsOptions) => Promise<LoopMetricsRunner>;
+export type LoopMetricsRunnerFactory = (options: LoopRunnerOptions) => Promise<LoopMetricsRunner>;
 
 const now = () => globalThis.performance.now();
 
+/** One loop's frames, finished in order: the same steps in line and in a worker. */
+class LoopFrames {
+  private readonly accumulator: LoopMetricsAccumulator;
+  private readonly post: FramePostprocess;
+
+  constructor(options: LoopRunnerOptions) {
+    this.accumulator = new LoopMetricsAccumulator(options.metrics);
+    this.post = options.post;
+  }
+
+  push(frame: ModelFrame): FinishedFrame {
+    const t0 = now();
+    const { probability, mask } = postprocessFrame(frame.output, 0, this.post);
+    const t1 = now();
+    const metrics = this.accumulator.push({ image: frame.image, probability, mask, groundTruth: frame.groundTruth });
+    return { mask, metrics, postprocessMs: t1 - t0, metricsMs: now() - t1 };
+  }
+
+  finish(): { frames: FrameMetrics[]; summary: LoopSummary } {
+    return { frames: this.accumulator.frames, summary: this.accumulator.summary() };
+  }
+}
+
 export const inlineLoopMetrics: LoopMetricsRunnerFactory = async (options) => {
-  const accumulator = new LoopMetricsAccumulator(options);
+  const frames = new LoopFrames(options);
   let closed: { reason: unknown } | undefined;
   return {
     where: 'inline',
     framesAhead: 0,
     async push(frame) {
       if (closed) throw closed.reason;
-      const t = now();
-      const metrics = accumulator.push(frame);
-      return { metrics, ms: now() - t };
+      return frames.push(frame);
     },
     async finish() {
-      return { frames: accumulator.frames, summary: accumulator.summary() };
+      return frames.finish();
     },
     close(reason) {
       closed = { reason };
@@ -55,13 +95,13 @@ export const inlineLoopMetrics: LoopMetricsRunnerFactory = async (options) => {
 // ---- the message protocol between the two sides ----
 
 export type MetricsRequest =
-  | { type: 'init'; options: MetricsOptions }
-  | { type: 'frame'; seq: number; frame: FrameInput }
+  | { type: 'init'; options: LoopRunnerOptions }
+  | { type: 'frame'; seq: number; frame: ModelFrame }
   | { type: 'finish' };
 
 export type MetricsResponse =
   | { type: 'ready' }
-  | { type: 'frame'; seq: number; metrics: FrameMetrics; ms: number }
+  | ({ type: 'frame'; seq: number } & FinishedFrame)
   | { type: 'finished'; frames: FrameMetrics[]; summary: LoopSummary }
   | { type: 'error'; name: string; message: string };
 
@@ -78,28 +118,26 @@ export interface MetricsEndpoint {
   terminate(): void;
 }
 
-/** The worker side: one accumulator per 'init', frames answered in order. */
+/** The worker side: one loop per 'init', frames answered in order. */
 export function serveLoopMetrics(endpoint: MetricsEndpoint): void {
-  let accumulator: LoopMetricsAccumulator | undefined;
+  let loop: LoopFrames | undefined;
   endpoint.onMessage((data) => {
     const request = data as MetricsRequest;
     try {
       switch (request.type) {
         case 'init':
-          accumulator = new LoopMetricsAccumulator(request.options);
+          loop = new LoopFrames(request.options);
           endpoint.post({ type: 'ready' });
           break;
         case 'frame': {
-          if (!accumulator) throw new Error('metrics worker: a frame came before init');
-          const t = now();
-          const metrics = accumulator.push(request.frame);
-          endpoint.post({ type: 'frame', seq: request.seq, metrics, ms: now() - t });
+          if (!loop) throw new Error('metrics worker: a frame came before init');
+          endpoint.post({ type: 'frame', seq: request.seq, ...loop.push(request.frame) });
           break;
         }
         case 'finish':
-          if (!accumulator) throw new Error('metrics worker: finish came before init');
-          endpoint.post({ type: 'finished', frames: accumulator.frames, summary: accumulator.summary() });
-          accumulator = undefined;
+          if (!loop) throw new Error('metrics worker: finish came before init');
+          endpoint.post({ type: 'finished', ...loop.finish() });
+          loop = undefined;
           break;
       }
     } catch (err) {
@@ -141,7 +179,7 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
   readonly where = 'worker' as const;
   readonly framesAhead: number;
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: (r: TimedFrameMetrics) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: FinishedFrame) => void; reject: (e: unknown) => void }>();
   private finishing: { resolve: (r: { frames: FrameMetrics[]; summary: LoopSummary }) => void; reject: (e: unknown) => void } | undefined;
   private failed: unknown;
   private done = false;
@@ -154,7 +192,7 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     this.framesAhead = framesAhead;
   }
 
-  static start(endpoint: MetricsEndpoint, options: MetricsOptions, release: (endpoint: MetricsEndpoint) => void, framesAhead = 8, startTimeoutMs = 30000): Promise<RemoteLoopMetrics> {
+  static start(endpoint: MetricsEndpoint, options: LoopRunnerOptions, release: (endpoint: MetricsEndpoint) => void, framesAhead = 8, startTimeoutMs = 30000): Promise<RemoteLoopMetrics> {
     return new Promise((resolve, reject) => {
       let runner: RemoteLoopMetrics | undefined;
       // A worker that neither answers nor fails (a script that never finishes loading) must not stall the loop.
@@ -191,9 +229,10 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
   private receive(message: MetricsResponse): void {
     switch (message.type) {
       case 'frame': {
-        const p = this.pending.get(message.seq);
-        this.pending.delete(message.seq);
-        p?.resolve({ metrics: message.metrics, ms: message.ms });
+        const { type: _type, seq, ...finished } = message;
+        const p = this.pending.get(seq);
+        this.pending.delete(seq);
+        p?.resolve(finished);
         break;
       }
       case 'finished':
@@ -216,12 +255,12 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     this.endpoint.terminate();
   }
 
-  push(frame: FrameInput): Promise<TimedFrameMetrics> {
+  push(frame: ModelFrame): Promise<FinishedFrame> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      // Copied, not moved (about 1 MB a frame at 400 px): the engine still reports these arrays.
+      // Copied (about 450 KB a frame at 400 px: the image, and the output at model resolution).
       this.endpoint.post({ type: 'frame', seq, frame });
     });
   }
