@@ -204,6 +204,9 @@ describe('the OHIF extension and mode as npm packages', () => {
         planesOff.nameScanPlane('1.2.3.4', 'sagittal');
         const storedWhenOff = localStorage.getItem('trus-cine-seg/named-planes');
         service.nameScanPlane('1.2.3.4', 'transverse');
+        // Another tab, open meanwhile, names another loop: neither tab's name is lost.
+        const otherTab = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/' });
+        otherTab.nameScanPlane('1.2.3.6', 'sagittal');
         service.nameScanPlane('1.2.3.5', 'none');
         const nextPage = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/' }).getState();
         const nextPageOff = new TrusSegmentationService(services, {}, { assetsUrl: '/trus/dist/', keepUnsavedInBrowser: false }).getState();
@@ -249,7 +252,7 @@ describe('the OHIF extension and mode as npm packages', () => {
       expect(facts.planes).toEqual({
         off: { named: { '1.2.3.4': 'sagittal' }, notKept: 'keeping them in the browser is turned off in the configuration', stored: null },
         on: { named: { '1.2.3.4': 'transverse', '1.2.3.5': 'none' }, notKept: null },
-        nextPage: { '1.2.3.4': 'transverse', '1.2.3.5': 'none' },
+        nextPage: { '1.2.3.4': 'transverse', '1.2.3.6': 'sagittal', '1.2.3.5': 'none' },
         nextPageOff: {},
       });
       expect(errors).toEqual([]);

@@ -358,7 +358,8 @@ export class TrusSegmentationService {
   /** Names a cine's scan plane, over what its header says ('none': not paired; undefined: the header's again). */
   nameScanPlane(sopInstanceUID: string, plane: ScanPlane | 'none' | undefined): void {
     const namedPlanes = withNamedPlane(this.state.namedPlanes, sopInstanceUID, plane);
-    const problem = this.planeStorage ? writeNamedPlanes(this.planeStorage, namedPlanes) : this.state.namedPlanesNotKept;
+    // The change goes onto what is stored now, so that names given meanwhile in another tab stay.
+    const problem = this.planeStorage ? writeNamedPlanes(this.planeStorage, withNamedPlane(readNamedPlanes(this.planeStorage), sopInstanceUID, plane)) : this.state.namedPlanesNotKept;
     this.set({ namedPlanes, namedPlanesNotKept: problem });
   }
 
