@@ -1,6 +1,6 @@
 /**
  * The loop metrics' Web Worker (trus-metrics-worker.mjs), started by the segmentation worker so
- * that the metrics of one frame run while the next frames are inferred.
+ * that one frame's post-processing and metrics run while the next frames are inferred.
  */
 import { serveLoopMetrics } from '../temporal/metricsRunner.js';
 
