@@ -122,9 +122,9 @@ export interface FramePostprocess {
   options: PostprocessOptions;
 }
 
-/** One frame's model output (at `offset` in `output`) -> probability and mask over the source frame. */
-export function postprocessFrame(output: Float32Array, offset: number, p: FramePostprocess): { probability: Float32Array; mask: Uint8Array } {
-  const small = toProbability(output, offset, p.modelWidth * p.modelHeight, p.logits);
+/** One frame's model output -> probability and mask over the source frame. */
+export function postprocessFrame(output: Float32Array, p: FramePostprocess): { probability: Float32Array; mask: Uint8Array } {
+  const small = toProbability(output, 0, p.modelWidth * p.modelHeight, p.logits);
   const probability = probabilityAtSource(small, p.modelWidth, p.modelHeight, p.box, p.width, p.height);
   return { probability, mask: maskFromProbability(probability, p.width, p.height, p.options) };
 }

@@ -62,7 +62,7 @@ class LoopFrames {
 
   push(frame: ModelFrame): FinishedFrame {
     const t0 = now();
-    const { probability, mask } = postprocessFrame(frame.output, 0, this.post);
+    const { probability, mask } = postprocessFrame(frame.output, this.post);
     const t1 = now();
     const metrics = this.accumulator.push({ image: frame.image, probability, mask, groundTruth: frame.groundTruth });
     return { mask, metrics, postprocessMs: t1 - t0, metricsMs: now() - t1 };
