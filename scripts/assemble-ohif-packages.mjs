@@ -4,9 +4,10 @@
 // .wasm) and the models with their card. `npm pack dist/packages/<name>` then gives the tarball.
 // Layout of the extension package: dist/ (index.mjs, trus-seg-worker.mjs, chunks, ort/, *.wasm),
 // models/ (as the viewer assembly: ../models/ from the bundle's folder), types/.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shippedModelNames } from './shippedModels.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'dist/packages');
@@ -66,7 +67,9 @@ export function assembleOhifPackages() {
   for (const file of readdirSync(resolve(root, 'dist/browser'))) {
     if (file.endsWith('.wasm')) cpSync(resolve(root, 'dist/browser', file), join(extension, 'dist', file));
   }
-  for (const model of ['trus-student', 'trus-teacher']) cpSync(resolve(root, 'models', model), join(extension, 'models', model), { recursive: true });
+  // A model since removed from models/ must not linger from an earlier build.
+  rmSync(join(extension, 'models'), { recursive: true, force: true });
+  for (const model of shippedModelNames(root)) cpSync(resolve(root, 'models', model), join(extension, 'models', model), { recursive: true });
   cpSync(resolve(root, 'models/README.md'), join(extension, 'models/README.md'));
   // Engine declarations first (the extension's import them by relative path), then the extension's.
   copyDeclarations('src', join(extension, 'types'));

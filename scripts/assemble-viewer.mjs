@@ -6,6 +6,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import dcmjs from 'dcmjs';
+import { shippedModelNames } from './shippedModels.mjs';
 
 export const EXTENSION_MODULE = 'trus-cine-seg-extension';
 export const MODE_MODULE = 'trus-cine-seg-mode';
@@ -86,7 +87,7 @@ export function assembleViewer({ root, browserDir }) {
   writeFileSync(resolve(out, 'index.html'), indexHtml.replace('<head>', `<head>${importMap()}`).replace(/<script[^>]*init-service-worker\.js[^>]*><\/script>/, ''));
   cpSync(browserDir, resolve(out, 'trus-cine-seg'), { recursive: true });
   mkdirSync(resolve(out, 'models'), { recursive: true });
-  for (const name of ['trus-student', 'trus-teacher']) cpSync(resolve(root, 'models', name), resolve(out, 'models', name), { recursive: true });
+  for (const name of shippedModelNames(root)) cpSync(resolve(root, 'models', name), resolve(out, 'models', name), { recursive: true });
   mkdirSync(resolve(out, 'demo'), { recursive: true });
   for (const name of DEMO_FILES) cpSync(resolve(root, 'demo', name), resolve(out, 'demo', name));
   const cines = DEMO_FILES.map((name) => ({ bytes: readFileSync(resolve(root, 'demo', name)), url: `/demo/${name}` }));
