@@ -3,8 +3,8 @@
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
  * `npm run bench -- --only models,profile,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
- * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE` takes the PyTorch CUDA rows
- * from a GPU machine without Node (see below).
+ * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE` and `--webgpu-node FILE` take
+ * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,9 @@ const log = (line: string) => console.error(`[bench] ${line}`);
  */
 const torchCudaArg = process.argv.indexOf('--torch-cuda');
 const torchCudaFile = torchCudaArg >= 0 ? process.argv[torchCudaArg + 1] : undefined;
+/** `--webgpu-node FILE`: bench/webgpu_node_latency.mjs's output from the GPU machine (bench/device/gpu.sh). */
+const webgpuNodeArg = process.argv.indexOf('--webgpu-node');
+const webgpuNodeFile = webgpuNodeArg >= 0 ? process.argv[webgpuNodeArg + 1] : undefined;
 
 interface TorchRow {
   model: string;
@@ -91,6 +94,23 @@ function importedTorchCuda(file: string): TorchLatency {
   return { torch: r.torch, device: r.device, rows: r.rows };
 }
 
+/** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
+function importedWebgpuNode(file: string): ModelLatencyRow[] {
+  const text = readFileSync(file, 'utf8').trim();
+  const r = JSON.parse(text.split('\n').pop()!) as { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; batch1: ModelLatencyRow['batch1']; batch4: ModelLatencyRow['batch4'] }[] };
+  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => x.batch1?.medianMs > 0 && x.batch4?.medianMs > 0)) {
+    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
+  }
+  return r.rows.map((x) => ({
+    model: x.model,
+    backend: 'webgpu',
+    runtime: `${r.runtime}, ${r.device} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on that GPU's machine, imported from ${file})`,
+    threads: 0,
+    batch1: x.batch1,
+    batch4: x.batch4,
+  }));
+}
+
 /** The GPU's name where nvidia-smi answers; otherwise none. */
 function gpuName(): string | undefined {
   try {
@@ -116,6 +136,10 @@ async function main(): Promise<void> {
   let gpuLoop: BrowserPipelineOptions | undefined;
   const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
   // Read before anything is measured: a wrong file should not cost a whole run.
+  if (webgpuNodeFile) {
+    results.models.push(...importedWebgpuNode(webgpuNodeFile));
+    log(`WebGPU (onnxruntime-node) rows: imported from ${webgpuNodeFile}`);
+  }
   if (torchCudaFile) {
     results.torchCuda = { ...importedTorchCuda(torchCudaFile), importedFrom: torchCudaFile };
     log(`PyTorch CUDA reference: imported from ${torchCudaFile}`);

@@ -6,7 +6,7 @@
  * the packaged worker, onnxruntime files and shipped model segment a loop.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import webpack from 'webpack';
 import { chromiumAvailable, launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
@@ -38,6 +38,10 @@ describe('the OHIF extension and mode as npm packages', () => {
   const manifests = new Map<string, Record<string, unknown>>();
 
   beforeAll(() => {
+    // A model folder left from an earlier build (a model since removed from models/) must not be packed.
+    mkdirSync(join(PACKAGES, 'trus-cine-seg-extension/models/removed-model'), { recursive: true });
+    writeFileSync(join(PACKAGES, 'trus-cine-seg-extension/models/removed-model/model.json'), '{}');
+    execFileSync(process.execPath, [join(ROOT, 'scripts/assemble-ohif-packages.mjs')], { stdio: 'pipe' });
     const modules = join(site, 'node_modules');
     for (const name of NAMES) {
       const [result] = JSON.parse(execFileSync('npm', ['pack', join(PACKAGES, name), '--pack-destination', site, '--json', '--silent'], { encoding: 'utf8' })) as PackResult[];
@@ -79,6 +83,9 @@ describe('the OHIF extension and mode as npm packages', () => {
     ]) {
       expect(extensionFiles).toContain(file);
     }
+    // Exactly the folders of models/ that hold a model.json.
+    const shipped = readdirSync(join(ROOT, 'models'), { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(ROOT, 'models', d.name, 'model.json'))).map((d) => `models/${d.name}/model.json`);
+    expect(extensionFiles.filter((f) => /^models\/[^/]+\/model\.json$/.test(f)).sort()).toEqual(shipped.sort());
     // One module per entry: no chunk files a site's bundler would have to find at run time.
     expect(extensionFiles.filter((f) => /chunk/.test(f))).toEqual([]);
     const modeFiles = packed.get('trus-cine-seg-mode')!.files.map((f) => f.path);

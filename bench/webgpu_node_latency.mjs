@@ -1,0 +1,88 @@
+// Model latency through onnxruntime's WebGPU execution provider in onnxruntime-node (Dawn over
+// Vulkan), for a GPU machine that has neither Chromium nor the project's node_modules (the lent
+// device: see bench/device/). Plain JavaScript so that a bare `node` runs it. Each model is first
+// checked against the CPU provider on a fixed input, so a wrong-but-silent GPU path cannot pass as
+// fast. Prints one JSON object; exit 3 when there is no WebGPU adapter.
+//   node bench/webgpu_node_latency.mjs [--ort DIR] [--seconds S] MODEL_DIR...
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const [value] = args.splice(i, 2).slice(1);
+  return value;
+};
+const ortDir = option('--ort', undefined);
+const seconds = Number(option('--seconds', '3'));
+const modelDirs = args.length ? args : ['models/trus-student', 'models/trus-teacher'];
+const require = createRequire(import.meta.url);
+const ort = require(ortDir ? resolve(ortDir) : 'onnxruntime-node');
+const ortVersion = JSON.parse(readFileSync(join(ortDir ? resolve(ortDir) : join(require.resolve('onnxruntime-node'), '../..'), 'package.json'), 'utf8')).version;
+const TOLERANCE = 1e-3;
+
+function gpuName() {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { samples: s.length, medianMs: at(0.5), p95Ms: at(0.95), fps: 1000 / at(0.5) };
+}
+
+async function measure(dir) {
+  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const bytes = readFileSync(join(dir, manifest.file));
+  const [, c, h, w] = manifest.input.shape;
+  const input = (batch) => new ort.Tensor('float32', Float32Array.from({ length: batch * c * h * w }, (_, i) => Math.sin(i * 0.01)), [batch, c, h, w]);
+  const cpu = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  let gpu;
+  try {
+    gpu = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+  } catch (err) {
+    await cpu.release();
+    return { noAdapter: true, reason: String(err instanceof Error ? err.message : err).split('\n').map((l) => l.trim()).filter(Boolean).pop() };
+  }
+  const probe = { [manifest.input.name]: input(2) };
+  const expected = (await cpu.run(probe))[manifest.output.name].data;
+  const actual = (await gpu.run(probe))[manifest.output.name].data;
+  let maxAbsDiffVsCpu = 0;
+  for (let i = 0; i < expected.length; i++) maxAbsDiffVsCpu = Math.max(maxAbsDiffVsCpu, Math.abs(expected[i] - actual[i]));
+  await cpu.release();
+  if (!(maxAbsDiffVsCpu <= TOLERANCE)) throw new Error(`${manifest.name}: WebGPU output differs from the CPU provider's by ${maxAbsDiffVsCpu} (> ${TOLERANCE})`);
+  const per = {};
+  for (const batch of [1, 4]) {
+    const feeds = { [manifest.input.name]: input(batch) };
+    for (let i = 0; i < 10; i++) await gpu.run(feeds);
+    const samples = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000 || samples.length < 30) {
+      const t = performance.now();
+      // Reading the output back is part of every frame's cost: the engine needs the logits on the CPU.
+      await gpu.run(feeds);
+      samples.push((performance.now() - t) / batch);
+    }
+    per[batch] = stats(samples);
+  }
+  await gpu.release();
+  return { model: manifest.name, maxAbsDiffVsCpu, batch1: per[1], batch4: per[4] };
+}
+
+const rows = [];
+for (const dir of modelDirs) {
+  const r = await measure(resolve(dir));
+  if (r.noAdapter) {
+    console.error(`no WebGPU adapter: ${r.reason}`);
+    process.exit(3);
+  }
+  rows.push(r);
+}
+console.log(JSON.stringify({ runtime: `onnxruntime-node ${ortVersion} WebGPU EP (Dawn)`, device: gpuName() ?? 'unnamed GPU', node: process.version, rows }));
