@@ -16,7 +16,7 @@ import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './code
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
-import { fps, ms } from './stats.js';
+import { fps, latencyStats, ms } from './stats.js';
 
 const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
@@ -97,8 +97,9 @@ function importedTorchCuda(file: string): TorchLatency {
 /** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
 function importedWebgpuNode(file: string): ModelLatencyRow[] {
   const text = readFileSync(file, 'utf8').trim();
-  const r = JSON.parse(text.split('\n').pop()!) as { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; batch1: ModelLatencyRow['batch1']; batch4: ModelLatencyRow['batch4'] }[] };
-  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => x.batch1?.medianMs > 0 && x.batch4?.medianMs > 0)) {
+  const r = JSON.parse(text.split('\n').pop()!) as { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
+  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
     throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
   }
   return r.rows.map((x) => ({
@@ -106,8 +107,8 @@ function importedWebgpuNode(file: string): ModelLatencyRow[] {
     backend: 'webgpu',
     runtime: `${r.runtime}, ${r.device} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on that GPU's machine, imported from ${file})`,
     threads: 0,
-    batch1: x.batch1,
-    batch4: x.batch4,
+    batch1: latencyStats(x.msPerFrame['1']!),
+    batch4: latencyStats(x.msPerFrame['4']!),
   }));
 }
 

@@ -2,7 +2,8 @@
 // Vulkan), for a GPU machine that has neither Chromium nor the project's node_modules (the lent
 // device: see bench/device/). Plain JavaScript so that a bare `node` runs it. Each model is first
 // checked against the CPU provider on a fixed input, so a wrong-but-silent GPU path cannot pass as
-// fast. Prints one JSON object; exit 3 when there is no WebGPU adapter.
+// fast. Prints one JSON object with each batch size's per-frame times (npm run bench -- --webgpu-node
+// turns them into the table's statistics, as for every other row); exit 3 when there is no WebGPU adapter.
 //   node bench/webgpu_node_latency.mjs [--ort DIR] [--seconds S] MODEL_DIR...
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,12 +31,6 @@ function gpuName() {
   } catch {
     return undefined;
   }
-}
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { samples: s.length, medianMs: at(0.5), p95Ms: at(0.95), fps: 1000 / at(0.5) };
 }
 
 async function measure(dir) {
@@ -70,10 +65,10 @@ async function measure(dir) {
       await gpu.run(feeds);
       samples.push((performance.now() - t) / batch);
     }
-    per[batch] = stats(samples);
+    per[batch] = samples;
   }
   await gpu.release();
-  return { model: manifest.name, maxAbsDiffVsCpu, batch1: per[1], batch4: per[4] };
+  return { model: manifest.name, maxAbsDiffVsCpu, msPerFrame: per };
 }
 
 const rows = [];
