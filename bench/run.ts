@@ -97,7 +97,14 @@ function importedTorchCuda(file: string): TorchLatency {
 /** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
 function importedWebgpuNode(file: string): ModelLatencyRow[] {
   const text = readFileSync(file, 'utf8').trim();
-  const r = JSON.parse(text.split('\n').pop()!) as { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  type Output = { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  let r: Output;
+  try {
+    r = JSON.parse(text.split('\n').pop()!) as Output;
+  } catch {
+    // An empty file is what gpu.sh leaves when the GPU machine had no WebGPU adapter (see webgpu.log).
+    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs (no JSON in it: see its log)`);
+  }
   const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
   if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
     throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
