@@ -44,7 +44,10 @@ async function measure(dir) {
     gpu = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
   } catch (err) {
     await cpu.release();
-    return { noAdapter: true, reason: String(err instanceof Error ? err.message : err).split('\n').map((l) => l.trim()).filter(Boolean).pop() };
+    const message = String(err instanceof Error ? err.message : err);
+    // Only a missing adapter means "not measurable here"; any other failure is the model's or the provider's, and must show as one.
+    if (!/Failed to get a WebGPU adapter/.test(message)) throw new Error(`${manifest.name}: onnxruntime's WebGPU provider cannot load the model: ${message}`);
+    return { noAdapter: true, reason: message.split('\n').map((l) => l.trim()).filter(Boolean).pop() };
   }
   const probe = { [manifest.input.name]: input(2) };
   const expected = (await cpu.run(probe))[manifest.output.name].data;
