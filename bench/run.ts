@@ -7,7 +7,7 @@
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
@@ -16,7 +16,8 @@ import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './code
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
-import { fps, latencyStats, ms } from './stats.js';
+import { fps, ms } from './stats.js';
+import { importedTorchCuda, importedWebgpuNode, type TorchLatency } from './importedRows.js';
 
 const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
@@ -38,23 +39,6 @@ const torchCudaFile = torchCudaArg >= 0 ? process.argv[torchCudaArg + 1] : undef
 /** `--webgpu-node FILE`: bench/webgpu_node_latency.mjs's output from the GPU machine (bench/device/gpu.sh). */
 const webgpuNodeArg = process.argv.indexOf('--webgpu-node');
 const webgpuNodeFile = webgpuNodeArg >= 0 ? process.argv[webgpuNodeArg + 1] : undefined;
-
-interface TorchRow {
-  model: string;
-  threads: number;
-  batch: number;
-  samples: number;
-  medianMsPerFrame: number;
-  p95MsPerFrame: number;
-}
-
-/** What bench/torch_latency.py prints. */
-interface TorchLatency {
-  torch: string;
-  /** 'CPU', or the CUDA device's name. */
-  device: string;
-  rows: TorchRow[];
-}
 
 interface Results {
   date: string;
@@ -82,41 +66,6 @@ function torchLatency(args: string[]): TorchLatency | string {
     const reason = e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]!;
     return e.status === 3 ? reason : `bench/torch_latency.py failed: ${reason}`;
   }
-}
-
-/** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
-function importedTorchCuda(file: string): TorchLatency {
-  const text = readFileSync(file, 'utf8').trim();
-  const r = JSON.parse(text.split('\n').pop()!) as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
-  if (typeof r.torch !== 'string' || typeof r.device !== 'string' || r.device === 'CPU' || !Array.isArray(r.rows) || r.rows.length === 0) {
-    throw new Error(`${file} is not the output of bench/torch_latency.py --device cuda`);
-  }
-  return { torch: r.torch, device: r.device, rows: r.rows };
-}
-
-/** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
-function importedWebgpuNode(file: string): ModelLatencyRow[] {
-  const text = readFileSync(file, 'utf8').trim();
-  type Output = { runtime?: unknown; device?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
-  let r: Output;
-  try {
-    r = JSON.parse(text.split('\n').pop()!) as Output;
-  } catch {
-    // An empty file is what gpu.sh leaves when the GPU machine had no WebGPU adapter (see webgpu.log).
-    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs (no JSON in it: see its log)`);
-  }
-  const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
-  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
-    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
-  }
-  return r.rows.map((x) => ({
-    model: x.model,
-    backend: 'webgpu',
-    runtime: `${r.runtime}, ${r.device} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on that GPU's machine, imported from ${file})`,
-    threads: 0,
-    batch1: latencyStats(x.msPerFrame['1']!),
-    batch4: latencyStats(x.msPerFrame['4']!),
-  }));
 }
 
 /** The GPU's name where nvidia-smi answers; otherwise none. */

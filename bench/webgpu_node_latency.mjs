@@ -4,10 +4,12 @@
 // checked against the CPU provider on a fixed input, so a wrong-but-silent GPU path cannot pass as
 // fast. Prints one JSON object with each batch size's per-frame times (npm run bench -- --webgpu-node
 // turns them into the table's statistics, as for every other row); exit 3 when there is no WebGPU adapter.
-//   node bench/webgpu_node_latency.mjs [--ort DIR] [--seconds S] MODEL_DIR...
+// A software Vulkan driver (SwiftShader, lavapipe) is named as such and marked softwareAdapter, so
+// that its rows can never pass for a GPU's.
+//   node bench/webgpu_node_latency.mjs [--ort DIR] [--seconds S] [--warmup N] [--min-samples N] MODEL_DIR...
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
@@ -19,6 +21,8 @@ const option = (name, fallback) => {
 };
 const ortDir = option('--ort', undefined);
 const seconds = Number(option('--seconds', '3'));
+const warmup = Number(option('--warmup', '10'));
+const minSamples = Math.max(1, Number(option('--min-samples', '30')));
 const modelDirs = args.length ? args : ['models/trus-student', 'models/trus-teacher'];
 const require = createRequire(import.meta.url);
 const ort = require(ortDir ? resolve(ortDir) : 'onnxruntime-node');
@@ -31,6 +35,25 @@ function gpuName() {
   } catch {
     return undefined;
   }
+}
+
+/** The Vulkan driver the loader was pointed at, if any: its library's path as the ICD file names it. */
+function vulkanDriver() {
+  const files = process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES;
+  if (!files) return undefined;
+  const first = files.split(':')[0];
+  try {
+    const library = JSON.parse(readFileSync(first, 'utf8')).ICD?.library_path;
+    return typeof library === 'string' ? resolve(dirname(first), library) : first;
+  } catch {
+    return first;
+  }
+}
+
+function device() {
+  const driver = vulkanDriver();
+  if (driver && /swiftshader|lvp|lavapipe|llvmpipe/i.test(basename(driver))) return { device: `software Vulkan (${basename(driver)}, CPU)`, softwareAdapter: true };
+  return { device: gpuName() ?? (driver ? `Vulkan driver ${driver}` : 'unnamed adapter'), softwareAdapter: false };
 }
 
 async function measure(dir) {
@@ -59,10 +82,10 @@ async function measure(dir) {
   const per = {};
   for (const batch of [1, 4]) {
     const feeds = { [manifest.input.name]: input(batch) };
-    for (let i = 0; i < 10; i++) await gpu.run(feeds);
+    for (let i = 0; i < warmup; i++) await gpu.run(feeds);
     const samples = [];
     const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000 || samples.length < 30) {
+    while (performance.now() - t0 < seconds * 1000 || samples.length < minSamples) {
       const t = performance.now();
       // Reading the output back is part of every frame's cost: the engine needs the logits on the CPU.
       await gpu.run(feeds);
@@ -83,4 +106,4 @@ for (const dir of modelDirs) {
   }
   rows.push(r);
 }
-console.log(JSON.stringify({ runtime: `onnxruntime-node ${ortVersion} WebGPU EP (Dawn)`, device: gpuName() ?? 'unnamed GPU', node: process.version, rows }));
+console.log(JSON.stringify({ runtime: `onnxruntime-node ${ortVersion} WebGPU EP (Dawn)`, ...device(), node: process.version, rows }));

@@ -1,0 +1,64 @@
+/**
+ * GPU rows measured on another machine (the lent GPU machine, which has neither Node's project
+ * install nor Chromium: see bench/device/) and brought back as files. Each file is checked, so
+ * that a wrong or empty one fails loudly instead of filling the table.
+ */
+import { readFileSync } from 'node:fs';
+import type { ModelLatencyRow } from './modelLatency.js';
+import { latencyStats } from './stats.js';
+
+export interface TorchRow {
+  model: string;
+  threads: number;
+  batch: number;
+  samples: number;
+  medianMsPerFrame: number;
+  p95MsPerFrame: number;
+}
+
+/** What bench/torch_latency.py prints. */
+export interface TorchLatency {
+  torch: string;
+  /** 'CPU', or the CUDA device's name. */
+  device: string;
+  rows: TorchRow[];
+}
+
+/** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
+export function importedTorchCuda(file: string): TorchLatency {
+  const text = readFileSync(file, 'utf8').trim();
+  const r = JSON.parse(text.split('\n').pop()!) as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
+  if (typeof r.torch !== 'string' || typeof r.device !== 'string' || r.device === 'CPU' || !Array.isArray(r.rows) || r.rows.length === 0) {
+    throw new Error(`${file} is not the output of bench/torch_latency.py --device cuda`);
+  }
+  return { torch: r.torch, device: r.device, rows: r.rows };
+}
+
+/** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
+export function importedWebgpuNode(file: string): ModelLatencyRow[] {
+  const text = readFileSync(file, 'utf8').trim();
+  type Output = { runtime?: unknown; device?: unknown; softwareAdapter?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  let r: Output;
+  try {
+    r = JSON.parse(text.split('\n').pop()!) as Output;
+  } catch {
+    // An empty file is what gpu.sh leaves when the GPU machine had no WebGPU adapter (see webgpu.log).
+    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs (no JSON in it: see its log)`);
+  }
+  const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
+  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
+    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
+  }
+  // A software Vulkan driver's rows are kept for reference, never counted as a GPU's.
+  const software = r.softwareAdapter === true;
+  return r.rows.map((x) => ({
+    model: x.model,
+    backend: 'webgpu',
+    ...(software ? { softwareAdapter: true } : {}),
+    runtime: `${r.runtime}, ${r.device}${software && !/software/i.test(r.device) ? ' (software, CPU)' : ''} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}, imported from ${file})`,
+    threads: 0,
+    batch1: latencyStats(x.msPerFrame['1']!),
+    batch4: latencyStats(x.msPerFrame['4']!),
+  }));
+}
+
