@@ -51,11 +51,13 @@ export function importedWebgpuNode(file: string): ModelLatencyRow[] {
   }
   // A software Vulkan driver's rows are kept for reference, never counted as a GPU's.
   const software = r.softwareAdapter === true;
+  const device = String(r.device);
+  const runtime = String(r.runtime);
   return r.rows.map((x) => ({
     model: x.model,
     backend: 'webgpu',
     ...(software ? { softwareAdapter: true } : {}),
-    runtime: `${r.runtime}, ${r.device}${software && !/software/i.test(r.device) ? ' (software, CPU)' : ''} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}, imported from ${file})`,
+    runtime: `${runtime}, ${device}${software && !/software/i.test(device) ? ' (software, CPU)' : ''} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}, imported from ${file})`,
     threads: 0,
     batch1: latencyStats(x.msPerFrame['1']!),
     batch4: latencyStats(x.msPerFrame['4']!),
