@@ -8,6 +8,7 @@ import type * as Ort from 'onnxruntime-web';
 import type { ModelManifest } from '../inference/manifest.js';
 import { ModelLoadError, type InferenceBackend } from '../inference/backend.js';
 import { chooseProvider, type ProviderPreference } from './providerChoice.js';
+import { CROSS_CHECK_TOLERANCE, maxAbsDifference, probeInput } from '../inference/providerCrossCheck.js';
 import { navigatorGpu, type GpuDeviceLike, type GpuDeviceLostInfoLike } from './webgpuTypes.js';
 
 export type OrtModule = typeof Ort;
@@ -43,19 +44,6 @@ export interface WebBackend extends InferenceBackend {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A fixed, model-independent probe input: smooth structure plus noise, in the normalised range. */
-function probeInput(c: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(c * h * w);
-  let s = 12345;
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const x = (i % w) / w;
-    const y = Math.floor(i / w) % h / h;
-    out[i] = Math.sin(6 * x) * Math.cos(4 * y) + (s / 2 ** 32 - 0.5);
-  }
-  return out;
 }
 
 export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelManifest, source: string, options: WebBackendOptions): Promise<WebBackend> {
@@ -106,10 +94,9 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
       lostPromise = device.lost.then((info) => (lost = info));
       const probe = probeInput(c, h, w);
       const [a, b] = [await runSession(gpu, probe, 1), await runSession(wasm, probe, 1)];
-      crossCheckMaxDiff = 0;
-      for (let i = 0; i < a.length; i++) crossCheckMaxDiff = Math.max(crossCheckMaxDiff, Math.abs(a[i]! - b[i]!));
-      const tolerance = options.crossCheckTolerance ?? 1e-3;
-      if (!(crossCheckMaxDiff <= tolerance) || a.length !== b.length) {
+      crossCheckMaxDiff = maxAbsDifference(a, b);
+      const tolerance = options.crossCheckTolerance ?? CROSS_CHECK_TOLERANCE;
+      if (!(crossCheckMaxDiff <= tolerance)) {
         fallbackReason = `WebGPU output differs from WASM by ${crossCheckMaxDiff.toExponential(2)} on the self-check input (tolerance ${tolerance})`;
         await gpu.release();
         gpu = undefined;

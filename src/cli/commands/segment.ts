@@ -36,6 +36,10 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
   --threshold T      probability threshold (default: the model's)
   --batch N          frames per inference call (default 4)
   --threads N        onnxruntime threads (default: all cores, less one for the metrics worker)
+  --provider cpu|webgpu  onnxruntime's execution provider (default cpu). webgpu: the GPU through
+                     onnxruntime-node's WebGPU provider (Dawn over Vulkan), checked against the CPU
+                     first; refused with the reason where no adapter is usable; a run that fails
+                     mid-loop (a lost device) continues on the CPU and the report says from which frame
   --no-metrics-worker  compute the temporal metrics between inference calls instead of in a
                      worker thread beside them (slower; same results)
   --no-largest-component, --no-fill-holes   switch post-processing steps off
@@ -59,6 +63,7 @@ export async function runSegment(args: string[]): Promise<number> {
       threshold: { type: 'string' },
       batch: { type: 'string' },
       threads: { type: 'string' },
+      provider: { type: 'string' },
       'no-largest-component': { type: 'boolean', default: false },
       'no-fill-holes': { type: 'boolean', default: false },
       'allow-non-us': { type: 'boolean', default: false },
@@ -80,7 +85,8 @@ export async function runSegment(args: string[]): Promise<number> {
   if (skipExisting && values.overwrite) throw new UsageError('--overwrite and --skip-existing exclude each other (replace existing outputs, or keep them and skip their inputs)');
   const metricsWorker = !values['no-metrics-worker'];
   const threads = positiveInteger('threads', values.threads) ?? (metricsWorker ? inferenceThreadsBesideMetricsWorker() : undefined);
-  const model = await loadNodeModel(values.model ?? defaultModelPath(), threads ? { threads } : {});
+  const provider = oneOf('provider', values.provider, ['cpu', 'webgpu'] as const, 'cpu');
+  const model = await loadNodeModel(values.model ?? defaultModelPath(), { ...(threads ? { threads } : {}), provider });
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const requireUltrasound = !values['allow-non-us'];
   const inputs = await resolveInputs(positionals, { requireUltrasound, headers });
@@ -164,7 +170,10 @@ export async function runSegment(args: string[]): Promise<number> {
           provider: run.provider,
           ...(reference ? { groundTruth: reference.file } : {}),
           note: RESEARCH_NOTE,
-          warnings: reportWarnings(run.sourceWarnings, run.frames),
+          warnings: [
+            ...reportWarnings(run.sourceWarnings, run.frames),
+            ...(run.providerChangedAtFrame !== undefined ? [`frames ${run.providerChangedAtFrame}-${cine.numberOfFrames} ran on the ${run.provider} provider: ${run.fallbackReason ?? 'the provider changed'}`] : []),
+          ],
           summary: run.summary,
           frames: run.frames,
         };
