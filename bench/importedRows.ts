@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ModelLatencyRow } from './modelLatency.js';
+import { nodeLoopRow, type NodeLoopOutput, type PipelineResult } from './pipeline.js';
 import { latencyStats } from './stats.js';
 
 export interface TorchRow {
@@ -64,3 +65,26 @@ export function importedWebgpuNode(file: string): ModelLatencyRow[] {
   }));
 }
 
+
+/**
+ * bench/nodeLoopChild.mjs's line from the GPU machine (gpu.sh's node-loop-webgpu.json): a whole
+ * loop through the Node pipeline with the model on onnxruntime-node's WebGPU provider.
+ */
+export function importedNodeLoop(file: string): PipelineResult {
+  const text = readFileSync(file, 'utf8').trim();
+  let r: Partial<NodeLoopOutput>;
+  try {
+    r = JSON.parse(text.split('\n').pop()!) as Partial<NodeLoopOutput>;
+  } catch {
+    throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (no JSON in it: see its log)`);
+  }
+  const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
+  if (typeof r.frames !== 'number' || !(r.frames > 0) || typeof r.totalMs !== 'number' || !(r.totalMs > 0) || typeof t?.inferenceMs !== 'number' || typeof r.device !== 'string') {
+    throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs with the webgpu provider`);
+  }
+  if (r.provider !== 'webgpu') {
+    throw new Error(`${file}: the loop ran on the ${String(r.provider)} provider, not WebGPU${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`);
+  }
+  const software = r.softwareAdapter === true;
+  return nodeLoopRow(r as NodeLoopOutput, `, ${r.device} (${software ? 'measured on the machine that wrote it' : "measured on that GPU's machine"}, imported from ${file})`);
+}

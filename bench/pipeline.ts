@@ -15,8 +15,10 @@ import { servedModel } from './servedModel.js';
 export interface PipelineResult {
   where: string;
   inBrowser: boolean;
-  /** Browser rows: the execution provider the engine ran ('wasm' or 'webgpu'). */
+  /** The execution provider the engine ran ('cpu', 'wasm' or 'webgpu'). */
   provider?: string;
+  /** A WebGPU row on a software adapter: for reference only, never a GPU's figure. */
+  softwareAdapter?: boolean;
   frames: number;
   threads?: number;
   /** From the start of segmentation (model loaded) to the SEG written. */
@@ -32,10 +34,40 @@ export interface PipelineResult {
 
 const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' ? 'masks and metrics in a worker' : 'masks and metrics inline');
 
+/** What bench/nodeLoopChild.mjs prints. */
+export interface NodeLoopOutput {
+  frames: number;
+  totalMs: number;
+  firstMaskMs: number;
+  timings: PipelineResult['timings'];
+  peakRssMb: number;
+  threads: number;
+  provider: string;
+  fallbackReason?: string;
+  /** WebGPU runs: what it ran on (bench/device/webgpuDevice.mjs). */
+  device?: string;
+  softwareAdapter?: boolean;
+}
+
+export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
+  const runtime = r.provider === 'webgpu' ? 'onnxruntime-node WebGPU EP, CLI pipeline' : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
+  return {
+    where: `Node (${runtime})${onWhat}, ${metricsLabel(r.timings)}`,
+    inBrowser: false,
+    provider: r.provider,
+    ...(r.softwareAdapter ? { softwareAdapter: true } : {}),
+    threads: r.threads,
+    frames: r.frames,
+    totalMs: r.totalMs,
+    firstMaskMs: r.firstMaskMs,
+    timings: r.timings,
+    peakRssMb: r.peakRssMb,
+  };
+}
+
 export function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true): PipelineResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench/nodeLoopChild.ts'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { frames: number; totalMs: number; firstMaskMs: number; timings: PipelineResult['timings']; peakRssMb: number; threads: number };
-  return { where: `Node (onnxruntime-node, CLI pipeline, ${r.threads} thread(s)), ${metricsLabel(r.timings)}`, inBrowser: false, threads: r.threads, frames: r.frames, totalMs: r.totalMs, firstMaskMs: r.firstMaskMs, timings: r.timings, peakRssMb: r.peakRssMb };
+  const out = execFileSync(process.execPath, [join(root, 'bench/nodeLoopChild.mjs'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return nodeLoopRow(JSON.parse(out.trim().split('\n').pop()!) as NodeLoopOutput);
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">

@@ -9,8 +9,8 @@
 //   node bench/webgpu_node_latency.mjs [--ort DIR] [--seconds S] [--warmup N] [--min-samples N] MODEL_DIR...
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { webgpuDevice } from './device/webgpuDevice.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -28,33 +28,6 @@ const require = createRequire(import.meta.url);
 const ort = require(ortDir ? resolve(ortDir) : 'onnxruntime-node');
 const ortVersion = JSON.parse(readFileSync(join(ortDir ? resolve(ortDir) : join(require.resolve('onnxruntime-node'), '../..'), 'package.json'), 'utf8')).version;
 const TOLERANCE = 1e-3;
-
-function gpuName() {
-  try {
-    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Vulkan driver the loader was pointed at, if any: its library's path as the ICD file names it. */
-function vulkanDriver() {
-  const files = process.env.VK_DRIVER_FILES || process.env.VK_ICD_FILENAMES;
-  if (!files) return undefined;
-  const first = files.split(':')[0];
-  try {
-    const library = JSON.parse(readFileSync(first, 'utf8')).ICD?.library_path;
-    return typeof library === 'string' ? resolve(dirname(first), library) : first;
-  } catch {
-    return first;
-  }
-}
-
-function device() {
-  const driver = vulkanDriver();
-  if (driver && /swiftshader|lvp|lavapipe|llvmpipe/i.test(basename(driver))) return { device: `software Vulkan (${basename(driver)}, CPU)`, softwareAdapter: true };
-  return { device: gpuName() ?? (driver ? `Vulkan driver ${driver}` : 'unnamed adapter'), softwareAdapter: false };
-}
 
 async function measure(dir) {
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -106,4 +79,4 @@ for (const dir of modelDirs) {
   }
   rows.push(r);
 }
-console.log(JSON.stringify({ runtime: `onnxruntime-node ${ortVersion} WebGPU EP (Dawn)`, ...device(), node: process.version, rows }));
+console.log(JSON.stringify({ runtime: `onnxruntime-node ${ortVersion} WebGPU EP (Dawn)`, ...webgpuDevice(), node: process.version, rows }));

@@ -1,25 +1,31 @@
 /**
  * The GPU rows' path from the lent GPU machine back into the table: bench/webgpu_node_latency.mjs
- * through onnxruntime-node's WebGPU provider, then `npm run bench -- --webgpu-node`'s import.
- * Without a GPU here, Dawn is given Chromium's SwiftShader Vulkan driver (a real Vulkan
- * implementation on the CPU), so the script's whole success path runs; its rows must come back
+ * (model only) and bench/nodeLoopChild.mjs (a whole loop through the Node pipeline) on
+ * onnxruntime-node's WebGPU provider, then `npm run bench -- --webgpu-node / --node-loop-gpu`'s
+ * imports. Without a GPU here, Dawn is given Chromium's SwiftShader Vulkan driver (a real Vulkan
+ * implementation on the CPU), so the scripts' whole success path runs; their rows must come back
  * marked as a software adapter, which the targets never count as a GPU.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { importedWebgpuNode } from '../../bench/importedRows.js';
+import { importedNodeLoop, importedWebgpuNode } from '../../bench/importedRows.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 
 const ROOT = resolve(__dirname, '../..');
 const SCRIPT = join(ROOT, 'bench/webgpu_node_latency.mjs');
+const LOOP = join(ROOT, 'bench/nodeLoopChild.mjs');
+const DEMO = join(ROOT, 'demo/trus-demo-axial.dcm');
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+jest.setTimeout(120000);
 
 let dir: string;
 let modelDir: string;
 beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/inference/engine.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm test does)');
   dir = mkdtempSync(join(tmpdir(), 'trus-webgpu-node-'));
   modelDir = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 32, width: 48 }), ['N', 1, 32, 48]).dir;
 });
@@ -79,4 +85,38 @@ test('the import refuses an empty file and a file of another script', () => {
   const torch = join(dir, 'cuda.json');
   writeFileSync(torch, JSON.stringify({ torch: '2.11', device: 'NVIDIA H200', rows: [{ model: 'trus-student', threads: 0, batch: 1, samples: 30, medianMsPerFrame: 1, p95MsPerFrame: 1 }] }));
   expect(() => importedWebgpuNode(torch)).toThrow(/is not the output of bench\/webgpu_node_latency\.mjs$/);
+});
+
+const runLoop = (provider: string, vulkanDriverFiles: string) =>
+  spawnSync(process.execPath, [LOOP, DEMO, modelDir, 'worker', '1', provider], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, VK_DRIVER_FILES: vulkanDriverFiles },
+    timeout: 120000,
+  });
+
+test('a whole loop through the Node pipeline on the WebGPU provider, imported as a software row', () => {
+  const run = runLoop('webgpu', SWIFTSHADER_ICD);
+  expect(run.status).toBe(0);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, any>;
+  expect(out).toMatchObject({ frames: 72, provider: 'webgpu', device: 'software Vulkan (libvk_swiftshader.so, CPU)', softwareAdapter: true });
+  expect(out.fallbackReason).toBeUndefined();
+  expect(out.timings.inferenceMs).toBeGreaterThan(0);
+  expect(out.timings.metricsIn).toBe('worker');
+  const file = join(dir, 'node-loop.json');
+  writeFileSync(file, run.stdout);
+  const row = importedNodeLoop(file);
+  expect(row).toMatchObject({ inBrowser: false, provider: 'webgpu', softwareAdapter: true, frames: 72, totalMs: out.totalMs });
+  expect(row.where).toMatch(/^Node \(onnxruntime-node WebGPU EP, CLI pipeline\), software Vulkan \(libvk_swiftshader\.so, CPU\) \(measured on the machine that wrote it, imported from .*node-loop\.json\), masks and metrics in a worker$/);
+});
+
+test('the loop import refuses a loop that ran on the CPU provider', () => {
+  const run = runLoop('cpu', SWIFTSHADER_ICD);
+  expect(run.status).toBe(0);
+  const file = join(dir, 'node-loop-cpu.json');
+  writeFileSync(file, run.stdout);
+  expect(() => importedNodeLoop(file)).toThrow(/is not the output of bench\/nodeLoopChild\.mjs with the webgpu provider/);
+  const empty = join(dir, 'node-loop-empty.json');
+  writeFileSync(empty, '');
+  expect(() => importedNodeLoop(empty)).toThrow(/no JSON in it/);
 });
