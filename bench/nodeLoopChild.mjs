@@ -2,25 +2,26 @@
 // pipeline's own): decode, pre-process, inference, post-process, metrics (the engine) and the SEG
 // write. Prints one JSON line. Plain JavaScript on the built engine (dist/, which npm run bench
 // builds first), so that the lent GPU machine runs it with a bare node (bench/device/gpu.sh).
-//   node bench/nodeLoopChild.mjs CINE MODEL_DIR [worker|inline] [THREADS|default] [cpu|webgpu]
+//   node bench/nodeLoopChild.mjs CINE MODEL_DIR [worker|inline] [THREADS|default] [cpu|webgpu] [WORKERS|default]
 // (where the temporal metrics run, default worker as the CLI runs them; onnxruntime's threads;
-// its execution provider).
+// its execution provider; the metrics workers sharing the loop, by default the CLI's).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CineImage } from '../dist/dicom/cineImage.js';
 import { loadNodeModel } from '../dist/inference/nodeModel.js';
 import { segmentCine } from '../dist/inference/engine.js';
 import { segmentationFromRun } from '../dist/inference/segmentationFromRun.js';
-import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../dist/temporal/nodeMetricsWorker.js';
+import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../dist/temporal/nodeMetricsWorker.js';
 import { webgpuDevice } from './device/webgpuDevice.mjs';
 
-const [cinePath, modelDir, where = 'worker', threads = 'default', provider = 'cpu'] = process.argv.slice(2);
-const metricsWorkers = where === 'worker' ? nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
+const [cinePath, modelDir, where = 'worker', threads = 'default', provider = 'cpu', workers = 'default'] = process.argv.slice(2);
+const workerCount = where === 'worker' ? (workers === 'default' ? defaultMetricsWorkers(provider) : Number(workers)) : 0;
+const metricsWorkers = workerCount ? nodeMetricsWorkerPool({ workersPerLoop: workerCount, onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
 metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
 // As the CLI: all cores, less one for the metrics worker when there is one.
-const defaultThreads = metricsWorkers ? inferenceThreadsBesideMetricsWorker() : undefined;
+const defaultThreads = metricsWorkers ? inferenceThreadsBesideMetricsWorker(workerCount) : undefined;
 const chosenThreads = threads !== 'default' ? Number(threads) : defaultThreads;
 const model = await loadNodeModel(modelDir, { ...(chosenThreads ? { threads: chosenThreads } : {}), provider });
 let firstMaskMs = 0;
@@ -40,6 +41,7 @@ console.log(
     timings: { ...run.timings, segmentationWriteMs },
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     threads: chosenThreads ?? availableParallelism(),
+    metricsWorkers: run.timings.metricsIn === 'worker' ? workerCount : 0,
     provider: run.provider,
     ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}),
     ...(provider === 'webgpu' ? webgpuDevice() : {}),

@@ -42,6 +42,8 @@ export interface NodeLoopOutput {
   timings: PipelineResult['timings'];
   peakRssMb: number;
   threads: number;
+  /** Worker threads that shared the loop's post-processing and metrics (0: in line). */
+  metricsWorkers?: number;
   provider: string;
   fallbackReason?: string;
   /** WebGPU runs: what it ran on (bench/device/webgpuDevice.mjs). */
@@ -52,7 +54,7 @@ export interface NodeLoopOutput {
 export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
   const runtime = r.provider === 'webgpu' ? 'onnxruntime-node WebGPU EP, CLI pipeline' : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
   return {
-    where: `Node (${runtime})${onWhat}, ${metricsLabel(r.timings)}`,
+    where: `Node (${runtime})${onWhat}, ${(r.metricsWorkers ?? 1) > 1 ? `masks and metrics in ${r.metricsWorkers} workers` : metricsLabel(r.timings)}`,
     inBrowser: false,
     provider: r.provider,
     ...(r.softwareAdapter ? { softwareAdapter: true } : {}),

@@ -80,6 +80,18 @@ describe('trus-seg segment', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
+  it('--metrics-workers 2 shares the loop between two workers and writes the same SEG and report', () => {
+    const shared = join(dir, 'out-two-workers');
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', shared, '--metrics-workers', '2');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(shared, `${demo.sopInstanceUID}.report.json`), 'utf8')).toBe(readFileSync(join(out, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    const frames = (path: string) => readSegmentation(readFileSync(path), path).frames.map((f) => `${f.referencedFrameNumber}:${Buffer.from(f.mask).toString('base64')}`);
+    expect(frames(join(shared, `${demo.sopInstanceUID}.seg.dcm`))).toEqual(frames(segPath));
+    const both = cli('segment', DEMO, '--model', model.dir, '--out', join(dir, 'unused'), '--metrics-workers', '2', '--no-metrics-worker');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--metrics-workers and --no-metrics-worker exclude each other');
+  });
+
   it('refuses to overwrite an output without --overwrite, and never overwrites a source file', () => {
     const before = readFileSync(segPath);
     const again = cli('segment', DEMO, '--model', model.dir, '--out', out);

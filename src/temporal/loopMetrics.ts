@@ -106,6 +106,8 @@ export class LoopMetricsAccumulator {
   /** The previous frame reduced for the flow: each frame is reduced once, not once per pair. */
   private previousFlowFrame: FlowFrame | undefined;
   private previousCentroid: { x: number; y: number } | undefined;
+  private previousArea = 0;
+  private nextFrameNumber = 1;
   readonly frames: FrameMetrics[] = [];
 
   constructor(options: MetricsOptions) {
@@ -117,25 +119,33 @@ export class LoopMetricsAccumulator {
     return s ? s.x * s.y : 1;
   }
 
+  private checkSizes(frame: FrameInput): void {
+    const n = this.o.width * this.o.height;
+    for (const [name, arr] of [['image', frame.image], ['probability', frame.probability], ['mask', frame.mask]] as const) {
+      if (arr.length !== n) throw new RangeError(`${name} has ${arr.length} values, expected ${this.o.width}x${this.o.height}`);
+    }
+  }
+
+  /**
+   * Starts the loop after frame `previousFrameNumber`, given as it was pushed: the next push gives
+   * exactly the metrics it would have had in a loop that went through every earlier frame (they
+   * depend on the frame before only), so that workers can share a loop's frames.
+   */
+  startAfter(previous: FrameInput, previousFrameNumber: number): void {
+    if (this.previous || this.frames.length) throw new Error('startAfter: the loop has already started');
+    this.checkSizes(previous);
+    const { count, centroid } = maskCentroid(previous.mask, this.o.width, this.o.height);
+    this.previous = previous;
+    this.previousCentroid = centroid;
+    this.previousArea = count * this.pixelArea;
+    this.nextFrameNumber = previousFrameNumber + 1;
+  }
+
   push(frame: FrameInput): FrameMetrics {
     const { width: w, height: h } = this.o;
     const n = w * h;
-    for (const [name, arr] of [['image', frame.image], ['probability', frame.probability], ['mask', frame.mask]] as const) {
-      if (arr.length !== n) throw new RangeError(`${name} has ${arr.length} values, expected ${w}x${h}`);
-    }
-    let count = 0;
-    let cx = 0;
-    let cy = 0;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (frame.mask[y * w + x]) {
-          count++;
-          cx += x;
-          cy += y;
-        }
-      }
-    }
-    const centroid = count > 0 ? { x: cx / count, y: cy / count } : undefined;
+    this.checkSizes(frame);
+    const { count, centroid } = maskCentroid(frame.mask, w, h);
     let margin = 0;
     let marginCount = 0;
     for (let i = 0; i < n; i++) {
@@ -144,7 +154,7 @@ export class LoopMetricsAccumulator {
       marginCount++;
     }
     const m: FrameMetrics = {
-      frameNumber: this.frames.length + 1,
+      frameNumber: this.nextFrameNumber,
       area: count * this.pixelArea,
       dicePrevious: null,
       warpedConsistency: null,
@@ -181,7 +191,7 @@ export class LoopMetricsAccumulator {
       m.confidenceWeightedConsistency = wSum > 0 ? wAgree / wSum : null;
       const s = this.o.pixelSpacingMm ?? { x: 1, y: 1 };
       if (centroid && this.previousCentroid) m.centroidDrift = hypot((centroid.x - this.previousCentroid.x) * s.x, (centroid.y - this.previousCentroid.y) * s.y);
-      const prevArea = this.frames[this.frames.length - 1]!.area;
+      const prevArea = this.previousArea;
       if ((prevArea === 0) !== (m.area === 0)) m.reasons.push(m.area === 0 ? 'mask vanished' : 'mask appeared');
       else if (prevArea > 0 && abs(m.area - prevArea) / prevArea > this.o.flickerFraction) m.reasons.push(`area changed by ${((100 * (m.area - prevArea)) / prevArea).toFixed(1)}%`);
       if (m.dicePrevious < this.o.minDice) m.reasons.push(`Dice with previous frame ${m.dicePrevious.toFixed(3)}`);
@@ -204,50 +214,74 @@ export class LoopMetricsAccumulator {
     this.frames.push(m);
     this.previous = frame;
     this.previousCentroid = centroid;
+    this.previousArea = m.area;
+    this.nextFrameNumber++;
     return m;
   }
 
   summary(): LoopSummary {
-    const f = this.frames;
-    const areas = f.map((x) => x.area);
-    const meanArea = areas.reduce((a, b) => a + b, 0) / max(1, areas.length);
-    const sd = sqrt(areas.reduce((a, b) => a + (b - meanArea) ** 2, 0) / max(1, areas.length));
-    const pick = (key: 'warpedConsistency' | 'consistencyNoFlow' | 'confidenceWeightedConsistency' | 'dicePrevious') =>
-      mean(f.map((x) => x[key]).filter((v): v is number => v !== null));
-    let maxAreaFrame = 1;
-    f.forEach((x) => {
-      if (x.area > f[maxAreaFrame - 1]!.area) maxAreaFrame = x.frameNumber;
-    });
-    const summary: LoopSummary = {
-      frames: f.length,
-      areaUnit: this.o.pixelSpacingMm ? 'mm2' : 'pixels',
-      distanceUnit: this.o.pixelSpacingMm ? 'mm' : 'pixels',
-      meanWarpedConsistency: pick('warpedConsistency'),
-      meanConsistencyNoFlow: pick('consistencyNoFlow'),
-      meanConfidenceWeightedConsistency: pick('confidenceWeightedConsistency'),
-      meanDicePrevious: pick('dicePrevious'),
-      meanArea,
-      areaCoefficientOfVariation: meanArea > 0 ? sd / meanArea : 0,
-      flickerCount: f.filter((x) => x.reasons.some((r) => r.startsWith('area changed') || r.startsWith('mask'))).length,
-      maxAreaFrame,
-      unstableFrames: f.filter((x) => x.unstable).map((x) => x.frameNumber),
-      medianDiameters: medianDiameters(f),
-    };
-    const withGt = f.filter((x) => x.groundTruth).map((x) => x.groundTruth!);
-    if (withGt.length > 0) {
-      const hds = withGt.map((g) => g.hd95).filter((v): v is number => v !== null);
-      summary.groundTruth = {
-        dice: mean(withGt.map((g) => g.dice))!,
-        iou: mean(withGt.map((g) => g.iou))!,
-        sensitivity: mean(withGt.map((g) => g.sensitivity))!,
-        hd95: mean(hds),
-        diceOverThresholds: mean(withGt.map((g) => g.diceOverThresholds))!,
-        sensitivityOverThresholds: mean(withGt.map((g) => g.sensitivityOverThresholds))!,
-        sAlpha: mean(withGt.map((g) => g.sAlpha))!,
-        ePhi: mean(withGt.map((g) => g.ePhi))!,
-        weightedF: mean(withGt.map((g) => g.weightedF))!,
-      };
-    }
-    return summary;
+    return summariseLoop(this.frames, this.o);
   }
+}
+
+function maskCentroid(mask: Uint8Array, w: number, h: number): { count: number; centroid: { x: number; y: number } | undefined } {
+  let count = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (mask[y * w + x]) {
+        count++;
+        cx += x;
+        cy += y;
+      }
+    }
+  }
+  return { count, centroid: count > 0 ? { x: cx / count, y: cy / count } : undefined };
+}
+
+/** A loop's summary from its frames' metrics, in frame order. */
+export function summariseLoop(f: readonly FrameMetrics[], options: Pick<MetricsOptions, 'pixelSpacingMm'>): LoopSummary {
+  const areas = f.map((x) => x.area);
+  const meanArea = areas.reduce((a, b) => a + b, 0) / max(1, areas.length);
+  const sd = sqrt(areas.reduce((a, b) => a + (b - meanArea) ** 2, 0) / max(1, areas.length));
+  const pick = (key: 'warpedConsistency' | 'consistencyNoFlow' | 'confidenceWeightedConsistency' | 'dicePrevious') =>
+    mean(f.map((x) => x[key]).filter((v): v is number => v !== null));
+  // By position, not frame number: a worker's share of a loop does not start at frame 1.
+  let largest = 0;
+  f.forEach((x, i) => {
+    if (x.area > f[largest]!.area) largest = i;
+  });
+  const maxAreaFrame = f[largest]?.frameNumber ?? 1;
+  const summary: LoopSummary = {
+    frames: f.length,
+    areaUnit: options.pixelSpacingMm ? 'mm2' : 'pixels',
+    distanceUnit: options.pixelSpacingMm ? 'mm' : 'pixels',
+    meanWarpedConsistency: pick('warpedConsistency'),
+    meanConsistencyNoFlow: pick('consistencyNoFlow'),
+    meanConfidenceWeightedConsistency: pick('confidenceWeightedConsistency'),
+    meanDicePrevious: pick('dicePrevious'),
+    meanArea,
+    areaCoefficientOfVariation: meanArea > 0 ? sd / meanArea : 0,
+    flickerCount: f.filter((x) => x.reasons.some((r) => r.startsWith('area changed') || r.startsWith('mask'))).length,
+    maxAreaFrame,
+    unstableFrames: f.filter((x) => x.unstable).map((x) => x.frameNumber),
+    medianDiameters: medianDiameters(f),
+  };
+  const withGt = f.filter((x) => x.groundTruth).map((x) => x.groundTruth!);
+  if (withGt.length > 0) {
+    const hds = withGt.map((g) => g.hd95).filter((v): v is number => v !== null);
+    summary.groundTruth = {
+      dice: mean(withGt.map((g) => g.dice))!,
+      iou: mean(withGt.map((g) => g.iou))!,
+      sensitivity: mean(withGt.map((g) => g.sensitivity))!,
+      hd95: mean(hds),
+      diceOverThresholds: mean(withGt.map((g) => g.diceOverThresholds))!,
+      sensitivityOverThresholds: mean(withGt.map((g) => g.sensitivityOverThresholds))!,
+      sAlpha: mean(withGt.map((g) => g.sAlpha))!,
+      ePhi: mean(withGt.map((g) => g.ePhi))!,
+      weightedF: mean(withGt.map((g) => g.weightedF))!,
+    };
+  }
+  return summary;
 }

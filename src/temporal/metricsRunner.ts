@@ -6,7 +6,7 @@
  * side `RemoteLoopMetrics`, joined by a message endpoint that each host adapts
  * (src/web/metricsWorkerPool.ts, src/temporal/nodeMetricsWorker.ts).
  */
-import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
+import { LoopMetricsAccumulator, summariseLoop, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
 import { postprocessFrame, type FramePostprocess } from '../inference/postprocess.js';
 
 export interface LoopRunnerOptions {
@@ -50,21 +50,40 @@ export type LoopMetricsRunnerFactory = (options: LoopRunnerOptions) => Promise<L
 
 const now = () => globalThis.performance.now();
 
+/**
+ * Where a run of frames starts in a loop shared by several workers: its first frame's 1-based
+ * number and the frame before it (absent for frame 1), which the worker finishes again, since the
+ * first frame's metrics depend on it. Frames pushed without a context continue the run.
+ */
+export interface FrameContext {
+  frameNumber: number;
+  previous?: ModelFrame;
+}
+
 /** One loop's frames, finished in order: the same steps in line and in a worker. */
 class LoopFrames {
-  private readonly accumulator: LoopMetricsAccumulator;
-  private readonly post: FramePostprocess;
+  private accumulator: LoopMetricsAccumulator;
+  private readonly options: LoopRunnerOptions;
 
   constructor(options: LoopRunnerOptions) {
     this.accumulator = new LoopMetricsAccumulator(options.metrics);
-    this.post = options.post;
+    this.options = options;
   }
 
-  push(frame: ModelFrame): FinishedFrame {
+  /** With a context: the frame starts a run of the loop, its metrics as they would be in the whole loop. */
+  push(frame: ModelFrame, context?: FrameContext): FinishedFrame {
     const t0 = now();
-    const { probability, mask } = postprocessFrame(frame.output, this.post);
+    if (context) {
+      this.accumulator = new LoopMetricsAccumulator(this.options.metrics);
+      if (context.previous) {
+        const before = postprocessFrame(context.previous.output, this.options.post);
+        this.accumulator.startAfter({ image: context.previous.image, ...before }, context.frameNumber - 1);
+      }
+    }
+    const { probability, mask } = postprocessFrame(frame.output, this.options.post);
     const t1 = now();
     const metrics = this.accumulator.push({ image: frame.image, probability, mask, groundTruth: frame.groundTruth });
+    if (context && metrics.frameNumber !== context.frameNumber) throw new Error(`metrics worker: frame ${context.frameNumber} came without the frame before it`);
     return { mask, metrics, postprocessMs: t1 - t0, metricsMs: now() - t1 };
   }
 
@@ -96,7 +115,7 @@ export const inlineLoopMetrics: LoopMetricsRunnerFactory = async (options) => {
 
 export type MetricsRequest =
   | { type: 'init'; options: LoopRunnerOptions }
-  | { type: 'frame'; seq: number; frame: ModelFrame }
+  | { type: 'frame'; seq: number; frame: ModelFrame; context?: FrameContext }
   | { type: 'finish' };
 
 export type MetricsResponse =
@@ -131,7 +150,7 @@ export function serveLoopMetrics(endpoint: MetricsEndpoint): void {
           break;
         case 'frame': {
           if (!loop) throw new Error('metrics worker: a frame came before init');
-          endpoint.post({ type: 'frame', seq: request.seq, ...loop.push(request.frame) });
+          endpoint.post({ type: 'frame', seq: request.seq, ...loop.push(request.frame, request.context) });
           break;
         }
         case 'finish':
@@ -255,13 +274,13 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     this.endpoint.terminate();
   }
 
-  push(frame: ModelFrame): Promise<FinishedFrame> {
+  push(frame: ModelFrame, context?: FrameContext): Promise<FinishedFrame> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      // Copied (about 450 KB a frame at 400 px: the image, and the output at model resolution).
-      this.endpoint.post({ type: 'frame', seq, frame });
+      // Copied (about 450 KB a frame at 400 px: the image, and the output at model resolution; twice with a context).
+      this.endpoint.post({ type: 'frame', seq, frame, ...(context ? { context } : {}) });
     });
   }
 
@@ -289,11 +308,62 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
   }
 }
 
+/**
+ * One loop's frames dealt to several workers in runs of `runLength` consecutive frames, for
+ * machines with cores to spare (inference on a GPU, or many cores). A run's first frame goes with
+ * the frame before it, so every worker computes the metrics the loop would have in one worker (at
+ * the cost of finishing that frame twice, once a run), and the summary is made here from all of
+ * them in order. The values are the same as in one worker or in line.
+ */
+export class ParallelLoopMetrics implements LoopMetricsRunner {
+  readonly where = 'worker' as const;
+  readonly framesAhead: number;
+  private pushed = 0;
+  private last: ModelFrame | undefined;
+  private readonly metrics: FrameMetrics[] = [];
+
+  constructor(
+    private readonly workers: RemoteLoopMetrics[],
+    private readonly options: LoopRunnerOptions,
+    private readonly runLength = 8,
+  ) {
+    this.framesAhead = Math.max(workers.reduce((n, w) => n + w.framesAhead, 0), workers.length * runLength);
+  }
+
+  push(frame: ModelFrame): Promise<FinishedFrame> {
+    const index = this.pushed++;
+    const starts = index % this.runLength === 0;
+    const context: FrameContext | undefined = starts ? { frameNumber: index + 1, ...(this.last ? { previous: this.last } : {}) } : undefined;
+    this.last = frame;
+    const worker = this.workers[Math.floor(index / this.runLength) % this.workers.length]!;
+    return worker.push(frame, context).then((finished) => {
+      this.metrics[index] = finished.metrics;
+      return finished;
+    });
+  }
+
+  async finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }> {
+    // Each worker's own list holds only its share of the frames: the loop is assembled here.
+    await Promise.all(this.workers.map((w) => w.finish()));
+    const frames = this.metrics.slice(0, this.pushed);
+    if (frames.length !== this.pushed || frames.some((f) => f === undefined)) throw new MetricsWorkerError('a frame\'s metrics are missing at the end of the loop');
+    return { frames, summary: summariseLoop(frames, this.options.metrics) };
+  }
+
+  close(reason?: unknown): void {
+    for (const w of this.workers) w.close(reason);
+  }
+}
+
 export interface MetricsWorkerPoolOptions {
   /** Starts a worker serving `serveLoopMetrics`. */
   create: () => MetricsEndpoint;
-  /** Frames pushed ahead of the oldest result (bounds the frames held in flight). Default 8. */
+  /** Frames pushed ahead of the oldest result, per worker (bounds the frames held in flight). Default 8. */
   framesAhead?: number;
+  /** Workers sharing each loop (ParallelLoopMetrics when more than 1). Default 1. */
+  workersPerLoop?: number;
+  /** With several workers: consecutive frames each worker takes in turn. Default 8. */
+  runLength?: number;
   /** Told once when no worker could start and the metrics run inline instead. */
   onFallback?: (reason: string) => void;
 }
@@ -323,22 +393,27 @@ export function metricsWorkerPool(options: MetricsWorkerPoolOptions): MetricsWor
     endpoint.setIdle?.(true);
     idle.push(endpoint);
   };
+  const workersPerLoop = Math.max(1, Math.floor(options.workersPerLoop ?? 1));
   return {
     runner: async (metricsOptions) => {
       if (unavailable === undefined) {
-        try {
-          return await RemoteLoopMetrics.start(take(), metricsOptions, release, options.framesAhead);
-        } catch (err) {
-          unavailable = err instanceof Error ? err.message : String(err);
-          options.onFallback?.(unavailable);
-        }
+        // async: a worker that cannot even be constructed (no Worker support) rejects like one that fails to start.
+        const startOne = async () => RemoteLoopMetrics.start(take(), metricsOptions, release, options.framesAhead);
+        const started = await Promise.allSettled(Array.from({ length: workersPerLoop }, startOne));
+        const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        const workers = started.filter((r): r is PromiseFulfilledResult<RemoteLoopMetrics> => r.status === 'fulfilled').map((r) => r.value);
+        if (!failed) return workers.length === 1 ? workers[0]! : new ParallelLoopMetrics(workers, metricsOptions, options.runLength);
+        for (const w of workers) w.close();
+        const err = failed.reason as unknown;
+        unavailable = err instanceof Error ? err.message : String(err);
+        options.onFallback?.(unavailable);
       }
       return inlineLoopMetrics(metricsOptions);
     },
     prewarm() {
-      if (unavailable !== undefined || idle.length > 0) return;
+      if (unavailable !== undefined) return;
       try {
-        release(options.create());
+        while (idle.length < workersPerLoop) release(options.create());
       } catch {
         // The first loop tries again and falls back then, with the reason.
       }

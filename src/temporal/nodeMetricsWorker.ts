@@ -30,12 +30,22 @@ function endpointFor(worker: Worker): MetricsEndpoint {
 }
 
 /**
- * onnxruntime threads beside a metrics worker: every core but one. Inference threads spin while
- * waiting, and sharing a core with the metrics slowed both (on two cores one inference thread beat
- * two; bench/results).
+ * onnxruntime threads beside the metrics workers: every core but theirs. Inference threads spin
+ * while waiting, and sharing a core with the metrics slowed both (on two cores one inference
+ * thread beat two; bench/results).
  */
-export function inferenceThreadsBesideMetricsWorker(): number {
-  return Math.max(1, availableParallelism() - 1);
+export function inferenceThreadsBesideMetricsWorker(metricsWorkers = 1): number {
+  return Math.max(1, availableParallelism() - metricsWorkers);
+}
+
+/**
+ * Metrics workers a loop gets by default. Beside inference on the CPU, one: each further worker
+ * takes a core from onnxruntime. With inference on a GPU the cores are free, and one worker would
+ * cap a loop at its speed (post-processing and metrics, 17 ms a frame on this project's 2-core
+ * host: under 60 FPS): up to four, leaving a core to the engine's thread.
+ */
+export function defaultMetricsWorkers(provider: 'cpu' | 'webgpu'): number {
+  return provider === 'webgpu' ? Math.max(1, Math.min(4, availableParallelism() - 1)) : 1;
 }
 
 /** Workers running this module; `script` only for tests that run another build of it. */

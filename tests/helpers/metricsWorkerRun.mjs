@@ -1,7 +1,7 @@
 // Runs the built engine (dist/) with the loop metrics in worker_threads, as the CLI does, and
 // prints one JSON line for tests/inference/metricsWorker.test.ts (a child process: jest runs
 // TypeScript as CommonJS, where the worker's module URL does not exist).
-// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|missing|dying|abort [DYING_WORKER]
+// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|parallel|missing|dying|parallel-dying|abort [DYING_WORKER]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CineImage } from '../../dist/dicom/cineImage.js';
@@ -29,6 +29,23 @@ if (mode === 'compare') {
   // The same worker again: 'init' must start a fresh loop (no frame of the first loop as "previous").
   out.again = await run(pool);
   out.inline = await run(undefined);
+  pool.dispose();
+} else if (mode === 'parallel') {
+  // Three workers share each loop in runs of two frames (frames 1-2, 3-4, 5-6); batches of 4 frames and of 1.
+  const pool = nodeMetricsWorkerPool({ onFallback, workersPerLoop: 3, runLength: 2 });
+  out.worker = await run(pool, { batchSize: 4 });
+  out.again = await run(pool);
+  out.inline = await run(undefined);
+  pool.dispose();
+} else if (mode === 'parallel-dying') {
+  // Two workers taking frames in turn: each gets three of the six, and the dying script exits on its third.
+  const pool = nodeMetricsWorkerPool({ onFallback, workersPerLoop: 2, runLength: 1, script: pathToFileURL(dyingWorker) });
+  try {
+    await run(pool);
+    out.error = null;
+  } catch (e) {
+    out.error = errorOf(e);
+  }
   pool.dispose();
 } else if (mode === 'missing') {
   const pool = nodeMetricsWorkerPool({ onFallback, script: new URL('file:///nonexistent/trus-metrics-worker.js') });

@@ -56,6 +56,24 @@ describe('loop metrics in a worker thread', () => {
     expect(worker.streamed.map((s) => s.metrics)).toEqual(worker.frames);
   });
 
+  it('three workers sharing a loop in runs of frames (each run sent with the frame before it) give exactly the in-line metrics and summary', () => {
+    const out = runChild('parallel');
+    const worker = out.worker as LoopRun;
+    const inline = out.inline as LoopRun;
+    expect(out.fallbacks).toEqual([]);
+    expectWorkerMetricsEqualInline(worker, inline, FRAMES);
+    expectWorkerMetricsEqualInline(out.again as LoopRun, inline, FRAMES);
+    expect(worker.streamed.map((s) => s.frameIndex)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(worker.streamed.map((s) => s.metrics)).toEqual(worker.frames);
+    // Not vacuous: frames differ from each other, so a frame paired with the wrong "previous" would show.
+    expect(new Set(inline.frames.map((f) => f.warpedConsistency)).size).toBe(FRAMES);
+  });
+
+  it('a worker of several that dies mid-loop fails the loop with a clear error instead of hanging', () => {
+    const out = runChild('parallel-dying');
+    expect(out.error).toEqual({ name: 'MetricsWorkerError', message: 'the metrics worker stopped: it exited (code 3)' });
+  });
+
   it('a worker script that cannot be loaded: the metrics are computed in line, with the reason', () => {
     const out = runChild('missing');
     expect(out.run.metricsIn).toBe('inline');

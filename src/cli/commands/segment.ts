@@ -17,7 +17,7 @@ import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
 import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
-import { inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
+import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
 import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
 import { exists, writeAtomically } from '../outputFiles.js';
@@ -40,6 +40,8 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
                      onnxruntime-node's WebGPU provider (Dawn over Vulkan), checked against the CPU
                      first; refused with the reason where no adapter is usable; a run that fails
                      mid-loop (a lost device) continues on the CPU and the report says from which frame
+  --metrics-workers N  worker threads sharing each loop's post-processing and temporal metrics
+                     (default 1; with --provider webgpu up to 4, all cores but one); same results
   --no-metrics-worker  compute the temporal metrics between inference calls instead of in a
                      worker thread beside them (slower; same results)
   --no-largest-component, --no-fill-holes   switch post-processing steps off
@@ -64,6 +66,7 @@ export async function runSegment(args: string[]): Promise<number> {
       batch: { type: 'string' },
       threads: { type: 'string' },
       provider: { type: 'string' },
+      'metrics-workers': { type: 'string' },
       'no-largest-component': { type: 'boolean', default: false },
       'no-fill-holes': { type: 'boolean', default: false },
       'allow-non-us': { type: 'boolean', default: false },
@@ -84,8 +87,11 @@ export async function runSegment(args: string[]): Promise<number> {
   const skipExisting = values['skip-existing']!;
   if (skipExisting && values.overwrite) throw new UsageError('--overwrite and --skip-existing exclude each other (replace existing outputs, or keep them and skip their inputs)');
   const metricsWorker = !values['no-metrics-worker'];
-  const threads = positiveInteger('threads', values.threads) ?? (metricsWorker ? inferenceThreadsBesideMetricsWorker() : undefined);
   const provider = oneOf('provider', values.provider, ['cpu', 'webgpu'] as const, 'cpu');
+  const requestedWorkers = positiveInteger('metrics-workers', values['metrics-workers']);
+  if (requestedWorkers !== undefined && !metricsWorker) throw new UsageError('--metrics-workers and --no-metrics-worker exclude each other');
+  const metricsWorkerCount = requestedWorkers ?? defaultMetricsWorkers(provider);
+  const threads = positiveInteger('threads', values.threads) ?? (metricsWorker ? inferenceThreadsBesideMetricsWorker(metricsWorkerCount) : undefined);
   const model = await loadNodeModel(values.model ?? defaultModelPath(), { ...(threads ? { threads } : {}), provider });
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const requireUltrasound = !values['allow-non-us'];
@@ -97,7 +103,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const stow = values.stow ? new DicomwebClient({ url: values.stow, headers }) : undefined;
   const metricsWorkers = !metricsWorker
     ? undefined
-    : nodeMetricsWorkerPool({ onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
+    : nodeMetricsWorkerPool({ workersPerLoop: metricsWorkerCount, onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('cancelled by the user'));
   process.once('SIGINT', onSignal);
