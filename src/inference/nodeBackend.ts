@@ -79,19 +79,18 @@ export async function createNodeBackend(modelBytes: Uint8Array, manifest: ModelM
       throw new WebgpuUnavailableError(`${source}: onnxruntime's WebGPU provider cannot run here (${reasonOf(err)}); use the CPU provider instead`);
     }
     const probe = probeInput(c, h, w);
-    let diff: number;
+    let diff = NaN;
+    let checkFailure: string | undefined;
     try {
       diff = maxAbsDifference(await runSession(gpu, probe, 1), await runSession(cpu, probe, 1));
     } catch (err) {
-      diff = NaN;
-      fallbackReason = reasonOf(err);
+      checkFailure = reasonOf(err);
     }
     if (!(diff <= CROSS_CHECK_TOLERANCE)) {
       await gpu.release();
       await cpu.release();
-      throw new WebgpuUnavailableError(
-        `${source}: ${Number.isNaN(diff) ? `the WebGPU self-check run failed (${fallbackReason})` : `the WebGPU output differs from the CPU provider's by ${diff.toExponential(2)} on the self-check input (tolerance ${CROSS_CHECK_TOLERANCE})`}; use the CPU provider instead`,
-      );
+      const why = checkFailure !== undefined ? `the WebGPU self-check run failed (${checkFailure})` : `the WebGPU output differs from the CPU provider's by ${diff.toExponential(2)} on the self-check input (tolerance ${CROSS_CHECK_TOLERANCE})`;
+      throw new WebgpuUnavailableError(`${source}: ${why}; use the CPU provider instead`);
     }
     provider = 'webgpu';
   }

@@ -345,9 +345,11 @@ export class ParallelLoopMetrics implements LoopMetricsRunner {
   async finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }> {
     // Each worker's own list holds only its share of the frames: the loop is assembled here.
     await Promise.all(this.workers.map((w) => w.finish()));
-    const frames = this.metrics.slice(0, this.pushed);
-    if (frames.length !== this.pushed || frames.some((f) => f === undefined)) throw new MetricsWorkerError('a frame\'s metrics are missing at the end of the loop');
-    return { frames, summary: summariseLoop(frames, this.options.metrics) };
+    // Array.from turns holes into undefined (some() would skip them).
+    const frames = Array.from({ length: this.pushed }, (_, i) => this.metrics[i]);
+    if (frames.some((f) => f === undefined)) throw new MetricsWorkerError('a frame\'s metrics are missing at the end of the loop');
+    const complete = frames as FrameMetrics[];
+    return { frames: complete, summary: summariseLoop(complete, this.options.metrics) };
   }
 
   close(reason?: unknown): void {
