@@ -15,7 +15,7 @@
  */
 import { computeFlowBetween, flowAtResolution, flowFrame, warpPrevious, confidenceMap, type FlowFrame } from './opticalFlow.js';
 import type { FloatImage } from '../image/floatImage.js';
-import { overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
+import { maskCentroid, overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
 import { glandDiameters, medianDiameters, type GlandDiameters } from './glandDiameters.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
 const { abs, hypot, max, sqrt } = Math;
@@ -222,22 +222,6 @@ export class LoopMetricsAccumulator {
   summary(): LoopSummary {
     return summariseLoop(this.frames, this.o);
   }
-}
-
-function maskCentroid(mask: Uint8Array, w: number, h: number): { count: number; centroid: { x: number; y: number } | undefined } {
-  let count = 0;
-  let cx = 0;
-  let cy = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (mask[y * w + x]) {
-        count++;
-        cx += x;
-        cy += y;
-      }
-    }
-  }
-  return { count, centroid: count > 0 ? { x: cx / count, y: cy / count } : undefined };
 }
 
 /** A loop's summary from its frames' metrics, in frame order. */

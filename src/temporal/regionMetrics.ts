@@ -15,6 +15,23 @@ export interface Overlap {
   sensitivity: number;
 }
 
+/** Pixels of a binary mask and their mean position (absent for an empty mask). */
+export function maskCentroid(mask: ArrayLike<number>, w: number, h: number): { count: number; centroid: { x: number; y: number } | undefined } {
+  let count = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (mask[y * w + x]) {
+        count++;
+        cx += x;
+        cy += y;
+      }
+    }
+  }
+  return { count, centroid: count > 0 ? { x: cx / count, y: cy / count } : undefined };
+}
+
 /** Dice, IoU and sensitivity of binary masks; both empty counts as perfect agreement. */
 export function overlap(pred: ArrayLike<number>, gt: ArrayLike<number>): Overlap {
   let tp = 0;
@@ -123,20 +140,10 @@ export function sMeasure(pred: ArrayLike<number>, gt: ArrayLike<number>, width: 
   }
   const object = y * objectScore(fg) + (1 - y) * objectScore(bg);
   // Region-aware part: four quadrants split at the ground truth's centroid.
-  let sx = 0;
-  let sy = 0;
-  let count = 0;
-  for (let yy = 0; yy < height; yy++) {
-    for (let xx = 0; xx < width; xx++) {
-      if (gt[yy * width + xx]) {
-        sx += xx;
-        sy += yy;
-        count++;
-      }
-    }
-  }
-  const cx = round(sx / count);
-  const cy = round(sy / count);
+  // Ground truth present here (y > 0), so the centroid exists.
+  const { centroid } = maskCentroid(gt, width, height);
+  const cx = round(centroid!.x);
+  const cy = round(centroid!.y);
   const quadrants: [number, number, number, number][] = [
     [0, 0, cx + 1, cy + 1],
     [cx + 1, 0, width, cy + 1],

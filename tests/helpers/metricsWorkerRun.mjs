@@ -22,6 +22,16 @@ async function run(pool, extra = {}) {
   return { metricsIn: r.timings.metricsIn, frames: r.frames, summary: r.summary, streamed, masks: r.masks.map((m) => Array.from(m.bits)) };
 }
 
+/** The error a run ends with (null when it does not fail). */
+async function failureOf(runIt) {
+  try {
+    await runIt();
+    return null;
+  } catch (e) {
+    return errorOf(e);
+  }
+}
+
 const out = { mode };
 if (mode === 'compare') {
   const pool = nodeMetricsWorkerPool({ onFallback });
@@ -40,12 +50,7 @@ if (mode === 'compare') {
 } else if (mode === 'parallel-dying') {
   // Two workers taking frames in turn: each gets three of the six, and the dying script exits on its third.
   const pool = nodeMetricsWorkerPool({ onFallback, workersPerLoop: 2, runLength: 1, script: pathToFileURL(dyingWorker) });
-  try {
-    await run(pool);
-    out.error = null;
-  } catch (e) {
-    out.error = errorOf(e);
-  }
+  out.error = await failureOf(() => run(pool));
   pool.dispose();
 } else if (mode === 'missing') {
   const pool = nodeMetricsWorkerPool({ onFallback, script: new URL('file:///nonexistent/trus-metrics-worker.js') });
@@ -53,12 +58,7 @@ if (mode === 'compare') {
   pool.dispose();
 } else if (mode === 'dying') {
   const pool = nodeMetricsWorkerPool({ onFallback, script: pathToFileURL(dyingWorker) });
-  try {
-    await run(pool);
-    out.error = null;
-  } catch (e) {
-    out.error = errorOf(e);
-  }
+  out.error = await failureOf(() => run(pool));
   pool.dispose();
 } else if (mode === 'abort') {
   const pool = nodeMetricsWorkerPool({ onFallback });
