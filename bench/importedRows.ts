@@ -25,10 +25,18 @@ export interface TorchLatency {
   rows: TorchRow[];
 }
 
+/** The JSON a script printed last; an empty file is what gpu.sh leaves when that part failed on the GPU machine. */
+function lastJsonLine(file: string, script: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
+  } catch {
+    throw new Error(`${file} is not the output of ${script} (no JSON in it: see its log)`);
+  }
+}
+
 /** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
 export function importedTorchCuda(file: string): TorchLatency {
-  const text = readFileSync(file, 'utf8').trim();
-  const r = JSON.parse(text.split('\n').pop()!) as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
+  const r = lastJsonLine(file, 'bench/torch_latency.py') as { torch?: unknown; device?: unknown; rows?: TorchRow[] };
   if (typeof r.torch !== 'string' || typeof r.device !== 'string' || r.device === 'CPU' || !Array.isArray(r.rows) || r.rows.length === 0) {
     throw new Error(`${file} is not the output of bench/torch_latency.py --device cuda`);
   }
@@ -37,15 +45,8 @@ export function importedTorchCuda(file: string): TorchLatency {
 
 /** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
 export function importedWebgpuNode(file: string): ModelLatencyRow[] {
-  const text = readFileSync(file, 'utf8').trim();
   type Output = { runtime?: unknown; device?: unknown; softwareAdapter?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
-  let r: Output;
-  try {
-    r = JSON.parse(text.split('\n').pop()!) as Output;
-  } catch {
-    // An empty file is what gpu.sh leaves when the GPU machine had no WebGPU adapter (see webgpu.log).
-    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs (no JSON in it: see its log)`);
-  }
+  const r = lastJsonLine(file, 'bench/webgpu_node_latency.mjs') as Output;
   const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
   if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
     throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
@@ -65,19 +66,12 @@ export function importedWebgpuNode(file: string): ModelLatencyRow[] {
   }));
 }
 
-
 /**
- * bench/nodeLoopChild.mjs's line from the GPU machine (gpu.sh's node-loop-webgpu.json): a whole
+ * bench/nodeLoopChild.mjs's line from the GPU machine (gpu.sh's node-loop.json): a whole
  * loop through the Node pipeline with the model on onnxruntime-node's WebGPU provider.
  */
 export function importedNodeLoop(file: string): PipelineResult {
-  const text = readFileSync(file, 'utf8').trim();
-  let r: Partial<NodeLoopOutput>;
-  try {
-    r = JSON.parse(text.split('\n').pop()!) as Partial<NodeLoopOutput>;
-  } catch {
-    throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (no JSON in it: see its log)`);
-  }
+  const r = lastJsonLine(file, 'bench/nodeLoopChild.mjs') as Partial<NodeLoopOutput>;
   const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
   if (typeof r.frames !== 'number' || !(r.frames > 0) || typeof r.totalMs !== 'number' || !(r.totalMs > 0) || typeof t?.inferenceMs !== 'number' || typeof r.device !== 'string') {
     throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs with the webgpu provider`);

@@ -20,7 +20,7 @@ const metricsWorkers = workerCount ? nodeMetricsWorkerPool({ workersPerLoop: wor
 metricsWorkers?.prewarm();
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
-// As the CLI: all cores, less one for the metrics worker when there is one.
+// As the CLI: all cores, less one for each metrics worker.
 const defaultThreads = metricsWorkers ? inferenceThreadsBesideMetricsWorker(workerCount) : undefined;
 const chosenThreads = threads !== 'default' ? Number(threads) : defaultThreads;
 const model = await loadNodeModel(modelDir, { ...(chosenThreads ? { threads: chosenThreads } : {}), provider });

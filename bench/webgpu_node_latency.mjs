@@ -1,6 +1,6 @@
 // Model latency through onnxruntime's WebGPU execution provider in onnxruntime-node (Dawn over
 // Vulkan), for a GPU machine that has neither Chromium nor the project's node_modules (the lent
-// device: see bench/device/). Plain JavaScript so that a bare `node` runs it. Each model is first
+// device: see bench/device/). Plain JavaScript on the built engine (dist/), so that a bare `node` runs it. Each model is first
 // checked against the CPU provider on a fixed input, so a wrong-but-silent GPU path cannot pass as
 // fast. Prints one JSON object with each batch size's per-frame times (npm run bench -- --webgpu-node
 // turns them into the table's statistics, as for every other row); exit 3 when there is no WebGPU adapter.
@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { webgpuDevice } from './device/webgpuDevice.mjs';
+// The engine's own self-check (built into dist/, which the kit carries): the same tolerance and difference as the CLI and the browser use.
+import { CROSS_CHECK_TOLERANCE, maxAbsDifference } from '../dist/inference/providerCrossCheck.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -27,7 +29,6 @@ const modelDirs = args.length ? args : ['models/trus-student', 'models/trus-teac
 const require = createRequire(import.meta.url);
 const ort = require(ortDir ? resolve(ortDir) : 'onnxruntime-node');
 const ortVersion = JSON.parse(readFileSync(join(ortDir ? resolve(ortDir) : join(require.resolve('onnxruntime-node'), '../..'), 'package.json'), 'utf8')).version;
-const TOLERANCE = 1e-3;
 
 async function measure(dir) {
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -48,10 +49,9 @@ async function measure(dir) {
   const probe = { [manifest.input.name]: input(2) };
   const expected = (await cpu.run(probe))[manifest.output.name].data;
   const actual = (await gpu.run(probe))[manifest.output.name].data;
-  let maxAbsDiffVsCpu = 0;
-  for (let i = 0; i < expected.length; i++) maxAbsDiffVsCpu = Math.max(maxAbsDiffVsCpu, Math.abs(expected[i] - actual[i]));
+  const maxAbsDiffVsCpu = maxAbsDifference(actual, expected);
   await cpu.release();
-  if (!(maxAbsDiffVsCpu <= TOLERANCE)) throw new Error(`${manifest.name}: WebGPU output differs from the CPU provider's by ${maxAbsDiffVsCpu} (> ${TOLERANCE})`);
+  if (!(maxAbsDiffVsCpu <= CROSS_CHECK_TOLERANCE)) throw new Error(`${manifest.name}: WebGPU output differs from the CPU provider's by ${maxAbsDiffVsCpu} (> ${CROSS_CHECK_TOLERANCE})`);
   const per = {};
   for (const batch of [1, 4]) {
     const feeds = { [manifest.input.name]: input(batch) };
