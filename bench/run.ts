@@ -2,7 +2,7 @@
  * `npm run bench`: latency, throughput and memory of the shipped models and the pipeline, measured
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
- * `npm run bench -- --only models,profile,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
+ * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
  * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE`, `--webgpu-node FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
@@ -15,6 +15,7 @@ import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type Pipeli
 import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './codecs.js';
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
+import { studentSizes, type StudentSizeRow } from './studentSizes.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, ms } from './stats.js';
 import { importedNodeLoop, importedTorchCuda, importedWebgpuNode, type TorchLatency } from './importedRows.js';
@@ -23,7 +24,7 @@ const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
 const STUDENT = MODELS[0]!;
 const REAL_YBR_CINE = resolve(ROOT, '../shared/data/real-us/examples_ybr_color.dcm');
-const SECTIONS = ['models', 'profile', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
+const SECTIONS = ['models', 'profile', 'sizes', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const onlyArg = process.argv.indexOf('--only');
@@ -49,6 +50,8 @@ interface Results {
   models: ModelLatencyRow[];
   /** The student's kernels, native and WASM, one thread. */
   profile?: OperatorProfile;
+  /** The student's architecture at other sizes, random weights: speed only. */
+  sizes?: StudentSizeRow[];
   notMeasured: { what: string; why: string }[];
   torch?: TorchLatency;
   /** importedFrom: measured on another machine (--torch-cuda FILE). */
@@ -138,6 +141,12 @@ async function main(): Promise<void> {
     log(`operator profile: ${STUDENT}, onnxruntime-node and WASM in Chromium, 1 thread`);
     const p = keep('operator profile', await operatorProfile(ROOT, STUDENT));
     if (p) results.profile = p;
+  }
+
+  if (only.has('sizes')) {
+    log('student sizes: the architecture at other sizes, onnxruntime-node and WASM in Chromium, 1 thread');
+    const sizes = keep('student sizes', await studentSizes(ROOT, log));
+    if (sizes) results.sizes = sizes;
   }
 
   if (only.has('gpu')) {
@@ -315,6 +324,16 @@ function renderMarkdown(r: Results): string {
     header(['where', 'input', 'peak RSS MiB', 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
     for (const p of r.memory) row([p.where, p.input, ms(p.peakRssMb, 0), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);
     lines.push('', 'Node: the peak RSS of a fresh process running the CLI pipeline (model, cine, masks, SEG). Chromium: the peak of the summed RSS of all its processes (browser, GPU, renderer with the worker).', '');
+  }
+  if (r.sizes?.length) {
+    const shipped = r.sizes[0]!;
+    lines.push('## What a smaller student would cost (random weights, speed only; 1 thread, batch 1, median)', '');
+    header(['size', 'width', 'depth', 'input', 'parameters', 'conv MMAC', 'onnxruntime-node ms', 'WASM (Chromium) ms', 'WASM FPS', 'WASM time against the shipped size']);
+    for (const s of r.sizes) {
+      const ratio = s.wasm1 && shipped.wasm1 ? `${(s.wasm1.medianMs / shipped.wasm1.medianMs).toFixed(2)}x` : '—';
+      row([s.name, s.width, s.depth, s.input.join('x'), s.parameters.toLocaleString('en'), (s.macs / 1e6).toFixed(0), ms(s.node1.medianMs), ms(s.wasm1?.medianMs), fps(s.wasm1?.fps), ratio]);
+    }
+    lines.push('', 'The shipped student\'s U-Net built at other sizes and exported as training/ exports a run, with random weights: a convolutional network does the same work whatever its weights, so these are what a student of that size would cost once trained; how accurate it would be is not known until one is.', '');
   }
   if (r.throughput.length) {
     lines.push('## DICOM decoding and SEG writing (Node)', '');

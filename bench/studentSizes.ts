@@ -1,0 +1,53 @@
+/**
+ * What a smaller student would buy: the shipped student's U-Net family at other sizes
+ * (bench/student_sizes.py, random weights), timed model only in onnxruntime-node and in Chromium's
+ * WASM, one thread, batch 1, as the shipped models are in the "Model only" table. Speed only: none of
+ * these is trained, so their accuracy is unknown until one is trained (training/).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumLatency, nodeLatency } from './modelLatency.js';
+import type { LatencyStats } from './stats.js';
+
+export interface StudentSizeRow {
+  name: string;
+  width: number;
+  depth: number;
+  input: [number, number];
+  parameters: number;
+  /** Multiply-accumulates of the convolutions and transposed convolutions, one frame. */
+  macs: number;
+  node1: LatencyStats;
+  wasm1?: LatencyStats;
+}
+
+interface ExportedSize extends Omit<StudentSizeRow, 'node1' | 'wasm1'> {
+  dir: string;
+}
+
+export async function studentSizes(root: string, log: (line: string) => void): Promise<StudentSizeRow[] | string> {
+  const out = mkdtempSync(join(tmpdir(), 'trus-student-sizes-'));
+  try {
+    let sizes: ExportedSize[];
+    try {
+      const stdout = execFileSync('/usr/bin/python3', [join(root, 'bench/student_sizes.py'), out], { encoding: 'utf8', cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      sizes = (JSON.parse(stdout.trim().split('\n').pop()!) as { sizes: ExportedSize[] }).sizes;
+    } catch (err) {
+      const e = err as Error & { stderr?: string };
+      return `bench/student_sizes.py failed: ${e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]}`;
+    }
+    const rows: StudentSizeRow[] = [];
+    for (const s of sizes) {
+      log(`student sizes: ${s.name} (width ${s.width}, depth ${s.depth}, ${s.input.join('x')})`);
+      const node = await nodeLatency(s.dir, 1);
+      const wasm = await chromiumLatency(root, s.dir, { isolated: false, provider: 'wasm' });
+      const { dir: _dir, ...size } = s;
+      rows.push({ ...size, node1: node.batch1, ...(typeof wasm === 'string' ? {} : { wasm1: wasm.batch1 }) });
+    }
+    return rows;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
