@@ -16,6 +16,7 @@ import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './code
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { studentSizes, type StudentSizeRow } from './studentSizes.js';
+import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, ms } from './stats.js';
 import { importedNodeLoop, importedTorchCuda, importedWebgpuNode, type TorchLatency } from './importedRows.js';
@@ -64,14 +65,7 @@ interface Results {
 
 /** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
 function torchLatency(args: string[]): TorchLatency | string {
-  try {
-    const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_latency.py'), '--seconds', '3', ...args], { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out.trim().split('\n').pop()!) as TorchLatency;
-  } catch (err) {
-    const e = err as Error & { status?: number; stderr?: string };
-    const reason = e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]!;
-    return e.status === 3 ? reason : `bench/torch_latency.py failed: ${reason}`;
-  }
+  return systemPythonJson<TorchLatency>(ROOT, 'bench/torch_latency.py', ['--seconds', '3', ...args], 3);
 }
 
 /** The GPU's name where nvidia-smi answers; otherwise none. */

@@ -4,12 +4,12 @@
  * WASM, one thread, batch 1, as the shipped models are in the "Model only" table. Speed only: none of
  * these is trained, so their accuracy is unknown until one is trained (training/).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumLatency, nodeLatency } from './modelLatency.js';
 import type { LatencyStats } from './stats.js';
+import { systemPythonJson } from './systemPython.js';
 
 export interface StudentSizeRow {
   name: string;
@@ -30,16 +30,10 @@ interface ExportedSize extends Omit<StudentSizeRow, 'node1' | 'wasm1'> {
 export async function studentSizes(root: string, log: (line: string) => void): Promise<StudentSizeRow[] | string> {
   const out = mkdtempSync(join(tmpdir(), 'trus-student-sizes-'));
   try {
-    let sizes: ExportedSize[];
-    try {
-      const stdout = execFileSync('/usr/bin/python3', [join(root, 'bench/student_sizes.py'), out], { encoding: 'utf8', cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-      sizes = (JSON.parse(stdout.trim().split('\n').pop()!) as { sizes: ExportedSize[] }).sizes;
-    } catch (err) {
-      const e = err as Error & { stderr?: string };
-      return `bench/student_sizes.py failed: ${e.stderr?.trim().split('\n').pop() || e.message.split('\n')[0]}`;
-    }
+    const exported = systemPythonJson<{ sizes: ExportedSize[] }>(root, 'bench/student_sizes.py', [out]);
+    if (typeof exported === 'string') return exported;
     const rows: StudentSizeRow[] = [];
-    for (const s of sizes) {
+    for (const s of exported.sizes) {
       log(`student sizes: ${s.name} (width ${s.width}, depth ${s.depth}, ${s.input.join('x')})`);
       const node = await nodeLatency(s.dir, 1);
       const wasm = await chromiumLatency(root, s.dir, { isolated: false, provider: 'wasm' });
