@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-opencv   # Farneback flow and image resizing for training
   python3-numpy
   python3-pytest   # the training framework's tests
+  python3-onnx     # ONNX graph checks in the training tests (test_student_sizes.py)
   python3-matplotlib  # the evaluation's per-frame area plot
   ca-certificates
 )
