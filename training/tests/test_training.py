@@ -224,8 +224,16 @@ def test_evaluate_runs_the_exported_model_through_the_engine(dataset, tmp_path):
     assert vol["patients"] + vol["missing"] == results["volume"]["ground truth (reference)"]["patients"]
     if vol["patients"]:
         assert vol["meanAbsoluteErrorMl"] >= 0 and vol["maxAbsolutePercentError"] >= vol["meanAbsolutePercentError"]
+    # Per loop: the loops' own figures add up to the means over frames and the summed flicker.
+    loops = results["perLoop"]["baseline"]
+    assert sorted(loops) == sorted(results["testLoops"])
+    assert sum(v["flickerCount"] for v in loops.values()) == s["flickerCount"]
+    assert sum(v["dice"] * v["frames"] for v in loops.values()) / s["frames"] == pytest.approx(s["dice"], abs=1e-9)
     md = (tmp_path / "eval" / "evaluation.md").read_text()
     assert "## Prostate volume" in md
+    per_loop_md = md.split("## Per loop", 1)[1]
+    for loop in results["testLoops"]:
+        assert f"| {loop} | {loops[loop]['dice']:.4f} |" in per_loop_md
     assert "| baseline |" in md and "## Ablation" in md and "ground truth (reference)" in md
     assert (tmp_path / "eval" / "area-per-frame.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["models"]["baseline"]["dice"] == s["dice"]

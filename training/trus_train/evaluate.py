@@ -166,6 +166,23 @@ def summarise(reports: dict[str, dict]) -> dict:
     return out
 
 
+def per_loop(reports: dict[str, dict]) -> dict[str, dict]:
+    """Each loop's own figures: a mean over a few hundred frames can hide one loop where a model fails."""
+    out = {}
+    for loop, r in reports.items():
+        gt = r["summary"].get("groundTruth") or {}
+        out[loop] = {"frames": len(r["frames"]), "dice": gt.get("dice"), "hd95": gt.get("hd95"), "flickerCount": r["summary"]["flickerCount"]}
+    return out
+
+
+def per_loop_table(per: dict[str, dict[str, dict]], loops: list[str]) -> str:
+    names = list(per)
+    head = "| loop | " + " | ".join(f"{n} Dice@0.5 | {n} HD95 (mm) | {n} flicker" for n in names) + " |"
+    rule = "|---|" + "---|---|---|" * len(names)
+    body = ["| " + loop + " | " + " | ".join(f"{_fmt(per[n][loop]['dice'], 'dice')} | {_fmt(per[n][loop]['hd95'], 'hd95')} | {_fmt(per[n][loop]['flickerCount'], 'flickerCount')}" for n in names) + " |" for loop in loops]
+    return "\n".join([head, rule, *body])
+
+
 def per_frame_areas(reports: dict[str, dict], loop: str) -> list[float]:
     return [f["area"] for f in reports[loop]["frames"]]
 
@@ -256,6 +273,7 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
         reference = reference_reports(pairs)
         reference_volume = reference_volumes(reference, Path(tmp))
     results["groundTruth"] = summarise(reference)
+    results["perLoop"] = {name: per_loop(reports[name]) for name, _ in runs}
     results["volume"] = {name: volume_errors(volumes[name], reference_volume) for name, _ in runs}
     results["volume"]["ground truth (reference)"] = {"patients": len(reference_volume), "meanReferenceMl": float(np.mean(list(reference_volume.values()))) if reference_volume else None}
     (out / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -294,6 +312,12 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
         + (f" (mean reference volume {results['volume']['ground truth (reference)']['meanReferenceMl']:.1f} mL)." if reference_volume else "."),
         "",
         markdown_table([(name, results["volume"][name]) for name, _ in runs], VOLUME),
+        "",
+        "## Per loop",
+        "",
+        "Each loop's mean Dice@0.5 and HD95 over its frames, and its flicker count: where the means above come from.",
+        "",
+        per_loop_table(results["perLoop"], results["testLoops"]),
     ]
     if ablation:
         ab_rows = [(name, results["ablation"][name]) for name, _ in ablation]
