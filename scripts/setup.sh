@@ -16,6 +16,7 @@ APT_PACKAGES=(
   python3-numpy
   python3-pytest   # the training framework's tests
   python3-onnx     # ONNX graph checks in the training tests (test_student_sizes.py)
+  libvulkan1       # Vulkan loader for onnxruntime-node's WebGPU provider (tests on SwiftShader's Vulkan driver)
   python3-matplotlib  # the evaluation's per-frame area plot
   ca-certificates
 )
