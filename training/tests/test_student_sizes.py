@@ -57,3 +57,7 @@ def test_sizes_are_the_students_family_with_honest_counts(tmp_path, capsys):
         assert s["macs"] == _graph_macs(path), s["name"]
     by_name = {s["name"]: s for s in sizes}
     assert by_name["width-4"]["macs"] < by_name["width-6"]["macs"] < by_name["shipped"]["macs"]
+    assert by_name["shipped"]["channels"] == [sizes[0]["width"] * 2**i for i in range(sizes[0]["depth"] + 1)]
+    taper = by_name["taper-8-12-16-24-32"]
+    assert taper["channels"] == [8, 12, 16, 24, 32] and taper["depth"] == 4
+    assert by_name["width-4"]["macs"] < taper["macs"] < by_name["width-6"]["macs"]

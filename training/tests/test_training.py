@@ -14,7 +14,7 @@ import torch
 from trus_train import losses
 from trus_train.data import FrameDataset, ClipDataset, discover, labelled_indices, preprocess
 from trus_train.flow import farneback, loop_flows, warp
-from trus_train.models import UNet, init_from
+from trus_train.models import UNet, build, describe, init_from
 from trus_train.train import DEFAULTS, merge, train
 from trus_train.export import export
 
@@ -145,6 +145,19 @@ def test_flip_target_is_the_flipped_prediction_and_keeps_the_mode():
     expected = torch.flip(torch.sigmoid(model(torch.flip(x, dims=[3]))), dims=[3])
     assert torch.allclose(t, expected, atol=1e-6)
     assert not t.requires_grad
+
+
+def test_a_tapered_unet_has_the_channels_it_was_given_at_each_level():
+    model = build({"width": 8, "depth": 4, "channels": [4, 6, 10]}).eval()
+    assert model.depth == 2
+    assert [block[3].out_channels for block in model.down] == [4, 6, 10]
+    assert [block[3].out_channels for block in model.dec] == [6, 4]
+    with torch.no_grad():
+        logits, last, bottleneck = model(torch.rand(1, 1, 16, 24), features=True)
+    assert logits.shape == (1, 1, 16, 24) and last.shape[1] == 4 and bottleneck.shape[1:] == (10, 4, 6)
+    assert describe({"width": 8, "depth": 4, "channels": [4, 6, 10]}) == "channels 4-6-10 from the top level down (depth 2)"
+    assert describe({"width": 8, "depth": 4}) == "width 8, depth 4"
+    assert [b[3].out_channels for b in build({"width": 8, "depth": 2}).down] == [8, 16, 32]
 
 
 def test_student_initialisation_copies_matching_tensors_only():

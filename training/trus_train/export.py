@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .models import build
+from .models import build, describe
 
 CHECK_SCRIPT = Path(__file__).resolve().parent / "onnx_check.cjs"
 TOLERANCE = 1e-4
@@ -136,7 +136,7 @@ def model_card(manifest: dict) -> str:
         f"the frame's ultrasound region (US region calibration, else the non-black fan) in grey, resized to {h} x {w}, scaled to [0, 1] and normalised "
         f"`(x - {manifest['normalisation']['mean']}) / {manifest['normalisation']['std']}`; output `{manifest['output']['name']}` (mask logits, threshold {manifest['threshold']} on the sigmoid).",
         "- 1-channel grey input (the reference implementation feeds 3 ImageNet-normalised copies of the grey frame).",
-        f"- U-Net, width {cfg['arch']['width']}, depth {cfg['arch']['depth']}, {manifest['parameters']:,} parameters; ONNX opset 17; "
+        f"- U-Net, {describe(cfg['arch'])}, {manifest['parameters']:,} parameters; ONNX opset 17; "
         f"export checked against PyTorch with onnxruntime-node (max |difference| {manifest['exportCheck']['maxAbsDifferenceVsPyTorch']:.1e}).",
     ]
     if recipe["stage"] == "student":

@@ -17,10 +17,11 @@ def _block(cin: int, cout: int) -> nn.Sequential:
 
 
 class UNet(nn.Module):
-    def __init__(self, width: int = 16, depth: int = 4, in_channels: int = 1):
+    def __init__(self, width: int = 16, depth: int = 4, in_channels: int = 1, channels: list[int] | None = None):
         super().__init__()
-        chans = [width * 2**i for i in range(depth + 1)]
-        self.width, self.depth = width, depth
+        chans = list(channels) if channels else [width * 2**i for i in range(depth + 1)]
+        depth = len(chans) - 1
+        self.width, self.depth, self.channels = chans[0], depth, chans
         self.down = nn.ModuleList([_block(in_channels, chans[0])] + [_block(chans[i], chans[i + 1]) for i in range(depth)])
         self.up = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], 2, stride=2) for i in reversed(range(depth))])
         self.dec = nn.ModuleList([_block(chans[i] * 2, chans[i]) for i in reversed(range(depth))])
@@ -39,7 +40,20 @@ class UNet(nn.Module):
 
 
 def build(arch: dict) -> UNet:
+    # "channels" (one count per level, top first) overrides the doubling of "width": the deep
+    # levels of a doubling U-Net cost as many multiply-accumulates as the top one, and in WASM they
+    # run several times slower than natively, so a student may keep its top width and taper below.
+    if "channels" in arch:
+        return UNet(channels=[int(c) for c in arch["channels"]])
     return UNet(width=int(arch.get("width", 16)), depth=int(arch.get("depth", 4)))
+
+
+def describe(arch: dict) -> str:
+    """The architecture as the model card states it."""
+    if "channels" in arch:
+        chans = [int(c) for c in arch["channels"]]
+        return f"channels {'-'.join(map(str, chans))} from the top level down (depth {len(chans) - 1})"
+    return f"width {arch['width']}, depth {arch['depth']}"
 
 
 def init_from(student: nn.Module, teacher: nn.Module) -> list[str]:
