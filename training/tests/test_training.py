@@ -170,11 +170,13 @@ def test_student_initialisation_copies_matching_tensors_only():
 def test_every_stage_trains_resumes_and_exports(dataset, tmp_path):
     teacher = train(tiny_cfg(stage="teacher"), dataset, tmp_path / "teacher", log=lambda *_: None)
     assert (tmp_path / "teacher" / "best.pt").exists()
-    base = train(tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}), dataset, tmp_path / "baseline", log=lambda *_: None)
-    cfg = tiny_cfg(stage="student", arch={"width": 2, "depth": 2}, teacher=str(tmp_path / "teacher"), init_checkpoint=str(tmp_path / "baseline"))
+    # Long enough to segment something: a student does not start from a network that segments nothing.
+    base = train(tiny_cfg(stage="baseline", epochs=4, max_steps_per_epoch=4), dataset, tmp_path / "baseline", log=lambda *_: None)
+    assert base["best_val_dice"] > 0
+    cfg = tiny_cfg(stage="student", teacher=str(tmp_path / "teacher"), init_checkpoint=str(tmp_path / "baseline"))
     messages = []
     train(cfg, dataset, tmp_path / "student", log=messages.append)
-    n = len(UNet(2, 2).state_dict())
+    n = len(UNet(4, 2).state_dict())
     assert f"initialised from {tmp_path / 'baseline'}: {n} of {n} tensors" in messages[0]
     log = [json.loads(line) for line in (tmp_path / "student" / "log.jsonl").read_text().splitlines()]
     assert len(log) == 1
@@ -272,3 +274,44 @@ def test_a_run_that_stopped_early_is_not_extended_by_resume(dataset, tmp_path, m
     train(cfg, dataset, tmp_path / "run", resume=True, log=messages.append)
     assert (tmp_path / "run" / "log.jsonl").read_text().splitlines() == lines
     assert any("already stopped early" in m for m in messages)
+
+
+def test_patience_waits_for_a_network_that_has_not_segmented_anything_yet(dataset, tmp_path, monkeypatch):
+    # Validation Dice 0 on demand (a narrow network sat at 0 for 11 epochs with one seed; which seed
+    # does so at this tiny size cannot be chosen): patience 1 must not end the run while nothing was
+    # segmented, and the run ends with a warning instead of a silent dead network.
+    import trus_train.train as train_module
+    monkeypatch.setattr(train_module, "validation_dice", lambda *_: 0.0)
+    cfg = tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}, epochs=3, early_stopping=1)
+    messages = []
+    result = train(cfg, dataset, tmp_path / "run", log=messages.append)
+    lines = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3]
+    assert result["best_val_dice"] == 0
+    assert any("never segmented a validation frame" in m for m in messages)
+
+
+def test_a_student_does_not_start_from_a_network_that_segments_nothing(dataset, tmp_path):
+    from trus_train.data import discover as find_loops
+    from trus_train.train import validation_dice
+    cfg = tiny_cfg(stage="teacher")
+    train(cfg, dataset, tmp_path / "teacher", log=lambda *_: None)
+    base_cfg = tiny_cfg(stage="baseline", epochs=4, max_steps_per_epoch=4)
+    assert train(base_cfg, dataset, tmp_path / "baseline", log=lambda *_: None)["best_val_dice"] > 0
+    # A really dead network: the trained baseline with its head biased to background everywhere,
+    # its validation Dice measured as training measures it.
+    checkpoint = torch.load(tmp_path / "baseline" / "best.pt", map_location="cpu")
+    net = build(base_cfg["arch"])
+    net.load_state_dict(checkpoint["model"])
+    with torch.no_grad():
+        net.head.bias.fill_(-1e3)
+    val = validation_dice(net, [lp for lp in find_loops(dataset) if lp.split == "val"], base_cfg)
+    assert val == 0
+    (tmp_path / "dead").mkdir()
+    torch.save({**checkpoint, "model": net.state_dict(), "val_dice": val}, tmp_path / "dead" / "best.pt")
+    student = tiny_cfg(stage="student", teacher=str(tmp_path / "teacher"), init_checkpoint=str(tmp_path / "dead"))
+    with pytest.raises(ValueError, match="never segmented a validation frame"):
+        train(student, dataset, tmp_path / "student", log=lambda *_: None)
+    assert not (tmp_path / "student" / "log.jsonl").exists()
+    train(merge(student, {"init_checkpoint": str(tmp_path / "baseline")}), dataset, tmp_path / "student-ok", log=lambda *_: None)
+    assert (tmp_path / "student-ok" / "best.pt").exists()

@@ -143,6 +143,22 @@ def _network_at(path: str | Path) -> torch.nn.Module:
     return net
 
 
+def stops_early(cfg: dict, stale: int, best: float) -> bool:
+    """Patience runs out only once the network has segmented something: a narrow network can sit at
+    validation Dice 0 (all background) for its first epochs before it starts to learn (width 4,
+    seed 2 did for 11 epochs), and stopping it there would only leave a dead network behind."""
+    return bool(cfg["early_stopping"]) and stale >= int(cfg["early_stopping"]) and best > 0
+
+
+def _initial_network(path: str | Path) -> torch.nn.Module:
+    """The stage-1 network a student starts from; refused when it never segmented a validation frame."""
+    path = Path(path)
+    checkpoint = torch.load(path / "best.pt" if path.is_dir() else path, map_location="cpu")
+    if checkpoint.get("val_dice") == 0:
+        raise ValueError(f"{path}: its best validation Dice is 0 (the network never segmented a validation frame); train it for longer or with another seed before starting a student from it")
+    return _network_at(path)
+
+
 def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = False, log=print) -> dict:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -170,7 +186,7 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         if cfg["init_checkpoint"]:
             # The reference starts the student from a stage-1 network; at a smaller width than the
             # teacher that is the stage-1 network of the student's own size (the per-frame baseline).
-            copied = init_from(model, _network_at(cfg["init_checkpoint"]))
+            copied = init_from(model, _initial_network(cfg["init_checkpoint"]))
             log(f"student initialised from {cfg['init_checkpoint']}: {len(copied)} of {len(model.state_dict())} tensors had matching shapes")
         elif cfg["init_from_teacher"]:
             copied = init_from(model, teacher)
@@ -199,7 +215,7 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
         generator.set_state(ck["loader_rng"])
         start_epoch, best, stale = ck["epoch"] + 1, ck["best"], ck["stale"]
         log(f"resumed from {out / 'last.pt'} at epoch {start_epoch + 1}")
-        if cfg["early_stopping"] and stale >= int(cfg["early_stopping"]):
+        if stops_early(cfg, stale, best):
             log(f"already stopped early (no validation improvement for {stale} epochs): nothing to do")
             return {"best_val_dice": best, "run": str(out)}
     weights = {k: v["weight"] for k, v in cfg["loss"].items()}
@@ -250,9 +266,11 @@ def train(cfg: dict, data_root: str | Path, out_dir: str | Path, resume: bool = 
             out / "last.pt.partial",
         )
         (out / "last.pt.partial").replace(out / "last.pt")
-        if cfg["early_stopping"] and stale >= int(cfg["early_stopping"]):
+        if stops_early(cfg, stale, best):
             log(f"early stop: no validation improvement for {stale} epochs")
             break
+    if best == 0:
+        log(f"warning: {out}: the network never segmented a validation frame (best validation Dice 0)")
     return {"best_val_dice": best, "run": str(out)}
 
 
