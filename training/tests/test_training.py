@@ -277,7 +277,7 @@ def test_a_run_that_stopped_early_is_not_extended_by_resume(dataset, tmp_path, m
 
 
 def test_patience_waits_for_a_network_that_has_not_segmented_anything_yet(dataset, tmp_path, monkeypatch):
-    # Validation Dice 0 on demand (a narrow network sat at 0 for 11 epochs with one seed; which seed
+    # Validation Dice 0 on demand (a width-4 network sat at 0 for 16 epochs with one seed; which seed
     # does so at this tiny size cannot be chosen): patience 1 must not end the run while nothing was
     # segmented, and the run ends with a warning instead of a silent dead network.
     import trus_train.train as train_module
