@@ -15,7 +15,7 @@ import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type Pipeli
 import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './codecs.js';
 import { viewerFirstMask, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
-import { levelChannels, studentSizes, type StudentSizeRow } from './studentSizes.js';
+import { studentSizes, type StudentSizeRow } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, ms } from './stats.js';
@@ -326,7 +326,7 @@ function renderMarkdown(r: Results): string {
     for (const s of r.sizes) {
       const ratio = s.wasm1 && shipped.wasm1 ? `${(s.wasm1.medianMs / shipped.wasm1.medianMs).toFixed(2)}x` : '—';
       const wasmNative = s.wasm1 ? `${(s.wasm1.medianMs / s.node1.medianMs).toFixed(2)}x` : '—';
-      row([s.name, levelChannels(s).join('-'), s.input.join('x'), s.parameters.toLocaleString('en'), (s.macs / 1e6).toFixed(0), ms(s.node1.medianMs), ms(s.wasm1?.medianMs), fps(s.wasm1?.fps), ratio, wasmNative]);
+      row([s.name, s.channels.join('-'), s.input.join('x'), s.parameters.toLocaleString('en'), (s.macs / 1e6).toFixed(0), ms(s.node1.medianMs), ms(s.wasm1?.medianMs), fps(s.wasm1?.fps), ratio, wasmNative]);
     }
     lines.push('', 'The shipped student\'s U-Net built at other sizes and exported as training/ exports a run, with random weights: a convolutional network does the same work whatever its weights, so these are what a student of that size would cost once trained; how accurate it would be is not known until one is.', '');
   }

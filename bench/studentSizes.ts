@@ -15,8 +15,8 @@ export interface StudentSizeRow {
   name: string;
   width: number;
   depth: number;
-  /** Channels at each level, top first (absent in results written before tapered sizes). */
-  channels?: number[];
+  /** Channels at each level, top first. */
+  channels: number[];
   input: [number, number];
   parameters: number;
   /** Multiply-accumulates of the convolutions and transposed convolutions, one frame. */
@@ -29,10 +29,6 @@ interface ExportedSize extends Omit<StudentSizeRow, 'node1' | 'wasm1'> {
   dir: string;
 }
 
-export function levelChannels(s: Pick<StudentSizeRow, 'width' | 'depth' | 'channels'>): number[] {
-  return s.channels ?? Array.from({ length: s.depth + 1 }, (_, i) => s.width * 2 ** i);
-}
-
 export async function studentSizes(root: string, log: (line: string) => void): Promise<StudentSizeRow[] | string> {
   const out = mkdtempSync(join(tmpdir(), 'trus-student-sizes-'));
   try {
@@ -40,7 +36,7 @@ export async function studentSizes(root: string, log: (line: string) => void): P
     if (typeof exported === 'string') return exported;
     const rows: StudentSizeRow[] = [];
     for (const s of exported.sizes) {
-      log(`student sizes: ${s.name} (channels ${levelChannels(s).join('-')}, ${s.input.join('x')})`);
+      log(`student sizes: ${s.name} (channels ${s.channels.join('-')}, ${s.input.join('x')})`);
       const node = await nodeLatency(s.dir, 1);
       const wasm = await chromiumLatency(root, s.dir, { isolated: false, provider: 'wasm' });
       const { dir: _dir, ...size } = s;
