@@ -120,6 +120,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const metrics = await (options.metrics ?? inlineLoopMetrics)({
     metrics: { width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha },
     post: { modelWidth: mw, modelHeight: mh, logits: manifest.output.kind === 'logits', box, width, height, options: post },
+    frameCount: total,
   });
   timings.metricsIn = metrics.where;
   const stopMetrics = () => metrics.close(options.signal?.reason);

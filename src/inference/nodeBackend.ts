@@ -73,7 +73,9 @@ export async function createNodeBackend(modelBytes: Uint8Array, manifest: ModelM
   let fallbackReason: string | undefined;
   if (options.provider === 'webgpu') {
     try {
-      gpu = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+      // One intra-op thread: the GPU runs the graph, and a pool of all cores (onnxruntime's default)
+      // would compete with the metrics workers, which set a GPU loop's pace.
+      gpu = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
     } catch (err) {
       await cpu.release();
       throw new WebgpuUnavailableError(`${source}: onnxruntime's WebGPU provider cannot run here (${reasonOf(err)}); use the CPU provider instead`);

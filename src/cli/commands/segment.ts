@@ -41,7 +41,7 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
                      first; refused with the reason where no adapter is usable; a run that fails
                      mid-loop (a lost device) continues on the CPU and the report says from which frame
   --metrics-workers N  worker threads sharing each loop's post-processing and temporal metrics
-                     (default 1; with --provider webgpu up to 4, all cores but one); same results
+                     (default 1; with --provider webgpu three cores in four, at most 12); same results
   --no-metrics-worker  compute the temporal metrics between inference calls instead of in a
                      worker thread beside them (slower; same results)
   --no-largest-component, --no-fill-holes   switch post-processing steps off
