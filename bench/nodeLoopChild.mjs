@@ -2,9 +2,10 @@
 // pipeline's own): decode, pre-process, inference, post-process, metrics (the engine) and the SEG
 // write. Prints one JSON line. Plain JavaScript on the built engine (dist/, which npm run bench
 // builds first), so that the lent GPU machine runs it with a bare node (bench/device/gpu.sh).
-//   node bench/nodeLoopChild.mjs CINE MODEL_DIR [worker|inline] [THREADS|default] [cpu|webgpu] [WORKERS|default]
+//   node bench/nodeLoopChild.mjs CINE MODEL_DIR [worker|inline] [THREADS|default] [cpu|webgpu] [WORKERS|default] [FRAME_WORKERS|default]
 // (where the temporal metrics run, default worker as the CLI runs them; onnxruntime's threads;
-// its execution provider; the metrics workers sharing the loop, by default the CLI's).
+// its execution provider; the metrics workers sharing the loop, and the workers decoding and
+// pre-processing frames ahead of inference (0: in the engine's thread), by default the CLI's).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CineImage } from '../dist/dicom/cineImage.js';
@@ -12,12 +13,15 @@ import { loadNodeModel } from '../dist/inference/nodeModel.js';
 import { segmentCine } from '../dist/inference/engine.js';
 import { segmentationFromRun } from '../dist/inference/segmentationFromRun.js';
 import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../dist/temporal/nodeMetricsWorker.js';
+import { defaultFrameWorkers, nodeFrameWorkerPool } from '../dist/inference/nodeFrameWorkers.js';
 import { webgpuDevice } from './device/webgpuDevice.mjs';
 
-const [cinePath, modelDir, where = 'worker', threads = 'default', provider = 'cpu', workers = 'default'] = process.argv.slice(2);
+const [cinePath, modelDir, where = 'worker', threads = 'default', provider = 'cpu', workers = 'default', frameWorkersArg = 'default'] = process.argv.slice(2);
 const workerCount = where === 'worker' ? (workers === 'default' ? defaultMetricsWorkers(provider) : Number(workers)) : 0;
 const metricsWorkers = workerCount ? nodeMetricsWorkerPool({ workersPerLoop: workerCount, onFallback: (reason) => console.error(`metrics inline: ${reason}`) }) : undefined;
 metricsWorkers?.prewarm();
+const frameWorkerCount = frameWorkersArg === 'default' ? defaultFrameWorkers(provider) : Number(frameWorkersArg);
+const frameWorkers = frameWorkerCount > 0 ? nodeFrameWorkerPool({ workers: frameWorkerCount, onFallback: (reason) => console.error(`frames inline: ${reason}`) }) : undefined;
 const t0 = performance.now();
 const cine = CineImage.fromPart10(readFileSync(cinePath), cinePath);
 // As the CLI: all cores, less one for each metrics worker.
@@ -26,13 +30,14 @@ const chosenThreads = threads !== 'default' ? Number(threads) : defaultThreads;
 const model = await loadNodeModel(modelDir, { ...(chosenThreads ? { threads: chosenThreads } : {}), provider });
 let firstMaskMs = 0;
 const t1 = performance.now();
-const run = await segmentCine(cine, model, { ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}), onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
+const run = await segmentCine(cine, model, { ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}), ...(frameWorkers ? { frames: frameWorkers.source } : {}), onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
 const segStart = performance.now();
 segmentationFromRun(cine, run).toPart10();
 const segmentationWriteMs = performance.now() - segStart;
 const totalMs = performance.now() - t1;
 await model.backend.dispose();
 metricsWorkers?.dispose();
+frameWorkers?.dispose();
 console.log(
   JSON.stringify({
     frames: cine.numberOfFrames,
@@ -42,6 +47,7 @@ console.log(
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     threads: chosenThreads ?? availableParallelism(),
     metricsWorkers: run.timings.metricsIn === 'worker' ? workerCount : 0,
+    frameWorkers: run.timings.preparedIn === 'worker' ? frameWorkerCount : 0,
     provider: run.provider,
     ...(run.fallbackReason ? { fallbackReason: run.fallbackReason } : {}),
     ...(provider === 'webgpu' ? webgpuDevice() : {}),

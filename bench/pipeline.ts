@@ -44,6 +44,8 @@ export interface NodeLoopOutput {
   threads: number;
   /** Worker threads that shared the loop's post-processing and metrics (0: in line). */
   metricsWorkers?: number;
+  /** Worker threads that decoded and pre-processed the frames ahead of inference (0 or absent: in line). */
+  frameWorkers?: number;
   provider: string;
   fallbackReason?: string;
   /** WebGPU runs: what it ran on (bench/device/webgpuDevice.mjs). */
@@ -54,7 +56,7 @@ export interface NodeLoopOutput {
 export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
   const runtime = r.provider === 'webgpu' ? 'onnxruntime-node WebGPU EP, CLI pipeline' : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
   return {
-    where: `Node (${runtime})${onWhat}, ${(r.metricsWorkers ?? 1) > 1 ? `masks and metrics in ${r.metricsWorkers} workers` : metricsLabel(r.timings)}`,
+    where: `Node (${runtime})${onWhat}, ${(r.metricsWorkers ?? 1) > 1 ? `masks and metrics in ${r.metricsWorkers} workers` : metricsLabel(r.timings)}${r.frameWorkers ? `, frames decoded and pre-processed in ${r.frameWorkers} workers` : ''}`,
     inBrowser: false,
     provider: r.provider,
     ...(r.softwareAdapter ? { softwareAdapter: true } : {}),

@@ -297,13 +297,13 @@ function renderMarkdown(r: Results): string {
     header(['where', 'input', 'FPS end to end', 'first mask ms (incl. model load)', 'decode', 'pre-process', 'inference', 'post-process', 'metrics', 'SEG write', 'other (transfer, scheduling)']);
     for (const p of rows) {
       const stages = (['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'metricsMs', 'segmentationWriteMs'] as const).map((k) => perFrame(p, k));
-      // Post-processing and metrics finished in their own worker overlap the other stages: they are not part of the sum.
-      const inWorker = (i: number) => p.timings.metricsIn === 'worker' && (i === 3 || i === 4);
+      // Stages done in workers of their own overlap the others: they are not part of the sum.
+      const inWorker = (i: number) => (p.timings.preparedIn === 'worker' && (i === 0 || i === 1)) || (p.timings.metricsIn === 'worker' && (i === 3 || i === 4));
       const inLine = stages.filter((_, i) => !inWorker(i));
       const other = p.totalMs / p.frames - inLine.reduce((a, b) => a + b, 0);
       row([p.where, p.input, fps((1000 * p.frames) / p.totalMs), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (inWorker(i) ? `(${ms(v)})` : ms(v))), ms(other)]);
     }
-    lines.push('', 'Stage columns: ms per frame. Post-processing and metrics in brackets ran in a worker of their own, overlapping the other stages; "other" then includes waiting for them.', '');
+    lines.push('', 'Stage columns: ms per frame. Stages in brackets (post-processing and metrics; decoding and pre-processing where frame workers prepared them) ran in workers of their own, overlapping the other stages; "other" then includes waiting for them.', '');
   };
   if (r.pipeline.length) {
     lines.push('## Whole pipeline, one loop (decode → SEG written)', '');

@@ -92,6 +92,19 @@ describe('trus-seg segment', () => {
     expect(both.stderr).toContain('--metrics-workers and --no-metrics-worker exclude each other');
   });
 
+  it('--frame-workers 2 decodes and pre-processes in two worker threads and writes the same SEG and report', () => {
+    const prepared = join(dir, 'out-frame-workers');
+    const r = cli('segment', DEMO, '--model', model.dir, '--out', prepared, '--frame-workers', '2');
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('frames decoded in the main thread');
+    expect(readFileSync(join(prepared, `${demo.sopInstanceUID}.report.json`), 'utf8')).toBe(readFileSync(join(out, `${demo.sopInstanceUID}.report.json`), 'utf8'));
+    const frames = (path: string) => readSegmentation(readFileSync(path), path).frames.map((f) => `${f.referencedFrameNumber}:${Buffer.from(f.mask).toString('base64')}`);
+    expect(frames(join(prepared, `${demo.sopInstanceUID}.seg.dcm`))).toEqual(frames(segPath));
+    const notCount = cli('segment', DEMO, '--model', model.dir, '--out', join(dir, 'unused'), '--frame-workers', 'two');
+    expect(notCount.code).toBe(2);
+    expect(notCount.stderr).toContain('--frame-workers must be 0 or a positive integer, got "two"');
+  });
+
   it('refuses to overwrite an output without --overwrite, and never overwrites a source file', () => {
     const before = readFileSync(segPath);
     const again = cli('segment', DEMO, '--model', model.dir, '--out', out);

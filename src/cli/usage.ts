@@ -23,6 +23,14 @@ export function positiveInteger(name: string, value: string | undefined, fallbac
   return n;
 }
 
+/** A count where 0 means none (of workers, say). */
+export function nonNegativeInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be 0 or a positive integer, got "${value}"`);
+  return n;
+}
+
 /** A probability strictly between 0 and 1 (a threshold of 0 or 1 would mark every pixel or none). */
 export function openUnitInterval(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -8,10 +8,9 @@ import { notUltrasoundProblem, type CineImage } from '../dicom/cineImage.js';
 import { PackedMask } from '../dicom/bitPacking.js';
 import type { ScanPlaneReading } from '../dicom/scanPlane.js';
 import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
-import { unitIntensities } from '../image/floatImage.js';
 import type { LoadedModel } from './model.js';
 import { modelInputBox, type PixelBox } from './region.js';
-import { prepareInput } from './preprocess.js';
+import { inlineFrameSource, type FrameSourceFactory } from './frameSource.js';
 import { DEFAULT_POSTPROCESS, type PostprocessOptions } from './postprocess.js';
 import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
 import { inlineLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory } from '../temporal/metricsRunner.js';
@@ -63,11 +62,18 @@ export interface SegmentOptions {
    * reported when their mask and metrics arrive.
    */
   metrics?: LoopMetricsRunnerFactory;
+  /**
+   * Where frames are decoded and pre-processed; default in this thread. Workers that work ahead
+   * (nodeFrameWorkers) leave this thread only inference and the hand-over, for a GPU.
+   */
+  frames?: FrameSourceFactory;
 }
 
 export interface StageTimings {
+  /** Decoding and pre-processing: in workers when `preparedIn` is 'worker' (then overlapping the other stages). */
   decodeMs: number;
   preprocessMs: number;
+  preparedIn: 'worker' | 'inline';
   inferenceMs: number;
   /** Post-processing and metrics: in the worker when `metricsIn` is 'worker' (then overlapping the other stages). */
   postprocessMs: number;
@@ -107,7 +113,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const { rows: height, columns: width, numberOfFrames: total } = cine;
   const post: PostprocessOptions = { threshold: manifest.threshold, ...DEFAULT_POSTPROCESS, ...options.postprocess };
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 4, backend.maxBatch));
-  const timings: StageTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, metricsMs: 0, metricsIn: 'inline' };
+  const timings: StageTimings = { decodeMs: 0, preprocessMs: 0, preparedIn: 'inline', inferenceMs: 0, postprocessMs: 0, metricsMs: 0, metricsIn: 'inline' };
   const maxValue = cine.maximumValue;
 
   let t = now();
@@ -117,11 +123,19 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const region = new Uint8Array(width * height);
   for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
   options.signal?.throwIfAborted();
-  const metrics = await (options.metrics ?? inlineLoopMetrics)({
-    metrics: { width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha },
-    post: { modelWidth: mw, modelHeight: mh, logits: manifest.output.kind === 'logits', box, width, height, options: post },
-    frameCount: total,
-  });
+  const source = await (options.frames ?? inlineFrameSource)(cine, { width, maxValue, box, model: { input: { shape: manifest.input.shape }, normalisation: manifest.normalisation } }, first);
+  timings.preparedIn = source.where;
+  let metrics: Awaited<ReturnType<LoopMetricsRunnerFactory>>;
+  try {
+    metrics = await (options.metrics ?? inlineLoopMetrics)({
+      metrics: { width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha },
+      post: { modelWidth: mw, modelHeight: mh, logits: manifest.output.kind === 'logits', box, width, height, options: post },
+      frameCount: total,
+    });
+  } catch (err) {
+    source.close();
+    throw err;
+  }
   timings.metricsIn = metrics.where;
   const stopMetrics = () => metrics.close(options.signal?.reason);
   options.signal?.addEventListener('abort', stopMetrics, { once: true });
@@ -146,15 +160,13 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const n = Math.min(batchSize, total - start);
-      const frames: Float32Array[] = [];
+      const images: Float32Array[] = [];
       for (let k = 0; k < n; k++) {
-        t = now();
-        const frame = start + k === 0 ? first : await cine.decodeFrame(start + k);
-        timings.decodeMs += now() - t;
-        t = now();
-        prepareInput(frame, width, maxValue, box, manifest, input, k * c * mh * mw);
-        timings.preprocessMs += now() - t;
-        frames.push(frame);
+        const prepared = await source.frame(start + k);
+        timings.decodeMs += prepared.decodeMs;
+        timings.preprocessMs += prepared.preprocessMs;
+        input.set(prepared.input, k * c * mh * mw);
+        images.push(prepared.image);
       }
       t = now();
       const providerBefore = backend.provider;
@@ -165,7 +177,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       for (let k = 0; k < n; k++) {
         options.signal?.throwIfAborted();
         const index = start + k;
-        const result = metrics.push({ image: unitIntensities(frames[k]!, maxValue), output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index] });
+        const result = metrics.push({ image: images[k]!, output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index] });
         const entry = { index, result, settled: false };
         // Awaited in order by report(); a failure before then must not count as unhandled.
         result.then(
@@ -184,6 +196,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   } finally {
     options.signal?.removeEventListener('abort', stopMetrics);
     metrics.close(options.signal?.reason);
+    source.close();
   }
   return {
     sourceSopInstanceUID: cine.sopInstanceUID,

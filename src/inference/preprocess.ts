@@ -3,7 +3,10 @@ import { resize } from '../image/floatImage.js';
 import type { ModelManifest } from './manifest.js';
 import type { PixelBox } from './region.js';
 
-export function prepareInput(frame: Float32Array, width: number, maxValue: number, box: PixelBox, manifest: ModelManifest, out: Float32Array, offset: number): void {
+/** What pre-processing reads of a model's manifest (a worker is sent only this). */
+export type ModelInputSpec = { input: Pick<ModelManifest['input'], 'shape'> } & Pick<ModelManifest, 'normalisation'>;
+
+export function prepareInput(frame: Float32Array, width: number, maxValue: number, box: PixelBox, manifest: ModelInputSpec, out: Float32Array, offset: number): void {
   const [, , h, w] = manifest.input.shape;
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;

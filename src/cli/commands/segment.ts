@@ -18,7 +18,8 @@ import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
-import { oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
+import { defaultFrameWorkers, nodeFrameWorkerPool } from '../../inference/nodeFrameWorkers.js';
+import { nonNegativeInteger, oneOf, openUnitInterval, positiveInteger, UsageError } from '../usage.js';
 import { dicomwebHeaders } from '../dicomwebHeaders.js';
 import { exists, writeAtomically } from '../outputFiles.js';
 import { writeStudyVolumes } from '../studyVolumes.js';
@@ -44,6 +45,9 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/s
                      (default 1; with --provider webgpu three cores in four, at most 12); same results
   --no-metrics-worker  compute the temporal metrics between inference calls instead of in a
                      worker thread beside them (slower; same results)
+  --frame-workers N  worker threads decoding and pre-processing frames ahead of inference; 0 does
+                     it between inference calls (default 2 with --provider webgpu on 8 or more
+                     cores, else 0); same results
   --no-largest-component, --no-fill-holes   switch post-processing steps off
   --allow-non-us     segment non-ultrasound images too
   --overwrite        replace existing outputs (never a source file)
@@ -67,6 +71,7 @@ export async function runSegment(args: string[]): Promise<number> {
       threads: { type: 'string' },
       provider: { type: 'string' },
       'metrics-workers': { type: 'string' },
+      'frame-workers': { type: 'string' },
       'no-largest-component': { type: 'boolean', default: false },
       'no-fill-holes': { type: 'boolean', default: false },
       'allow-non-us': { type: 'boolean', default: false },
@@ -91,6 +96,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const requestedWorkers = positiveInteger('metrics-workers', values['metrics-workers']);
   if (requestedWorkers !== undefined && !metricsWorker) throw new UsageError('--metrics-workers and --no-metrics-worker exclude each other');
   const metricsWorkerCount = requestedWorkers ?? defaultMetricsWorkers(provider);
+  const frameWorkerCount = nonNegativeInteger('frame-workers', values['frame-workers']) ?? defaultFrameWorkers(provider);
   const threads = positiveInteger('threads', values.threads) ?? (metricsWorker ? inferenceThreadsBesideMetricsWorker(metricsWorkerCount) : undefined);
   const model = await loadNodeModel(values.model ?? defaultModelPath(), { ...(threads ? { threads } : {}), provider });
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
@@ -104,6 +110,7 @@ export async function runSegment(args: string[]): Promise<number> {
   const metricsWorkers = !metricsWorker
     ? undefined
     : nodeMetricsWorkerPool({ workersPerLoop: metricsWorkerCount, onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
+  const frameWorkers = frameWorkerCount > 0 ? nodeFrameWorkerPool({ workers: frameWorkerCount, onFallback: (reason) => console.error(`  frames decoded in the main thread (${reason})`) }) : undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('cancelled by the user'));
   process.once('SIGINT', onSignal);
@@ -156,6 +163,7 @@ export async function runSegment(args: string[]): Promise<number> {
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
           ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
+          ...(frameWorkers ? { frames: frameWorkers.source } : {}),
           onProgress: (p) => bar(p.done, p.total),
           postprocess: {
             ...(threshold !== undefined ? { threshold } : {}),
@@ -215,6 +223,7 @@ export async function runSegment(args: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     metricsWorkers?.dispose();
+    frameWorkers?.dispose();
     await model.backend.dispose();
   }
   await writeStudyVolumes(rows, out);

@@ -61,13 +61,32 @@ const DECODER_CLASS: Record<Exclude<CodecName, 'jpeg-baseline-encoder'>, string>
   'jpeg-2000': 'J2KDecoder',
 };
 
+const DECODER_LABEL: Record<Exclude<CodecName, 'jpeg-baseline-encoder'>, string> = {
+  'jpeg-baseline': 'JPEG decoder (libjpeg-turbo)',
+  'jpeg-ls': 'JPEG-LS decoder (CharLS)',
+  'jpeg-2000': 'JPEG 2000 decoder (OpenJPEG)',
+};
+
+/**
+ * The codecs' C++ exceptions reach JavaScript as a bare number (a pointer into the WASM heap),
+ * which would make an error message of a number that changes from run to run.
+ */
+function decoderFailure(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(`the ${DECODER_LABEL[name]} rejected the data (corrupt, or a variant of the format it does not decode)`, { cause: thrown });
+}
+
 /** Decodes one compressed frame; the copy out of the WASM heap is kept, the decoder is freed. */
 export async function decodeWithCodec(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, encoded: Uint8Array): Promise<DecodedImage> {
   const codec = await loadCodec(name);
   const decoder = new codec[DECODER_CLASS[name]]();
   try {
     decoder.getEncodedBuffer(encoded.length).set(encoded);
-    decoder.decode();
+    try {
+      decoder.decode();
+    } catch (thrown) {
+      throw decoderFailure(name, thrown);
+    }
     const info = decoder.getFrameInfo();
     const bytes = new Uint8Array(decoder.getDecodedBuffer());
     return {

@@ -1,0 +1,63 @@
+/**
+ * Where a loop's frames are decoded and pre-processed ahead of inference: in the engine's own
+ * thread (inline), or in workers that work ahead of it (nodeFrameWorkers.ts). The workers are for
+ * a GPU, which leaves the engine's thread as a loop's limit. Both run `prepareDecodedFrame`, so
+ * the model sees the same input either way.
+ */
+import type { CineImage } from '../dicom/cineImage.js';
+import { unitIntensities } from '../image/floatImage.js';
+import { prepareInput, type ModelInputSpec } from './preprocess.js';
+import type { PixelBox } from './region.js';
+
+export interface PreparationSpec {
+  width: number;
+  maxValue: number;
+  box: PixelBox;
+  model: ModelInputSpec;
+}
+
+export interface PreparedFrame {
+  /** The frame scaled to [0, 1] at source size: what the temporal metrics take. */
+  image: Float32Array;
+  /** The model's input for this frame alone (channels x height x width). */
+  input: Float32Array;
+  decodeMs: number;
+  preprocessMs: number;
+}
+
+export interface FrameSource {
+  /** 'worker' when the frames are prepared beside the engine's thread (their times then overlap it). */
+  readonly where: 'inline' | 'worker';
+  /** Frame `index` (0-based). Asked in order, each once. */
+  frame(index: number): Promise<PreparedFrame>;
+  close(): void;
+}
+
+/** Makes a frame source for one loop; `first` is frame 0, already decoded by the engine. */
+export type FrameSourceFactory = (cine: CineImage, spec: PreparationSpec, first: Float32Array) => Promise<FrameSource>;
+
+const now = () => globalThis.performance.now();
+
+/** A decoded frame's two uses: the model's input, and the [0, 1] image for the metrics. */
+export function prepareDecodedFrame(frame: Float32Array, spec: PreparationSpec): { image: Float32Array; input: Float32Array; preprocessMs: number } {
+  const t = now();
+  const [, c, h, w] = spec.model.input.shape;
+  const input = new Float32Array(c * h * w);
+  prepareInput(frame, spec.width, spec.maxValue, spec.box, spec.model, input, 0);
+  const image = unitIntensities(frame, spec.maxValue);
+  return { image, input, preprocessMs: now() - t };
+}
+
+/** Decodes and prepares each frame when asked, in the calling thread. */
+export function inlineFrameSource(cine: CineImage, spec: PreparationSpec, first: Float32Array): Promise<FrameSource> {
+  return Promise.resolve({
+    where: 'inline' as const,
+    async frame(index: number): Promise<PreparedFrame> {
+      const t = now();
+      const frame = index === 0 ? first : await cine.decodeFrame(index);
+      const decodeMs = index === 0 ? 0 : now() - t;
+      return { ...prepareDecodedFrame(frame, spec), decodeMs };
+    },
+    close: () => undefined,
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * Frames decoded and pre-processed in worker_threads Workers ahead of inference (Node): this
+ * module is both the pool's factory and, started as a worker, the serving side. A worker is sent a
+ * frame's still-encoded bytes and answers with its image and model input (moved, not copied).
+ * A frame a worker cannot prepare is decoded again in the engine's thread, which throws the same
+ * typed error (FrameDecodeError) as without workers; a worker that stops sends the rest of the
+ * loop, and later loops, back to the engine's thread, with the reason. Node only.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { CineImage } from '../dicom/cineImage.js';
+import type { PixelFormat } from '../dicom/pixelFormat.js';
+import { decodeFrameToGrayscale } from '../dicom/decode/decodeFrame.js';
+import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSourceFactory, type PreparationSpec, type PreparedFrame } from './frameSource.js';
+
+const ROLE = 'trus-frame-preparation';
+
+type Request = { type: 'init'; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; index: number; encoded: Uint8Array };
+type Reply = ({ type: 'frame'; index: number } & PreparedFrame) | { type: 'error'; index: number; message: string };
+
+/**
+ * Frame workers a loop gets by default: with inference on a GPU and cores to spare, two (decoding
+ * and pre-processing cost about an eighth of the metrics, which get three cores in four); none
+ * otherwise, where they would take cores from inference.
+ */
+export function defaultFrameWorkers(provider: 'cpu' | 'webgpu'): number {
+  return provider === 'webgpu' && availableParallelism() >= 8 ? 2 : 0;
+}
+
+export interface FrameWorkerPoolOptions {
+  workers: number;
+  /** Frames asked for ahead of the one the engine waits for, per worker. Default 4. */
+  framesAhead?: number;
+  /** Told once when a worker stops and the frames are prepared in the engine's thread instead. */
+  onFallback?: (reason: string) => void;
+  /** Testing aid: another build of this module (a worker that fails on purpose). */
+  script?: URL;
+}
+
+export interface FrameWorkerPool {
+  readonly source: FrameSourceFactory;
+  dispose(): void;
+}
+
+interface Pending {
+  resolve: (frame: PreparedFrame) => void;
+  reject: (reason: Error) => void;
+}
+
+/** One started worker: the frames asked of it, answered in any order by index. */
+class FrameWorker {
+  private readonly pending = new Map<number, Pending>();
+  private onMessage?: (reply: Reply) => void;
+  stopped: Error | undefined;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (reply: Reply) => this.receive(reply));
+    worker.on('error', (err) => this.stop(err));
+    worker.on('exit', (code) => this.stop(new Error(`it exited (code ${code})`)));
+  }
+
+  private receive(reply: Reply): void {
+    const p = this.pending.get(reply.index);
+    if (!p) return;
+    this.pending.delete(reply.index);
+    if (reply.type === 'error') p.reject(new Error(reply.message));
+    else p.resolve(reply);
+  }
+
+  private stop(err: Error): void {
+    if (this.stopped) return;
+    this.stopped = new Error(`the frame worker stopped: ${err.message}`);
+    for (const p of this.pending.values()) p.reject(this.stopped);
+    this.pending.clear();
+  }
+
+  start(cine: CineImage, spec: PreparationSpec): void {
+    this.pending.clear();
+    this.worker.ref();
+    this.worker.postMessage({ type: 'init', format: cine.pixelFormat, transferSyntaxUID: cine.transferSyntaxUID, spec } satisfies Request);
+  }
+
+  ask(index: number, encoded: Uint8Array): Promise<PreparedFrame> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    return new Promise((resolve, reject) => {
+      this.pending.set(index, { resolve, reject });
+      this.worker.postMessage({ type: 'frame', index, encoded } satisfies Request);
+    });
+  }
+
+  idle(): void {
+    this.pending.clear();
+    this.worker.unref();
+  }
+}
+
+export function nodeFrameWorkerPool(options: FrameWorkerPoolOptions): FrameWorkerPool {
+  const script = options.script ?? new URL(import.meta.url);
+  const ahead = Math.max(1, options.framesAhead ?? 4);
+  let workers: FrameWorker[] | undefined;
+  let unavailable: string | undefined;
+  const fallBack = (reason: string) => {
+    if (unavailable !== undefined) return;
+    unavailable = reason;
+    options.onFallback?.(reason);
+  };
+  return {
+    async source(cine, spec, first) {
+      if (unavailable !== undefined || options.workers < 1) return inlineFrameSource(cine, spec, first);
+      // execArgv is inherited: a process started with a TypeScript loader (tsx) gives it to the workers too.
+      workers ??= Array.from({ length: options.workers }, () => new FrameWorker(new Worker(script, { workerData: { role: ROLE } })));
+      const team = workers;
+      for (const w of team) w.start(cine, spec);
+      const inline = await inlineFrameSource(cine, spec, first);
+      const asked = new Map<number, Promise<PreparedFrame>>();
+      let nextToAsk = 0;
+      let closed = false;
+      const askUpTo = (last: number) => {
+        for (; nextToAsk <= Math.min(last, cine.numberOfFrames - 1); nextToAsk++) {
+          const index = nextToAsk;
+          // A copy of this frame's bytes: the frame may be a view into the whole file, and a view
+          // is sent with all of its buffer.
+          const request = team[index % team.length]!.ask(index, cine.encodedFrame(index).slice());
+          // Awaited when the engine reaches that frame; a failure before then is not unhandled.
+          request.catch(() => undefined);
+          asked.set(index, request);
+        }
+      };
+      return {
+        where: 'worker' as const,
+        async frame(index: number): Promise<PreparedFrame> {
+          askUpTo(index + ahead * team.length);
+          const request = asked.get(index) ?? inline.frame(index);
+          asked.delete(index);
+          try {
+            return await request;
+          } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            if (team.some((w) => w.stopped)) fallBack(reason);
+            // The engine's thread decodes it again: the typed error the inline path throws, or the frame.
+            return inline.frame(index);
+          }
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          asked.clear();
+          if (team.some((w) => w.stopped)) {
+            for (const w of team) void w.worker.terminate();
+            if (workers === team) workers = undefined;
+          } else for (const w of team) w.idle();
+        },
+      } satisfies FrameSource;
+    },
+    dispose() {
+      for (const w of workers ?? []) void w.worker.terminate();
+      workers = undefined;
+    },
+  };
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
+  const port = parentPort;
+  let loop: { format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | undefined;
+  port.on('message', (request: Request) => {
+    if (request.type === 'init') {
+      loop = request;
+      return;
+    }
+    const { index, encoded } = request;
+    void (async () => {
+      try {
+        if (!loop) throw new Error('a frame was sent before the loop');
+        const t = performance.now();
+        const frame = await decodeFrameToGrayscale(encoded, loop.format, loop.transferSyntaxUID);
+        const decodeMs = performance.now() - t;
+        const prepared = prepareDecodedFrame(frame, loop.spec);
+        port.postMessage({ type: 'frame', index, decodeMs, ...prepared } satisfies Reply, [prepared.image.buffer as ArrayBuffer, prepared.input.buffer as ArrayBuffer]);
+      } catch (err) {
+        port.postMessage({ type: 'error', index, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
+      }
+    })();
+  });
+}
