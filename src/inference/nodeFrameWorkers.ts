@@ -15,8 +15,13 @@ import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSou
 
 const ROLE = 'trus-frame-preparation';
 
-type Request = { type: 'init'; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; index: number; encoded: Uint8Array };
-type Reply = ({ type: 'frame'; index: number } & PreparedFrame) | { type: 'error'; index: number; message: string };
+/**
+ * `loop` numbers the loops a worker serves: a loop that ends early (a frame it cannot decode, a
+ * cancel) leaves frames asked ahead in the worker's queue, whose answers must not be taken for the
+ * next loop's frames of the same index (another cine's pixels).
+ */
+type Request = { type: 'init'; loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; loop: number; index: number; encoded: Uint8Array };
+type Reply = ({ type: 'frame'; loop: number; index: number } & PreparedFrame) | { type: 'error'; loop: number; index: number; message: string };
 
 /**
  * Frame workers a loop gets by default: with inference on a GPU and cores to spare, two (decoding
@@ -50,7 +55,7 @@ interface Pending {
 /** One started worker: the frames asked of it, answered in any order by index. */
 class FrameWorker {
   private readonly pending = new Map<number, Pending>();
-  private onMessage?: (reply: Reply) => void;
+  private loop = 0;
   stopped: Error | undefined;
 
   constructor(readonly worker: Worker) {
@@ -60,6 +65,7 @@ class FrameWorker {
   }
 
   private receive(reply: Reply): void {
+    if (reply.loop !== this.loop) return;
     const p = this.pending.get(reply.index);
     if (!p) return;
     this.pending.delete(reply.index);
@@ -76,15 +82,16 @@ class FrameWorker {
 
   start(cine: CineImage, spec: PreparationSpec): void {
     this.pending.clear();
+    this.loop++;
     this.worker.ref();
-    this.worker.postMessage({ type: 'init', format: cine.pixelFormat, transferSyntaxUID: cine.transferSyntaxUID, spec } satisfies Request);
+    this.worker.postMessage({ type: 'init', loop: this.loop, format: cine.pixelFormat, transferSyntaxUID: cine.transferSyntaxUID, spec } satisfies Request);
   }
 
   ask(index: number, encoded: Uint8Array): Promise<PreparedFrame> {
     if (this.stopped) return Promise.reject(this.stopped);
     return new Promise((resolve, reject) => {
       this.pending.set(index, { resolve, reject });
-      this.worker.postMessage({ type: 'frame', index, encoded } satisfies Request);
+      this.worker.postMessage({ type: 'frame', loop: this.loop, index, encoded } satisfies Request);
     });
   }
 
@@ -161,23 +168,24 @@ export function nodeFrameWorkerPool(options: FrameWorkerPoolOptions): FrameWorke
 
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
   const port = parentPort;
-  let loop: { format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | undefined;
+  let current: { loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | undefined;
   port.on('message', (request: Request) => {
     if (request.type === 'init') {
-      loop = request;
+      current = request;
       return;
     }
-    const { index, encoded } = request;
+    const { loop, index, encoded } = request;
     void (async () => {
       try {
-        if (!loop) throw new Error('a frame was sent before the loop');
+        if (!current || current.loop !== loop) throw new Error(`frame ${index + 1} was sent for loop ${loop}, not the loop being served`);
+        const { format, transferSyntaxUID, spec } = current;
         const t = performance.now();
-        const frame = await decodeFrameToGrayscale(encoded, loop.format, loop.transferSyntaxUID);
+        const frame = await decodeFrameToGrayscale(encoded, format, transferSyntaxUID);
         const decodeMs = performance.now() - t;
-        const prepared = prepareDecodedFrame(frame, loop.spec);
-        port.postMessage({ type: 'frame', index, decodeMs, ...prepared } satisfies Reply, [prepared.image.buffer as ArrayBuffer, prepared.input.buffer as ArrayBuffer]);
+        const prepared = prepareDecodedFrame(frame, spec);
+        port.postMessage({ type: 'frame', loop, index, decodeMs, ...prepared } satisfies Reply, [prepared.image.buffer as ArrayBuffer, prepared.input.buffer as ArrayBuffer]);
       } catch (err) {
-        port.postMessage({ type: 'error', index, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
+        port.postMessage({ type: 'error', loop, index, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
       }
     })();
   });

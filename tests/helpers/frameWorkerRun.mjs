@@ -1,7 +1,8 @@
 // Runs the built engine (dist/) with frames decoded and pre-processed in worker_threads, as the
 // CLI does on WebGPU, and prints one JSON line for tests/inference/frameWorkers.test.ts (a child
 // process: jest runs TypeScript as CommonJS, where the worker's module URL does not exist).
-// Usage: node frameWorkerRun.mjs CINE MODEL_DIR compare|corrupt|dying [DYING_WORKER]
+// Usage: node frameWorkerRun.mjs CINE MODEL_DIR compare|corrupt|dying|late [TEST_WORKER] [OTHER_CINE]
+// (TEST_WORKER: the dying or the late worker; OTHER_CINE: a second loop, for 'late').
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CineImage } from '../../dist/dicom/cineImage.js';
@@ -9,7 +10,7 @@ import { loadNodeModel } from '../../dist/inference/nodeModel.js';
 import { segmentCine } from '../../dist/inference/engine.js';
 import { nodeFrameWorkerPool } from '../../dist/inference/nodeFrameWorkers.js';
 
-const [cinePath, modelDir, mode, dyingWorker] = process.argv.slice(2);
+const [cinePath, modelDir, mode, testWorker, otherCinePath] = process.argv.slice(2);
 const model = await loadNodeModel(modelDir, { threads: 1 });
 const fallbacks = [];
 const onFallback = (reason) => fallbacks.push(reason);
@@ -34,8 +35,8 @@ function withCorruptFourthFrame(bytes) {
 const bytes = new Uint8Array(readFileSync(cinePath));
 const cine = CineImage.fromPart10(mode === 'corrupt' ? withCorruptFourthFrame(bytes) : bytes, cinePath);
 
-async function run(pool) {
-  const r = await segmentCine(cine, model, { batchSize: 2, ...(pool ? { frames: pool.source } : {}) });
+async function run(pool, loop = cine) {
+  const r = await segmentCine(loop, model, { batchSize: 2, ...(pool ? { frames: pool.source } : {}) });
   return { preparedIn: r.timings.preparedIn, frames: r.frames, summary: r.summary, masks: r.masks.map((m) => Array.from(m.bits)) };
 }
 
@@ -62,10 +63,19 @@ if (mode === 'compare') {
   out.inline = await failureOf(undefined);
   pool.dispose();
 } else if (mode === 'dying') {
-  const pool = nodeFrameWorkerPool({ workers: 2, onFallback, script: pathToFileURL(dyingWorker) });
+  const pool = nodeFrameWorkerPool({ workers: 2, onFallback, script: pathToFileURL(testWorker) });
   out.worker = await run(pool);
   out.after = await run(pool);
   out.inline = await run(undefined);
+  pool.dispose();
+} else if (mode === 'late') {
+  // The first loop's answers arrive again while the second loop (another cine) waits for its frames.
+  const other = CineImage.fromPart10(readFileSync(otherCinePath), otherCinePath);
+  const pool = nodeFrameWorkerPool({ workers: 2, onFallback, script: pathToFileURL(testWorker) });
+  out.first = await run(pool);
+  out.second = await run(pool, other);
+  out.inlineFirst = await run(undefined);
+  out.inlineSecond = await run(undefined, other);
   pool.dispose();
 }
 out.fallbacks = fallbacks;

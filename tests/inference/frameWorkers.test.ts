@@ -1,9 +1,10 @@
 /**
  * Frames decoded and pre-processed in worker threads ahead of inference (Node, the CLI's default
  * on WebGPU): the same masks, metrics and summary as in the engine's thread, workers reused across
- * loops, a frame that cannot be decoded failing with the same typed error, and a worker that dies
- * mid-loop (the loop finishes in the engine's thread, with the reason). Runs the built engine in a
- * child process.
+ * loops, a frame that cannot be decoded failing with the same typed error, a worker that dies
+ * mid-loop (the loop finishes in the engine's thread, with the reason), and answers to an earlier
+ * loop arriving late (never taken for the next loop's frames). Runs the built engine in a child
+ * process.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -18,8 +19,10 @@ jest.setTimeout(120000);
 const ROOT = resolve(__dirname, '../..');
 const RUNNER = resolve(ROOT, 'tests/helpers/frameWorkerRun.mjs');
 const DYING = resolve(ROOT, 'tests/helpers/dyingFrameWorker.mjs');
+const LATE = resolve(ROOT, 'tests/helpers/lateFrameWorker.mjs');
 const dir = tempDir('frame-workers-');
 const cinePath = join(dir, 'loop.dcm');
+const otherCinePath = join(dir, 'other-loop.dcm');
 const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
 const FRAMES = 9;
 
@@ -30,9 +33,9 @@ interface LoopRun {
   masks: number[][];
 }
 
-function runChild(mode: string): Record<string, any> {
+function runChild(mode: string, testWorker = DYING): Record<string, any> {
   // A timeout: a worker left running (or a hang) would keep the child alive and fail the test.
-  const r = spawnSync(process.execPath, [RUNNER, cinePath, model.dir, mode, DYING], { encoding: 'utf8', timeout: 90000 });
+  const r = spawnSync(process.execPath, [RUNNER, cinePath, model.dir, mode, testWorker, otherCinePath], { encoding: 'utf8', timeout: 90000 });
   if (r.status !== 0) throw new Error(`child ${mode} exited ${r.status} (signal ${r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -46,6 +49,7 @@ function expectSameLoop(run: LoopRun, inline: LoopRun): void {
 beforeAll(async () => {
   if (!existsSync(resolve(ROOT, 'dist/inference/nodeFrameWorkers.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm test does)');
   writeFileSync(cinePath, (await phantomLoop('frame-workers', FRAMES, 120, 'jpeg')).cine);
+  writeFileSync(otherCinePath, (await phantomLoop('frame-workers-other', FRAMES, 120, 'jpeg', 'axial', 'TEST02')).cine);
 });
 
 describe('frames prepared in worker threads', () => {
@@ -80,5 +84,15 @@ describe('frames prepared in worker threads', () => {
     // Later loops do not try the broken workers again.
     expect(out.after.preparedIn).toBe('inline');
     expectSameLoop(out.after, inline);
+  });
+
+  it('answers to an earlier loop that arrive late are never taken for the next loop\'s frames', () => {
+    const out = runChild('late', LATE);
+    expect(out.fallbacks).toEqual([]);
+    expect(out.second.preparedIn).toBe('worker');
+    expectSameLoop(out.first, out.inlineFirst);
+    expectSameLoop(out.second, out.inlineSecond);
+    // Not vacuous: the two loops differ, so a late answer taken for the second loop would show.
+    expect(out.inlineSecond.masks).not.toEqual(out.inlineFirst.masks);
   });
 });
