@@ -13,7 +13,7 @@ import { modelInputBox, type PixelBox } from './region.js';
 import { inlineFrameSource, type FrameSourceFactory } from './frameSource.js';
 import { DEFAULT_POSTPROCESS, type PostprocessOptions } from './postprocess.js';
 import type { FrameMetrics, LoopSummary } from '../temporal/loopMetrics.js';
-import { inlineLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory } from '../temporal/metricsRunner.js';
+import { inlineLoopMetrics, type FinishedFrame, type LoopMetricsRunner, type LoopMetricsRunnerFactory } from '../temporal/metricsRunner.js';
 
 export class NotUltrasoundError extends Error {
   override readonly name = 'NotUltrasoundError';
@@ -125,7 +125,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   options.signal?.throwIfAborted();
   const source = await (options.frames ?? inlineFrameSource)(cine, { width, maxValue, box, model: { input: { shape: manifest.input.shape }, normalisation: manifest.normalisation } }, first);
   timings.preparedIn = source.where;
-  let metrics: Awaited<ReturnType<LoopMetricsRunnerFactory>>;
+  let metrics: LoopMetricsRunner;
   try {
     metrics = await (options.metrics ?? inlineLoopMetrics)({
       metrics: { width, height, pixelSpacingMm: cine.calibration?.pixelSpacingMm, region, alpha: options.alpha },

@@ -3,8 +3,9 @@
  * module is both the pool's factory and, started as a worker, the serving side. A worker is sent a
  * frame's still-encoded bytes and answers with its image and model input (moved, not copied).
  * A frame a worker cannot prepare is decoded again in the engine's thread, which throws the same
- * typed error (FrameDecodeError) as without workers; a worker that stops sends the rest of the
- * loop, and later loops, back to the engine's thread, with the reason. Node only.
+ * typed error (FrameDecodeError) as without workers. A worker that stops leaves its share of the
+ * loop to the engine's thread (the other workers keep theirs) and later loops to that thread
+ * alone, with the reason. Node only.
  */
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -141,9 +142,9 @@ export function nodeFrameWorkerPool(options: FrameWorkerPoolOptions): FrameWorke
           asked.delete(index);
           try {
             return await request;
-          } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
-            if (team.some((w) => w.stopped)) fallBack(reason);
+          } catch {
+            const stopped = team.find((w) => w.stopped)?.stopped;
+            if (stopped) fallBack(stopped.message);
             // The engine's thread decodes it again: the typed error the inline path throws, or the frame.
             return inline.frame(index);
           }
