@@ -111,7 +111,11 @@ export class LoopMetricsAccumulator {
   readonly frames: FrameMetrics[] = [];
 
   constructor(options: MetricsOptions) {
-    this.o = { alpha: 1, flickerFraction: 0.1, minDice: 0.9, eMeasureThresholds: 256, ...options };
+    // Defaults by destructuring, not by spreading: an option given as undefined (the engine passes
+    // its caller's alpha through) takes the default instead of replacing it, which made every
+    // confidence weight NaN.
+    const { alpha = 1, flickerFraction = 0.1, minDice = 0.9, eMeasureThresholds = 256, ...rest } = options;
+    this.o = { ...rest, alpha, flickerFraction, minDice, eMeasureThresholds };
   }
 
   private get pixelArea(): number {

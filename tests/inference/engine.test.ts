@@ -76,6 +76,13 @@ describe('segmentCine with a threshold model (known answer)', () => {
     const area = scenes[0]!.expected.reduce((a, b) => a + b, 0) * 0.1 * 0.2;
     expect(run.frames[0]!.area).toBeCloseTo(area, 6);
     expect(run.frames[3]!.centroidDrift).toBeCloseTo(0.1, 6);
+    // The engine passes no alpha here: the confidence weights take the default, not NaN (which a
+    // JSON report writes as null).
+    for (const f of run.frames.slice(1)) {
+      expect(f.confidenceWeightedConsistency).toBeGreaterThan(0.9);
+      expect(f.confidenceWeightedConsistency).toBeLessThanOrEqual(1);
+    }
+    expect(run.summary.meanConfidenceWeightedConsistency).toBeGreaterThan(0.9);
     expect(run.summary.frames).toBe(6);
     await model.backend.dispose();
   });
