@@ -4,6 +4,7 @@
  * keep the largest 8-connected component, fill holes. Defaults: all on, threshold from the manifest.
  */
 import { resize } from '../image/floatImage.js';
+import { componentOf, connectedRuns } from '../image/connectedRuns.js';
 import type { PixelBox } from './region.js';
 
 export interface PostprocessOptions {
@@ -33,79 +34,32 @@ export function probabilityAtSource(prob: Float32Array, modelWidth: number, mode
   return out;
 }
 
-/** Keeps the largest 8-connected foreground component. */
+/** Keeps the largest 8-connected foreground component (of equal ones, the first in raster order). */
 export function largestComponent(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const labels = new Int32Array(mask.length);
-  const stack = new Int32Array(mask.length);
-  let best = 0;
-  let bestSize = 0;
-  let label = 0;
-  for (let start = 0; start < mask.length; start++) {
-    if (!mask[start] || labels[start]) continue;
-    label++;
-    let size = 0;
-    let top = 0;
-    stack[top++] = start;
-    labels[start] = label;
-    while (top > 0) {
-      const k = stack[--top]!;
-      size++;
-      const x = k % width;
-      const y = (k - x) / width;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const j = yy * width + xx;
-          if (mask[j] && !labels[j]) {
-            labels[j] = label;
-            stack[top++] = j;
-          }
-        }
-      }
-    }
-    if (size > bestSize) {
-      bestSize = size;
-      best = label;
-    }
-  }
+  const runs = connectedRuns(mask, width, height, true, true);
   const out = new Uint8Array(mask.length);
-  if (best === 0) return out;
-  for (let i = 0; i < mask.length; i++) out[i] = labels[i] === best ? 1 : 0;
+  if (runs.count === 0) return out;
+  const size = new Float64Array(runs.count);
+  for (let i = 0; i < runs.count; i++) size[componentOf(runs, i)]! += runs.end[i]! - runs.start[i]!;
+  let best = 0;
+  for (let i = 1; i < runs.count; i++) if (size[i]! > size[best]!) best = i;
+  for (let i = 0; i < runs.count; i++) {
+    if (componentOf(runs, i) === best) out.fill(1, runs.row[i]! * width + runs.start[i]!, runs.row[i]! * width + runs.end[i]!);
+  }
   return out;
 }
 
 /** Fills background regions not 4-connected to the frame border. */
 export function fillHoles(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const outside = new Uint8Array(mask.length);
-  const stack = new Int32Array(mask.length);
-  let top = 0;
-  const seed = (k: number) => {
-    if (!mask[k] && !outside[k]) {
-      outside[k] = 1;
-      stack[top++] = k;
-    }
-  };
-  for (let x = 0; x < width; x++) {
-    seed(x);
-    seed((height - 1) * width + x);
+  const runs = connectedRuns(mask, width, height, false, false);
+  const outside = new Uint8Array(runs.count);
+  for (let i = 0; i < runs.count; i++) {
+    if (runs.row[i] === 0 || runs.row[i] === height - 1 || runs.start[i] === 0 || runs.end[i] === width) outside[componentOf(runs, i)] = 1;
   }
-  for (let y = 0; y < height; y++) {
-    seed(y * width);
-    seed(y * width + width - 1);
+  const out = new Uint8Array(mask.length).fill(1);
+  for (let i = 0; i < runs.count; i++) {
+    if (outside[componentOf(runs, i)]) out.fill(0, runs.row[i]! * width + runs.start[i]!, runs.row[i]! * width + runs.end[i]!);
   }
-  while (top > 0) {
-    const k = stack[--top]!;
-    const x = k % width;
-    if (x > 0) seed(k - 1);
-    if (x < width - 1) seed(k + 1);
-    if (k >= width) seed(k - width);
-    if (k < mask.length - width) seed(k + width);
-  }
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = outside[i] ? 0 : 1;
   return out;
 }
 

@@ -13,8 +13,8 @@
  * appears or vanishes. The flicker count is the number of frames whose area changes by more
  * than `flickerFraction`.
  */
-import { computeFlowBetween, flowAtResolution, flowFrame, warpPrevious, confidenceMap, type FlowFrame } from './opticalFlow.js';
-import type { FloatImage } from '../image/floatImage.js';
+import { computeFlowBetween, flowFrame, type FlowFrame } from './opticalFlow.js';
+import { warpedAgreement } from './warpedAgreement.js';
 import { maskCentroid, overlap, hd95, sMeasure, sweepThresholds, weightedFMeasure } from './regionMetrics.js';
 import { glandDiameters, medianDiameters, type GlandDiameters } from './glandDiameters.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
@@ -152,9 +152,11 @@ export class LoopMetricsAccumulator {
     const { count, centroid } = maskCentroid(frame.mask, w, h);
     let margin = 0;
     let marginCount = 0;
+    const { region } = this.o;
+    const probability = frame.probability;
     for (let i = 0; i < n; i++) {
-      if (this.o.region && !this.o.region[i]) continue;
-      margin += abs(2 * frame.probability[i]! - 1);
+      if (region && !region[i]) continue;
+      margin += abs(2 * probability[i]! - 1);
       marginCount++;
     }
     const m: FrameMetrics = {
@@ -174,25 +176,16 @@ export class LoopMetricsAccumulator {
     if (prev) {
       m.dicePrevious = overlap(frame.mask, prev.mask).dice;
       const current = flowFrame({ width: w, height: h, data: frame.image });
-      const flow = flowAtResolution(computeFlowBetween(this.previousFlowFrame ?? flowFrame({ width: w, height: h, data: prev.image }), current), w, h);
+      const flow = computeFlowBetween(this.previousFlowFrame ?? flowFrame({ width: w, height: h, data: prev.image }), current);
       this.previousFlowFrame = current;
-      const warpedImage = warpPrevious({ width: w, height: h, data: prev.image }, flow);
-      const warpedProb = warpPrevious({ width: w, height: h, data: prev.probability }, flow);
-      const confidence = confidenceMap({ width: w, height: h, data: frame.image } as FloatImage, warpedImage, this.o.alpha);
-      let se = 0;
-      let ae = 0;
-      let wSum = 0;
-      let wAgree = 0;
-      for (let i = 0; i < n; i++) {
-        const d = frame.probability[i]! - warpedProb.data[i]!;
-        se += d * d;
-        ae += abs(frame.probability[i]! - prev.probability[i]!);
-        wSum += confidence[i]!;
-        wAgree += confidence[i]! * (1 - abs(d));
-      }
-      m.warpedConsistency = 1 - se / n;
-      m.consistencyNoFlow = 1 - ae / n;
-      m.confidenceWeightedConsistency = wSum > 0 ? wAgree / wSum : null;
+      const sums = warpedAgreement(
+        flow,
+        { width: w, height: h, previousImage: prev.image, previousProbability: prev.probability, image: frame.image, probability: frame.probability },
+        this.o.alpha,
+      );
+      m.warpedConsistency = 1 - sums.squaredError / n;
+      m.consistencyNoFlow = 1 - sums.absoluteErrorNoFlow / n;
+      m.confidenceWeightedConsistency = sums.confidence > 0 ? sums.confidenceWeightedAgreement / sums.confidence : null;
       const s = this.o.pixelSpacingMm ?? { x: 1, y: 1 };
       if (centroid && this.previousCentroid) m.centroidDrift = hypot((centroid.x - this.previousCentroid.x) * s.x, (centroid.y - this.previousCentroid.y) * s.y);
       const prevArea = this.previousArea;

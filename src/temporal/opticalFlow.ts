@@ -30,16 +30,29 @@ export interface FlowOptions {
 
 const DEFAULTS = { maxSize: 128, levels: 4, iterations: 5, windowRadius: 2 };
 
-function gradientsInto(data: Float32Array, w: number, h: number, gx: Float32Array, gy: Float32Array): void {
+/**
+ * Central differences, one-sided at the borders. Inside the frame the difference is halved by a
+ * multiplication, which gives exactly the division's result: a division per pixel and axis took
+ * a tenth of the flow's time.
+ */
+export function gradientsInto(data: Float32Array, w: number, h: number, gx: Float32Array, gy: Float32Array): void {
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const xl = x > 0 ? x - 1 : x;
-      const xr = x < w - 1 ? x + 1 : x;
-      const yu = y > 0 ? y - 1 : y;
-      const yd = y < h - 1 ? y + 1 : y;
-      gx[y * w + x] = (data[y * w + xr]! - data[y * w + xl]!) / (xr - xl || 1);
-      gy[y * w + x] = (data[yd * w + x]! - data[yu * w + x]!) / (yd - yu || 1);
+    const row = y * w;
+    const up = (y > 0 ? y - 1 : y) * w;
+    const down = (y < h - 1 ? y + 1 : y) * w;
+    const yScale = y > 0 && y < h - 1 ? 0.5 : down - up > 0 ? 1 : 0;
+    for (let x = 0; x < w; x++) gy[row + x] = (data[down + x]! - data[up + x]!) * yScale;
+    if (w < 3) {
+      for (let x = 0; x < w; x++) {
+        const xl = x > 0 ? x - 1 : x;
+        const xr = x < w - 1 ? x + 1 : x;
+        gx[row + x] = (data[row + xr]! - data[row + xl]!) / (xr - xl || 1);
+      }
+      continue;
     }
+    gx[row] = data[row + 1]! - data[row]!;
+    for (let x = 1; x < w - 1; x++) gx[row + x] = (data[row + x + 1]! - data[row + x - 1]!) * 0.5;
+    gx[row + w - 1] = data[row + w - 1]! - data[row + w - 2]!;
   }
 }
 
