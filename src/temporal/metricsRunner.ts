@@ -377,6 +377,20 @@ export class ParallelLoopMetrics implements LoopMetricsRunner {
   }
 }
 
+/**
+ * Metrics workers a loop gets by default, the same rule in Node and in the browser. Beside
+ * inference on the CPU (onnxruntime-node's CPU provider, WASM), one: each further worker takes a
+ * core from inference. With inference on a GPU the cores are free and the workers set the loop's
+ * pace: three cores in four, at most 12, leaving the rest to the engine's thread, the frame
+ * workers and the GPU runtime. On the 16-core H200 machine (2026-12-04, Node, 300 frames, frames
+ * still decoded in the engine's thread) 4, 8, 12 and 14 workers took 3.9-4.1, 3.1-3.3, 2.9-3.1
+ * and 2.9-3.1 s: past 12 the engine's thread was the limit. Each worker adds about 70 MB.
+ */
+export function metricsWorkersFor(provider: 'cpu' | 'wasm' | 'webgpu', cores: number): number {
+  const n = Number.isFinite(cores) && cores >= 1 ? Math.floor(cores) : 1;
+  return provider === 'webgpu' ? Math.max(1, Math.min(12, n - Math.ceil(n / 4))) : 1;
+}
+
 export interface MetricsWorkerPoolOptions {
   /** Starts a worker serving `serveLoopMetrics`. */
   create: () => MetricsEndpoint;

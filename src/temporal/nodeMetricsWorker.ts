@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { failureLatch, metricsWorkerPool, serveLoopMetrics, type MetricsEndpoint, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsRunner.js';
+import { failureLatch, metricsWorkerPool, metricsWorkersFor, serveLoopMetrics, type MetricsEndpoint, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsRunner.js';
 
 const ROLE = 'trus-loop-metrics';
 
@@ -38,18 +38,9 @@ export function inferenceThreadsBesideMetricsWorker(metricsWorkers = 1): number 
   return Math.max(1, availableParallelism() - metricsWorkers);
 }
 
-/**
- * Metrics workers a loop gets by default. Beside inference on the CPU, one: each further worker
- * takes a core from onnxruntime. With inference on a GPU the cores are free and the workers set
- * the loop's pace: three cores in four, at most 12, leaving the rest to the engine's thread, the
- * frame workers (nodeFrameWorkers.ts) and the GPU runtime. On the 16-core H200 machine
- * (2026-12-04, 300 frames, frames still decoded in the engine's thread) 4, 8, 12 and 14 workers
- * took 3.9-4.1, 3.1-3.3, 2.9-3.1 and 2.9-3.1 s: past 12 the engine's thread was the limit. Each
- * worker adds about 70 MB.
- */
+/** Metrics workers a loop gets by default on this machine's cores (metricsWorkersFor). */
 export function defaultMetricsWorkers(provider: 'cpu' | 'webgpu'): number {
-  const cores = availableParallelism();
-  return provider === 'webgpu' ? Math.max(1, Math.min(12, cores - Math.ceil(cores / 4))) : 1;
+  return metricsWorkersFor(provider, availableParallelism());
 }
 
 /** Workers running this module; `script` only for tests that run another build of it. */

@@ -77,6 +77,7 @@ export class SegmentationClient {
       ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
       ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
       ...(options.metricsWorker !== undefined ? { metricsWorker: options.metricsWorker } : {}),
+      ...(options.metricsWorkers !== undefined ? { metricsWorkers: options.metricsWorkers } : {}),
     };
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {

@@ -10,7 +10,7 @@ import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
-import type { MetricsWorkerPool } from '../temporal/metricsRunner.js';
+import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsRunner.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
@@ -42,6 +42,14 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+function metricsWorkerCount(requested: number | undefined, provider: BackendInfo['provider']): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
+    return requested;
+  }
+  return metricsWorkersFor(provider, globalThis.navigator?.hardwareConcurrency ?? 1);
+}
+
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
   const manifest = manifestFromText(text, options.manifestUrl);
@@ -66,8 +74,10 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   model = { manifest, backend, source: options.manifestUrl };
   metricsWorkers?.dispose();
   metricsWorkers = undefined;
+  const workersPerLoop = metricsWorker ? metricsWorkerCount(options.metricsWorkers, backend.provider) : 0;
   if (metricsWorker) {
     metricsWorkers = webMetricsWorkerPool(new URL(METRICS_WORKER_FILE, globalThis.location.href).href, {
+      workersPerLoop,
       onFallback: (reason) => console.warn(`trus-cine-seg: temporal metrics computed in the segmentation worker (${reason})`),
     });
     // Its script loads while the page is still busy with the cine, not on the first click.
@@ -77,6 +87,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
     provider: backend.provider,
     fallbackReason: backend.fallbackReason,
     threads: backend.threads,
+    metricsWorkers: workersPerLoop,
     crossOriginIsolated: backend.crossOriginIsolated,
     adapterName: backend.adapterName,
     crossCheckMaxDiff: backend.crossCheckMaxDiff,

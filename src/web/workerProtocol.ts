@@ -18,12 +18,20 @@ export interface WorkerLoadOptions {
    * cannot start, computes them in the segmentation worker (slower, same results).
    */
   metricsWorker?: boolean;
+  /**
+   * Metrics workers sharing each loop (with `metricsWorker`). Default metricsWorkersFor: one
+   * beside WASM, which needs the other cores; with WebGPU three cores in four, at most 12, since
+   * one worker caps a loop well below what the GPU can segment.
+   */
+  metricsWorkers?: number;
 }
 
 export interface BackendInfo {
   provider: 'webgpu' | 'wasm' | 'cpu';
   fallbackReason?: string;
   threads: number;
+  /** Workers sharing each loop's temporal metrics; 0 when they are computed in the segmentation worker. */
+  metricsWorkers: number;
   crossOriginIsolated: boolean;
   adapterName?: string;
   crossCheckMaxDiff?: number;

@@ -12,6 +12,7 @@ import { readSegmentation, masksForSource } from '../../src/dicom/segmentationRe
 import { PackedMask } from '../../src/dicom/bitPacking.js';
 import { loadNodeModel } from '../../src/inference/nodeModel.js';
 import { segmentCine } from '../../src/inference/engine.js';
+import { metricsWorkersFor } from '../../src/temporal/metricsRunner.js';
 import { buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
@@ -30,7 +31,7 @@ const MAX_DIFFERING_FRACTION = 1e-3;
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
 window.runEngine = async (o) => {
-  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}) });
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}), ...(o.metricsWorkers !== undefined ? { metricsWorkers: o.metricsWorkers } : {}) });
   try {
     const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
     const streamed = [];
@@ -38,6 +39,7 @@ window.runEngine = async (o) => {
     const result = await client.segment(bytes, 'loop.dcm', { batchSize: o.batch ?? 2, writeSegmentation: !!o.seg, onFrame: (f) => { streamed.push([f.frameIndex, f.mask ? f.mask.reduce((a, b) => a + b, 0) : -1]); streamedMetrics.push(f.metrics); } });
     return {
       info: client.info,
+      cores: navigator.hardwareConcurrency,
       provider: result.run.provider,
       fallbackReason: result.run.fallbackReason ?? null,
       changedAt: result.run.providerChangedAtFrame ?? null,
@@ -87,7 +89,8 @@ window.ready = true;
 </script>`;
 
 interface EngineResult {
-  info: { provider: string; fallbackReason?: string; threads: number; crossOriginIsolated: boolean; adapterName?: string; crossCheckMaxDiff?: number; model: { name: string } };
+  info: { provider: string; fallbackReason?: string; threads: number; metricsWorkers: number; crossOriginIsolated: boolean; adapterName?: string; crossCheckMaxDiff?: number; model: { name: string } };
+  cores: number;
   provider: string;
   fallbackReason: string | null;
   changedAt: number | null;
@@ -194,6 +197,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.info.provider).toBe('wasm');
     expect(r.info.crossOriginIsolated).toBe(false);
     expect(r.info.threads).toBe(1);
+    expect(r.info.metricsWorkers).toBe(1);
     expect(r.fallbackReason).toBeNull();
     expect(r.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
     r.streamed.forEach(([i, count]) => expect(count).toBe(nodeMasks[i]!.count()));
@@ -223,6 +227,16 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expectWorkerMetricsEqualInline(inWorker, inline, 6);
     expect(inWorker.streamedMetrics).toEqual(inWorker.frames);
     expect(inWorker.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('metrics shared by two workers equal those computed in line; a worker count under 1 is refused', async () => {
+    const shared = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, metricsWorkers: 2 });
+    const inline = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, metricsWorker: false });
+    expect(shared.info.metricsWorkers).toBe(2);
+    expect(inline.info.metricsWorkers).toBe(0);
+    expectWorkerMetricsEqualInline(shared, inline, 6);
+    expect(shared.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+    await expect(run(noGpuBrowser, plain, { preference: 'wasm', metricsWorkers: 0 })).rejects.toThrow(/metricsWorkers must be a whole number of at least 1, not 0/);
   });
 
   it('a metrics worker whose script fails: metrics computed in the segmentation worker, the run completes', async () => {
@@ -262,6 +276,8 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.info.provider).toBe('webgpu');
     expect(r.info.adapterName).toMatch(/swiftshader/i);
     expect(r.info.crossCheckMaxDiff).toBeLessThan(1e-4);
+    // With inference on the GPU the metrics get three cores in four (one on two cores).
+    expect(r.info.metricsWorkers).toBe(metricsWorkersFor('webgpu', r.cores));
     expect(r.provider).toBe('webgpu');
     expect(r.fallbackReason).toBeNull();
     expect(r.changedAt).toBeNull();

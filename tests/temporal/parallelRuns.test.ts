@@ -2,8 +2,9 @@
  * How several metrics workers share one loop (ParallelLoopMetrics): runs of runLength frames,
  * shorter over the loop's end so that no worker is left with a whole run after the last push.
  * That the values stay those of one worker is tested in tests/inference/metricsWorker.test.ts.
+ * Also how many workers a loop gets by default.
  */
-import { runLengthAt } from '../../src/temporal/metricsRunner.js';
+import { metricsWorkersFor, runLengthAt } from '../../src/temporal/metricsRunner.js';
 
 /** The runs a loop is dealt in, as ParallelLoopMetrics deals them: [first frame, length, worker]. */
 function deal(frameCount: number | undefined, frames: number, workers: number, runLength: number): [number, number, number][] {
@@ -42,5 +43,18 @@ describe('runs of frames shared by metrics workers', () => {
     expect(runLengthAt(5, 6, 2, 1)).toBe(1);
     expect(runLengthAt(0, 6, 2, 2)).toBe(2);
     expect(runLengthAt(2, 6, 2, 2)).toBe(1);
+  });
+});
+
+describe('metrics workers a loop gets by default', () => {
+  it('one beside inference on the CPU; with WebGPU three cores in four, at least 1, at most 12', () => {
+    for (const cores of [1, 2, 4, 8, 16, 64]) {
+      expect(metricsWorkersFor('cpu', cores)).toBe(1);
+      expect(metricsWorkersFor('wasm', cores)).toBe(1);
+    }
+    expect([1, 2, 3, 4, 8, 16, 17, 64].map((c) => metricsWorkersFor('webgpu', c))).toEqual([1, 1, 2, 3, 6, 12, 12, 12]);
+    // A browser may report no core count.
+    expect(metricsWorkersFor('webgpu', Number.NaN)).toBe(1);
+    expect(metricsWorkersFor('webgpu', 0)).toBe(1);
   });
 });
