@@ -32,8 +32,8 @@ const DEFAULTS = { maxSize: 128, levels: 4, iterations: 5, windowRadius: 2 };
 
 /**
  * Central differences, one-sided at the borders. Inside the frame the difference is halved by a
- * multiplication, which gives exactly the division's result: a division per pixel and axis took
- * a tenth of the flow's time.
+ * multiplication, which gives exactly the division's result (a power of two): the division per
+ * pixel and axis it replaces cost about 4% of the flow's time.
  */
 export function gradientsInto(data: Float32Array, w: number, h: number, gx: Float32Array, gy: Float32Array): void {
   for (let y = 0; y < h; y++) {
