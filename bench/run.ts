@@ -3,7 +3,7 @@
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
  * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
- * bench/results/only-<sections>.{md,json} instead. `--torch-cuda FILE`, `--webgpu-node FILE` and `--node-loop-gpu FILE` take
+ * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row. `--torch-cuda FILE`, `--webgpu-node FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { studentSizes, type StudentSizeRow } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
-import { fps, ms } from './stats.js';
+import { fps, medianTry, ms } from './stats.js';
 import { importedNodeLoop, importedTorchCuda, importedWebgpuNode, type TorchLatency } from './importedRows.js';
 
 const ROOT = resolve(process.cwd());
@@ -44,6 +44,10 @@ const webgpuNodeFile = webgpuNodeArg >= 0 ? process.argv[webgpuNodeArg + 1] : un
 /** `--node-loop-gpu FILE`: bench/nodeLoopChild.mjs's whole loop on WebGPU from the GPU machine (gpu.sh). */
 const nodeLoopGpuArg = process.argv.indexOf('--node-loop-gpu');
 const nodeLoopGpuFile = nodeLoopGpuArg >= 0 ? process.argv[nodeLoopGpuArg + 1] : undefined;
+/** `--tries N`: each whole-pipeline row is the median of N loops, run in turn with the other rows' (default 3). */
+const triesArg = process.argv.indexOf('--tries');
+const PIPELINE_TRIES = triesArg >= 0 ? Number(process.argv[triesArg + 1]) : 3;
+if (!Number.isInteger(PIPELINE_TRIES) || PIPELINE_TRIES < 1) throw new Error(`--tries wants a whole number of at least 1, not ${process.argv[triesArg + 1]}`);
 
 interface Results {
   date: string;
@@ -57,7 +61,8 @@ interface Results {
   torch?: TorchLatency;
   /** importedFrom: measured on another machine (--torch-cuda FILE). */
   torchCuda?: TorchLatency & { importedFrom?: string };
-  pipeline: (PipelineResult & { input: string })[];
+  /** Each row: the try of median FPS, with every try's FPS (one, for an imported row). */
+  pipeline: (PipelineResult & { input: string; triesFps?: number[] })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
   viewer?: ViewerTiming;
@@ -185,10 +190,10 @@ async function main(): Promise<void> {
   if (loops) {
     const input = `simulated loop, 300 frames ${FRAME_WIDTH} px wide, JPEG Baseline`;
     const browserRuns: BrowserPipelineOptions[] = [];
+    const rows: { label: string; run: () => Promise<PipelineResult | string> }[] = [];
     if (only.has('pipeline')) {
       for (const metricsWorker of [false, true]) {
-        log(`pipeline: Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`);
-        results.pipeline.push({ ...nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker), input });
+        rows.push({ label: `Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`, run: async () => nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker) });
       }
       // The engine's default (metrics worker; one thread, or when isolated up to 4 less one core
       // for the metrics), each against metrics in line, and every core on inference beside the
@@ -199,10 +204,26 @@ async function main(): Promise<void> {
     }
     // The GPU section's end-to-end row: run with it, whether or not the CPU rows are.
     if (gpuLoop) browserRuns.push(gpuLoop);
-    for (const o of browserRuns) {
-      log(`pipeline: Chromium, 300 frames, ${JSON.stringify(o)}`);
-      const r = keep('browser pipeline', await browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, o));
-      if (r) results.pipeline.push({ ...r, input });
+    for (const o of browserRuns) rows.push({ label: `Chromium, 300 frames, ${JSON.stringify(o)}`, run: () => browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, o) });
+    // Tries in turn (every row once, then again), so that a slow spell of the host falls on all
+    // rows alike rather than on one row's tries.
+    const tries: PipelineResult[][] = rows.map(() => []);
+    const failed = new Set<number>();
+    for (let t = 1; t <= PIPELINE_TRIES; t++) {
+      for (const [i, row] of rows.entries()) {
+        if (failed.has(i)) continue;
+        log(`pipeline (try ${t} of ${PIPELINE_TRIES}): ${row.label}`);
+        const r = await row.run();
+        if (typeof r === 'string') {
+          failed.add(i);
+          skip(row.label, r);
+        } else tries[i]!.push(r);
+      }
+    }
+    for (const [i, rowTries] of tries.entries()) {
+      if (failed.has(i) || rowTries.length === 0) continue;
+      const { chosen, triesFps } = medianTry(rowTries);
+      results.pipeline.push({ ...chosen, triesFps, input });
     }
   }
 
@@ -293,7 +314,12 @@ function renderMarkdown(r: Results): string {
     lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block.', '');
   }
 
-  const stageTable = (rows: (PipelineResult & { input: string })[]) => {
+  const loopFps = (p: PipelineResult & { triesFps?: number[] }) => {
+    const median = fps((1000 * p.frames) / p.totalMs);
+    const t = p.triesFps;
+    return t && t.length > 1 ? `${median} (${fps(Math.min(...t))}–${fps(Math.max(...t))}, ${t.length} tries)` : median;
+  };
+  const stageTable = (rows: (PipelineResult & { input: string; triesFps?: number[] })[]) => {
     header(['where', 'input', 'FPS end to end', 'first mask ms (incl. model load)', 'decode', 'pre-process', 'inference', 'post-process', 'metrics', 'SEG write', 'other (transfer, scheduling)']);
     for (const p of rows) {
       const stages = (['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'metricsMs', 'segmentationWriteMs'] as const).map((k) => perFrame(p, k));
@@ -301,9 +327,10 @@ function renderMarkdown(r: Results): string {
       const inWorker = (i: number) => (p.timings.preparedIn === 'worker' && (i === 0 || i === 1)) || (p.timings.metricsIn === 'worker' && (i === 3 || i === 4));
       const inLine = stages.filter((_, i) => !inWorker(i));
       const other = p.totalMs / p.frames - inLine.reduce((a, b) => a + b, 0);
-      row([p.where, p.input, fps((1000 * p.frames) / p.totalMs), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (inWorker(i) ? `(${ms(v)})` : ms(v))), ms(other)]);
+      row([p.where, p.input, loopFps(p), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (inWorker(i) ? `(${ms(v)})` : ms(v))), ms(other)]);
     }
-    lines.push('', 'Stage columns: ms per frame. Stages in brackets (post-processing and metrics; decoding and pre-processing where frame workers prepared them) ran in workers of their own, overlapping the other stages; "other" then includes waiting for them.', '');
+    lines.push('', 'FPS end to end: the median of the tries (each row\'s loop run that many times, the rows in turn), with the slowest and fastest in brackets; a row without tries is one loop (imported). The other columns are the median try\'s.', '');
+    lines.push('Stage columns: ms per frame. Stages in brackets (post-processing and metrics; decoding and pre-processing where frame workers prepared them) ran in workers of their own, overlapping the other stages; "other" then includes waiting for them.', '');
   };
   if (r.pipeline.length) {
     lines.push('## Whole pipeline, one loop (decode → SEG written)', '');

@@ -33,3 +33,22 @@ export async function sampleCalls(call: () => Promise<unknown>, options: { warmu
 
 export const ms = (v: number | undefined, digits = 2): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 export const fps = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(1));
+
+/** A whole-loop run repeated: the try of median speed (its stage times kept), with every try's FPS. */
+export interface MedianTry<T> {
+  chosen: T;
+  /** Frames per second of each try, in the order they ran. */
+  triesFps: number[];
+}
+
+/**
+ * The try whose frames per second are the median of all tries; of an even number, the slower of
+ * the middle two, so that a figure is never the better half's. One loop's FPS moved by 5-10%
+ * between runs on the 2-core hosts: a single try could meet or miss a target by chance.
+ */
+export function medianTry<T extends { frames: number; totalMs: number }>(tries: readonly T[]): MedianTry<T> {
+  if (tries.length === 0) throw new RangeError('medianTry: no tries');
+  const triesFps = tries.map((t) => (1000 * t.frames) / t.totalMs);
+  const order = triesFps.map((_, i) => i).sort((a, b) => triesFps[a]! - triesFps[b]!);
+  return { chosen: tries[order[(tries.length - 1) >> 1]!]!, triesFps };
+}
