@@ -43,23 +43,29 @@ export function importedTorchCuda(file: string): TorchLatency {
   return { torch: r.torch, device: r.device, rows: r.rows };
 }
 
-/** bench/webgpu_node_latency.mjs's rows from a file, checked so that a wrong file fails loudly. */
-export function importedWebgpuNode(file: string): ModelLatencyRow[] {
-  type Output = { runtime?: unknown; device?: unknown; softwareAdapter?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
-  const r = lastJsonLine(file, 'bench/webgpu_node_latency.mjs') as Output;
+/**
+ * The rows of bench/webgpu_node_latency.mjs (onnxruntime-node's WebGPU provider) or
+ * bench/webgpu_web_latency.mjs (onnxruntime-web's, the viewer's backend) from a file, checked so
+ * that a wrong file fails loudly.
+ */
+export function importedWebgpuRows(file: string): ModelLatencyRow[] {
+  type Output = { runtime?: unknown; device?: unknown; softwareAdapter?: unknown; reference?: unknown; rows?: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  const scripts = 'bench/webgpu_node_latency.mjs or bench/webgpu_web_latency.mjs';
+  const r = lastJsonLine(file, scripts) as Output;
   const timed = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0);
-  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
-    throw new Error(`${file} is not the output of bench/webgpu_node_latency.mjs`);
+  if (typeof r.runtime !== 'string' || typeof r.device !== 'string' || !Array.isArray(r.rows) || r.rows.length === 0 || !r.rows.every((x) => typeof x.maxAbsDiffVsCpu === 'number' && timed(x.msPerFrame?.['1']) && timed(x.msPerFrame?.['4']))) {
+    throw new Error(`${file} is not the output of ${scripts}`);
   }
-  // A software Vulkan driver's rows are kept for reference, never counted as a GPU's.
+  // A software adapter's rows are kept for reference, never counted as a GPU's.
   const software = r.softwareAdapter === true;
   const device = String(r.device);
   const runtime = String(r.runtime);
+  const reference = typeof r.reference === 'string' ? r.reference : 'the CPU provider';
   return r.rows.map((x) => ({
     model: x.model,
     backend: 'webgpu',
     ...(software ? { softwareAdapter: true } : {}),
-    runtime: `${runtime}, ${device}${software && !/software/i.test(device) ? ' (software, CPU)' : ''} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of the CPU provider; measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}, imported from ${file})`,
+    runtime: `${runtime}, ${device}${software && !/software/i.test(device) ? ' (software, CPU)' : ''} (output within ${x.maxAbsDiffVsCpu.toExponential(1)} of ${reference}; measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}, imported from ${file})`,
     threads: 0,
     batch1: latencyStats(x.msPerFrame['1']!),
     batch4: latencyStats(x.msPerFrame['4']!),

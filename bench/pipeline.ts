@@ -51,10 +51,17 @@ export interface NodeLoopOutput {
   /** WebGPU runs: what it ran on (bench/device/webgpuDevice.mjs). */
   device?: string;
   softwareAdapter?: boolean;
+  /** 'onnxruntime-web': the model ran on the viewer's backend (provider web-webgpu), not onnxruntime-node. */
+  backend?: string;
 }
 
 export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
-  const runtime = r.provider === 'webgpu' ? 'onnxruntime-node WebGPU EP, CLI pipeline' : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
+  const runtime =
+    r.backend === 'onnxruntime-web'
+      ? "onnxruntime-web WebGPU EP, the viewer's backend, in the CLI pipeline (WebGPU from dawn.node)"
+      : r.provider === 'webgpu'
+        ? 'onnxruntime-node WebGPU EP, CLI pipeline'
+        : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
   return {
     where: `Node (${runtime})${onWhat}, ${(r.metricsWorkers ?? 1) > 1 ? `masks and metrics in ${r.metricsWorkers} workers` : metricsLabel(r.timings)}${r.frameWorkers ? `, frames decoded and pre-processed in ${r.frameWorkers} workers` : ''}`,
     inBrowser: false,

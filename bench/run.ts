@@ -3,7 +3,7 @@
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
  * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
- * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row. `--torch-cuda FILE`, `--webgpu-node FILE` and `--node-loop-gpu FILE` take
+ * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row. `--torch-cuda FILE`, `--webgpu-node FILE`, `--webgpu-web FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { studentSizes, type StudentSizeRow } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, medianTry, ms } from './stats.js';
-import { importedNodeLoop, importedTorchCuda, importedWebgpuNode, type TorchLatency } from './importedRows.js';
+import { importedNodeLoop, importedTorchCuda, importedWebgpuRows, type TorchLatency } from './importedRows.js';
 
 const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
@@ -31,19 +31,24 @@ type Section = (typeof SECTIONS)[number];
 const onlyArg = process.argv.indexOf('--only');
 const only = new Set<Section>(onlyArg >= 0 ? (process.argv[onlyArg + 1]!.split(',') as Section[]) : SECTIONS);
 const log = (line: string) => console.error(`[bench] ${line}`);
+/** Every value given after `name` (an option that may be repeated). */
+function optionValues(name: string): string[] {
+  return process.argv.flatMap((arg, i) => (arg === name && process.argv[i + 1] !== undefined ? [process.argv[i + 1]!] : []));
+}
 /**
  * `--torch-cuda FILE`: PyTorch CUDA figures measured elsewhere (`python3 bench/torch_latency.py
  * --device cuda > FILE` on a GPU machine that has PyTorch but no Node or Chromium), put in the table
  * with their device named, in place of measuring them here.
  */
-const torchCudaArg = process.argv.indexOf('--torch-cuda');
-const torchCudaFile = torchCudaArg >= 0 ? process.argv[torchCudaArg + 1] : undefined;
-/** `--webgpu-node FILE`: bench/webgpu_node_latency.mjs's output from the GPU machine (bench/device/gpu.sh). */
-const webgpuNodeArg = process.argv.indexOf('--webgpu-node');
-const webgpuNodeFile = webgpuNodeArg >= 0 ? process.argv[webgpuNodeArg + 1] : undefined;
-/** `--node-loop-gpu FILE`: bench/nodeLoopChild.mjs's whole loop on WebGPU from the GPU machine (gpu.sh). */
-const nodeLoopGpuArg = process.argv.indexOf('--node-loop-gpu');
-const nodeLoopGpuFile = nodeLoopGpuArg >= 0 ? process.argv[nodeLoopGpuArg + 1] : undefined;
+const torchCudaFile = optionValues('--torch-cuda')[0];
+/**
+ * `--webgpu-node FILE` / `--webgpu-web FILE` (each may be repeated): bench/webgpu_node_latency.mjs's
+ * or bench/webgpu_web_latency.mjs's output from the GPU machine (bench/device/gpu.sh).
+ */
+const webgpuNodeFiles = optionValues('--webgpu-node');
+const webgpuWebFiles = optionValues('--webgpu-web');
+/** `--node-loop-gpu FILE` (may be repeated): bench/nodeLoopChild.mjs's whole loop on WebGPU from the GPU machine (gpu.sh). */
+const nodeLoopGpuFiles = optionValues('--node-loop-gpu');
 /** `--tries N`: each whole-pipeline row is the median of N loops, run in turn with the other rows' (default 3). */
 const triesArg = process.argv.indexOf('--tries');
 const PIPELINE_TRIES = triesArg >= 0 ? Number(process.argv[triesArg + 1]) : 3;
@@ -98,13 +103,13 @@ async function main(): Promise<void> {
   let gpuLoop: BrowserPipelineOptions | undefined;
   const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
   // Read before anything is measured: a wrong file should not cost a whole run.
-  if (webgpuNodeFile) {
-    results.models.push(...importedWebgpuNode(webgpuNodeFile));
-    log(`WebGPU (onnxruntime-node) rows: imported from ${webgpuNodeFile}`);
+  for (const file of [...webgpuNodeFiles, ...webgpuWebFiles]) {
+    results.models.push(...importedWebgpuRows(file));
+    log(`WebGPU rows: imported from ${file}`);
   }
-  if (nodeLoopGpuFile) {
-    results.pipeline.push({ ...importedNodeLoop(nodeLoopGpuFile), input: 'the bench loop (300 frames 400 px wide, JPEG Baseline), carried to that machine' });
-    log(`Node pipeline on WebGPU: imported from ${nodeLoopGpuFile}`);
+  for (const file of nodeLoopGpuFiles) {
+    results.pipeline.push({ ...importedNodeLoop(file), input: 'the bench loop (300 frames 400 px wide, JPEG Baseline), carried to that machine' });
+    log(`Node pipeline on WebGPU: imported from ${file}`);
   }
   if (torchCudaFile) {
     results.torchCuda = { ...importedTorchCuda(torchCudaFile), importedFrom: torchCudaFile };
@@ -155,9 +160,10 @@ async function main(): Promise<void> {
     const gpu = await chromiumLatency(ROOT, STUDENT, { isolated: true, provider: 'webgpu', flags: gpuFlags });
     if (typeof gpu === 'string') {
       // Whether a GPU machine was lent is not this run's to know: it says what it was given.
-      const elsewhere = webgpuNodeFile
-        ? `; the WebGPU rows above were measured on a GPU machine through onnxruntime-node (imported from ${webgpuNodeFile}), which has no Chromium`
-        : '; rows measured on a GPU machine are imported with --webgpu-node, --node-loop-gpu and --torch-cuda (bench/device/gpu.sh)';
+      const imported = [...webgpuNodeFiles, ...webgpuWebFiles];
+      const elsewhere = imported.length
+        ? `; the WebGPU rows above were measured on a GPU machine without Chromium, in Node (imported from ${imported.join(', ')})`
+        : '; rows measured on a GPU machine are imported with --webgpu-node, --webgpu-web, --node-loop-gpu and --torch-cuda (bench/device/gpu.sh)';
       skip('WebGPU on a GPU in Chromium (student, onnxruntime-web; model only and end to end)', `${gpu}: this machine has no GPU${elsewhere}`);
       log('WebGPU on SwiftShader (software), for reference');
       const soft = keep(

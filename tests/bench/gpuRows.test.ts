@@ -1,8 +1,9 @@
 /**
  * The GPU rows' path from the lent GPU machine back into the table: bench/webgpu_node_latency.mjs
  * (model only) and bench/nodeLoopChild.mjs (a whole loop through the Node pipeline) on
- * onnxruntime-node's WebGPU provider, then `npm run bench -- --webgpu-node / --node-loop-gpu`'s
- * imports. Without a GPU here, Dawn is given Chromium's SwiftShader Vulkan driver (a real Vulkan
+ * onnxruntime-node's WebGPU provider; bench/webgpu_web_latency.mjs and nodeLoopChild.mjs
+ * web-webgpu on onnxruntime-web's (the viewer's backend, WebGPU from dawn.node); then
+ * `npm run bench -- --webgpu-node / --webgpu-web / --node-loop-gpu`'s imports. Without a GPU here, Dawn is given Chromium's SwiftShader Vulkan driver (a real Vulkan
  * implementation on the CPU), so the scripts' whole success path runs; their rows must come back
  * marked as a software adapter, which the targets never count as a GPU.
  */
@@ -10,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { importedNodeLoop, importedWebgpuNode } from '../../bench/importedRows.js';
+import { importedNodeLoop, importedWebgpuRows } from '../../bench/importedRows.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 
@@ -62,7 +63,7 @@ test('on a software Vulkan adapter the script measures, checks against the CPU p
 
   const file = join(dir, 'webgpu.json');
   writeFileSync(file, run.stdout);
-  const [imported] = importedWebgpuNode(file);
+  const [imported] = importedWebgpuRows(file);
   expect(imported!.backend).toBe('webgpu');
   expect(imported!.softwareAdapter).toBe(true);
   expect(imported!.runtime).toContain('WebGPU EP (Dawn), software Vulkan (libvk_swiftshader.so, CPU) (output within');
@@ -81,10 +82,47 @@ test('without any Vulkan driver the script says there is no WebGPU adapter (exit
 test('the import refuses an empty file and a file of another script', () => {
   const empty = join(dir, 'empty.json');
   writeFileSync(empty, '');
-  expect(() => importedWebgpuNode(empty)).toThrow(/is not the output of bench\/webgpu_node_latency\.mjs \(no JSON in it/);
+  expect(() => importedWebgpuRows(empty)).toThrow(/is not the output of bench\/webgpu_node_latency\.mjs or bench\/webgpu_web_latency\.mjs \(no JSON in it/);
   const torch = join(dir, 'cuda.json');
   writeFileSync(torch, JSON.stringify({ torch: '2.11', device: 'NVIDIA H200', rows: [{ model: 'trus-student', threads: 0, batch: 1, samples: 30, medianMsPerFrame: 1, p95MsPerFrame: 1 }] }));
-  expect(() => importedWebgpuNode(torch)).toThrow(/is not the output of bench\/webgpu_node_latency\.mjs$/);
+  expect(() => importedWebgpuRows(torch)).toThrow(/is not the output of bench\/webgpu_node_latency\.mjs or bench\/webgpu_web_latency\.mjs$/);
+});
+
+const WEB_SCRIPT = join(ROOT, 'bench/webgpu_web_latency.mjs');
+const runWebScript = (vulkanDriverFiles: string) =>
+  spawnSync(process.execPath, [WEB_SCRIPT, '--warmup', '1', '--min-samples', '3', '--seconds', '0', modelDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, VK_DRIVER_FILES: vulkanDriverFiles },
+    timeout: 120000,
+  });
+
+test("onnxruntime-web's WebGPU provider through the viewer's backend in Node (dawn.node): measured, checked against WASM, named as software", () => {
+  const run = runWebScript(SWIFTSHADER_ICD);
+  expect(run.status).toBe(0);
+  const out = JSON.parse(run.stdout.trim()) as { runtime: string; device: string; softwareAdapter: boolean; reference: string; rows: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
+  expect(out.runtime).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ WebGPU EP, the viewer's backend, in Node \(dawn\.node \d+\.\d+\.\d+\)$/);
+  expect(out.device).toMatch(/^software adapter \(google swiftshader .*, CPU\)$/);
+  expect(out.softwareAdapter).toBe(true);
+  expect(out.reference).toBe('the WASM provider');
+  const [row] = out.rows;
+  expect(row!.model).toBe('test-model');
+  // The backend's own self-check ran: a difference was measured, and it is within its tolerance.
+  expect(row!.maxAbsDiffVsCpu).toBeGreaterThanOrEqual(0);
+  expect(row!.maxAbsDiffVsCpu).toBeLessThanOrEqual(1e-3);
+  for (const batch of ['1', '4']) expect(row!.msPerFrame[batch]!.length).toBeGreaterThanOrEqual(3);
+  const file = join(dir, 'webgpu-web.json');
+  writeFileSync(file, run.stdout);
+  const [imported] = importedWebgpuRows(file);
+  expect(imported).toMatchObject({ backend: 'webgpu', softwareAdapter: true, model: 'test-model' });
+  expect(imported!.runtime).toMatch(/in Node \(dawn\.node [\d.]+\), software adapter \(google swiftshader .*\) \(output within \S+ of the WASM provider; measured on the machine that wrote it/);
+});
+
+test('without any Vulkan driver the web script says why it cannot run WebGPU (exit 3) and prints no rows', () => {
+  const run = runWebScript(join(dir, 'no-such-icd.json'));
+  expect(run.status).toBe(3);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(/^no WebGPU: no WebGPU adapter is available$/m);
 });
 
 const runLoop = (provider: string, vulkanDriverFiles: string) =>
@@ -108,6 +146,21 @@ test('a whole loop through the Node pipeline on the WebGPU provider, imported as
   const row = importedNodeLoop(file);
   expect(row).toMatchObject({ inBrowser: false, provider: 'webgpu', softwareAdapter: true, frames: 72, totalMs: out.totalMs });
   expect(row.where).toMatch(/^Node \(onnxruntime-node WebGPU EP, CLI pipeline\), software Vulkan \(libvk_swiftshader\.so, CPU\) \(measured on the machine that wrote it, imported from .*node-loop\.json\), masks and metrics in a worker$/);
+});
+
+test("a whole loop with the model on the viewer's backend (onnxruntime-web WebGPU via dawn.node), imported as a software row", () => {
+  const run = runLoop('web-webgpu', SWIFTSHADER_ICD);
+  expect(run.status).toBe(0);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, any>;
+  expect(out).toMatchObject({ frames: 72, provider: 'webgpu', backend: 'onnxruntime-web', softwareAdapter: true });
+  expect(out.device).toMatch(/^software adapter \(google swiftshader .*, CPU\)$/);
+  expect(out.fallbackReason).toBeUndefined();
+  expect(out.timings.metricsIn).toBe('worker');
+  const file = join(dir, 'node-loop-web.json');
+  writeFileSync(file, run.stdout);
+  const row = importedNodeLoop(file);
+  expect(row).toMatchObject({ provider: 'webgpu', softwareAdapter: true, frames: 72 });
+  expect(row.where).toMatch(/^Node \(onnxruntime-web WebGPU EP, the viewer's backend, in the CLI pipeline \(WebGPU from dawn\.node\)\), software adapter \(google swiftshader .*\(measured on the machine that wrote it, imported from .*node-loop-web\.json\)/);
 });
 
 test('the loop import refuses a loop that ran on the CPU provider', () => {
