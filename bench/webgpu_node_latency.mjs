@@ -11,16 +11,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { webgpuDevice } from './device/webgpuDevice.mjs';
+import { scriptArgs } from './device/scriptArgs.mjs';
 // The engine's own self-check (built into dist/, which the kit carries): the same tolerance and difference as the CLI and the browser use.
 import { CROSS_CHECK_TOLERANCE, maxAbsDifference } from '../dist/inference/providerCrossCheck.js';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const [value] = args.splice(i, 2).slice(1);
-  return value;
-};
+const { args, take: option } = scriptArgs();
 const ortDir = option('--ort', undefined);
 const seconds = Number(option('--seconds', '3'));
 const warmup = Number(option('--warmup', '10'));

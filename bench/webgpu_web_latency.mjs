@@ -8,17 +8,12 @@
 // backend would not run WebGPU (no adapter, or the self-check failed), with the reason.
 //   node bench/webgpu_web_latency.mjs [--ort-web DIST] [--webgpu DIR] [--seconds S] [--warmup N] [--min-samples N] MODEL_DIR...
 import { resolve } from 'node:path';
+import { scriptArgs } from './device/scriptArgs.mjs';
 import { installDawnWebgpu } from './device/dawnWebgpu.mjs';
 import { loadWebModel, onnxruntimeWeb } from './device/webModel.mjs';
 import { webgpuDevice } from './device/webgpuDevice.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const [value] = args.splice(i, 2).slice(1);
-  return value;
-};
+const { args, take: option } = scriptArgs();
 const ortDist = option('--ort-web', undefined);
 const webgpuDir = option('--webgpu', undefined);
 const seconds = Number(option('--seconds', '3'));
