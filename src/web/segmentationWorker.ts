@@ -42,15 +42,10 @@ async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function metricsWorkerCount(requested: number | undefined, provider: BackendInfo['provider']): number {
-  if (requested !== undefined) {
-    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
-    return requested;
-  }
-  return metricsWorkersFor(provider, globalThis.navigator?.hardwareConcurrency ?? 1);
-}
-
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
+  // Refused before any model is fetched or session made.
+  const requested = options.metricsWorkers;
+  if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
@@ -74,7 +69,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   model = { manifest, backend, source: options.manifestUrl };
   metricsWorkers?.dispose();
   metricsWorkers = undefined;
-  const workersPerLoop = metricsWorker ? metricsWorkerCount(options.metricsWorkers, backend.provider) : 0;
+  const workersPerLoop = metricsWorker ? (requested ?? metricsWorkersFor(backend.provider, globalThis.navigator?.hardwareConcurrency ?? 1)) : 0;
   if (metricsWorker) {
     metricsWorkers = webMetricsWorkerPool(new URL(METRICS_WORKER_FILE, globalThis.location.href).href, {
       workersPerLoop,
