@@ -2,8 +2,11 @@
 // execution provider (the build the viewer loads) and the engine's web backend run on a GPU
 // machine that has no Chromium (the lent device: see bench/device/). Plain JavaScript: a bare
 // `node` runs it there.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Installs `navigator.gpu` and the WebGPU globals (GPUBufferUsage...) in this process. `dir`: the
@@ -12,7 +15,7 @@ import { join } from 'node:path';
 export async function installDawnWebgpu(dir) {
   const require = createRequire(import.meta.url);
   const root = dir ?? join(require.resolve('webgpu'), '..');
-  const { create, globals } = await import(join(root, 'index.js'));
+  const { create, globals } = await import(pathToFileURL(join(root, 'index.js')).href);
   Object.assign(globalThis, globals);
   // onnxruntime-web's threaded WASM keeps its heap in a SharedArrayBuffer and writes GPU buffers
   // straight from views of it; dawn.node refuses such views ("Invalid argument"), a browser takes
@@ -32,6 +35,6 @@ export async function installDawnWebgpu(dir) {
   const gpu = create([]);
   // Node 21+ has a navigator without gpu; Node 20 has none.
   if (globalThis.navigator) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
-  else globalThis.navigator = { gpu, hardwareConcurrency: (await import('node:os')).availableParallelism() };
-  return JSON.parse((await import('node:fs')).readFileSync(join(root, 'package.json'), 'utf8')).version;
+  else globalThis.navigator = { gpu, hardwareConcurrency: availableParallelism() };
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 }
