@@ -63,7 +63,9 @@ function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any', labelmap 
 }
 
 /** The plotted value of every point of one chart series, by frame number. */
-function chartValues(page: Page, metric: string, series: string): Promise<Map<number, number>> {
+/** The chart's figures, once no measuring after an edit is under way (the captions say "updating…" meanwhile). */
+async function chartValues(page: Page, metric: string, series: string): Promise<Map<number, number>> {
+  await page.waitForFunction(() => !Array.from(document.querySelectorAll('[data-testid=trus-summary] caption')).some((c) => c.textContent?.includes('(updating…)')), undefined, { timeout: 30_000 });
   return page
     .locator(`[data-chart=${metric}] [data-series=${series}] circle[data-frame]`)
     .evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-frame')), Number(e.getAttribute('data-value'))] as [number, number]))

@@ -186,6 +186,8 @@ export class TrusSegmentationService {
   private syncPending = false;
   /** Brush/eraser edits read from a labelmap whose figures are not measured yet, by result key: kept in the browser meanwhile. */
   private readonly unmeasuredEdits = new Map<string, PackedMask[]>();
+  /** The latest measuring started for each result (by key): an earlier one that ends later is dropped. */
+  private readonly measuringSeq = new Map<string, number>();
   /**
    * Closing or reloading the tab loses a run in progress, and unsaved results when the browser
    * cannot keep them: the browser asks first. It asks for the unsaved results on screen even when
@@ -594,16 +596,26 @@ export class TrusSegmentationService {
     // Kept in the browser now: measuring a long loop takes seconds.
     this.unmeasuredEdits.set(result.key, edit.packed);
     this.syncKept();
+    const seq = (this.measuringSeq.get(result.key) ?? 0) + 1;
+    this.measuringSeq.set(result.key, seq);
+    const latest = () => this.measuringSeq.get(result.key) === seq;
     this.set({ measuring: true });
     try {
       const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
       if (!displaySet) return;
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
-      const updated = withEdits(result, edit.packed, await metricsForMasks(cine, edit.masks));
+      const figures = await metricsForMasks(cine, edit.masks);
+      // A later stroke's measuring began meanwhile and has (or will have) the labelmap's masks: these
+      // figures are of an earlier state, and landing after it they would put the older masks and
+      // figures back (seen with two strokes in quick succession on a loaded machine).
+      if (!latest()) return;
+      const current = this.state.results.find((r) => r.key === result.key);
+      if (!current) return;
+      const updated = withEdits(current, edit.packed, figures);
       this.unmeasuredEdits.delete(result.key);
       this.set({ results: this.state.results.map((r) => (r.key === result.key ? updated : r)) });
     } finally {
-      this.set({ measuring: false });
+      if (latest()) this.set({ measuring: false });
     }
   }
 
