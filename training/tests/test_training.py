@@ -276,6 +276,19 @@ def test_a_run_that_stopped_early_is_not_extended_by_resume(dataset, tmp_path, m
     assert any("already stopped early" in m for m in messages)
 
 
+def test_a_run_selecting_its_last_state_runs_its_whole_schedule(dataset, tmp_path, monkeypatch):
+    # The same plateau as above: patience 1 would end the run after epoch 2, but a run that ships
+    # its last state ("select": "last") must reach the end of its schedule.
+    import trus_train.train as train_module
+    monkeypatch.setattr(train_module, "validation_dice", lambda *_: 0.5)
+    cfg = tiny_cfg(stage="baseline", arch={"width": 2, "depth": 2}, epochs=4, early_stopping=1, select="last")
+    messages = []
+    train(cfg, dataset, tmp_path / "run", log=messages.append)
+    lines = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3, 4]
+    assert not any("early stop" in m for m in messages)
+
+
 def test_patience_waits_for_a_network_that_has_not_segmented_anything_yet(dataset, tmp_path, monkeypatch):
     # Validation Dice 0 on demand (a width-4 network sat at 0 for 16 epochs with one seed; which seed
     # does so at this tiny size cannot be chosen): patience 1 must not end the run while nothing was

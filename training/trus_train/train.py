@@ -149,7 +149,12 @@ def _network_of(checkpoint: dict) -> torch.nn.Module:
 def stops_early(cfg: dict, stale: int, best: float) -> bool:
     """Patience runs out only once the network has segmented something: a narrow network can sit at
     validation Dice 0 (all background) for its first epochs before it starts to learn (width 4,
-    seed 2 did for 16 epochs, then reached 0.974), and stopping it there leaves a dead network."""
+    seed 2 did for 16 epochs, then reached 0.974), and stopping it there leaves a dead network.
+    Never with `"select": "last"`: that run ships the state at the end of its learning-rate schedule,
+    not its best validation epoch, so stopping on validation would ship a mid-schedule state instead
+    (a tapered student's 24-epoch cycle ended so at epoch 13, at 0.44x the initial rate)."""
+    if cfg.get("select", "best") == "last":
+        return False
     return bool(cfg["early_stopping"]) and stale >= int(cfg["early_stopping"]) and best > 0
 
 
