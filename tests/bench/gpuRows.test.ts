@@ -32,8 +32,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const runScript = (vulkanDriverFiles: string) =>
-  spawnSync(process.execPath, [SCRIPT, '--warmup', '1', '--min-samples', '3', '--seconds', '0', modelDir], {
+const runScript = (vulkanDriverFiles: string, script = SCRIPT) =>
+  spawnSync(process.execPath, [script, '--warmup', '1', '--min-samples', '3', '--seconds', '0', modelDir], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, VK_DRIVER_FILES: vulkanDriverFiles },
@@ -89,16 +89,9 @@ test('the import refuses an empty file and a file of another script', () => {
 });
 
 const WEB_SCRIPT = join(ROOT, 'bench/webgpu_web_latency.mjs');
-const runWebScript = (vulkanDriverFiles: string) =>
-  spawnSync(process.execPath, [WEB_SCRIPT, '--warmup', '1', '--min-samples', '3', '--seconds', '0', modelDir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, VK_DRIVER_FILES: vulkanDriverFiles },
-    timeout: 120000,
-  });
 
 test("onnxruntime-web's WebGPU provider through the viewer's backend in Node (dawn.node): measured, checked against WASM, named as software", () => {
-  const run = runWebScript(SWIFTSHADER_ICD);
+  const run = runScript(SWIFTSHADER_ICD, WEB_SCRIPT);
   expect(run.status).toBe(0);
   const out = JSON.parse(run.stdout.trim()) as { runtime: string; device: string; softwareAdapter: boolean; reference: string; rows: { model: string; maxAbsDiffVsCpu: number; msPerFrame: Record<string, number[]> }[] };
   expect(out.runtime).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ WebGPU EP, the viewer's backend, in Node \(dawn\.node \d+\.\d+\.\d+\)$/);
@@ -119,7 +112,7 @@ test("onnxruntime-web's WebGPU provider through the viewer's backend in Node (da
 });
 
 test('without any Vulkan driver the web script says why it cannot run WebGPU (exit 3) and prints no rows', () => {
-  const run = runWebScript(join(dir, 'no-such-icd.json'));
+  const run = runScript(join(dir, 'no-such-icd.json'), WEB_SCRIPT);
   expect(run.status).toBe(3);
   expect(run.stdout).toBe('');
   expect(run.stderr).toMatch(/^no WebGPU: no WebGPU adapter is available$/m);
