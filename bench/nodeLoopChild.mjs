@@ -42,11 +42,15 @@ if (web && model.backend.provider !== 'webgpu') {
 }
 let firstMaskMs = 0;
 const t1 = performance.now();
+const cpu0 = process.cpuUsage();
 const run = await segmentCine(cine, model, { ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}), ...(frameWorkers ? { frames: frameWorkers.source } : {}), onFrame: (f) => (f.frameIndex === 0 ? (firstMaskMs = performance.now() - t0) : undefined) });
 const segStart = performance.now();
 segmentationFromRun(cine, run).toPart10();
 const segmentationWriteMs = performance.now() - segStart;
 const totalMs = performance.now() - t1;
+// All of the process's threads (engine, workers, onnxruntime's, the GPU runtime's): the cores the
+// loop kept busy on average are (user + system) / totalMs.
+const cpu = process.cpuUsage(cpu0);
 await model.backend.dispose();
 metricsWorkers?.dispose();
 frameWorkers?.dispose();
@@ -57,6 +61,7 @@ console.log(
     totalMs,
     timings: { ...run.timings, segmentationWriteMs },
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
     threads: web ? model.backend.threads : (chosenThreads ?? availableParallelism()),
     metricsWorkers: run.timings.metricsIn === 'worker' ? workerCount : 0,
     frameWorkers: run.timings.preparedIn === 'worker' ? frameWorkerCount : 0,

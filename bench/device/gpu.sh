@@ -5,16 +5,23 @@
 # provider, onnxruntime-node over Dawn/Vulkan, checked against its CPU provider), node-loop.json
 # (the benchmark's 300-frame loop through the whole Node pipeline, the model on that provider),
 # webgpu-web.json and node-loop-web.json (the same through onnxruntime-web's WebGPU provider, the
-# viewer's backend, WebGPU from dawn.node), cuda.json (bench/torch_latency.py --device cuda), their
-# logs and nvidia-smi's view. Back here:
+# viewer's backend, WebGPU from dawn.node), cuda.json (bench/torch_latency.py --device cuda),
+# machine.txt (nvidia-smi, lscpu, the cgroup's CPU limit) and logs.txt (every part's log): the
+# device tool brings back at most 8 files. Back here:
 #   npm run bench -- --webgpu-node webgpu.json --webgpu-web webgpu-web.json --node-loop-gpu node-loop.json \
 #     --node-loop-gpu node-loop-web.json --torch-cuda cuda.json
 # One failing part does not stop the others.
+#   bash bench/device/gpu.sh profile
+# instead profiles that loop (node --cpu-prof, every thread) and writes profile.txt
+# (bench/device/profile_summary.py), profile-loop.json (the profiled loop) and loops.jsonl (the
+# loop unprofiled, twice), with machine.txt and logs.txt.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 kit=.device-kit
 out=${OUT:-/tmp/trus-gpu-out}
-mkdir -p "$out" /tmp/trus-kit
+mode=${1:-all}
+logs=/tmp/trus-logs
+mkdir -p "$out" /tmp/trus-kit "$logs"
 [ -f "$kit/node.xz" ] || { echo "gpu.sh: $kit is missing: run bench/device/make-kit.sh and carry .device-kit" >&2; exit 1; }
 for f in "$kit"/debs/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -24,22 +31,40 @@ xz -dc "$kit/node.xz" >/tmp/trus-kit/node && chmod +x /tmp/trus-kit/node
 # onnxruntime, the built engine and its packages where dist/ resolves them (none travels with the
 # tree: dist/ and node_modules/ are ignored).
 tar -xJf "$kit/ort.tar.xz" && tar -xJf "$kit/app.tar.xz" && tar -xJf "$kit/web.tar.xz"
-nvidia-smi >"$out/nvidia-smi.txt" 2>&1
-/tmp/trus-kit/node bench/webgpu_node_latency.mjs --ort node_modules/onnxruntime-node models/trus-student models/trus-teacher >"$out/webgpu.json" 2>"$out/webgpu.log"
+{ nvidia-smi; lscpu; echo "nproc: $(nproc)"; echo "cgroup cpu.max: $(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo none)"; } >"$out/machine.txt" 2>&1
+# Every part's log in one file at the end, whatever fails on the way.
+trap 'for f in "$logs"/*.log; do echo "== $(basename "$f")"; cat "$f"; done >"$out/logs.txt"' EXIT
+loop() {
+  /tmp/trus-kit/node dist/cli/main.js phantom loop --out /tmp/trus-loop --seed bench --patient BENCH01 --view axial --frames 300 --width 400 --jpeg >"$logs/phantom.log" 2>&1
+}
+if [ "$mode" = profile ]; then
+  loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
+  for try in 1 2; do
+    /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >>"$out/loops.jsonl" 2>>"$logs/loops.log"
+  done
+  /tmp/trus-kit/node --cpu-prof --cpu-prof-dir=/tmp/trus-prof bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >"$out/profile-loop.json" 2>"$logs/profile-loop.log"
+  echo "profiled loop: exit $?"
+  python3 bench/device/profile_summary.py /tmp/trus-prof 15 >"$out/profile.txt" 2>>"$logs/profile-loop.log"
+  cat "$out/loops.jsonl" "$out/profile-loop.json"
+  head -c 6000 "$out/profile.txt"
+  exit 0
+fi
+/tmp/trus-kit/node bench/webgpu_node_latency.mjs --ort node_modules/onnxruntime-node models/trus-student models/trus-teacher >"$out/webgpu.json" 2>"$logs/webgpu.log"
 echo "webgpu: exit $?"
 # The benchmark's loop, simulated here: the same bytes as bench/loops.ts's jpeg-300 (same seed and
 # patient; checked with cmp on 2026-12-02), 8 MB that need not travel.
-/tmp/trus-kit/node dist/cli/main.js phantom loop --out /tmp/trus-loop --seed bench --patient BENCH01 --view axial --frames 300 --width 400 --jpeg >"$out/node-loop.log" 2>&1 &&
-  /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >"$out/node-loop.json" 2>>"$out/node-loop.log"
+loop && /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >"$out/node-loop.json" 2>"$logs/node-loop.log"
 echo "node loop: exit $?"
 # The viewer's provider: onnxruntime-web's WebGPU build through the engine's web backend, WebGPU
 # from dawn.node (no Chromium there); model only, then the same loop with the model on it.
-/tmp/trus-kit/node bench/webgpu_web_latency.mjs models/trus-student models/trus-teacher >"$out/webgpu-web.json" 2>"$out/webgpu-web.log"
+/tmp/trus-kit/node bench/webgpu_web_latency.mjs models/trus-student models/trus-teacher >"$out/webgpu-web.json" 2>"$logs/webgpu-web.log"
 echo "webgpu (onnxruntime-web): exit $?"
 [ -f /tmp/trus-loop/BENCH01_axial/cine.dcm ] &&
-  /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default web-webgpu >"$out/node-loop-web.json" 2>"$out/node-loop-web.log"
+  /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default web-webgpu >"$out/node-loop-web.json" 2>"$logs/node-loop-web.log"
 echo "node loop (onnxruntime-web): exit $?"
-PYTHONUNBUFFERED=1 python3 bench/torch_latency.py --device cuda >"$out/cuda.json" 2>"$out/cuda.log"
+PYTHONUNBUFFERED=1 python3 bench/torch_latency.py --device cuda >"$out/cuda.json" 2>"$logs/cuda.log"
 echo "cuda: exit $?"
-tail -n 3 "$out/webgpu.log" "$out/node-loop.log" "$out/webgpu-web.log" "$out/node-loop-web.log" "$out/cuda.log"
-cat "$out/webgpu.json" "$out/node-loop.json" "$out/webgpu-web.json" "$out/node-loop-web.json" "$out/cuda.json"
+tail -n 3 "$logs"/*.log
+# The per-frame samples make these long: the reply shows the end of the output only.
+for f in webgpu webgpu-web; do head -c 1500 "$out/$f.json"; echo; done
+cat "$out/node-loop.json" "$out/node-loop-web.json" "$out/cuda.json"
