@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ModelLatencyRow } from './modelLatency.js';
 import { nodeLoopRow, type NodeLoopOutput, type PipelineResult } from './pipeline.js';
-import { latencyStats } from './stats.js';
+import { latencyStats, medianTry } from './stats.js';
 
 export interface TorchRow {
   model: string;
@@ -73,18 +73,34 @@ export function importedWebgpuRows(file: string): ModelLatencyRow[] {
 }
 
 /**
- * bench/nodeLoopChild.mjs's line from the GPU machine (gpu.sh's node-loop.json): a whole
- * loop through the Node pipeline with the model on onnxruntime-node's WebGPU provider.
+ * bench/nodeLoopChild.mjs's output from the GPU machine (gpu.sh's node-loop.json): a whole loop
+ * through the Node pipeline with the model on WebGPU, one JSON line per try. Several tries give
+ * the median try's row with every try's FPS, as the rows measured here.
  */
-export function importedNodeLoop(file: string): PipelineResult {
-  const r = lastJsonLine(file, 'bench/nodeLoopChild.mjs') as Partial<NodeLoopOutput>;
-  const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
-  if (typeof r.frames !== 'number' || !(r.frames > 0) || typeof r.totalMs !== 'number' || !(r.totalMs > 0) || typeof t?.inferenceMs !== 'number' || typeof r.device !== 'string') {
-    throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs with the webgpu provider`);
+export function importedNodeLoop(file: string): PipelineResult & { triesFps?: number[] } {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const tries = lines.map((line) => {
+    try {
+      return JSON.parse(line) as Partial<NodeLoopOutput>;
+    } catch {
+      throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (a line is not JSON: see its log)`);
+    }
+  });
+  if (tries.length === 0) throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (no JSON in it: see its log)`);
+  for (const r of tries) {
+    const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
+    if (typeof r.frames !== 'number' || !(r.frames > 0) || typeof r.totalMs !== 'number' || !(r.totalMs > 0) || typeof t?.inferenceMs !== 'number' || typeof r.device !== 'string') {
+      throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs with the webgpu provider`);
+    }
+    if (r.provider !== 'webgpu') {
+      throw new Error(`${file}: the loop ran on the ${String(r.provider)} provider, not WebGPU${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`);
+    }
+    // Tries of different loops or machines must not be mixed into one row.
+    const first = tries[0]!;
+    if (r.frames !== first.frames || r.device !== first.device || r.backend !== first.backend) throw new Error(`${file}: its tries differ in frames, device or backend`);
   }
-  if (r.provider !== 'webgpu') {
-    throw new Error(`${file}: the loop ran on the ${String(r.provider)} provider, not WebGPU${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`);
-  }
-  const software = r.softwareAdapter === true;
-  return nodeLoopRow(r as NodeLoopOutput, `, ${r.device} (${software ? 'measured on the machine that wrote it' : "measured on that GPU's machine"}, imported from ${file})`);
+  const { chosen, triesFps } = medianTry(tries as NodeLoopOutput[]);
+  const software = chosen.softwareAdapter === true;
+  const row = nodeLoopRow(chosen, `, ${chosen.device} (${software ? 'measured on the machine that wrote it' : "measured on that GPU's machine"}, imported from ${file})`);
+  return tries.length > 1 ? { ...row, triesFps } : row;
 }

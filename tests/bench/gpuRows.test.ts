@@ -141,6 +141,27 @@ test('a whole loop through the Node pipeline on the WebGPU provider, imported as
   expect(row.where).toMatch(/^Node \(onnxruntime-node WebGPU EP, CLI pipeline\), software Vulkan \(libvk_swiftshader\.so, CPU\) \(measured on the machine that wrote it, imported from .*node-loop\.json\), masks and metrics in a worker$/);
 });
 
+test('a loop file of several tries imports as the median try, with every try\'s FPS; tries of different machines are refused', () => {
+  const run = runLoop('webgpu', SWIFTSHADER_ICD);
+  expect(run.status).toBe(0);
+  const line = run.stdout.trim().split('\n').pop()!;
+  const measured = JSON.parse(line) as Record<string, any>;
+  // Three tries of one real loop, their times spread around it (the import orders them by FPS).
+  const tries = [1.5, 1, 0.5].map((f) => ({ ...measured, totalMs: measured.totalMs * f, timings: { ...measured.timings, inferenceMs: measured.timings.inferenceMs * f } }));
+  const file = join(dir, 'node-loop-tries.json');
+  writeFileSync(file, tries.map((t) => JSON.stringify(t)).join('\n') + '\n');
+  const row = importedNodeLoop(file);
+  expect(row.totalMs).toBe(measured.totalMs);
+  expect(row.timings.inferenceMs).toBe(measured.timings.inferenceMs);
+  expect(row.triesFps).toEqual(tries.map((t) => (1000 * measured.frames) / t.totalMs));
+  const one = join(dir, 'node-loop-one.json');
+  writeFileSync(one, line + '\n');
+  expect(importedNodeLoop(one).triesFps).toBeUndefined();
+  const mixed = join(dir, 'node-loop-mixed.json');
+  writeFileSync(mixed, [line, JSON.stringify({ ...measured, device: 'another GPU' })].join('\n'));
+  expect(() => importedNodeLoop(mixed)).toThrow(/its tries differ in frames, device or backend/);
+});
+
 test("a whole loop with the model on the viewer's backend (onnxruntime-web WebGPU via dawn.node), imported as a software row", () => {
   const run = runLoop('web-webgpu', SWIFTSHADER_ICD);
   expect(run.status).toBe(0);
