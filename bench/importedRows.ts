@@ -87,6 +87,7 @@ export function importedNodeLoop(file: string): PipelineResult & { triesFps?: nu
     }
   });
   if (tries.length === 0) throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (no JSON in it: see its log)`);
+  const first = tries[0]!;
   for (const r of tries) {
     const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
     if (typeof r.frames !== 'number' || !(r.frames > 0) || typeof r.totalMs !== 'number' || !(r.totalMs > 0) || typeof t?.inferenceMs !== 'number' || typeof r.device !== 'string') {
@@ -96,7 +97,6 @@ export function importedNodeLoop(file: string): PipelineResult & { triesFps?: nu
       throw new Error(`${file}: the loop ran on the ${String(r.provider)} provider, not WebGPU${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`);
     }
     // Tries of different loops or machines must not be mixed into one row.
-    const first = tries[0]!;
     if (r.frames !== first.frames || r.device !== first.device || r.backend !== first.backend) throw new Error(`${file}: its tries differ in frames, device or backend`);
   }
   const { chosen, triesFps } = medianTry(tries as NodeLoopOutput[]);

@@ -41,6 +41,8 @@ export interface NodeLoopOutput {
   firstMaskMs: number;
   timings: PipelineResult['timings'];
   peakRssMb: number;
+  /** CPU time of all the process's threads over the loop (process.cpuUsage), in ms. */
+  cpuMs?: { user: number; system: number };
   threads: number;
   /** Worker threads that shared the loop's post-processing and metrics (0: in line). */
   metricsWorkers?: number;
