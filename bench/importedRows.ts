@@ -25,13 +25,23 @@ export interface TorchLatency {
   rows: TorchRow[];
 }
 
-/** The JSON a script printed last; an empty file is what gpu.sh leaves when that part failed on the GPU machine. */
-function lastJsonLine(file: string, script: string): unknown {
+/**
+ * The JSON lines a script printed, one per run; an empty file is what gpu.sh leaves when that part
+ * failed on the GPU machine.
+ */
+function jsonLines(file: string, script: string): unknown[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
   try {
-    return JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop()!);
+    if (lines.length > 0) return lines.map((l) => JSON.parse(l) as unknown);
   } catch {
-    throw new Error(`${file} is not the output of ${script} (no JSON in it: see its log)`);
+    // Said below, as for an empty file.
   }
+  throw new Error(`${file} is not the output of ${script} (no JSON in it: see its log)`);
+}
+
+/** The JSON a script printed last. */
+function lastJsonLine(file: string, script: string): unknown {
+  return jsonLines(file, script).pop();
 }
 
 /** A torch_latency.py --device cuda result from a file, checked so that a wrong file fails loudly. */
@@ -78,15 +88,7 @@ export function importedWebgpuRows(file: string): ModelLatencyRow[] {
  * the median try's row with every try's FPS, as the rows measured here.
  */
 export function importedNodeLoop(file: string): PipelineResult & { triesFps?: number[] } {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
-  const tries = lines.map((line) => {
-    try {
-      return JSON.parse(line) as Partial<NodeLoopOutput>;
-    } catch {
-      throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (a line is not JSON: see its log)`);
-    }
-  });
-  if (tries.length === 0) throw new Error(`${file} is not the output of bench/nodeLoopChild.mjs (no JSON in it: see its log)`);
+  const tries = jsonLines(file, 'bench/nodeLoopChild.mjs') as Partial<NodeLoopOutput>[];
   const first = tries[0]!;
   for (const r of tries) {
     const t = r.timings as Partial<NodeLoopOutput['timings']> | undefined;
