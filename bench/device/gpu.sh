@@ -15,6 +15,8 @@
 # instead profiles that loop (node --cpu-prof, every thread) and writes profile.txt
 # (bench/device/profile_summary.py), profile-loop.json (the profiled loop) and loops.jsonl (the
 # loop unprofiled, twice), with machine.txt and logs.txt.
+#   bash bench/device/gpu.sh sweep "12:2 10:3"
+# runs that loop with other metrics:frame worker counts instead, three rounds (sweep.jsonl).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 kit=.device-kit
@@ -37,6 +39,23 @@ trap 'for f in "$logs"/*.log; do echo "== $(basename "$f")"; cat "$f"; done >"$o
 loop() {
   /tmp/trus-kit/node dist/cli/main.js phantom loop --out /tmp/trus-loop --seed bench --patient BENCH01 --view axial --frames 300 --width 400 --jpeg >"$logs/phantom.log" 2>&1
 }
+if [ "$mode" = sweep ]; then
+  # The loop with other worker counts, "METRICS:FRAME" pairs in ${2}, three rounds of every pair in
+  # turn (a slow spell of the machine falls on all alike): sweep.jsonl, one line a loop, each
+  # naming its counts.
+  loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
+  for round in 1 2 3; do
+    for pair in ${2:-12:2}; do
+      /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu "${pair%%:*}" "${pair##*:}" >>"$out/sweep.jsonl" 2>>"$logs/sweep.log"
+    done
+  done
+  python3 -c 'import json,sys,statistics as st
+rows={}
+for l in open(sys.argv[1]):
+    d=json.loads(l); rows.setdefault((d["metricsWorkers"],d["frameWorkers"]),[]).append(300000/d["totalMs"])
+for k,v in rows.items(): print("metrics workers %d, frame workers %d: median %.1f FPS, tries %s" % (k[0],k[1],st.median(v)," ".join("%.1f"%x for x in v)))' "$out/sweep.jsonl"
+  exit 0
+fi
 if [ "$mode" = profile ]; then
   loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
   for try in 1 2; do
