@@ -39,6 +39,15 @@ trap 'for f in "$logs"/*.log; do echo "== $(basename "$f")"; cat "$f"; done >"$o
 loop() {
   /tmp/trus-kit/node dist/cli/main.js phantom loop --out /tmp/trus-loop --seed bench --patient BENCH01 --view axial --frames 300 --width 400 --jpeg >"$logs/phantom.log" 2>&1
 }
+cine=/tmp/trus-loop/BENCH01_axial/cine.dcm
+# That loop through the whole Node pipeline, the student on PROVIDER, the metrics in workers:
+#   segment_loop [NODE_FLAGS...] -- PROVIDER [METRICS_WORKERS FRAME_WORKERS]
+segment_loop() {
+  local flags=()
+  while [ "$1" != -- ]; do flags+=("$1"); shift; done
+  shift
+  /tmp/trus-kit/node ${flags[@]+"${flags[@]}"} bench/nodeLoopChild.mjs "$cine" models/trus-student worker default "$@"
+}
 if [ "$mode" = sweep ]; then
   # The loop with other worker counts, "METRICS:FRAME" pairs in ${2}, three rounds of every pair in
   # turn (a slow spell of the machine falls on all alike): sweep.jsonl, one line a loop, each
@@ -46,7 +55,7 @@ if [ "$mode" = sweep ]; then
   loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
   for round in 1 2 3; do
     for pair in ${2:-12:2}; do
-      /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu "${pair%%:*}" "${pair##*:}" >>"$out/sweep.jsonl" 2>>"$logs/sweep.log"
+      segment_loop -- webgpu "${pair%%:*}" "${pair##*:}" >>"$out/sweep.jsonl" 2>>"$logs/sweep.log"
     done
   done
   python3 -c 'import json,sys,statistics as st
@@ -59,9 +68,9 @@ fi
 if [ "$mode" = profile ]; then
   loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
   for try in 1 2; do
-    /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >>"$out/loops.jsonl" 2>>"$logs/loops.log"
+    segment_loop -- webgpu >>"$out/loops.jsonl" 2>>"$logs/loops.log"
   done
-  /tmp/trus-kit/node --cpu-prof --cpu-prof-dir=/tmp/trus-prof bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >"$out/profile-loop.json" 2>"$logs/profile-loop.log"
+  segment_loop --cpu-prof --cpu-prof-dir=/tmp/trus-prof -- webgpu >"$out/profile-loop.json" 2>"$logs/profile-loop.log"
   echo "profiled loop: exit $?"
   python3 bench/device/profile_summary.py /tmp/trus-prof 15 >"$out/profile.txt" 2>>"$logs/profile-loop.log"
   cat "$out/loops.jsonl" "$out/profile-loop.json"
@@ -77,7 +86,7 @@ echo "webgpu: exit $?"
 loop; rc=$?
 for try in 1 2 3; do
   [ "$rc" = 0 ] || break
-  /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default webgpu >>"$out/node-loop.json" 2>>"$logs/node-loop.log"
+  segment_loop -- webgpu >>"$out/node-loop.json" 2>>"$logs/node-loop.log"
   rc=$?
 done
 echo "node loop: exit $rc"
@@ -85,8 +94,8 @@ echo "node loop: exit $rc"
 # from dawn.node (no Chromium there); model only, then the same loop with the model on it.
 /tmp/trus-kit/node bench/webgpu_web_latency.mjs models/trus-student models/trus-teacher >"$out/webgpu-web.json" 2>"$logs/webgpu-web.log"
 echo "webgpu (onnxruntime-web): exit $?"
-[ -f /tmp/trus-loop/BENCH01_axial/cine.dcm ] &&
-  /tmp/trus-kit/node bench/nodeLoopChild.mjs /tmp/trus-loop/BENCH01_axial/cine.dcm models/trus-student worker default web-webgpu >"$out/node-loop-web.json" 2>"$logs/node-loop-web.log"
+[ -f "$cine" ] &&
+  segment_loop -- web-webgpu >"$out/node-loop-web.json" 2>"$logs/node-loop-web.log"
 echo "node loop (onnxruntime-web): exit $?"
 PYTHONUNBUFFERED=1 python3 bench/torch_latency.py --device cuda >"$out/cuda.json" 2>"$logs/cuda.log"
 echo "cuda: exit $?"
