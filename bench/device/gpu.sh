@@ -61,7 +61,7 @@ if [ "$mode" = sweep ]; then
   python3 -c 'import json,sys,statistics as st
 rows={}
 for l in open(sys.argv[1]):
-    d=json.loads(l); rows.setdefault((d["metricsWorkers"],d["frameWorkers"]),[]).append(300000/d["totalMs"])
+    d=json.loads(l); rows.setdefault((d["metricsWorkers"],d["frameWorkers"]),[]).append(1000*d["frames"]/d["totalMs"])
 for k,v in rows.items(): print("metrics workers %d, frame workers %d: median %.1f FPS, tries %s" % (k[0],k[1],st.median(v)," ".join("%.1f"%x for x in v)))' "$out/sweep.jsonl"
   exit 0
 fi
