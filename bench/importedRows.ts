@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ModelLatencyRow } from './modelLatency.js';
+import type { ChromiumGpuOutput } from './chromiumGpu.js';
 import { nodeLoopRow, type NodeLoopOutput, type PipelineResult } from './pipeline.js';
 import { latencyStats, medianTry } from './stats.js';
 
@@ -105,4 +106,33 @@ export function importedNodeLoop(file: string): PipelineResult & { triesFps?: nu
   const software = chosen.softwareAdapter === true;
   const row = nodeLoopRow(chosen, `, ${chosen.device} (${software ? 'measured on the machine that wrote it' : "measured on that GPU's machine"}, imported from ${file})`);
   return tries.length > 1 ? { ...row, triesFps } : row;
+}
+
+/**
+ * bench/device/chromiumGpu.ts's output from the GPU machine: onnxruntime-web's WebGPU provider in
+ * Chromium there, model only and whole loops through the browser pipeline (the median try's row,
+ * with every try's FPS). Rows of a software adapter stay marked as such; a loop that fell back to
+ * WASM, or tries of different loops, are refused.
+ */
+export function importedChromiumGpu(file: string): { models: ModelLatencyRow[]; loop?: PipelineResult & { triesFps?: number[] }; loopFailure?: string } {
+  const script = 'bench/device/chromiumGpu.ts';
+  const r = lastJsonLine(file, script) as Partial<ChromiumGpuOutput>;
+  if (typeof r.chromium !== 'string' || !Array.isArray(r.models) || !Array.isArray(r.pipeline)) throw new Error(`${file} is not the output of ${script}`);
+  if (r.models.length === 0) throw new Error(`${file}: Chromium found no WebGPU adapter there (${r.failure ?? 'no reason given'})`);
+  for (const m of r.models) {
+    if (m.backend !== 'webgpu' || !(m.batch1?.medianMs > 0) || !(m.batch4?.medianMs > 0)) throw new Error(`${file}: a model row that is not a WebGPU measurement (${String(m.runtime)})`);
+  }
+  const loops = r.pipeline;
+  for (const p of loops) {
+    if (p.provider !== 'webgpu') throw new Error(`${file}: a loop ran on ${String(p.provider)}, not WebGPU (${String(p.where)})`);
+    if (!(p.frames > 0) || !(p.totalMs > 0) || typeof p.timings?.inferenceMs !== 'number') throw new Error(`${file}: a loop without frames or times`);
+    if (p.frames !== loops[0]!.frames || p.where !== loops[0]!.where) throw new Error(`${file}: its loops differ in frames or adapter`);
+  }
+  const software = r.models.some((m) => m.softwareAdapter) || loops.some((p) => p.softwareAdapter);
+  const where = `measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}${r.gpu ? ` (${r.gpu})` : ''}, ${r.chromium}, imported from ${file}`;
+  const models = r.models.map((m) => ({ ...m, ...(software ? { softwareAdapter: true } : {}), runtime: `${m.runtime} (${where})` }));
+  if (loops.length === 0) return { models, loopFailure: r.failure ?? 'no loop ran' };
+  const { chosen, triesFps } = medianTry(loops);
+  const loop = { ...chosen, ...(software ? { softwareAdapter: true } : {}), where: `${chosen.where} (${where})`, ...(loops.length > 1 ? { triesFps } : {}) };
+  return { models, loop };
 }

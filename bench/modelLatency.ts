@@ -81,6 +81,8 @@ export interface ChromiumRun {
   provider: 'wasm' | 'webgpu';
   /** Extra Chromium flags (WebGPU adapters). */
   flags?: string[];
+  /** Let Chromium use the machine's GPU (a hardware WebGPU adapter). */
+  gpu?: boolean;
   timing?: typeof TIMING;
   /** For WebGPU: whether a software adapter (SwiftShader) is acceptable. */
   allowSoftwareAdapter?: boolean;
@@ -94,7 +96,7 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
     { '/index.html': PAGE, ...model.files },
     o.isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
-  const browser = await launchChromium(o.flags ?? []);
+  const browser = await launchChromium(o.flags ?? [], { gpu: o.gpu ?? false });
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);

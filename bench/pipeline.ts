@@ -126,6 +126,8 @@ export interface BrowserPipelineOptions {
   preference?: 'wasm' | 'webgpu' | 'auto';
   /** Extra Chromium flags (a WebGPU adapter). */
   flags?: string[];
+  /** Let Chromium use the machine's GPU (a hardware WebGPU adapter). */
+  gpu?: boolean;
 }
 
 export async function browserPipeline(root: string, cinePath: string, modelDir: string, options: BrowserPipelineOptions): Promise<PipelineResult | string> {
@@ -137,7 +139,7 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
     isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
   // Eager memory measurement: otherwise Chromium delays it to the next garbage collection.
-  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory', '--enable-precise-memory-info', ...(options.flags ?? [])]);
+  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory', '--enable-precise-memory-info', ...(options.flags ?? [])], { gpu: options.gpu ?? false });
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
@@ -158,6 +160,7 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
     return {
       where: `Chromium, engine worker, ${runtime}, ${metricsLabel(r.timings)}`,
       provider: r.provider,
+      ...(r.provider === 'webgpu' && /swiftshader/i.test(r.adapterName ?? '') ? { softwareAdapter: true } : {}),
       inBrowser: true,
       frames: r.frames,
       threads: r.threads ?? 1,

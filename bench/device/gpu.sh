@@ -17,13 +17,33 @@
 # loop unprofiled, twice), with machine.txt and logs.txt.
 #   bash bench/device/gpu.sh sweep "12:2 10:3"
 # runs that loop with other metrics:frame worker counts instead, three rounds (sweep.jsonl).
+#   bash bench/device/gpu.sh stash        (carry .chromium-kit/K, for each part K but the last)
+#   bash bench/device/gpu.sh chromium ["FLAG ..."]   (carry the last part, in the next call, while the machine is warm)
+# after make-kit.sh chromium here: the kit's parts come in calls of their own and wait in /tmp;
+# chromium then unpacks Debian's Chromium and measures onnxruntime-web's WebGPU provider in it on
+# the GPU (bench/device/chromiumGpu.ts: model only, then three loops through the browser pipeline,
+# chromium-gpu.json; FLAGS, a set of Chromium flags tried before the usual ones) and the Node loop on onnxruntime-node's provider, three tries
+# (node-loop.json), on the same machine. Back here: npm run bench -- --chromium-gpu
+# chromium-gpu.json --node-loop-gpu node-loop.json.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 kit=.device-kit
 out=${OUT:-/tmp/trus-gpu-out}
 mode=${1:-all}
 logs=/tmp/trus-logs
+parts=/tmp/trus-chromium-parts
 mkdir -p "$out" /tmp/trus-kit "$logs"
+if [ "$mode" = stash ] || [ "$mode" = chromium ]; then
+  # The parts of .chromium-kit this call carried, beside those earlier calls left in /tmp.
+  mkdir -p "$parts"
+  cp .chromium-kit/*/part-* "$parts/" 2>/dev/null
+  echo "chromium kit parts here: $(cd "$parts" && ls | tr '\n' ' ')"
+  [ "$mode" = stash ] && exit 0
+  kit=/tmp/trus-chromium-kit
+  mkdir -p "$kit"
+  (cd "$parts" && cat part-* | tar -C "$kit" -xf -) && (cd "$kit" && sha256sum --quiet -c SHA256SUMS) ||
+    { echo "gpu.sh: the kit's parts do not make the whole kit (a part missing, or the machine was not the one that kept them)" >&2; exit 1; }
+fi
 [ -f "$kit/node.xz" ] || { echo "gpu.sh: $kit is missing: run bench/device/make-kit.sh and carry .device-kit" >&2; exit 1; }
 for f in "$kit"/debs/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -31,8 +51,10 @@ icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ] && export VK_DRIVER_FILES=$icd
 xz -dc "$kit/node.xz" >/tmp/trus-kit/node && chmod +x /tmp/trus-kit/node
 # onnxruntime, the built engine and its packages where dist/ resolves them (none travels with the
-# tree: dist/ and node_modules/ are ignored).
-tar -xJf "$kit/ort.tar.xz" && tar -xJf "$kit/app.tar.xz" && tar -xJf "$kit/web.tar.xz"
+# tree: dist/ and node_modules/ are ignored); the browser bundles and playwright-core for chromium.
+for t in ort app web browser; do
+  [ -f "$kit/$t.tar.xz" ] && tar -xJf "$kit/$t.tar.xz"
+done
 { nvidia-smi; lscpu; echo "nproc: $(nproc)"; echo "cgroup cpu.max: $(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo none)"; } >"$out/machine.txt" 2>&1
 # Every part's log in one file at the end, whatever fails on the way.
 trap 'for f in "$logs"/*.log; do echo "== $(basename "$f")"; cat "$f"; done >"$out/logs.txt"' EXIT
@@ -48,6 +70,38 @@ segment_loop() {
   shift
   /tmp/trus-kit/node ${flags[@]+"${flags[@]}"} bench/nodeLoopChild.mjs "$cine" models/trus-student worker default "$@"
 }
+if [ "$mode" = chromium ]; then
+  tar -C /tmp -xJf "$kit/chromium.tar.xz"
+  cr=/tmp/chromium
+  # The kit's libraries only where the machine has none of that name.
+  mkdir -p "$cr/use-lib"
+  for f in "$cr"/lib/*; do
+    n=$(basename "$f")
+    ldconfig -p | grep -qF $'\t'"$n (" || ln -sf "$f" "$cr/use-lib/$n"
+  done
+  printf '#!/bin/sh\nexport LD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\nexec %s "$@"\n' "$cr/use-lib" "$cr/chromium" >"$cr/run.sh"
+  chmod +x "$cr/run.sh"
+  { echo "the kit's libraries used: $(ls "$cr/use-lib" | tr '\n' ' ')"; LD_LIBRARY_PATH=$cr/use-lib ldd "$cr/chromium" | grep 'not found'; "$cr/run.sh" --version; } >"$logs/chromium-libs.log" 2>&1
+  cat "$logs/chromium-libs.log"
+  export TRUS_CHROMIUM=$cr/run.sh
+  loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
+  # Chromium's own log (its GPU process's errors) through playwright's.
+  DEBUG=pw:browser /tmp/trus-kit/node dist/chromiumGpu.mjs "$cine" --tries 3 ${2:+--flags "$2"} >"$out/chromium-gpu.json" 2>"$logs/chromium-gpu.log"
+  echo "chromium: exit $?"
+  for try in 1 2 3; do
+    segment_loop -- webgpu >>"$out/node-loop.json" 2>>"$logs/node-loop.log"
+  done
+  echo "node loop: exit $?"
+  tail -n 5 "$logs"/*.log
+  python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(d.get("chromium"), d.get("gpu"), d.get("flags"), d.get("failure"))
+for m in d.get("models", []): print(m["model"], m["runtime"], "b1 %.2f ms, b4 %.2f ms" % (m["batch1"]["medianMs"], m["batch4"]["medianMs"]))
+for p in d.get("pipeline", []): print(p["where"], "%.1f FPS, first mask %.0f ms" % (1000*p["frames"]/p["totalMs"], p["firstMaskMs"]))
+print((d.get("gpuPage") or "")[:4000])' "$out/chromium-gpu.json"
+  cat "$out/node-loop.json"
+  exit 0
+fi
 if [ "$mode" = sweep ]; then
   # The loop with other worker counts, "METRICS:FRAME" pairs in ${2}, three rounds of every pair in
   # turn (a slow spell of the machine falls on all alike): sweep.jsonl, one line a loop, each

@@ -9,7 +9,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { tempDir } from './tools.js';
 import { rmSync, existsSync } from 'node:fs';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; TRUS_CHROMIUM names another (the lent GPU machine's unpacked copy, bench/device/). */
+export const CHROMIUM = process.env.TRUS_CHROMIUM || '/usr/bin/chromium';
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
@@ -58,7 +59,12 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+export interface LaunchOptions {
+  /** Let Chromium use the machine's GPU (WebGPU on a real adapter); otherwise it runs with --disable-gpu. */
+  gpu?: boolean;
+}
+
+export async function launchChromium(extraArgs: string[] = [], options: LaunchOptions = {}): Promise<Browser> {
   const profile = tempDir('chromium-profile-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -66,7 +72,7 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.gpu ? [] : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

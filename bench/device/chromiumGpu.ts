@@ -1,0 +1,56 @@
+/**
+ * On the lent GPU machine, with Chromium unpacked there (bench/device/gpu.sh chromium, after
+ * make-kit.sh chromium here): the student and teacher through onnxruntime-web's WebGPU provider in
+ * Chromium on the GPU, then the benchmark's loop through the browser pipeline on it, N tries, by
+ * the same functions as `npm run bench`'s GPU section. That machine has no tsx: make-kit.sh bundles
+ * this file. Prints one JSON object (`npm run bench -- --chromium-gpu FILE` imports it); exit 3
+ * when no flag set gave an adapter or a loop did not run on WebGPU, with chrome://gpu's text in the
+ * output for the former.
+ *   node chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [MODEL_DIR...]
+ * --flags: a set of Chromium flags to try before the usual ones.
+ */
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chromiumGpuPage, chromiumVersion, GPU_FLAG_SETS, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
+
+const ROOT = process.cwd();
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args.splice(i, 2)[1];
+};
+const tries = Number(option('--tries') ?? '3');
+const extraFlags = option('--flags')?.split(/\s+/).filter(Boolean);
+const software = args.includes('--software') && args.splice(args.indexOf('--software'), 1).length > 0;
+const [cine, ...modelArgs] = args;
+if (!cine || !Number.isInteger(tries) || tries < 1) {
+  console.error('usage: chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [MODEL_DIR...]');
+  process.exit(2);
+}
+const modelDirs = modelArgs.length ? modelArgs : ['models/trus-student', 'models/trus-teacher'].map((m) => join(ROOT, m));
+
+function gpuName(): string | undefined {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const out: ChromiumGpuOutput = { chromium: chromiumVersion(), attempts: [], models: [], pipeline: [] };
+const gpu = gpuName();
+if (gpu) out.gpu = gpu;
+const timing = software ? { warmup: 1, seconds: 0, minSamples: 3 } : undefined;
+const found = await gpuModelLatency(ROOT, modelDirs, { allowSoftware: software, ...(extraFlags?.length ? { extraFlagSets: [extraFlags] } : {}), ...(timing ? { timing } : {}) });
+if (typeof found === 'string') {
+  out.failure = found;
+  out.gpuPage = await chromiumGpuPage(GPU_FLAG_SETS[0]!).catch((err: unknown) => `chrome://gpu could not be read: ${String(err)}`);
+} else {
+  Object.assign(out, { flags: found.flags, attempts: found.attempts, models: found.models });
+  console.error(`[chromium-gpu] adapter found with ${found.flags.join(' ')}; ${tries} loop(s) of ${cine}`);
+  const loops = await gpuLoops(ROOT, cine, modelDirs[0]!, gpuLoopOptions(found.flags, software), tries);
+  out.pipeline = loops.pipeline;
+  if (loops.failure) out.failure = loops.failure;
+}
+console.log(JSON.stringify(out));
+process.exit(out.failure ? 3 : 0);

@@ -1,0 +1,97 @@
+/**
+ * WebGPU in Chromium, the lent GPU machine's path (bench/device/chromiumGpu.ts, run there by
+ * gpu.sh chromium), and `npm run bench -- --chromium-gpu FILE`'s import of what it prints. This
+ * machine has no GPU: with --software the script takes Chromium's SwiftShader adapter, so its whole
+ * success path runs (a small model, model only and a whole loop through the browser pipeline), and
+ * its rows must come back marked as a software adapter; without it, no flag set finds a hardware
+ * adapter, which the script must say, with Chromium's own GPU report.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { importedChromiumGpu } from '../../bench/importedRows.js';
+import type { ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
+import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
+import { writeModelFolder } from '../helpers/modelDir.js';
+
+const ROOT = resolve(__dirname, '../..');
+const SCRIPT = join(ROOT, 'bench/device/chromiumGpu.ts');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const DEMO = join(ROOT, 'demo/trus-demo-axial.dcm');
+
+jest.setTimeout(300000);
+
+let dir: string;
+let modelDir: string;
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/browser/trus-cine-seg.mjs'))) throw new Error('dist/browser is missing: run "npm run build" first (npm test does)');
+  dir = mkdtempSync(join(tmpdir(), 'trus-chromium-gpu-'));
+  modelDir = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 32, width: 48 }), ['N', 1, 32, 48]).dir;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const runScript = (...args: string[]) => spawnSync(TSX, [SCRIPT, DEMO, '--tries', '2', ...args, modelDir], { cwd: ROOT, encoding: 'utf8', timeout: 280000 });
+
+let software: ChromiumGpuOutput;
+let softwareFile: string;
+
+test('on a software adapter the script measures the model and whole loops through the browser pipeline, all marked as software', () => {
+  const run = runScript('--software');
+  expect(run.status).toBe(0);
+  software = JSON.parse(run.stdout.trim()) as ChromiumGpuOutput;
+  expect(software.chromium).toMatch(/^Chromium \d+\./);
+  expect(software.failure).toBeUndefined();
+  expect(software.flags).toContain('--use-webgpu-adapter=swiftshader');
+  expect(software.models).toHaveLength(1);
+  expect(software.models[0]).toMatchObject({ model: 'test-model', backend: 'webgpu', softwareAdapter: true });
+  expect(software.models[0]!.batch4.samples).toBeGreaterThanOrEqual(3);
+  expect(software.pipeline).toHaveLength(2);
+  for (const loop of software.pipeline) {
+    expect(loop).toMatchObject({ inBrowser: true, provider: 'webgpu', softwareAdapter: true, frames: 72 });
+    expect(loop.where).toMatch(/^Chromium, engine worker, WebGPU \(google swiftshader/);
+    expect(loop.timings.inferenceMs).toBeGreaterThan(0);
+    expect(loop.firstMaskMs).toBeGreaterThan(0);
+  }
+
+  softwareFile = join(dir, 'chromium-gpu.json');
+  writeFileSync(softwareFile, run.stdout);
+  const imported = importedChromiumGpu(softwareFile);
+  expect(imported.models[0]).toMatchObject({ backend: 'webgpu', softwareAdapter: true });
+  expect(imported.models[0]!.runtime).toContain('measured on the machine that wrote it');
+  expect(imported.models[0]!.runtime).not.toContain("that GPU's machine");
+  // The median of two tries is the slower.
+  const fps = software.pipeline.map((p) => (1000 * p.frames) / p.totalMs);
+  expect(imported.loop!.triesFps).toEqual(fps);
+  expect(imported.loop!.totalMs).toBe(software.pipeline[fps[0]! <= fps[1]! ? 0 : 1]!.totalMs);
+  expect(imported.loop).toMatchObject({ softwareAdapter: true, provider: 'webgpu' });
+  expect(imported.loop!.where).toMatch(/\(measured on the machine that wrote it, Chromium \d+.*, imported from .*chromium-gpu\.json\)$/);
+});
+
+test('the import refuses a loop that fell back to WASM, loops of different adapters, and a file without rows', () => {
+  expect(software).toBeDefined();
+  const write = (name: string, value: unknown) => {
+    const file = join(dir, name);
+    writeFileSync(file, `${JSON.stringify(value)}\n`);
+    return file;
+  };
+  const [first, second] = software.pipeline;
+  expect(() => importedChromiumGpu(write('wasm.json', { ...software, pipeline: [{ ...first, provider: 'wasm' }] }))).toThrow(/a loop ran on wasm, not WebGPU/);
+  expect(() => importedChromiumGpu(write('mixed.json', { ...software, pipeline: [first, { ...second, where: 'Chromium, engine worker, WebGPU (another adapter)' }] }))).toThrow(/its loops differ in frames or adapter/);
+  expect(() => importedChromiumGpu(write('none.json', { ...software, models: [], pipeline: [], failure: 'no WebGPU adapter' }))).toThrow(/Chromium found no WebGPU adapter there \(no WebGPU adapter\)/);
+  expect(() => importedChromiumGpu(write('other.json', { torch: '2.11', device: 'NVIDIA H200', rows: [] }))).toThrow(/is not the output of bench\/device\/chromiumGpu\.ts/);
+  const noLoop = importedChromiumGpu(write('no-loop.json', { ...software, pipeline: [], failure: 'the engine ran the loop on wasm' }));
+  expect(noLoop.loop).toBeUndefined();
+  expect(noLoop.loopFailure).toBe('the engine ran the loop on wasm');
+});
+
+test('without a GPU no flag set finds a hardware adapter: exit 3, every set tried, with Chromium\'s GPU report', () => {
+  const run = runScript();
+  expect(run.status).toBe(3);
+  const out = JSON.parse(run.stdout.trim()) as ChromiumGpuOutput;
+  expect(out.models).toEqual([]);
+  expect(out.pipeline).toEqual([]);
+  expect(out.failure).toMatch(/^(only a software WebGPU adapter \(.*\)|no WebGPU adapter) \(flags --enable-unsafe-webgpu --enable-features=Vulkan --use-angle=vulkan .*\); .*\(flags --enable-unsafe-webgpu --enable-features=Vulkan --ignore-gpu-blocklist\)$/);
+  expect(out.gpuPage).toMatch(/^Graphics Feature Status/);
+  expect(out.gpuPage).toMatch(/WebGPU: /);
+});
