@@ -8,16 +8,24 @@
 import { execFileSync } from 'node:child_process';
 import { chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
 import { browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
-import { CHROMIUM, launchChromium } from '../tests/helpers/browser.js';
+import { CHROMIUM, launchChromium, serveStatic } from '../tests/helpers/browser.js';
 
 /**
- * Flags that let Chromium run WebGPU on the machine's GPU, tried in turn. Headless Chromium has no
- * window to present to, so the first set asks for Vulkan without a surface (ANGLE on Vulkan too);
- * the second is Chromium's Vulkan backend with its defaults.
+ * Flags that let Chromium run WebGPU on the machine's GPU, tried in turn. On Linux, Chromium gives
+ * WebGPU Dawn's Vulkan backend only when Skia itself runs on Vulkan or WebGPU shares images with GL
+ * through Vulkan ("WebGPU interop"); headless Chromium has no window to present to. Measured
+ * 2026-12-04 on the lent H200 (Chromium 156): Vulkan for Skia with ANGLE on Vulkan and no surface
+ * turned on "WebGPU: Hardware accelerated" in chrome://gpu, yet requestAdapter() gave null; the
+ * interop route keeps Skia on GL (ANGLE over Vulkan) and asks for Dawn's Vulkan backend directly.
+ * The sets after the first are there in case a machine's driver refuses it.
  */
 export const GPU_FLAG_SETS: readonly (readonly string[])[] = [
+  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=ForceEnableWebGpuInterop', '--ignore-gpu-blocklist'],
+  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=Vulkan,ForceEnableWebGpuInterop', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],
   ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],
   ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'],
+  // Skia on Graphite over Dawn's Vulkan backend, the third route to Dawn's Vulkan adapters.
+  ['--enable-unsafe-webgpu', '--enable-skia-graphite', '--skia-graphite-backend=dawn-vulkan', '--ignore-gpu-blocklist'],
 ];
 
 /** SwiftShader, Chromium's software adapter: how the tests run this path on machines without a GPU. */
@@ -70,20 +78,63 @@ export function gpuLoopOptions(flags: string[], allowSoftware = false): BrowserP
   return { isolated: true, preference: allowSoftware ? 'webgpu' : 'auto', flags, gpu: true };
 }
 
-/** What Chromium's own GPU page says, for a machine where no flag set gave an adapter. */
-export async function chromiumGpuPage(flags: readonly string[]): Promise<string> {
+/**
+ * Why a flag set gave no adapter, as far as Chromium says: what requestAdapter() answers in a page
+ * (with the page's console), then chrome://gpu in the same browser, whose "Dawn Info" lists the
+ * adapters Dawn found once a page has asked for one.
+ */
+export async function chromiumGpuReport(flags: readonly string[]): Promise<string> {
+  const server = await serveStatic('/nonexistent', { '/index.html': '<!doctype html><meta charset="utf-8">' });
   const browser = await launchChromium([...flags], { gpu: true });
   try {
     const page = await browser.context.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    await page.goto(`${server.url}/index.html`);
+    const probe = (await page.evaluate(`(async () => {
+      if (!navigator.gpu) return 'navigator.gpu is absent';
+      const out = [];
+      for (const o of [{}, { powerPreference: 'high-performance' }, { featureLevel: 'compatibility' }]) {
+        try {
+          const a = await navigator.gpu.requestAdapter(o);
+          out.push(JSON.stringify(o) + ': ' + (a ? [a.info?.vendor, a.info?.architecture, a.info?.description, a.info?.isFallbackAdapter ? 'fallback' : ''].join(' ') : 'null'));
+        } catch (e) { out.push(JSON.stringify(o) + ': threw ' + e); }
+      }
+      return out.join('; ');
+    })()`)) as string;
     await page.goto('chrome://gpu');
-    await page.waitForTimeout(3000);
-    const text = (await page.evaluate('document.querySelector("info-view")?.shadowRoot?.textContent ?? document.body.innerText')) as string;
+    const read = async () => (await page.evaluate('document.querySelector("info-view")?.shadowRoot?.textContent ?? document.body.innerText')) as string;
+    let text = await read();
+    // Dawn's adapters are listed some time after the page loads.
+    for (let i = 0; i < 10 && /Dawn Info\s*=+\s*(Compositor|$)/.test(text); i++) {
+      await page.waitForTimeout(500);
+      text = await read();
+    }
     // The page's text starts with its own style sheet.
     const start = text.indexOf('Graphics Feature Status');
-    return start < 0 ? text : text.slice(start);
+    return `requestAdapter: ${probe}\nconsole: ${consoleLines.join(' | ') || 'none'}\n${start < 0 ? text : text.slice(start)}`;
   } finally {
     await browser.close();
+    await server.close();
   }
+}
+
+/** The lines of a chrome://gpu report that say how WebGPU stands: feature status, GL and Skia backends, Dawn's adapters. */
+export function gpuReportSummary(report: string): string {
+  // chrome://gpu's text runs its fields together: each is cut short.
+  const line = (label: string) => new RegExp(`${label}[^*\n]*`).exec(report)?.[0].trim().slice(0, 160);
+  const dawn = report.indexOf('Dawn Info');
+  const dawnEnd = report.indexOf('[Enabled Toggle Names]', dawn);
+  return [
+    report.split('\n').slice(0, 2).join(' / '),
+    line('WebGPU:'),
+    line('Vulkan:'),
+    line('Skia Backend\\s*:'),
+    line('GL implementation parts\\s*:'),
+    dawn < 0 ? 'no Dawn Info' : report.slice(dawn, dawnEnd < 0 ? dawn + 1500 : Math.min(dawnEnd, dawn + 1500)).replace(/\s+/g, ' '),
+  ]
+    .filter(Boolean)
+    .join(' | ');
 }
 
 export function chromiumVersion(): string {
@@ -106,7 +157,8 @@ export interface ChromiumGpuOutput {
   pipeline: PipelineResult[];
   /** Why there are no rows (no adapter, or a loop that did not run on WebGPU). */
   failure?: string;
-  /** chrome://gpu's text when no adapter was found. */
+  /** When no flag set gave an adapter: each set's chrome://gpu summary, and the first set's whole report. */
+  gpuReports?: { flags: string[]; summary: string }[];
   gpuPage?: string;
 }
 

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { chromiumGpuPage, chromiumVersion, GPU_FLAG_SETS, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
+import { chromiumGpuReport, chromiumVersion, GPU_FLAG_SETS, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
 
 const ROOT = process.cwd();
 const args = process.argv.slice(2);
@@ -44,7 +44,13 @@ const timing = software ? { warmup: 1, seconds: 0, minSamples: 3 } : undefined;
 const found = await gpuModelLatency(ROOT, modelDirs, { allowSoftware: software, ...(extraFlags?.length ? { extraFlagSets: [extraFlags] } : {}), ...(timing ? { timing } : {}) });
 if (typeof found === 'string') {
   out.failure = found;
-  out.gpuPage = await chromiumGpuPage(GPU_FLAG_SETS[0]!).catch((err: unknown) => `chrome://gpu could not be read: ${String(err)}`);
+  // What Chromium says of each set, to choose the next flags from.
+  out.gpuReports = [];
+  for (const set of [...(extraFlags?.length ? [extraFlags] : []), ...GPU_FLAG_SETS]) {
+    const report = await chromiumGpuReport(set).catch((err: unknown) => `chrome://gpu could not be read: ${String(err)}`);
+    out.gpuReports.push({ flags: [...set], summary: gpuReportSummary(report) });
+    out.gpuPage ??= report;
+  }
 } else {
   Object.assign(out, { flags: found.flags, attempts: found.attempts, models: found.models });
   console.error(`[chromium-gpu] adapter found with ${found.flags.join(' ')}; ${tries} loop(s) of ${cine}`);

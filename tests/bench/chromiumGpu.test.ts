@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importedChromiumGpu } from '../../bench/importedRows.js';
-import type { ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
+import { GPU_FLAG_SETS, type ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 
@@ -91,7 +91,13 @@ test('without a GPU no flag set finds a hardware adapter: exit 3, every set trie
   const out = JSON.parse(run.stdout.trim()) as ChromiumGpuOutput;
   expect(out.models).toEqual([]);
   expect(out.pipeline).toEqual([]);
-  expect(out.failure).toMatch(/^(only a software WebGPU adapter \(.*\)|no WebGPU adapter) \(flags --enable-unsafe-webgpu --enable-features=Vulkan --use-angle=vulkan .*\); .*\(flags --enable-unsafe-webgpu --enable-features=Vulkan --ignore-gpu-blocklist\)$/);
-  expect(out.gpuPage).toMatch(/^Graphics Feature Status/);
-  expect(out.gpuPage).toMatch(/WebGPU: /);
+  // Every set was tried, in order, and each says why it gave no hardware adapter.
+  const tried = out.failure!.split('; ');
+  expect(tried).toHaveLength(GPU_FLAG_SETS.length);
+  tried.forEach((t, i) => expect(t.endsWith(` (flags ${GPU_FLAG_SETS[i]!.join(' ')})`)).toBe(true));
+  for (const t of tried) expect(t).toMatch(/^(only a software WebGPU adapter \(.*\)|no WebGPU adapter) \(flags /);
+  // And what Chromium itself reports for each: its adapter answers, then chrome://gpu.
+  expect(out.gpuReports!.map((r) => r.flags)).toEqual(GPU_FLAG_SETS.map((f) => [...f]));
+  for (const r of out.gpuReports!) expect(r.summary).toMatch(/^requestAdapter: \{\}: .* \| WebGPU: /);
+  expect(out.gpuPage).toMatch(/^requestAdapter: [^\n]*\nconsole: [^\n]*\nGraphics Feature Status/);
 });
