@@ -12,19 +12,19 @@ import { CHROMIUM, launchChromium, serveStatic } from '../tests/helpers/browser.
 
 /**
  * Flags that let Chromium run WebGPU on the machine's GPU, tried in turn. On Linux, Chromium gives
- * WebGPU Dawn's Vulkan backend only when Skia itself runs on Vulkan or WebGPU shares images with GL
- * through Vulkan ("WebGPU interop"); headless Chromium has no window to present to. Measured
- * 2026-12-04 on the lent H200 (Chromium 156): Vulkan for Skia with ANGLE on Vulkan and no surface
- * turned on "WebGPU: Hardware accelerated" in chrome://gpu, yet requestAdapter() gave null; the
- * interop route keeps Skia on GL (ANGLE over Vulkan) and asks for Dawn's Vulkan backend directly.
- * The sets after the first are there in case a machine's driver refuses it.
+ * WebGPU Dawn's Vulkan backend only when Skia itself runs on Vulkan, when WebGPU shares images with
+ * GL through Vulkan ("WebGPU interop"), or on Graphite over Dawn; headless Chromium has no window to
+ * present to. Seen 2026-12-04 on the lent H200 (Chromium 156): with Skia on Vulkan (the first two
+ * sets) requestAdapter() gave the GPU when asked for high performance and null when asked with no
+ * preference (headless Chromium counts as on battery: low power), which is why the engine and the
+ * pages here ask for high performance; the interop set and Graphite gave no adapter at all there.
+ * The later sets stay for other drivers.
  */
 export const GPU_FLAG_SETS: readonly (readonly string[])[] = [
-  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=ForceEnableWebGpuInterop', '--ignore-gpu-blocklist'],
-  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=Vulkan,ForceEnableWebGpuInterop', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],
   ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],
+  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=Vulkan,ForceEnableWebGpuInterop', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],
+  ['--enable-unsafe-webgpu', '--use-angle=vulkan', '--enable-features=ForceEnableWebGpuInterop', '--ignore-gpu-blocklist'],
   ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'],
-  // Skia on Graphite over Dawn's Vulkan backend, the third route to Dawn's Vulkan adapters.
   ['--enable-unsafe-webgpu', '--enable-skia-graphite', '--skia-graphite-backend=dawn-vulkan', '--ignore-gpu-blocklist'],
 ];
 

@@ -44,8 +44,10 @@ export async function nodeLatency(modelDir: string, threads: number): Promise<Mo
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+// The adapter as the engine asks for it (providerChoice.ts), handed to onnxruntime-web likewise.
+const requestAdapter = () => (navigator.gpu ? navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }) : null);
 window.adapter = async () => {
-  const a = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  const a = await requestAdapter();
   return a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), description: [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(' ') } : null;
 };
 window.latency = async (threads, timing, provider) => {
@@ -53,6 +55,7 @@ window.latency = async (threads, timing, provider) => {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
+  if (provider === 'webgpu') ort.env.webgpu.adapter = await requestAdapter();
   const manifest = await (await fetch('/model/model.json')).json();
   const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
   const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });

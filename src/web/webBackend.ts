@@ -88,6 +88,11 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   let lostPromise: Promise<GpuDeviceLostInfoLike> | undefined;
   let crossCheckMaxDiff: number | undefined;
   if (choice.provider === 'webgpu') {
+    // The adapter the choice checked and named, not one onnxruntime-web would request itself
+    // without a power preference: headless Chromium on the lent H200 answered that request with
+    // null while the high-performance one gave the GPU (2026-12-04), and a laptop on battery could
+    // be given its other GPU.
+    if (choice.adapter) ort.env.webgpu.adapter = choice.adapter as unknown as typeof ort.env.webgpu.adapter;
     try {
       gpu = await create('webgpu');
       device = (await ort.env.webgpu.device) as unknown as GpuDeviceLike;
