@@ -15,10 +15,10 @@ import { CHROMIUM, launchChromium, serveStatic } from '../tests/helpers/browser.
  * WebGPU Dawn's Vulkan backend only when Skia itself runs on Vulkan, when WebGPU shares images with
  * GL through Vulkan ("WebGPU interop"), or on Graphite over Dawn; headless Chromium has no window to
  * present to. Seen 2026-12-04 on the lent H200 (Chromium 156): with Skia on Vulkan (the first two
- * sets) requestAdapter() gave the GPU when asked for high performance and null when asked with no
- * preference (headless Chromium counts as on battery: low power), which is why the engine and the
- * pages here ask for high performance; the interop set and Graphite gave no adapter at all there.
- * The later sets stay for other drivers.
+ * sets) a page's first requestAdapter() got null (Chromium logged a transient failure to create
+ * the command buffer) and the next ones the GPU, which is why the engine and the pages here ask a
+ * second time; the interop set and Graphite gave no adapter at all there. The later sets stay for
+ * other drivers.
  */
 export const GPU_FLAG_SETS: readonly (readonly string[])[] = [
   ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--disable-vulkan-surface', '--ignore-gpu-blocklist'],

@@ -44,8 +44,15 @@ export async function nodeLatency(modelDir: string, threads: number): Promise<Mo
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
-// The adapter as the engine asks for it (providerChoice.ts), handed to onnxruntime-web likewise.
-const requestAdapter = () => (navigator.gpu ? navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }) : null);
+// The adapter as the engine asks for it (providerChoice.ts: high performance, a second request
+// after a pause when the first gets none), handed to onnxruntime-web likewise.
+const requestAdapter = async () => {
+  if (!navigator.gpu) return null;
+  const a = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (a) return a;
+  await new Promise((r) => setTimeout(r, 250));
+  return navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+};
 window.adapter = async () => {
   const a = await requestAdapter();
   return a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), description: [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(' ') } : null;

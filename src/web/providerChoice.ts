@@ -16,14 +16,25 @@ export interface ProviderChoice {
   fallbackReason?: string;
 }
 
+/**
+ * Headless Chromium 156 on the lent H200 answered a page's first request with null while its GPU
+ * process was still setting WebGPU up (it logged "kTransientFailure: Failed to send
+ * GpuControl.CreateCommandBuffer"), and the GPU a moment later: so one more request, after this
+ * pause, before WASM.
+ */
+export const ADAPTER_RETRY_MS = 250;
+
 export async function chooseProvider(preference: ProviderPreference, gpu: GpuLike | undefined): Promise<ProviderChoice> {
   if (preference === 'wasm') return { provider: 'wasm' };
   if (!gpu) return { provider: 'wasm', fallbackReason: 'this browser has no WebGPU (navigator.gpu is absent)' };
-  let adapter: GpuAdapterLike | null;
-  try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (err) {
-    return { provider: 'wasm', fallbackReason: `requesting a WebGPU adapter failed: ${err instanceof Error ? err.message : String(err)}` };
+  let adapter: GpuAdapterLike | null = null;
+  for (let attempt = 0; attempt < 2 && !adapter; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, ADAPTER_RETRY_MS));
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    } catch (err) {
+      return { provider: 'wasm', fallbackReason: `requesting a WebGPU adapter failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
   if (!adapter) return { provider: 'wasm', fallbackReason: 'no WebGPU adapter is available' };
   const adapterName = describeAdapter(adapter);

@@ -88,10 +88,10 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   let lostPromise: Promise<GpuDeviceLostInfoLike> | undefined;
   let crossCheckMaxDiff: number | undefined;
   if (choice.provider === 'webgpu') {
-    // The adapter the choice checked and named, not one onnxruntime-web would request itself
-    // without a power preference: headless Chromium on the lent H200 answered that request with
-    // null while the high-performance one gave the GPU (2026-12-04), and a laptop on battery could
-    // be given its other GPU.
+    // The adapter the choice requested (high performance), checked and named, not one
+    // onnxruntime-web would request itself without a power preference: a laptop on battery could
+    // be given its other GPU, and on the lent H200 (headless Chromium, 2026-12-04) that request
+    // could get null and the loop fall back to WASM.
     if (choice.adapter) ort.env.webgpu.adapter = choice.adapter as unknown as typeof ort.env.webgpu.adapter;
     try {
       gpu = await create('webgpu');

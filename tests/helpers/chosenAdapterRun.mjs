@@ -1,8 +1,8 @@
 // Loads a model through the engine's web backend (onnxruntime-web's WebGPU build, WebGPU from
 // dawn.node, as bench/device/webModel.mjs does) on a navigator.gpu that answers a request without a
-// power preference with null, as headless Chromium 156 did on the lent H200 (2026-12-04), a fault
-// this machine cannot cause for real: only the high-performance request gives the adapter. Prints
-// one JSON line for tests/web/chosenAdapter.test.ts.
+// power preference with null (a fault this machine cannot cause for real; headless Chromium on the
+// lent H200 answered some requests with null, 2026-12-04): only the high-performance request gives
+// the adapter. Prints one JSON line for tests/web/chosenAdapter.test.ts.
 // Usage: node chosenAdapterRun.mjs MODEL_DIR
 import { installDawnWebgpu } from '../../bench/device/dawnWebgpu.mjs';
 import { loadWebModel } from '../../bench/device/webModel.mjs';

@@ -1,9 +1,9 @@
 /**
  * The web backend hands onnxruntime-web the very adapter its provider choice requested (with a
  * high-performance preference), checked and named. Before, onnxruntime-web requested one of its own
- * without a preference; headless Chromium on the lent H200 answered that with null, so the session
- * failed and the loop fell back to WASM although the choice had found the GPU. Here the fault is
- * imitated on dawn.node (SwiftShader's Vulkan driver), since no machine of ours answers so.
+ * without a preference: another adapter on a machine with two GPUs, or none where that request is
+ * refused, and then the loop fell back to WASM although the choice had found the GPU. Here a
+ * refusal is imitated on dawn.node (SwiftShader's Vulkan driver), since no machine of ours refuses.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
