@@ -1,6 +1,7 @@
 // Builds the browser side of trus-cine-seg as ES modules.
 // Now: the engine bundle (dist/browser/trus-cine-seg.mjs), the segmentation worker
-// (trus-seg-worker.mjs) and the metrics worker it starts (trus-metrics-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/.
+// (trus-seg-worker.mjs) and the metrics and frame workers it starts (trus-metrics-worker.mjs,
+// trus-frame-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/.
 // onnxruntime-web is not bundled: the worker imports its prebuilt ES module from ort/ at run time,
 // because its own worker threads and .wasm lookups must resolve next to the real file.
 // The OHIF extension and mode bundles (trus-cine-seg-extension.mjs, trus-cine-seg-mode.mjs, from
@@ -62,6 +63,7 @@ const viewerBuild = {
     'trus-cine-seg': resolve(here, 'dist/web/index.js'),
     'trus-seg-worker': resolve(here, 'dist/web/segmentationWorker.js'),
     'trus-metrics-worker': resolve(here, 'dist/web/metricsWorker.js'),
+    'trus-frame-worker': resolve(here, 'dist/web/frameWorker.js'),
     'trus-cine-seg-extension': resolve(here, 'dist/ohif/extension/src/index.js'),
     'trus-cine-seg-mode': resolve(here, 'dist/ohif/modes/src/index.js'),
   },
@@ -124,6 +126,7 @@ export default [
     index: resolve(here, 'dist/ohif/extension/src/index.js'),
     'trus-seg-worker': resolve(here, 'dist/web/segmentationWorker.js'),
     'trus-metrics-worker': resolve(here, 'dist/web/metricsWorker.js'),
+    'trus-frame-worker': resolve(here, 'dist/web/frameWorker.js'),
   }),
   packageBuild('trus-cine-seg-mode', { index: resolve(here, 'dist/ohif/modes/src/index.js') }),
 ];

@@ -34,6 +34,12 @@ export interface PipelineResult {
 
 const metricsLabel = (timings: StageTimings) => (timings.metricsIn === 'worker' ? 'masks and metrics in a worker' : 'masks and metrics inline');
 
+/** Where a loop's masks and metrics were computed and its frames prepared, for a row's label. */
+function workersLabel(timings: StageTimings, metricsWorkers: number | undefined, frameWorkers: number | undefined): string {
+  const metrics = (metricsWorkers ?? 1) > 1 ? `masks and metrics in ${metricsWorkers} workers` : metricsLabel(timings);
+  return `${metrics}${frameWorkers && timings.preparedIn === 'worker' ? `, frames decoded and pre-processed in ${frameWorkers} workers` : ''}`;
+}
+
 /** What bench/nodeLoopChild.mjs prints. */
 export interface NodeLoopOutput {
   frames: number;
@@ -65,7 +71,7 @@ export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
         ? 'onnxruntime-node WebGPU EP, CLI pipeline'
         : `onnxruntime-node, CLI pipeline, ${r.threads} thread(s)`;
   return {
-    where: `Node (${runtime})${onWhat}, ${(r.metricsWorkers ?? 1) > 1 ? `masks and metrics in ${r.metricsWorkers} workers` : metricsLabel(r.timings)}${r.frameWorkers ? `, frames decoded and pre-processed in ${r.frameWorkers} workers` : ''}`,
+    where: `Node (${runtime})${onWhat}, ${workersLabel(r.timings, r.metricsWorkers, r.frameWorkers)}`,
     inBrowser: false,
     provider: r.provider,
     ...(r.softwareAdapter ? { softwareAdapter: true } : {}),
@@ -104,6 +110,8 @@ window.pipeline = async (o) => {
       threads: client.info.threads,
       provider: client.info.provider,
       adapterName: client.info.adapterName ?? null,
+      metricsWorkers: client.info.metricsWorkers,
+      frameWorkers: client.info.frameWorkers,
       totalMs,
       firstMaskMs,
       timings: { ...result.run.timings, segmentationWriteMs: result.segmentationWriteMs ?? 0 },
@@ -154,11 +162,13 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       measuredMemoryMb: number | null;
       provider: string;
       adapterName: string | null;
+      metricsWorkers: number;
+      frameWorkers: number;
     };
     const peakRssMb = peak.stop();
     const runtime = r.provider === 'webgpu' ? `WebGPU (${r.adapterName ?? 'unnamed adapter'})` : `WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`;
     return {
-      where: `Chromium, engine worker, ${runtime}, ${metricsLabel(r.timings)}`,
+      where: `Chromium, engine worker, ${runtime}, ${workersLabel(r.timings, r.metricsWorkers, r.frameWorkers)}`,
       provider: r.provider,
       ...(r.provider === 'webgpu' && /swiftshader/i.test(r.adapterName ?? '') ? { softwareAdapter: true } : {}),
       inBrowser: true,

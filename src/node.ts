@@ -2,4 +2,4 @@
 export * from './index.js';
 export { loadNodeModel } from './inference/nodeModel.js';
 export { createNodeBackend, type NodeBackendOptions } from './inference/nodeBackend.js';
-export { nodeFrameWorkerPool, defaultFrameWorkers, type FrameWorkerPool, type FrameWorkerPoolOptions } from './inference/nodeFrameWorkers.js';
+export { nodeFrameWorkerPool, defaultFrameWorkers, type FrameWorkerPool, type NodeFrameWorkerPoolOptions as FrameWorkerPoolOptions } from './inference/nodeFrameWorkers.js';

@@ -1,193 +1,52 @@
 /**
- * Frames decoded and pre-processed in worker_threads Workers ahead of inference (Node): this
- * module is both the pool's factory and, started as a worker, the serving side. A worker is sent a
- * frame's still-encoded bytes and answers with its image and model input (moved, not copied).
- * A frame a worker cannot prepare is decoded again in the engine's thread, which throws the same
- * typed error (FrameDecodeError) as without workers. A worker that stops leaves its share of the
- * loop to the engine's thread (the other workers keep theirs) and later loops to that thread
- * alone, with the reason. Node only.
+ * Frame workers in Node (frameWorkerPool.ts over worker_threads): this module is both the pool's
+ * factory and, started as a worker, the serving side. Node only.
  */
 import { availableParallelism } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { CineImage } from '../dicom/cineImage.js';
-import type { PixelFormat } from '../dicom/pixelFormat.js';
-import { decodeFrameToGrayscale } from '../dicom/decode/decodeFrame.js';
-import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSourceFactory, type PreparationSpec, type PreparedFrame } from './frameSource.js';
+import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { frameWorkerPool, frameWorkersFor, serveFramePreparation, type FrameEndpoint, type FrameWorkerPool, type FrameWorkerPoolOptions } from './frameWorkerPool.js';
+
+export type { FrameWorkerPool } from './frameWorkerPool.js';
 
 const ROLE = 'trus-frame-preparation';
 
-/**
- * `loop` numbers the loops a worker serves: a loop that ends early (a frame it cannot decode, a
- * cancel) leaves frames asked ahead in the worker's queue, whose answers must not be taken for the
- * next loop's frames of the same index (another cine's pixels).
- */
-type Request = { type: 'init'; loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; loop: number; index: number; encoded: Uint8Array };
-type Reply = ({ type: 'frame'; loop: number; index: number } & PreparedFrame) | { type: 'error'; loop: number; index: number; message: string };
-
-/**
- * Frame workers a loop gets by default: with inference on a GPU and cores to spare, two (decoding
- * and pre-processing cost about an eighth of the metrics, which get three cores in four); none
- * otherwise, where they would take cores from inference.
- */
+/** The CLI's default frame workers for a provider on this machine (frameWorkersFor). */
 export function defaultFrameWorkers(provider: 'cpu' | 'webgpu'): number {
-  return provider === 'webgpu' && availableParallelism() >= 8 ? 2 : 0;
+  return frameWorkersFor(provider, availableParallelism());
 }
 
-export interface FrameWorkerPoolOptions {
-  workers: number;
-  /** Frames asked for ahead of the one the engine waits for, per worker. Default 4. */
-  framesAhead?: number;
-  /** Told once when a worker stops and the frames are prepared in the engine's thread instead. */
-  onFallback?: (reason: string) => void;
+export interface NodeFrameWorkerPoolOptions extends FrameWorkerPoolOptions {
   /** Testing aid: another build of this module (a worker that fails on purpose). */
   script?: URL;
 }
 
-export interface FrameWorkerPool {
-  readonly source: FrameSourceFactory;
-  dispose(): void;
-}
-
-interface Pending {
-  resolve: (frame: PreparedFrame) => void;
-  reject: (reason: Error) => void;
-}
-
-/** One started worker: the frames asked of it, answered in any order by index. */
-class FrameWorker {
-  private readonly pending = new Map<number, Pending>();
-  private loop = 0;
-  stopped: Error | undefined;
-
-  constructor(readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => this.receive(reply));
-    worker.on('error', (err) => this.stop(err));
-    worker.on('exit', (code) => this.stop(new Error(`it exited (code ${code})`)));
-  }
-
-  private receive(reply: Reply): void {
-    if (reply.loop !== this.loop) return;
-    const p = this.pending.get(reply.index);
-    if (!p) return;
-    this.pending.delete(reply.index);
-    if (reply.type === 'error') p.reject(new Error(reply.message));
-    else p.resolve(reply);
-  }
-
-  private stop(err: Error): void {
-    if (this.stopped) return;
-    this.stopped = new Error(`the frame worker stopped: ${err.message}`);
-    for (const p of this.pending.values()) p.reject(this.stopped);
-    this.pending.clear();
-  }
-
-  start(cine: CineImage, spec: PreparationSpec): void {
-    this.pending.clear();
-    this.loop++;
-    this.worker.ref();
-    this.worker.postMessage({ type: 'init', loop: this.loop, format: cine.pixelFormat, transferSyntaxUID: cine.transferSyntaxUID, spec } satisfies Request);
-  }
-
-  ask(index: number, encoded: Uint8Array): Promise<PreparedFrame> {
-    if (this.stopped) return Promise.reject(this.stopped);
-    return new Promise((resolve, reject) => {
-      this.pending.set(index, { resolve, reject });
-      this.worker.postMessage({ type: 'frame', loop: this.loop, index, encoded } satisfies Request);
-    });
-  }
-
-  idle(): void {
-    this.pending.clear();
-    this.worker.unref();
-  }
-}
-
-export function nodeFrameWorkerPool(options: FrameWorkerPoolOptions): FrameWorkerPool {
-  const script = options.script ?? new URL(import.meta.url);
-  const ahead = Math.max(1, options.framesAhead ?? 4);
-  let workers: FrameWorker[] | undefined;
-  let unavailable: string | undefined;
-  const fallBack = (reason: string) => {
-    if (unavailable !== undefined) return;
-    unavailable = reason;
-    options.onFallback?.(reason);
-  };
+function workerEndpoint(worker: Worker): FrameEndpoint {
   return {
-    async source(cine, spec, first) {
-      if (unavailable !== undefined || options.workers < 1) return inlineFrameSource(cine, spec, first);
-      // execArgv is inherited: a process started with a TypeScript loader (tsx) gives it to the workers too.
-      workers ??= Array.from({ length: options.workers }, () => new FrameWorker(new Worker(script, { workerData: { role: ROLE } })));
-      const team = workers;
-      for (const w of team) w.start(cine, spec);
-      const inline = await inlineFrameSource(cine, spec, first);
-      const asked = new Map<number, Promise<PreparedFrame>>();
-      let nextToAsk = 0;
-      let closed = false;
-      const askUpTo = (last: number) => {
-        for (; nextToAsk <= Math.min(last, cine.numberOfFrames - 1); nextToAsk++) {
-          const index = nextToAsk;
-          // A copy of this frame's bytes: the frame may be a view into the whole file, and a view
-          // is sent with all of its buffer.
-          const request = team[index % team.length]!.ask(index, cine.encodedFrame(index).slice());
-          // Awaited when the engine reaches that frame; a failure before then is not unhandled.
-          request.catch(() => undefined);
-          asked.set(index, request);
-        }
-      };
-      return {
-        where: 'worker' as const,
-        async frame(index: number): Promise<PreparedFrame> {
-          askUpTo(index + ahead * team.length);
-          const request = asked.get(index) ?? inline.frame(index);
-          asked.delete(index);
-          try {
-            return await request;
-          } catch {
-            const stopped = team.find((w) => w.stopped)?.stopped;
-            if (stopped) fallBack(stopped.message);
-            // The engine's thread decodes it again: the typed error the inline path throws, or the frame.
-            return inline.frame(index);
-          }
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          asked.clear();
-          if (team.some((w) => w.stopped)) {
-            for (const w of team) void w.worker.terminate();
-            if (workers === team) workers = undefined;
-          } else for (const w of team) w.idle();
-        },
-      } satisfies FrameSource;
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    onMessage: (handler) => worker.on('message', handler),
+    onFailure: (handler) => {
+      worker.on('error', handler);
+      worker.on('exit', (code) => handler(new Error(`it exited (code ${code})`)));
     },
-    dispose() {
-      for (const w of workers ?? []) void w.worker.terminate();
-      workers = undefined;
-    },
+    setIdle: (idle) => (idle ? worker.unref() : worker.ref()),
+    terminate: () => void worker.terminate(),
   };
 }
 
-if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
-  const port = parentPort;
-  let current: { loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | undefined;
-  port.on('message', (request: Request) => {
-    if (request.type === 'init') {
-      current = request;
-      return;
-    }
-    const { loop, index, encoded } = request;
-    void (async () => {
-      try {
-        if (!current || current.loop !== loop) throw new Error(`frame ${index + 1} was sent for loop ${loop}, not the loop being served`);
-        const { format, transferSyntaxUID, spec } = current;
-        const t = performance.now();
-        const frame = await decodeFrameToGrayscale(encoded, format, transferSyntaxUID);
-        const decodeMs = performance.now() - t;
-        const prepared = prepareDecodedFrame(frame, spec);
-        port.postMessage({ type: 'frame', loop, index, decodeMs, ...prepared } satisfies Reply, [prepared.image.buffer as ArrayBuffer, prepared.input.buffer as ArrayBuffer]);
-      } catch (err) {
-        port.postMessage({ type: 'error', loop, index, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
-      }
-    })();
-  });
+export function nodeFrameWorkerPool(options: NodeFrameWorkerPoolOptions): FrameWorkerPool {
+  const script = options.script ?? new URL(import.meta.url);
+  // execArgv is inherited: a process started with a TypeScript loader (tsx) gives it to the workers too.
+  return frameWorkerPool({ ...options, create: () => workerEndpoint(new Worker(script, { workerData: { role: ROLE } })) });
 }
+
+function portEndpoint(port: MessagePort): FrameEndpoint {
+  return {
+    // Looked up at each call: a test double may wrap the port's postMessage after this starts.
+    post: (message, transfer) => port.postMessage(message, transfer),
+    onMessage: (handler) => port.on('message', handler),
+    onFailure: () => undefined,
+    terminate: () => port.close(),
+  };
+}
+
+if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) serveFramePreparation(portEndpoint(parentPort));

@@ -78,6 +78,7 @@ export class SegmentationClient {
       ...(options.destroyDeviceAfterBatches !== undefined ? { destroyDeviceAfterBatches: options.destroyDeviceAfterBatches } : {}),
       ...(options.metricsWorker !== undefined ? { metricsWorker: options.metricsWorker } : {}),
       ...(options.metricsWorkers !== undefined ? { metricsWorkers: options.metricsWorkers } : {}),
+      ...(options.frameWorkers !== undefined ? { frameWorkers: options.frameWorkers } : {}),
     };
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {

@@ -12,6 +12,8 @@ import { ModelLoadError } from '../inference/backend.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsRunner.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
+import { webFrameWorkerPool } from './frameWorkerPool.js';
+import { frameWorkersFor, type FrameWorkerPool } from '../inference/frameWorkerPool.js';
 import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
 interface WorkerScope {
@@ -24,11 +26,13 @@ const scope = globalThis as unknown as WorkerScope;
 // against the page in a module worker, which breaks as soon as the page is not in the same folder.
 configureCodecs({ locateFile: (path) => new URL(path, globalThis.location.href).href });
 
-/** The metrics worker's bundle, beside this one. */
+/** The metrics and frame workers' bundles, beside this one. */
 const METRICS_WORKER_FILE = 'trus-metrics-worker.mjs';
+const FRAME_WORKER_FILE = 'trus-frame-worker.mjs';
 
 let model: (LoadedModel & { backend: WebBackend }) | undefined;
 let metricsWorkers: MetricsWorkerPool | undefined;
+let frameWorkers: FrameWorkerPool | undefined;
 const running = new Map<number, AbortController>();
 
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
@@ -46,6 +50,8 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   // Refused before any model is fetched or session made.
   const requested = options.metricsWorkers;
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
+  const requestedFrameWorkers = options.frameWorkers;
+  if (requestedFrameWorkers !== undefined && !(Number.isInteger(requestedFrameWorkers) && requestedFrameWorkers >= 0)) throw new RangeError(`frameWorkers must be a whole number of at least 0, not ${requestedFrameWorkers}`);
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
@@ -78,11 +84,22 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
     // Its script loads while the page is still busy with the cine, not on the first click.
     metricsWorkers.prewarm();
   }
+  frameWorkers?.dispose();
+  frameWorkers = undefined;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const framesPerLoop = requestedFrameWorkers ?? frameWorkersFor(backend.provider, cores);
+  if (framesPerLoop > 0) {
+    frameWorkers = webFrameWorkerPool(new URL(FRAME_WORKER_FILE, globalThis.location.href).href, {
+      workers: framesPerLoop,
+      onFallback: (reason) => console.warn(`trus-cine-seg: frames decoded in the segmentation worker (${reason})`),
+    });
+  }
   return {
     provider: backend.provider,
     fallbackReason: backend.fallbackReason,
     threads: backend.threads,
     metricsWorkers: workersPerLoop,
+    frameWorkers: framesPerLoop,
     crossOriginIsolated: backend.crossOriginIsolated,
     adapterName: backend.adapterName,
     crossCheckMaxDiff: backend.crossCheckMaxDiff,
@@ -100,6 +117,7 @@ async function segment(request: Extract<WorkerRequest, { type: 'segment' }>): Pr
     const run = await segmentCine(cine, model, {
       signal: controller.signal,
       ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
+      ...(frameWorkers ? { frames: frameWorkers.source } : {}),
       ...(request.options.batchSize !== undefined ? { batchSize: request.options.batchSize } : {}),
       ...(request.options.postprocess ? { postprocess: request.options.postprocess } : {}),
       ...(request.options.requireUltrasound !== undefined ? { requireUltrasound: request.options.requireUltrasound } : {}),

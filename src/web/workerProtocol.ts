@@ -24,6 +24,13 @@ export interface WorkerLoadOptions {
    * one worker caps a loop well below what the GPU can segment.
    */
   metricsWorkers?: number;
+  /**
+   * Workers decoding and pre-processing frames ahead of inference (trus-frame-worker.mjs beside
+   * the segmentation worker). Default frameWorkersFor: two with WebGPU on 8 or more cores, where
+   * the segmentation worker's own decoding and pre-processing would set the pace; none beside
+   * WASM, which needs the cores. 0 prepares frames in the segmentation worker.
+   */
+  frameWorkers?: number;
 }
 
 export interface BackendInfo {
@@ -32,6 +39,8 @@ export interface BackendInfo {
   threads: number;
   /** Workers sharing each loop's temporal metrics; 0 when they are computed in the segmentation worker. */
   metricsWorkers: number;
+  /** Workers preparing each loop's frames ahead of inference; 0 when the segmentation worker does. */
+  frameWorkers: number;
   crossOriginIsolated: boolean;
   adapterName?: string;
   crossCheckMaxDiff?: number;

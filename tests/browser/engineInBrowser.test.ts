@@ -31,7 +31,7 @@ const MAX_DIFFERING_FRACTION = 1e-3;
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
 window.runEngine = async (o) => {
-  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}), ...(o.metricsWorkers !== undefined ? { metricsWorkers: o.metricsWorkers } : {}) });
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}), ...(o.metricsWorkers !== undefined ? { metricsWorkers: o.metricsWorkers } : {}), ...(o.frameWorkers !== undefined ? { frameWorkers: o.frameWorkers } : {}) });
   try {
     const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
     const streamed = [];
@@ -51,6 +51,7 @@ window.runEngine = async (o) => {
       frames: result.run.frames,
       streamedMetrics,
       metricsIn: result.run.timings.metricsIn,
+      preparedIn: result.run.timings.preparedIn,
       seg: result.segmentation ? Array.from(result.segmentation) : null,
     };
   } finally {
@@ -89,7 +90,7 @@ window.ready = true;
 </script>`;
 
 interface EngineResult {
-  info: { provider: string; fallbackReason?: string; threads: number; metricsWorkers: number; crossOriginIsolated: boolean; adapterName?: string; crossCheckMaxDiff?: number; model: { name: string } };
+  info: { provider: string; fallbackReason?: string; threads: number; metricsWorkers: number; frameWorkers: number; crossOriginIsolated: boolean; adapterName?: string; crossCheckMaxDiff?: number; model: { name: string } };
   cores: number;
   provider: string;
   fallbackReason: string | null;
@@ -102,6 +103,7 @@ interface EngineResult {
   frames: Record<string, unknown>[];
   streamedMetrics: Record<string, unknown>[];
   metricsIn: 'worker' | 'inline';
+  preparedIn: 'worker' | 'inline';
   seg: number[] | null;
 }
 
@@ -198,6 +200,9 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.info.crossOriginIsolated).toBe(false);
     expect(r.info.threads).toBe(1);
     expect(r.info.metricsWorkers).toBe(1);
+    // Beside WASM the frames are prepared in the segmentation worker: frame workers would take inference's cores.
+    expect(r.info.frameWorkers).toBe(0);
+    expect(r.preparedIn).toBe('inline');
     expect(r.fallbackReason).toBeNull();
     expect(r.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
     r.streamed.forEach(([i, count]) => expect(count).toBe(nodeMasks[i]!.count()));
@@ -247,6 +252,36 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       expect(r.metricsIn).toBe('inline');
       expect(r.summaryFrames).toBe(6);
       expect(r.frames[1]!.warpedConsistency).toEqual(expect.any(Number));
+      expectAgreesWithNode(r);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('frames prepared by two frame workers give the masks, metrics and summary of the segmentation worker\'s own; a negative count is refused', async () => {
+    const workers = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, frameWorkers: 2 });
+    const inline = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, frameWorkers: 0 });
+    expect(workers.info.frameWorkers).toBe(2);
+    expect(workers.preparedIn).toBe('worker');
+    expect(inline.info.frameWorkers).toBe(0);
+    expect(inline.preparedIn).toBe('inline');
+    expect(workers.masks).toEqual(inline.masks);
+    expect(workers.frames).toEqual(inline.frames);
+    expect(workers.summary).toEqual(inline.summary);
+    expect(workers.streamed.map(([i]) => i)).toEqual([0, 1, 2, 3, 4, 5]);
+    expectAgreesWithNode(workers);
+    await expect(run(noGpuBrowser, plain, { preference: 'wasm', frameWorkers: -1 })).rejects.toThrow(/frameWorkers must be a whole number of at least 0, not -1/);
+  });
+
+  it('frame workers whose script fails: the frames are prepared in the segmentation worker, the run completes', async () => {
+    // A real broken script served in place of trus-frame-worker.mjs (it throws when evaluated).
+    const broken = await serveStatic(BUNDLE_DIR, { ...servedExtra, '/trus-frame-worker.mjs': 'throw new Error("frame worker broken on purpose");' });
+    try {
+      const r = await run(noGpuBrowser, broken, { preference: 'wasm', batch: 1, frameWorkers: 2 });
+      const inline = await run(noGpuBrowser, plain, { preference: 'wasm', batch: 1, frameWorkers: 0 });
+      expect(r.summaryFrames).toBe(6);
+      expect(r.masks).toEqual(inline.masks);
+      expect(r.frames).toEqual(inline.frames);
       expectAgreesWithNode(r);
     } finally {
       await broken.close();

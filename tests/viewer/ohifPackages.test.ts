@@ -71,6 +71,7 @@ describe('the OHIF extension and mode as npm packages', () => {
       'dist/index.mjs',
       'dist/trus-seg-worker.mjs',
       'dist/trus-metrics-worker.mjs',
+      'dist/trus-frame-worker.mjs',
       'dist/ort/ort.wasm.min.mjs',
       'dist/ort/ort.webgpu.min.mjs',
       'dist/ort/ort-wasm-simd-threaded.wasm',
@@ -110,6 +111,7 @@ describe('the OHIF extension and mode as npm packages', () => {
     expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-mode/dist/index.mjs'), 'utf8'))]).toEqual([]);
     expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-extension/dist/trus-seg-worker.mjs'), 'utf8'))]).toEqual([]);
     expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-extension/dist/trus-metrics-worker.mjs'), 'utf8'))]).toEqual([]);
+    expect([...bareImports(readFileSync(join(dir, 'trus-cine-seg-extension/dist/trus-frame-worker.mjs'), 'utf8'))]).toEqual([]);
   });
 
   test('TypeScript (strict) checks a consumer against the packaged declarations, and rejects a misuse', () => {
