@@ -137,6 +137,15 @@ export function gpuReportSummary(report: string): string {
     .join(' | ');
 }
 
+/** The GPU's name where nvidia-smi answers; otherwise none. */
+export function gpuName(): string | undefined {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function chromiumVersion(): string {
   try {
     return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

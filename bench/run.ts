@@ -6,7 +6,6 @@
  * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row. `--torch-cuda FILE`, `--chromium-gpu FILE`, `--webgpu-node FILE`, `--webgpu-web FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +19,8 @@ import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { fps, medianTry, ms } from './stats.js';
 import { importedChromiumGpu, importedNodeLoop, importedTorchCuda, importedWebgpuRows, type TorchLatency } from './importedRows.js';
-import { gpuLoopOptions, gpuModelLatency } from './chromiumGpu.js';
+import { chromiumVersion, gpuLoopOptions, gpuModelLatency, gpuName } from './chromiumGpu.js';
+import { chromiumAvailable } from '../tests/helpers/browser.js';
 
 const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
@@ -84,23 +84,9 @@ function torchLatency(args: string[]): TorchLatency | string {
   return systemPythonJson<TorchLatency>(ROOT, 'bench/torch_latency.py', ['--seconds', '3', ...args], 3);
 }
 
-/** The GPU's name where nvidia-smi answers; otherwise none. */
-function gpuName(): string | undefined {
-  try {
-    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  let chromium = '';
-  try {
-    chromium = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    chromium = 'no Chromium';
-  }
+  const chromium = chromiumAvailable() ? chromiumVersion() : 'no Chromium';
   return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${gpuName() ?? 'no GPU'}, Node ${process.version}, ${chromium}`;
 }
 

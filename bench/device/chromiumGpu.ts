@@ -10,8 +10,7 @@
  * --flags: a set of Chromium flags to try before the usual ones.
  */
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { chromiumGpuReport, chromiumVersion, GPU_FLAG_SETS, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
+import { chromiumGpuReport, chromiumVersion, GPU_FLAG_SETS, gpuName, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
 
 const ROOT = process.cwd();
 const args = process.argv.slice(2);
@@ -28,14 +27,6 @@ if (!cine || !Number.isInteger(tries) || tries < 1) {
   process.exit(2);
 }
 const modelDirs = modelArgs.length ? modelArgs : ['models/trus-student', 'models/trus-teacher'].map((m) => join(ROOT, m));
-
-function gpuName(): string | undefined {
-  try {
-    return execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const out: ChromiumGpuOutput = { chromium: chromiumVersion(), attempts: [], models: [], pipeline: [] };
 const gpu = gpuName();

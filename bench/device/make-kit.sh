@@ -9,8 +9,8 @@
 # run time, for a whole loop through the Node pipeline there (the loop itself is simulated there:
 # 8 MB saved).
 #   bash bench/device/make-kit.sh chromium   -> .chromium-kit/1 ... N, for gpu.sh chromium there:
-# the same Node, engine and onnxruntime-node, plus Debian's Chromium (its binary alone is 290 MB,
-# 78 MB compressed) with the shared libraries it links (the machine's own are used where it has
+# the same Node, engine and onnxruntime-node, plus Debian's Chromium (its binary alone is 290 MB;
+# 117 MB compressed with its files) with the shared libraries it links (the machine's own are used where it has
 # them), the browser bundles, playwright-core and bench/device/chromiumGpu.ts bundled. Over 64 MiB:
 # one stream split into parts, each part carried by a call of its own (gpu.sh stash; the machine
 # keeps /tmp while it stays warm), the last by the call that measures.
