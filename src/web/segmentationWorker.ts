@@ -75,7 +75,8 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   model = { manifest, backend, source: options.manifestUrl };
   metricsWorkers?.dispose();
   metricsWorkers = undefined;
-  const workersPerLoop = metricsWorker ? (requested ?? metricsWorkersFor(backend.provider, globalThis.navigator?.hardwareConcurrency ?? 1)) : 0;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const workersPerLoop = metricsWorker ? (requested ?? metricsWorkersFor(backend.provider, cores)) : 0;
   if (metricsWorker) {
     metricsWorkers = webMetricsWorkerPool(new URL(METRICS_WORKER_FILE, globalThis.location.href).href, {
       workersPerLoop,
@@ -86,7 +87,6 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   }
   frameWorkers?.dispose();
   frameWorkers = undefined;
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   const framesPerLoop = requestedFrameWorkers ?? frameWorkersFor(backend.provider, cores);
   if (framesPerLoop > 0) {
     frameWorkers = webFrameWorkerPool(new URL(FRAME_WORKER_FILE, globalThis.location.href).href, {
