@@ -3,6 +3,7 @@ import dcmjs, { type NaturalDataset } from 'dcmjs';
 import { NotDicomError, TruncatedFileError, DicomError } from './errors.js';
 import { TransferSyntax } from './uids.js';
 import { scanPart10, type EncapsulatedPixelDataLayout } from './streamCompleteness.js';
+import { encodeExplicitVrLittleEndian, tagOf } from './explicitVrEncoding.js';
 
 export type { NaturalDataset };
 
@@ -98,8 +99,19 @@ export function parsePart10(bytes: ArrayBuffer | Uint8Array, source: string): Pa
 const IMPLEMENTATION_CLASS_UID = '2.25.80302813137786398554742050926734630921';
 export const IMPLEMENTATION_VERSION_NAME = 'TRUS_CINE_SEG_01';
 
+export interface WritePart10Options {
+  /**
+   * Elements written by explicitVrEncoding instead of dcmjs (a SEG's per-frame functional groups
+   * and Pixel Data, where dcmjs is slow): they must come after every other element in tag order,
+   * and the transfer syntax must be Explicit VR Little Endian.
+   */
+  encodeLast?: readonly string[];
+}
+
 /** Writes a naturalized dataset as a Part 10 file (with File Meta Information) in the given transfer syntax. */
-export function writePart10(dataset: NaturalDataset, transferSyntaxUID: string = TransferSyntax.ExplicitVRLittleEndian): Uint8Array {
+export function writePart10(dataset: NaturalDataset, transferSyntaxUID: string = TransferSyntax.ExplicitVRLittleEndian, options: WritePart10Options = {}): Uint8Array {
+  const last = (options.encodeLast ?? []).filter((k) => dataset[k] !== undefined);
+  if (last.length > 0) return writePart10EncodingLast(dataset, transferSyntaxUID, last);
   quietDcmjs();
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -113,6 +125,29 @@ export function writePart10(dataset: NaturalDataset, transferSyntaxUID: string =
   const dicomDict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   dicomDict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
   return new Uint8Array(dicomDict.write({ fragmentMultiframe: false }));
+}
+
+function writePart10EncodingLast(dataset: NaturalDataset, transferSyntaxUID: string, last: readonly string[]): Uint8Array {
+  if (transferSyntaxUID !== TransferSyntax.ExplicitVRLittleEndian) {
+    throw new Error(`writePart10: elements encoded last need Explicit VR Little Endian, not ${transferSyntaxUID}`);
+  }
+  const head: NaturalDataset = {};
+  const tail: NaturalDataset = {};
+  const vrMap = (dataset._vrMap ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(dataset)) if (k !== '_vrMap') (last.includes(k) ? tail : head)[k] = v;
+  head._vrMap = Object.fromEntries(Object.entries(vrMap).filter(([k]) => !last.includes(k)));
+  tail._vrMap = Object.fromEntries(Object.entries(vrMap).filter(([k]) => last.includes(k)));
+  const firstLast = Math.min(...last.map((k) => tagOf(k).tag));
+  const afterIt = Object.keys(head).find((k) => k !== '_vrMap' && head[k] !== undefined && tagOf(k).tag > firstLast);
+  if (afterIt) throw new Error(`writePart10: ${afterIt} comes after the elements encoded last`);
+  // The dataset runs to the end of a Part 10 stream, and nothing before it counts its length:
+  // the last elements can follow dcmjs's bytes as they are.
+  const front = writePart10(head, transferSyntaxUID);
+  const back = encodeExplicitVrLittleEndian(tail);
+  const out = new Uint8Array(front.length + back.length);
+  out.set(front);
+  out.set(back, front.length);
+  return out;
 }
 
 /**

@@ -264,7 +264,8 @@ export class BinarySegmentation {
 
   /** The SEG as a Part 10 file (Explicit VR Little Endian). */
   toPart10(now?: Date): Uint8Array {
-    return writePart10(this.toDataset(now), TransferSyntax.ExplicitVRLittleEndian);
+    // dcmjs spent about 90 of the 105 ms a 300-frame SEG took on the per-frame items.
+    return writePart10(this.toDataset(now), TransferSyntax.ExplicitVRLittleEndian, { encodeLast: ['PerFrameFunctionalGroupsSequence', 'PixelData'] });
   }
 
   private segmentItem(s: SegmentDescription, segmentNumber: number): NaturalDataset {
