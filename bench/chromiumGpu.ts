@@ -162,7 +162,7 @@ export interface ChromiumGpuOutput {
   flags?: string[];
   attempts: { flags: string[]; result: string }[];
   models: ModelLatencyRow[];
-  /** One whole loop a try, in the order they ran. */
+  /** The whole loops in the order they ran: one a try, or one a try for each frame-worker count. */
   pipeline: PipelineResult[];
   /** Why there are no rows (no adapter, or a loop that did not run on WebGPU). */
   failure?: string;
@@ -171,14 +171,38 @@ export interface ChromiumGpuOutput {
   gpuPage?: string;
 }
 
-/** Whole loops on the GPU, one after another; the first that does not run on WebGPU stops them, with why. */
-export async function gpuLoops(root: string, cine: string, modelDir: string, options: BrowserPipelineOptions, tries: number): Promise<{ pipeline: PipelineResult[]; failure?: string }> {
+/**
+ * Whole loops on the GPU, one after another; the first that does not run on WebGPU stops them, with
+ * why. With several frame-worker counts (undefined: the engine's own choice), each try runs one
+ * loop with each, in turn, so that a slow spell of the machine falls on all of them alike.
+ */
+export async function gpuLoops(
+  root: string,
+  cine: string,
+  modelDir: string,
+  options: BrowserPipelineOptions,
+  tries: number,
+  frameWorkerCounts: readonly (number | undefined)[] = [undefined],
+): Promise<{ pipeline: PipelineResult[]; failure?: string }> {
   const pipeline: PipelineResult[] = [];
   for (let t = 0; t < tries; t++) {
-    const r = await browserPipeline(root, cine, modelDir, options);
-    if (typeof r === 'string') return { pipeline, failure: r };
-    if (r.provider !== 'webgpu') return { pipeline, failure: `the engine ran the loop on ${r.provider}, not WebGPU (${r.where})` };
-    pipeline.push(r);
+    for (const frameWorkers of frameWorkerCounts) {
+      const r = await browserPipeline(root, cine, modelDir, { ...options, ...(frameWorkers !== undefined ? { frameWorkers } : {}) });
+      if (typeof r === 'string') return { pipeline, failure: r };
+      if (r.provider !== 'webgpu') return { pipeline, failure: `the engine ran the loop on ${r.provider}, not WebGPU (${r.where})` };
+      pipeline.push(r);
+    }
   }
   return { pipeline };
+}
+
+/** "auto,0" -> [the engine's choice, none]: the frame-worker counts of gpuLoops. */
+export function frameWorkerCounts(text: string): (number | undefined)[] {
+  return text.split(',').map((part) => {
+    const p = part.trim();
+    if (p === 'auto') return undefined;
+    const n = Number(p);
+    if (p === '' || !Number.isInteger(n) || n < 0) throw new RangeError(`--frame-workers: "${p}" is neither "auto" nor a whole number of at least 0`);
+    return n;
+  });
 }

@@ -114,7 +114,7 @@ export function importedNodeLoop(file: string): PipelineResult & { triesFps?: nu
  * with every try's FPS). Rows of a software adapter stay marked as such; a loop that fell back to
  * WASM, or tries of different loops, are refused.
  */
-export function importedChromiumGpu(file: string): { models: ModelLatencyRow[]; loop?: PipelineResult & { triesFps?: number[] }; loopFailure?: string } {
+export function importedChromiumGpu(file: string): { models: ModelLatencyRow[]; loops: (PipelineResult & { triesFps?: number[] })[]; loopFailure?: string } {
   const script = 'bench/device/chromiumGpu.ts';
   const r = lastJsonLine(file, script) as Partial<ChromiumGpuOutput>;
   if (typeof r.chromium !== 'string' || !Array.isArray(r.models) || !Array.isArray(r.pipeline)) throw new Error(`${file} is not the output of ${script}`);
@@ -123,16 +123,23 @@ export function importedChromiumGpu(file: string): { models: ModelLatencyRow[]; 
     if (m.backend !== 'webgpu' || !(m.batch1?.medianMs > 0) || !(m.batch4?.medianMs > 0)) throw new Error(`${file}: a model row that is not a WebGPU measurement (${String(m.runtime)})`);
   }
   const loops = r.pipeline;
+  // A row's label names the adapter ("WebGPU (vendor architecture)") and then where the frames were prepared.
+  const adapter = (where: unknown) => /WebGPU \(([^)]*)\)/.exec(String(where))?.[1];
   for (const p of loops) {
     if (p.provider !== 'webgpu') throw new Error(`${file}: a loop ran on ${String(p.provider)}, not WebGPU (${String(p.where)})`);
     if (!(p.frames > 0) || !(p.totalMs > 0) || typeof p.timings?.inferenceMs !== 'number') throw new Error(`${file}: a loop without frames or times`);
-    if (p.frames !== loops[0]!.frames || p.where !== loops[0]!.where) throw new Error(`${file}: its loops differ in frames or adapter`);
+    if (p.frames !== loops[0]!.frames || adapter(p.where) !== adapter(loops[0]!.where)) throw new Error(`${file}: its loops differ in frames or adapter`);
   }
   const software = r.models.some((m) => m.softwareAdapter) || loops.some((p) => p.softwareAdapter);
   const where = `measured on ${software ? 'the machine that wrote it' : "that GPU's machine"}${r.gpu ? ` (${r.gpu})` : ''}, ${r.chromium}, imported from ${file}`;
   const models = r.models.map((m) => ({ ...m, ...(software ? { softwareAdapter: true } : {}), runtime: `${m.runtime} (${where})` }));
-  if (loops.length === 0) return { models, loopFailure: r.failure ?? 'no loop ran' };
-  const { chosen, triesFps } = medianTry(loops);
-  const loop = { ...chosen, ...(software ? { softwareAdapter: true } : {}), where: `${chosen.where} (${where})`, ...(loops.length > 1 ? { triesFps } : {}) };
-  return { models, loop };
+  if (loops.length === 0) return { models, loops: [], loopFailure: r.failure ?? 'no loop ran' };
+  // One row for each way the loops ran (with and without frame workers), its median try.
+  const kinds = [...new Set(loops.map((p) => p.where))];
+  const rows = kinds.map((kind) => {
+    const tries = loops.filter((p) => p.where === kind);
+    const { chosen, triesFps } = medianTry(tries);
+    return { ...chosen, ...(software ? { softwareAdapter: true } : {}), where: `${chosen.where} (${where})`, ...(tries.length > 1 ? { triesFps } : {}) };
+  });
+  return { models, loops: rows, ...(r.failure ? { loopFailure: r.failure } : {}) };
 }

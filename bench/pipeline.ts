@@ -136,6 +136,8 @@ export interface BrowserPipelineOptions {
   flags?: string[];
   /** Let Chromium use the machine's GPU (a hardware WebGPU adapter). */
   gpu?: boolean;
+  /** Workers that decode and pre-process ahead of inference; default the engine's choice (frameWorkersFor). */
+  frameWorkers?: number;
 }
 
 export async function browserPipeline(root: string, cinePath: string, modelDir: string, options: BrowserPipelineOptions): Promise<PipelineResult | string> {
@@ -156,6 +158,7 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       metricsWorker: options.metricsWorker ?? true,
       preference: options.preference ?? 'wasm',
       ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
+      ...(options.frameWorkers !== undefined ? { frameWorkers: options.frameWorkers } : {}),
     };
     const r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & {
       jsHeapMb: number | null;

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   for (const file of chromiumGpuFiles) {
     const imported = importedChromiumGpu(file);
     results.models.push(...imported.models);
-    if (imported.loop) results.pipeline.push({ ...imported.loop, input: 'the bench loop (300 frames 400 px wide, JPEG Baseline), carried to that machine' });
+    for (const loop of imported.loops) results.pipeline.push({ ...loop, input: 'the bench loop (300 frames 400 px wide, JPEG Baseline), carried to that machine' });
     if (imported.loopFailure) results.notMeasured.push({ what: `the loop in Chromium on WebGPU (${file})`, why: imported.loopFailure });
     log(`Chromium on WebGPU: imported from ${file}`);
   }

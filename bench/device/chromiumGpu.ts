@@ -6,11 +6,13 @@
  * this file. Prints one JSON object (`npm run bench -- --chromium-gpu FILE` imports it); exit 3
  * when no flag set gave an adapter or a loop did not run on WebGPU, with chrome://gpu's text in the
  * output for the former.
- *   node chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [MODEL_DIR...]
+ *   node chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [MODEL_DIR...]
  * --flags: a set of Chromium flags to try before the usual ones.
+ * --frame-workers: the frame-worker counts each try runs a loop with, "auto" the engine's choice;
+ * default "auto,0", so that what the browser's frame workers give shows beside the loop without them.
  */
 import { join } from 'node:path';
-import { chromiumGpuReport, chromiumVersion, GPU_FLAG_SETS, gpuName, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
+import { chromiumGpuReport, chromiumVersion, frameWorkerCounts, GPU_FLAG_SETS, gpuName, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
 
 const ROOT = process.cwd();
 const args = process.argv.slice(2);
@@ -20,10 +22,11 @@ const option = (name: string): string | undefined => {
 };
 const tries = Number(option('--tries') ?? '3');
 const extraFlags = option('--flags')?.split(/\s+/).filter(Boolean);
+const workerCounts = frameWorkerCounts(option('--frame-workers') ?? 'auto,0');
 const software = args.includes('--software') && args.splice(args.indexOf('--software'), 1).length > 0;
 const [cine, ...modelArgs] = args;
 if (!cine || !Number.isInteger(tries) || tries < 1) {
-  console.error('usage: chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [MODEL_DIR...]');
+  console.error('usage: chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [MODEL_DIR...]');
   process.exit(2);
 }
 const modelDirs = modelArgs.length ? modelArgs : ['models/trus-student', 'models/trus-teacher'].map((m) => join(ROOT, m));
@@ -44,8 +47,8 @@ if (typeof found === 'string') {
   }
 } else {
   Object.assign(out, { flags: found.flags, attempts: found.attempts, models: found.models });
-  console.error(`[chromium-gpu] adapter found with ${found.flags.join(' ')}; ${tries} loop(s) of ${cine}`);
-  const loops = await gpuLoops(ROOT, cine, modelDirs[0]!, gpuLoopOptions(found.flags, software), tries);
+  console.error(`[chromium-gpu] adapter found with ${found.flags.join(' ')}; ${tries} tries of ${cine}, frame workers ${workerCounts.map((n) => n ?? 'auto').join(', ')}`);
+  const loops = await gpuLoops(ROOT, cine, modelDirs[0]!, gpuLoopOptions(found.flags, software), tries, workerCounts);
   out.pipeline = loops.pipeline;
   if (loops.failure) out.failure = loops.failure;
 }

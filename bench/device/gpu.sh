@@ -21,8 +21,8 @@
 #   bash bench/device/gpu.sh chromium ["FLAG ..."]   (carry the last part, in the next call, while the machine is warm)
 # after make-kit.sh chromium here: the kit's parts come in calls of their own and wait in /tmp;
 # chromium then unpacks Debian's Chromium and measures onnxruntime-web's WebGPU provider in it on
-# the GPU (bench/device/chromiumGpu.ts: model only, then three loops through the browser pipeline,
-# chromium-gpu.json; FLAGS, a set of Chromium flags tried before the usual ones) and the Node loop on onnxruntime-node's provider, three tries
+# the GPU (bench/device/chromiumGpu.ts: model only, then three tries of the loop through the browser
+# pipeline, each with the engine's frame workers and without them, chromium-gpu.json; FLAGS, a set of Chromium flags tried before the usual ones) and the Node loop on onnxruntime-node's provider, three tries
 # (node-loop.json), on the same machine. Back here: npm run bench -- --chromium-gpu
 # chromium-gpu.json --node-loop-gpu node-loop.json.
 set -uo pipefail

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importedChromiumGpu } from '../../bench/importedRows.js';
-import { GPU_FLAG_SETS, type ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
+import { frameWorkerCounts, GPU_FLAG_SETS, type ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 
@@ -36,8 +36,9 @@ const runScript = (...args: string[]) => spawnSync(TSX, [SCRIPT, DEMO, '--tries'
 let software: ChromiumGpuOutput;
 let softwareFile: string;
 
-test('on a software adapter the script measures the model and whole loops through the browser pipeline, all marked as software', () => {
-  const run = runScript('--software');
+test('on a software adapter the script measures the model and whole loops through the browser pipeline, with and without frame workers, all marked as software', () => {
+  // Two frame workers asked for: on two cores the engine's own choice beside WebGPU is none.
+  const run = runScript('--software', '--frame-workers', '2,0');
   expect(run.status).toBe(0);
   software = JSON.parse(run.stdout.trim()) as ChromiumGpuOutput;
   expect(software.chromium).toMatch(/^Chromium \d+\./);
@@ -46,13 +47,16 @@ test('on a software adapter the script measures the model and whole loops throug
   expect(software.models).toHaveLength(1);
   expect(software.models[0]).toMatchObject({ model: 'test-model', backend: 'webgpu', softwareAdapter: true });
   expect(software.models[0]!.batch4.samples).toBeGreaterThanOrEqual(3);
-  expect(software.pipeline).toHaveLength(2);
-  for (const loop of software.pipeline) {
+  // Each try runs a loop with 2 frame workers, then one without.
+  expect(software.pipeline).toHaveLength(4);
+  software.pipeline.forEach((loop, i) => {
     expect(loop).toMatchObject({ inBrowser: true, provider: 'webgpu', softwareAdapter: true, frames: 72 });
     expect(loop.where).toMatch(/^Chromium, engine worker, WebGPU \(google swiftshader/);
+    expect(loop.timings.preparedIn).toBe(i % 2 === 0 ? 'worker' : 'inline');
+    expect(loop.where.endsWith(', frames decoded and pre-processed in 2 workers')).toBe(i % 2 === 0);
     expect(loop.timings.inferenceMs).toBeGreaterThan(0);
     expect(loop.firstMaskMs).toBeGreaterThan(0);
-  }
+  });
 
   softwareFile = join(dir, 'chromium-gpu.json');
   writeFileSync(softwareFile, run.stdout);
@@ -60,12 +64,26 @@ test('on a software adapter the script measures the model and whole loops throug
   expect(imported.models[0]).toMatchObject({ backend: 'webgpu', softwareAdapter: true });
   expect(imported.models[0]!.runtime).toContain('measured on the machine that wrote it');
   expect(imported.models[0]!.runtime).not.toContain("that GPU's machine");
-  // The median of two tries is the slower.
-  const fps = software.pipeline.map((p) => (1000 * p.frames) / p.totalMs);
-  expect(imported.loop!.triesFps).toEqual(fps);
-  expect(imported.loop!.totalMs).toBe(software.pipeline[fps[0]! <= fps[1]! ? 0 : 1]!.totalMs);
-  expect(imported.loop).toMatchObject({ softwareAdapter: true, provider: 'webgpu' });
-  expect(imported.loop!.where).toMatch(/\(measured on the machine that wrote it, Chromium \d+.*, imported from .*chromium-gpu\.json\)$/);
+  // One row for each frame-worker count, the median of its two tries: the slower.
+  expect(imported.loops).toHaveLength(2);
+  imported.loops.forEach((loop, k) => {
+    const tries = software.pipeline.filter((_, i) => i % 2 === k);
+    const fps = tries.map((p) => (1000 * p.frames) / p.totalMs);
+    expect(loop.triesFps).toEqual(fps);
+    expect(loop.totalMs).toBe(tries[fps[0]! <= fps[1]! ? 0 : 1]!.totalMs);
+    expect(loop).toMatchObject({ softwareAdapter: true, provider: 'webgpu' });
+    expect(loop.where).toMatch(/\(measured on the machine that wrote it, Chromium \d+.*, imported from .*chromium-gpu\.json\)$/);
+  });
+  expect(imported.loops[0]!.where).toContain('frames decoded and pre-processed in 2 workers');
+  expect(imported.loops[1]!.where).not.toContain('frames decoded and pre-processed');
+});
+
+test('--frame-workers takes "auto" and whole numbers, nothing else', () => {
+  expect(frameWorkerCounts('auto,0')).toEqual([undefined, 0]);
+  expect(frameWorkerCounts('2, 4')).toEqual([2, 4]);
+  expect(() => frameWorkerCounts('2,-1')).toThrow(/"-1" is neither "auto" nor a whole number of at least 0/);
+  expect(() => frameWorkerCounts('two')).toThrow(/"two" is neither/);
+  expect(() => frameWorkerCounts('2,')).toThrow(/"" is neither/);
 });
 
 test('the import refuses a loop that fell back to WASM, loops of different adapters, and a file without rows', () => {
@@ -81,7 +99,7 @@ test('the import refuses a loop that fell back to WASM, loops of different adapt
   expect(() => importedChromiumGpu(write('none.json', { ...software, models: [], pipeline: [], failure: 'no WebGPU adapter' }))).toThrow(/Chromium found no WebGPU adapter there \(no WebGPU adapter\)/);
   expect(() => importedChromiumGpu(write('other.json', { torch: '2.11', device: 'NVIDIA H200', rows: [] }))).toThrow(/is not the output of bench\/device\/chromiumGpu\.ts/);
   const noLoop = importedChromiumGpu(write('no-loop.json', { ...software, pipeline: [], failure: 'the engine ran the loop on wasm' }));
-  expect(noLoop.loop).toBeUndefined();
+  expect(noLoop.loops).toEqual([]);
   expect(noLoop.loopFailure).toBe('the engine ran the loop on wasm');
 });
 
