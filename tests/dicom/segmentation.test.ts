@@ -7,7 +7,7 @@ import { CineImage } from '../../src/dicom/cineImage.js';
 import { BinarySegmentation, SegmentationValidationError, type SegmentDescription } from '../../src/dicom/segmentation.js';
 import { readSegmentation, masksForSource } from '../../src/dicom/segmentationReader.js';
 import { editedSegmentation, storedSegmentOrigin } from '../../src/dicom/editedSegmentation.js';
-import { packBinaryFrames, unpackBinaryFrame } from '../../src/dicom/bitPacking.js';
+import { packBinaryFrames, unpackBinaryFrame, PackedMask } from '../../src/dicom/bitPacking.js';
 import { parsePart10, writePart10 } from '../../src/dicom/part10.js';
 import { TransferSyntax, SopClass } from '../../src/dicom/uids.js';
 import { encodeRleFrame } from '../../src/dicom/decode/rle.js';
@@ -46,7 +46,43 @@ function personName(v: unknown): string {
   return typeof first === 'string' ? first : String((first as { Alphabetic?: string })?.Alphabetic ?? '');
 }
 
+/** Bit after bit, as PS3.5 8.1.1 describes it: what the byte-at-a-time packing must equal. */
+function referencePack(frames: ArrayLike<number>[], pixels: number): Uint8Array {
+  const bytes = Math.ceil((frames.length * pixels) / 8);
+  const out = new Uint8Array(bytes + (bytes % 2));
+  frames.forEach((f, n) => {
+    for (let i = 0; i < pixels; i++) if (f[i]) out[(n * pixels + i) >> 3] |= 1 << ((n * pixels + i) & 7);
+  });
+  return out;
+}
+
 describe('bit packing', () => {
+  it('packs byte at a time exactly as bit after bit: any frame size, any start bit, packed or not, any non-zero value', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const pixels of [1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1001]) {
+      for (const density of [0, 0.1, 0.5, 1]) {
+        const frames = Array.from({ length: 5 }, () => Float32Array.from({ length: pixels }, () => (random() < density ? [1, 255, 0.5, -1, NaN][Math.floor(random() * 5)]! : 0)));
+        const expected = referencePack(frames, pixels);
+        expect(packBinaryFrames(frames, pixels)).toEqual(expected);
+        // Already packed frames (the engine's), alone and mixed with unpacked ones.
+        const packed = frames.map((f) => PackedMask.pack(f));
+        expect(packBinaryFrames(packed, pixels)).toEqual(expected);
+        expect(packBinaryFrames(frames.map((f, i) => (i % 2 ? packed[i]! : f)), pixels)).toEqual(expected);
+        frames.forEach((f, i) => {
+          const bits = Array.from(f, (v) => (v ? 1 : 0));
+          expect(Array.from(unpackBinaryFrame(expected, i, pixels))).toEqual(bits);
+          expect(Array.from(packed[i]!.unpack())).toEqual(bits);
+        });
+      }
+    }
+  });
+
+  it('ignores bits past a packed mask\'s length (a mask rebuilt from another thread\'s bytes)', () => {
+    const mask = PackedMask.fromBits(3, Uint8Array.of(0b11111101));
+    expect(Array.from(packBinaryFrames([mask, [1, 1, 1]], 3))).toEqual([0b00111101, 0]);
+  });
+
   it('packs frames bit after bit across byte boundaries (3x3 frames: frame 2 starts at bit 9)', () => {
     const f1 = [1, 0, 0, 0, 0, 0, 0, 0, 1];
     const f2 = [0, 1, 1, 0, 0, 0, 0, 0, 0];
