@@ -18,7 +18,8 @@ interface DictionaryEntry {
 
 /** VRs with a 2-byte reserved field and a 4-byte length in Explicit VR. */
 const LONG_LENGTH_VRS = new Set(['OB', 'SQ']);
-const STRING_VRS = new Set(['CS', 'SH', 'LO', 'IS', 'DS', 'UI']);
+// Not DS: dcmjs formats decimal numbers its own way, which this module does not copy.
+const STRING_VRS = new Set(['CS', 'SH', 'LO', 'IS', 'UI']);
 const UNDEFINED_LENGTH = 0xffffffff;
 
 const dictionary = new Map<string, { tag: number; vr: string }>();
@@ -104,6 +105,7 @@ function header(w: ByteWriter, tag: number, vr: string, length: number): void {
 function encodeElement(w: ByteWriter, keyword: string, value: unknown, vrOverride?: string): void {
   const { tag, vr } = tagOf(keyword, vrOverride);
   const values = Array.isArray(value) ? value : [value];
+  if (values.some((v) => v === null || v === undefined)) throw new Error(`encoding DICOM: ${keyword} has an empty value, which this encoder does not write`);
   if (vr === 'SQ') {
     header(w, tag, vr, UNDEFINED_LENGTH);
     for (const item of values as NaturalDataset[]) {

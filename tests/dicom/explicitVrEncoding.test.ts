@@ -60,5 +60,7 @@ describe('the SEG writer’s own encoding of the per-frame functional groups and
     expect(() => encodeExplicitVrLittleEndian({ PatientName: 'Doe^John' })).toThrow(/PatientName has VR PN, which this encoder does not write/);
     expect(() => encodeExplicitVrLittleEndian({ PixelData: [new Uint8Array(3).buffer], _vrMap: { PixelData: 'OB' } })).toThrow(/odd length/);
     expect(() => encodeExplicitVrLittleEndian({ ReferencedSegmentNumber: -1 })).toThrow(/not an unsigned integer/);
+    expect(() => encodeExplicitVrLittleEndian({ SliceThickness: 1.5 })).toThrow(/SliceThickness has VR DS, which this encoder does not write/);
+    expect(() => encodeExplicitVrLittleEndian({ ReferencedFrameNumber: [1, null] })).toThrow(/ReferencedFrameNumber has an empty value/);
   });
 });
