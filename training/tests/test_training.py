@@ -252,6 +252,21 @@ def test_evaluate_runs_the_exported_model_through_the_engine(dataset, tmp_path):
     assert "| baseline |" in md and "## Ablation" in md and "ground truth (reference)" in md
     assert (tmp_path / "eval" / "area-per-frame.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "eval" / "evaluation.json").read_text())["models"]["baseline"]["dice"] == s["dice"]
+    # An exported model folder is evaluated as it is (a shipped model re-measured), not exported again.
+    exported = run / "onnx"
+    onnx_before = (exported / "model.onnx").read_bytes()
+    again = evaluate(dataset, [("shipped", exported)], [], tmp_path / "eval-exported", log=lambda *_: None)
+    assert (exported / "model.onnx").read_bytes() == onnx_before
+    assert again["models"]["shipped"]["dice"] == s["dice"] and again["models"]["shipped"]["flickerCount"] == s["flickerCount"]
+    # Its figures recorded in the manifest and card; a manifest whose ONNX file changed is refused.
+    from trus_train.export import record_metrics
+    metrics = json.loads((tmp_path / "eval-exported" / "metrics-shipped.json").read_text())
+    manifest = record_metrics(exported, metrics)
+    assert json.loads((exported / "model.json").read_text())["metrics"]["dice"] == s["dice"] == manifest["metrics"]["dice"]
+    assert f"{s['dice']:.4f}" in (exported / "MODEL_CARD.md").read_text()
+    (exported / "model.onnx").write_bytes(onnx_before + b"\0")
+    with pytest.raises(RuntimeError, match="is not the manifest's"):
+        record_metrics(exported, metrics)
     # A test loop without its DICOM pair cannot be evaluated through the engine: refused by name.
     import shutil
     shutil.copytree(dataset, tmp_path / "copy")

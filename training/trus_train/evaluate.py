@@ -1,5 +1,7 @@
 """Evaluation on the held-out test patients, through the product's own engine:
 `training/evaluate --data DATASET --run NAME=RUN_DIR ... [--ablation NAME=RUN_DIR ...] --out DIR`.
+A run's best checkpoint is exported first; an exported model folder (model.json and model.onnx,
+e.g. ../models/trus-student) is evaluated as it is, to re-measure a shipped model.
 
 Each run's best checkpoint is exported to ONNX (checked against PyTorch, as for shipping) and
 segmented by `trus-seg segment --ground-truth`, i.e. the engine's pre-processing, the same
@@ -233,11 +235,16 @@ def _named(items: list[str], flag: str) -> list[tuple[str, Path]]:
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise ValueError(f"{flag} expects NAME=RUN_DIR, got {item!r}")
-        if not (Path(path) / "best.pt").exists():
-            raise FileNotFoundError(f"{flag} {item}: {Path(path) / 'best.pt'} not found (train the run first)")
+            raise ValueError(f"{flag} expects NAME=RUN_DIR or NAME=MODEL_DIR, got {item!r}")
+        if not (Path(path) / "best.pt").exists() and not _is_exported(Path(path)):
+            raise FileNotFoundError(f"{flag} {item}: neither a run ({Path(path) / 'best.pt'}) nor an exported model (model.json and model.onnx) (train the run first)")
         out.append((name, Path(path)))
     return out
+
+
+def _is_exported(path: Path) -> bool:
+    """An exported model folder (models/trus-student): evaluated as it is, not exported again."""
+    return (path / "model.json").exists() and (path / "model.onnx").exists()
 
 
 def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, Path]], out_dir, plot: tuple[str, str] = ("baseline", "student"), log=print, split: str = "test") -> dict:
@@ -260,9 +267,14 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
                     results[group][name] = results["models"].get(first) or results["ablation"][first]
                     continue
                 done[run.resolve()] = name
-                model_dir = run / "onnx"
-                manifest = export(run, model_dir, name, "eval")
-                log(f"{name}: exported {run} (epoch {manifest['trainingRecipe']['epochOfBest']}, ONNX vs PyTorch {manifest['exportCheck']['maxAbsDifferenceVsPyTorch']:.1e}); segmenting")
+                if _is_exported(run):
+                    model_dir = run
+                    manifest = json.loads((run / "model.json").read_text())
+                    log(f"{name}: the exported model {run} (sha256 {manifest['sha256'][:12]}); segmenting")
+                else:
+                    model_dir = run / "onnx"
+                    manifest = export(run, model_dir, name, "eval")
+                    log(f"{name}: exported {run} (epoch {manifest['trainingRecipe']['epochOfBest']}, ONNX vs PyTorch {manifest['exportCheck']['maxAbsDifferenceVsPyTorch']:.1e}); segmenting")
                 reports[name] = segment_reports(model_dir, pairs, Path(tmp) / name)
                 volumes[name] = batch_volumes(Path(tmp) / name / "segment")
                 s = summarise(reports[name])
@@ -331,7 +343,7 @@ def evaluate(data_root, runs: list[tuple[str, Path]], ablation: list[tuple[str, 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--run", action="append", default=[], metavar="NAME=RUN_DIR", help="a model of the main table (repeatable)")
+    ap.add_argument("--run", action="append", default=[], metavar="NAME=RUN_DIR", help="a model of the main table (repeatable): a run (its best checkpoint, exported first) or an exported model folder, evaluated as it is")
     ap.add_argument("--ablation", action="append", default=[], metavar="NAME=RUN_DIR", help="a row of the ablation table (repeatable; a name already in --run is reused)")
     ap.add_argument("--plot", default="baseline,student", help="the two models whose per-frame areas are plotted (default baseline,student)")
     ap.add_argument("--split", default="test", choices=["test", "val"], help="which held-out patients (default test; val for choices made before looking at the test set)")

@@ -133,7 +133,7 @@ def model_card(manifest: dict) -> str:
         "",
         "## What it is",
         f"- Prostate segmentation of one transrectal ultrasound frame: input `{manifest['input']['name']}` [N, 1, {h}, {w}], "
-        f"the frame's ultrasound region (US region calibration, else the non-black fan) in grey, resized to {h} x {w}, scaled to [0, 1] and normalised "
+        f"the frame's ultrasound region (US region calibration, else the non-black fan) in grey, scaled to [0, 1], resized to {h} x {w} by pixel-area averaging (OpenCV's INTER_AREA, in training and in the engine alike) and normalised "
         f"`(x - {manifest['normalisation']['mean']}) / {manifest['normalisation']['std']}`; output `{manifest['output']['name']}` (mask logits, threshold {manifest['threshold']} on the sigmoid).",
         "- 1-channel grey input (the reference implementation feeds 3 ImageNet-normalised copies of the grey frame).",
         f"- U-Net, {describe(cfg['arch'])}, {manifest['parameters']:,} parameters; ONNX opset 17; "
@@ -183,14 +183,37 @@ def model_card(manifest: dict) -> str:
     return "\n".join(lines)
 
 
+def record_metrics(model_dir: str | Path, metrics: dict) -> dict:
+    """Records re-measured metrics in an exported model's manifest and card; the ONNX file is not
+    touched (its sha256 is checked against the manifest first)."""
+    out = Path(model_dir)
+    manifest = json.loads((out / "model.json").read_text())
+    actual = hashlib.sha256((out / manifest["file"]).read_bytes()).hexdigest()
+    if actual != manifest["sha256"]:
+        raise RuntimeError(f"{out / manifest['file']}: sha256 {actual} is not the manifest's {manifest['sha256']}: nothing written")
+    manifest["metrics"] = metrics
+    (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "MODEL_CARD.md").write_text(model_card(manifest))
+    return manifest
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--name", required=True)
-    ap.add_argument("--version", required=True)
+    ap.add_argument("--run", help="the run to export (its selected checkpoint)")
+    ap.add_argument("--out", required=True, help="the model folder to write (with --record-metrics: the exported folder to update)")
+    ap.add_argument("--name")
+    ap.add_argument("--version")
     ap.add_argument("--metrics", help="JSON file of measured metrics to record in the manifest")
+    ap.add_argument("--record-metrics", action="store_true", help="only record --metrics in the exported model at --out (after evaluate re-measured it), keeping its ONNX file")
     args = ap.parse_args(argv)
+    if args.record_metrics:
+        if not args.metrics:
+            ap.error("--record-metrics needs --metrics FILE")
+        m = record_metrics(args.out, json.loads(Path(args.metrics).read_text()))
+        print(json.dumps({"written": str(Path(args.out) / "model.json"), "sha256": m["sha256"]}))
+        return
+    if not (args.run and args.name and args.version):
+        ap.error("--run, --name and --version are required to export")
     metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else None
     m = export(args.run, args.out, args.name, args.version, metrics)
     print(json.dumps({"written": str(Path(args.out) / "model.json"), "maxAbsDifferenceVsPyTorch": m["exportCheck"]["maxAbsDifferenceVsPyTorch"]}))
