@@ -73,6 +73,20 @@ export function growingAxisWeights(outSize: number, inSize: number): AxisWeights
   return packWeights(rows);
 }
 
+/** A loop resizes every frame alike: its two axes' weights are computed once. */
+const cached = new Map<string, AxisWeights>();
+
+function axisWeights(shrinking: boolean, outSize: number, inSize: number): AxisWeights {
+  const key = `${shrinking ? 's' : 'g'}${outSize}/${inSize}`;
+  let found = cached.get(key);
+  if (!found) {
+    found = shrinking ? shrinkingAxisWeights(outSize, inSize) : growingAxisWeights(outSize, inSize);
+    if (cached.size >= 32) cached.clear();
+    cached.set(key, found);
+  }
+  return found;
+}
+
 /**
  * `width` x `height` from the rectangle (x0, y0, w, h) of `img`, each value multiplied by
  * `scale` first, by OpenCV's INTER_AREA: area averaging when neither axis grows, else its
@@ -83,8 +97,8 @@ export function resizeArea(img: FloatImage, x0: number, y0: number, w: number, h
     throw new RangeError(`resizeArea: the rectangle ${x0},${y0} ${w}x${h} is not inside a ${img.width}x${img.height} image`);
   }
   const shrinking = w >= width && h >= height;
-  const xs = shrinking ? shrinkingAxisWeights(width, w) : growingAxisWeights(width, w);
-  const ys = shrinking ? shrinkingAxisWeights(height, h) : growingAxisWeights(height, h);
+  const xs = axisWeights(shrinking, width, w);
+  const ys = axisWeights(shrinking, height, h);
   // Horizontal pass over every source row of the rectangle, then the vertical one.
   const rows = new Float64Array(h * width);
   for (let y = 0; y < h; y++) horizontalRow(img.data, (y0 + y) * img.width + x0, rows, y * width, xs, width, scale);
