@@ -136,6 +136,10 @@ export const modeInstance = {
     '@ohif/extension-cornerstone-dicom-seg': '^3.0.0',
     [EXTENSION_ID]: '^0.1.0',
   },
+  // OHIF's segment statistics treat a labelmap's images as slices; a cine's are moments, so its
+  // "Volume" would be the masks summed over time. The panel gives the loop's own figures instead.
+  // (Without them OHIF also stops recomputing them over every frame a second after each change.)
+  modeCustomizations: { 'panelSegmentation.disableUpdateSegmentationStats': { $set: true } },
   hangingProtocol: trus.hangingProtocol,
   sopClassHandlers: [ohif.sopClassHandler, dicomSeg.sopClassHandler],
 };

@@ -410,6 +410,23 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-erased.png') });
   }, 60_000);
 
+  test('OHIF\'s segment statistics stay off: a cine\'s frames are times, not slices, so its "Volume" would be the masks summed over time', async () => {
+    // OHIF computes them a second after the labelmap last changed (the eraser stroke above).
+    await page.waitForTimeout(1500);
+    const namedStats = await page.evaluate(() => {
+      const w = window as unknown as { cornerstoneTools: { segmentation: { state: { getSegmentations(): { segments: Record<number, { cachedStats?: { namedStats?: Record<string, unknown> } }> }[] } } } };
+      return Object.keys(w.cornerstoneTools.segmentation.state.getSegmentations()[0]?.segments[1]?.cachedStats?.namedStats ?? {});
+    });
+    expect(namedStats).toEqual([]);
+    await page.locator('[data-cy=panelSegmentationWithToolsLabelMap-btn]').click();
+    await page.getByText('Prostate', { exact: true }).last().hover();
+    await page.waitForTimeout(500);
+    expect(await page.getByText('Voxel Count').count()).toBe(0);
+    expect(await page.getByText(/mm³/).count()).toBe(0);
+    await page.mouse.move(0, 0);
+    await page.locator('[data-cy=temporalConsistency-btn]').click();
+  }, 30_000);
+
   test('Export SEG stores a valid SEG under the same study in Orthanc, referencing every frame', async () => {
     await page.locator('[data-testid=trus-export]').click();
     const result = page.locator('[data-testid=trus-export-result]');
@@ -673,6 +690,16 @@ async function segmentLoop(page: Page): Promise<void> {
     await openInMode(page, viewer.url, longStudy, LONG_FRAMES);
     await page.locator('[data-testid=trus-segment]').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=trus-progress]')?.getAttribute('data-done') ?? 0) >= 3, undefined, { timeout: 120_000 });
+    // The first masks are on the viewport while the run goes on (the labelmap is shown with the first frame).
+    await page.waitForFunction(() => {
+      const w = window as unknown as {
+        cornerstone: { getRenderingEngines(): { getViewports(): { id: string }[] }[] };
+        cornerstoneTools: { segmentation: { state: { getSegmentationRepresentations(viewportId: string): unknown[] } } };
+      };
+      const viewport = w.cornerstone.getRenderingEngines()[0]?.getViewports()[0];
+      return viewport !== undefined && w.cornerstoneTools.segmentation.state.getSegmentationRepresentations(viewport.id).length === 1;
+    }, undefined, { timeout: 10_000 });
+    expect(await page.locator('[data-testid=trus-status]').getAttribute('data-status')).toBe('running');
     await page.locator('[data-testid=trus-cancel]').click();
     await page.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
     expect(Number(await page.locator('[data-testid=trus-progress]').getAttribute('data-done'))).toBeLessThan(LONG_FRAMES);

@@ -22,6 +22,7 @@ import { algorithmOf, readSegmentation } from '../../../src/dicom/segmentationRe
 import { editedSegmentation, storedSegmentOrigin, type StoredSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
 import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
+import { RefreshPacing, watchFrameWork } from './refreshPacing.js';
 import { FrameLabelmap } from './labelmap.js';
 import { BrowserKeptStore } from './keptStore.js';
 import { pageStorage, readNamedPlanes, withNamedPlane, writeNamedPlanes, type NamedPlanes, type PlaneStorage } from './namedPlaneStore.js';
@@ -155,8 +156,10 @@ function providerFromPage(): ProviderPreference | undefined {
   return value === 'webgpu' || value === 'wasm' || value === 'auto' ? value : undefined;
 }
 
-/** How often the viewport and panel follow a running loop (4 times a second). */
+/** How often the panel follows a running loop (4 times a second); the viewport, at most as often. */
 const REFRESH_MS = 250;
+/** The viewport's renders may take at most half the main thread while a loop runs (refreshPacing.ts). */
+const VIEWPORT_PACING = { minIntervalMs: REFRESH_MS, maxIntervalMs: 2000, renderShare: 0.5 };
 
 export class TrusSegmentationService {
   static REGISTRATION: ServiceRegistration = {
@@ -484,15 +487,18 @@ export class TrusSegmentationService {
     this.abort = abort;
     this.set({ status: 'loading', message: `loading ${model.label} and the cine`, displaySetInstanceUID: displaySet.displaySetInstanceUID, progress: { done: 0, total: 0 }, liveFrames: [] });
     let labelmap: FrameLabelmap | undefined;
+    let shown: Promise<void> | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
       const [client, bytes] = await Promise.all([this.client(model), this.cineBytes(displaySet)]);
       abort.signal.throwIfAborted();
       const total = Number(instance.NumberOfFrames);
       this.set({ backend: client.info });
+      // Not shown yet: shown with the first mask, so that the viewport renders once for both
+      // instead of rendering an empty labelmap while the engine works on the first frames.
       labelmap = await FrameLabelmap.create({
         displaySet,
-        viewportId,
+        viewportId: undefined,
         label: labelmapLabel(model, true),
         frames: total,
         segmentationService: this.servicesManager.services.segmentationService,
@@ -501,17 +507,30 @@ export class TrusSegmentationService {
       this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
       const live: FrameMetrics[] = [];
       const written = labelmap;
-      // Masks go into the labelmap as they come; the viewport and the panel are refreshed at most
-      // every REFRESH_MS: each refresh re-renders the viewport on the main thread (without a GPU,
-      // 50-165 ms of canvas copying each), which per frame cost more than the segmentation
-      // itself. The first frame is shown at once.
+      // Masks go into the labelmap as they come. The panel follows every REFRESH_MS; the
+      // viewport as often as its renders allow (refreshPacing.ts). The first frame is shown at once.
+      const pacing = new RefreshPacing(VIEWPORT_PACING);
+      const stopWatching = watchFrameWork((ms) => pacing.rendered(ms));
+      const show = () => {
+        if (shown || viewportId === undefined) return;
+        shown = written.show(viewportId);
+        // Awaited after the run; until then a failure must not go unhandled.
+        shown.catch(() => undefined);
+      };
       let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-      let shownFrames = 0;
-      const refresh = () => {
+      let panelFrames = 0;
+      let viewportFrames = 0;
+      const refresh = (last = false) => {
         refreshTimer = undefined;
-        if (live.length === shownFrames) return;
-        shownFrames = live.length;
-        written.modified();
+        const now = performance.now();
+        if (live.length > viewportFrames && (last || pacing.due(now))) {
+          viewportFrames = live.length;
+          if (shown) written.modified();
+          else show();
+          pacing.refreshed(now);
+        }
+        if (live.length === panelFrames) return;
+        panelFrames = live.length;
         this.set({ progress: { done: live.length, total }, liveFrames: [...live] });
       };
       let outcome: ClientRun;
@@ -521,14 +540,17 @@ export class TrusSegmentationService {
           onFrame: (f) => {
             if (f.mask) written.writeFrame(f.frameIndex, f.mask);
             live.push(f.metrics);
-            if (shownFrames === 0) refresh();
+            if (panelFrames === 0) refresh();
             else refreshTimer ??= setTimeout(refresh, REFRESH_MS);
           },
         });
       } finally {
         clearTimeout(refreshTimer);
+        stopWatching();
       }
-      refresh();
+      refresh(true);
+      show();
+      await shown;
       const result: LoopResult = {
         key: resultKey(displaySet, model),
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
@@ -548,6 +570,8 @@ export class TrusSegmentationService {
       return result;
     } catch (err) {
       const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
+      // Removed once the viewport has it, not while the host is still adding it.
+      await shown?.catch(() => undefined);
       if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
       this.set({
         status: cancelled ? 'cancelled' : 'error',
@@ -644,6 +668,7 @@ export class TrusSegmentationService {
     const { displaySet, viewportId } = active;
     this.set({ status: 'loading', message: `loading SEG ${segDisplaySet.SeriesDescription ?? ''}`, displaySetInstanceUID: displaySet.displaySetInstanceUID });
     let labelmap: FrameLabelmap | undefined;
+    let shown: Promise<void> | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];

@@ -26,7 +26,7 @@ export class FrameLabelmap {
     private readonly libraries: CornerstoneLibraries,
   ) {}
 
-  /** Creates the labelmap (one empty image per frame) and shows it in the viewport. */
+  /** Creates the labelmap (one empty image per frame) and shows it in the viewport, if one is given. */
   static async create(options: {
     displaySet: DisplaySet;
     viewportId: string | undefined;
@@ -45,8 +45,14 @@ export class FrameLabelmap {
       segmentationService.remove(segmentationId);
       throw new Error(`the viewer made ${imageIds.length} labelmap images for a cine of ${options.frames} frames`);
     }
-    if (options.viewportId) await segmentationService.addSegmentationRepresentation(options.viewportId, { segmentationId, type: 'Labelmap' });
-    return new FrameLabelmap(segmentationId, imageIds, segmentationService, hostCornerstone(options.extensionManager));
+    const labelmap = new FrameLabelmap(segmentationId, imageIds, segmentationService, hostCornerstone(options.extensionManager));
+    if (options.viewportId) await labelmap.show(options.viewportId);
+    return labelmap;
+  }
+
+  /** Shows the labelmap in a viewport (the host renders it there from then on). */
+  show(viewportId: string): Promise<void> {
+    return this.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId: this.segmentationId, type: 'Labelmap' });
   }
 
   get frames(): number {
