@@ -383,7 +383,7 @@ function renderMarkdown(r: Results): string {
       const loop = runs.map((x) => x.loopMs);
       row([label, v.frames, spread(runs.map((x) => x.firstMaskMs)), spread(runs.map((x) => x.firstShownMs)), spread(loop), fps((1000 * v.frames) / percentile(loop, 0.5)), v.provider]);
     };
-    viewerRow('cold (model and cine loaded on click)', [v.cold]);
+    viewerRow('first run (clicked once the loop is shown; the model loads in the background from then, the cine on click)', [v.cold]);
     viewerRow(`warm (${v.warm.length} more runs, median (fastest–slowest))`, v.warm);
     lines.push('', 'Times from the click on Segment loop. The panel counts a frame when its mask and figures are in; the viewport shows it from its first render of the run\'s labelmap with that frame\'s mask in it (cornerstone\'s SEGMENTATION_RENDERED).', '');
   }

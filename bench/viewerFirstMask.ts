@@ -1,9 +1,10 @@
 /**
  * Time to first mask in the served viewer (prebuilt OHIF + our extension and mode) on the demo
- * loop: from the click on Segment loop (model not yet loaded: a cold start) to the first frame's
- * mask in the panel's progress, to the viewport's first render of it, and to the whole loop;
- * then warm runs on the same page. All in the page's own clock. WASM (no GPU here), cross-origin
- * isolated.
+ * loop: from the click on Segment loop, as soon as the viewport shows the loop (the panel starts
+ * loading the model in the background once the page is idle, so the model may still be loading),
+ * to the first frame's mask in the panel's progress, to the viewport's first render of it, and to
+ * the whole loop; then warm runs on the same page. All in the page's own clock. WASM (no GPU
+ * here), cross-origin isolated.
  */
 import type { Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable } from '../tests/helpers/browser.js';

@@ -303,6 +303,9 @@ async function segmentLoop(page: Page): Promise<void> {
     // Our toolbar buttons and panel tab name icons of the host's set; an unknown name renders as text.
     expect(await page.locator('[data-cy=TrusSegmentLoop]').count()).toBe(1);
     expect(await page.getByText('Missing Icon').count()).toBe(0);
+    // With the loop shown, the selected model loads in the background: its provider is named before any run.
+    await page.locator('[data-testid=trus-provider][data-provider=wasm]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=trus-status]').count()).toBe(0); // nothing running, no error
   }, 120_000);
 
   test('segments every frame with progress, shows the provider, and draws one point per frame', async () => {

@@ -195,6 +195,9 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const runHere = state.displaySetInstanceUID === activeUid;
   const frames = Math.max(runHere ? state.progress.total : 0, ...results.map((r) => r.frames.length), 0);
   const shown = { study: activeDisplaySet?.StudyInstanceUID, loop: activeUid };
+  // Once a loop is shown, the selected model loads in the background.
+  const prepareFor = activeDisplaySet ? state.modelId : undefined;
+  useEffect(() => (prepareFor ? service.prepareModelWhenIdle() : undefined), [service, prepareFor]);
   // A frame the viewport no longer has (the layout changed under the click) is nothing to report.
   const showFrame = (frameNumber: number) => void service.jumpToFrame(frameNumber).catch(() => undefined);
 

@@ -326,6 +326,35 @@ export class TrusSegmentationService {
     this.set({ modelId });
   }
 
+  /**
+   * Loads the selected model (its worker, onnxruntime and the session) in the background, so that
+   * Segment loop does not wait for it: about a second on a 2-core machine. A failure is not shown
+   * here: the run loads the model again and reports why it cannot.
+   */
+  prepareModel(): void {
+    if (this.assetsProblem || this.state.status === 'loading' || this.state.status === 'running') return;
+    const model = this.state.models.find((m) => m.id === this.state.modelId);
+    if (!model || this.clients.has(model.id)) return;
+    const client = this.client(model);
+    client.then(
+      (c) => {
+        // Not after leaving the mode (the client is terminated then), nor over a run's own.
+        if (this.clients.get(model.id) === client && !this.state.backend) this.set({ backend: c.info });
+      },
+      () => undefined,
+    );
+  }
+
+  /** prepareModel once the page is idle (the loop's images load first); returns what calls it off. */
+  prepareModelWhenIdle(): () => void {
+    if (typeof globalThis.requestIdleCallback === 'function') {
+      const handle = globalThis.requestIdleCallback(() => this.prepareModel(), { timeout: 2000 });
+      return () => globalThis.cancelIdleCallback(handle);
+    }
+    const timer = setTimeout(() => this.prepareModel(), 1000);
+    return () => clearTimeout(timer);
+  }
+
   /** The display set of the active viewport (the loop the buttons act on). */
   activeDisplaySet(): { displaySet: DisplaySet; viewportId: string } | undefined {
     const { viewportGridService, displaySetService } = this.servicesManager.services;
