@@ -697,7 +697,6 @@ export class TrusSegmentationService {
     const { displaySet, viewportId } = active;
     this.set({ status: 'loading', message: `loading SEG ${segDisplaySet.SeriesDescription ?? ''}`, displaySetInstanceUID: displaySet.displaySetInstanceUID });
     let labelmap: FrameLabelmap | undefined;
-    let shown: Promise<void> | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
