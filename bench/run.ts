@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { nodeLatency, chromiumLatency, type ModelLatencyRow } from './modelLatency.js';
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
 import { decodeThroughput, segWriteThroughput, type ThroughputRow } from './codecs.js';
-import { viewerFirstMask, type ViewerRun, type ViewerTiming } from './viewerFirstMask.js';
+import { viewerFirstMask, viewerLoopFromPacs, type ViewerRun, type ViewerTiming } from './viewerFirstMask.js';
 import { operatorProfile, type OperatorProfile } from './operatorProfile.js';
 import { studentSizes, type StudentSizeRow } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
@@ -76,7 +76,8 @@ interface Results {
   pipeline: (PipelineResult & { input: string; triesFps?: number[] })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
-  viewer?: ViewerTiming;
+  /** The demo loop, then the bench loop from a PACS. */
+  viewer: ViewerTiming[];
 }
 
 /** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
@@ -93,7 +94,7 @@ function machine(): string {
 async function main(): Promise<void> {
   /** Set when the GPU section found a hardware WebGPU adapter: the pipeline then also runs a loop on it. */
   let gpuLoop: BrowserPipelineOptions | undefined;
-  const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [] };
+  const results: Results = { date: new Date().toISOString().slice(0, 10), machine: machine(), models: [], notMeasured: [], pipeline: [], memory: [], throughput: [], viewer: [] };
   // Read before anything is measured: a wrong file should not cost a whole run.
   for (const file of [...webgpuNodeFiles, ...webgpuWebFiles]) {
     results.models.push(...importedWebgpuRows(file));
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     else results.torch = cpu;
   }
 
-  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs') || gpuLoop !== undefined;
+  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs') || only.has('viewer') || gpuLoop !== undefined;
   const loops = needLoops ? await benchLoops(log) : undefined;
 
   if (loops) {
@@ -256,8 +257,13 @@ async function main(): Promise<void> {
 
   if (only.has('viewer')) {
     log('viewer: time to first mask on the demo loop');
-    const v = keep('viewer time to first mask', await viewerFirstMask(PIPELINE_TRIES));
-    if (v) results.viewer = v;
+    const demo = keep('viewer time to first mask', await viewerFirstMask(PIPELINE_TRIES));
+    if (demo) results.viewer.push(demo);
+    if (loops) {
+      log('viewer: the bench loop (300 frames) from a PACS');
+      const long = keep('viewer, the 300-frame bench loop', await viewerLoopFromPacs(loops.files['jpeg-300'], `the bench loop (300 frames ${FRAME_WIDTH} px wide, JPEG Baseline), from Orthanc`, PIPELINE_TRIES));
+      if (long) results.viewer.push(long);
+    }
   }
 
   const markdown = renderMarkdown(results);
@@ -374,18 +380,19 @@ function renderMarkdown(r: Results): string {
     for (const t of r.throughput) row([t.what, t.frames, t.size, fps(t.fps), ms(t.msPerFrame, 3)]);
     lines.push('');
   }
-  if (r.viewer) {
-    const v = r.viewer;
-    lines.push('## Viewer (OHIF + extension, demo loop)', '');
-    header(['run', 'frames', 'first mask in the panel ms', 'first mask on the viewport ms', 'whole loop ms', 'FPS', 'provider']);
+  if (r.viewer.length) {
+    lines.push('## Viewer (OHIF + extension)', '');
+    header(['loop', 'run', 'frames', 'first mask in the panel ms', 'first mask on the viewport ms', 'whole loop ms', 'FPS', 'viewport renders', 'provider']);
     const spread = (values: number[]) => (values.length > 1 ? `${Math.round(percentile(values, 0.5))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})` : String(Math.round(values[0]!)));
-    const viewerRow = (label: string, runs: ViewerRun[]) => {
-      const loop = runs.map((x) => x.loopMs);
-      row([label, v.frames, spread(runs.map((x) => x.firstMaskMs)), spread(runs.map((x) => x.firstShownMs)), spread(loop), fps((1000 * v.frames) / percentile(loop, 0.5)), v.provider]);
-    };
-    viewerRow('first run (clicked once the loop is shown; the model loads in the background from then, the cine on click)', [v.cold]);
-    viewerRow(`warm (${v.warm.length} more runs, median (fastest–slowest))`, v.warm);
-    lines.push('', 'Times from the click on Segment loop. The panel counts a frame when its mask and figures are in; the viewport shows it from its first render of the run\'s labelmap with that frame\'s mask in it (cornerstone\'s SEGMENTATION_RENDERED).', '');
+    for (const v of r.viewer) {
+      const viewerRow = (label: string, runs: ViewerRun[]) => {
+        const loop = runs.map((x) => x.loopMs);
+        row([v.loop, label, v.frames, spread(runs.map((x) => x.firstMaskMs)), spread(runs.map((x) => x.firstShownMs)), spread(loop), fps((1000 * v.frames) / percentile(loop, 0.5)), spread(runs.map((x) => x.viewportRenders)), v.provider]);
+      };
+      viewerRow('first run (clicked once the loop is shown; the model loads in the background from then, the cine on click)', [v.cold]);
+      viewerRow(`warm (${v.warm.length} more runs, median (fastest–slowest))`, v.warm);
+    }
+    lines.push('', 'Times from the click on Segment loop. The panel counts a frame when its mask and figures are in; the viewport shows it from its first render of the run\'s labelmap with that frame\'s mask in it (cornerstone\'s SEGMENTATION_RENDERED). Viewport renders: cornerstone\'s IMAGE_RENDERED on the viewport from the click to the run\'s end.', '');
   }
   if (r.notMeasured.length) {
     lines.push('## Not measured', '', ...r.notMeasured.map((n) => `- ${n.what}: ${n.why}`), '');

@@ -45,6 +45,47 @@ function viewportFacts(page: Page): Promise<ViewportFacts | null> {
   });
 }
 
+/**
+ * What the viewport shows now: its canvas's pixels in the prostate segment's colour (orange over
+ * the grey loop), the frame it shows, and the run's progress and status at that moment.
+ */
+function maskOnScreen(page: Page): Promise<{ orangePixels: number; frame: number; done: number; status: string | null }> {
+  return page.evaluate(() => {
+    const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { canvas: HTMLCanvasElement; getCurrentImageIdIndex(): number }[] }[] } }).cornerstone;
+    const viewport = cs.getRenderingEngines()[0]!.getViewports()[0]!;
+    const { canvas } = viewport;
+    const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let orangePixels = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (rgba[i]! - rgba[i + 2]! > 50 && rgba[i]! > rgba[i + 1]!) orangePixels++;
+    return {
+      orangePixels,
+      frame: viewport.getCurrentImageIdIndex() + 1,
+      done: Number(document.querySelector('[data-testid=trus-progress]')?.getAttribute('data-done') ?? 0),
+      status: document.querySelector('[data-testid=trus-status]')?.getAttribute('data-status') ?? null,
+    };
+  });
+}
+
+/** Turns the viewport to a frame (1-based), as scrolling does. */
+function turnViewportTo(page: Page, frame: number): Promise<void> {
+  return page.evaluate(async (n) => {
+    const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { setImageIdIndex(i: number): Promise<unknown> }[] }[] } }).cornerstone;
+    await cs.getRenderingEngines()[0]!.getViewports()[0]!.setImageIdIndex(n - 1);
+  }, frame);
+}
+
+/** Waits until what the viewport shows passes `ok`, and returns it; fails with the last seen after `timeoutMs`. */
+async function waitForScreen(page: Page, ok: (s: Awaited<ReturnType<typeof maskOnScreen>>) => boolean, timeoutMs = 15_000): ReturnType<typeof maskOnScreen> {
+  const until = Date.now() + timeoutMs;
+  let seen = await maskOnScreen(page);
+  while (!ok(seen)) {
+    if (Date.now() > until) throw new Error(`the viewport never showed what was waited for; last: ${JSON.stringify(seen)}`);
+    await page.waitForTimeout(50);
+    seen = await maskOnScreen(page);
+  }
+  return seen;
+}
+
 /** Labelled pixels in each frame of a labelmap, the first unless told (segment 1 only, or any non-zero label). */
 function labelmapPixelsPerFrame(page: Page, count: 'prostate' | 'any', labelmap = 0): Promise<number[]> {
   return page.evaluate(([which, index]) => {
@@ -689,11 +730,13 @@ async function segmentLoop(page: Page): Promise<void> {
     });
   }, 120_000);
 
-  test('Cancel stops a run mid-loop and leaves the viewer usable: the next run completes', async () => {
+  test('while a run goes, the viewport shows the mask of whichever frame it is turned to; Cancel stops the run mid-loop and leaves the viewer usable: the next run completes', async () => {
     await openInMode(page, viewer.url, longStudy, LONG_FRAMES);
     await page.locator('[data-testid=trus-segment]').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=trus-progress]')?.getAttribute('data-done') ?? 0) >= 3, undefined, { timeout: 120_000 });
-    // The first masks are on the viewport while the run goes on (the labelmap is shown with the first frame).
+    // The labelmap is shown with the first mask: frame 1's, on screen while the run goes on.
+    const first = await waitForScreen(page, (s) => s.orangePixels > 200, 120_000);
+    expect(first.frame).toBe(1);
+    expect(first.status).toBe('running');
     await page.waitForFunction(() => {
       const w = window as unknown as {
         cornerstone: { getRenderingEngines(): { getViewports(): { id: string }[] }[] };
@@ -702,6 +745,20 @@ async function segmentLoop(page: Page): Promise<void> {
       const viewport = w.cornerstone.getRenderingEngines()[0]?.getViewports()[0];
       return viewport !== undefined && w.cornerstoneTools.segmentation.state.getSegmentationRepresentations(viewport.id).length === 1;
     }, undefined, { timeout: 10_000 });
+    // The service announces a change of the labelmap only when the frame on screen gets its mask;
+    // any other frame the viewer copies afresh when the viewport turns to it.
+    await waitForScreen(page, (s) => s.done >= 8);
+    await turnViewportTo(page, 5);
+    const segmented = await waitForScreen(page, (s) => s.frame === 5 && s.orangePixels > 200);
+    expect(segmented.status).toBe('running');
+    // A frame still to come: no mask until the engine reaches it, then its mask, with the run still going.
+    const ahead = Math.min(segmented.done + 30, LONG_FRAMES - 90);
+    await turnViewportTo(page, ahead);
+    const waiting = await waitForScreen(page, (s) => s.frame === ahead && s.orangePixels === 0);
+    expect(waiting.done).toBeLessThan(ahead);
+    const reached = await waitForScreen(page, (s) => s.orangePixels > 200, 60_000);
+    expect(reached.frame).toBe(ahead);
+    expect(reached.done).toBeGreaterThanOrEqual(ahead);
     expect(await page.locator('[data-testid=trus-status]').getAttribute('data-status')).toBe('running');
     await page.locator('[data-testid=trus-cancel]').click();
     await page.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });

@@ -536,8 +536,14 @@ export class TrusSegmentationService {
       this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
       const live: FrameMetrics[] = [];
       const written = labelmap;
-      // Masks go into the labelmap as they come. The panel follows every REFRESH_MS; the
-      // viewport as often as its renders allow (refreshPacing.ts). The first frame is shown at once.
+      // Masks go into the labelmap as they come; the panel follows every REFRESH_MS. The labelmap
+      // is shown with the first mask. After that the viewport needs telling only when the frame it
+      // shows gets its mask: cornerstone copies a frame's labelmap afresh whenever the viewport
+      // turns to that frame (scrolling, cine playback), while each change announced re-renders
+      // the viewport two or three times (150-250 ms each without a GPU). Even then, only as often
+      // as its renders allow (refreshPacing.ts).
+      const viewport = viewportId === undefined ? undefined : this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(viewportId);
+      let shownFrameStale = false;
       const pacing = new RefreshPacing(VIEWPORT_PACING);
       const stopWatching = watchFrameWork((ms) => pacing.rendered(ms));
       const show = () => {
@@ -548,14 +554,16 @@ export class TrusSegmentationService {
       };
       let refreshTimer: ReturnType<typeof setTimeout> | undefined;
       let panelFrames = 0;
-      let viewportFrames = 0;
       const refresh = (last = false) => {
         refreshTimer = undefined;
         const now = performance.now();
-        if (live.length > viewportFrames && (last || pacing.due(now))) {
-          viewportFrames = live.length;
-          if (shown) written.modified();
-          else show();
+        if (!shown && live.length > 0) {
+          show();
+          shownFrameStale = false;
+          pacing.refreshed(now);
+        } else if (shownFrameStale && (last || pacing.due(now))) {
+          written.modified();
+          shownFrameStale = false;
           pacing.refreshed(now);
         }
         if (live.length === panelFrames) return;
@@ -567,7 +575,10 @@ export class TrusSegmentationService {
         outcome = await client.segment(bytes, instance.SOPInstanceUID, {
           signal: abort.signal,
           onFrame: (f) => {
-            if (f.mask) written.writeFrame(f.frameIndex, f.mask);
+            if (f.mask) {
+              written.writeFrame(f.frameIndex, f.mask);
+              if (shown && viewport?.getCurrentImageIdIndex() === f.frameIndex) shownFrameStale = true;
+            }
             live.push(f.metrics);
             if (panelFrames === 0) refresh();
             else refreshTimer ??= setTimeout(refresh, REFRESH_MS);

@@ -1,9 +1,10 @@
 /**
- * How often the viewport follows a running loop. Each refresh re-renders the viewport on the
- * main thread: a few milliseconds with a GPU, 150-250 ms without one (WebGL in software), and
- * cornerstone renders a changed labelmap two or three times. Refreshing at a fixed rate then kept
- * the main thread rendering most of a loop, on a core the engine's workers needed. So a refresh
- * waits until the renders since the last one are at most `renderShare` of the time between them.
+ * How often a running loop may tell the viewport that the frame it shows has a new mask. Each
+ * such refresh re-renders the viewport on the main thread: a few milliseconds with a GPU,
+ * 150-250 ms without one (WebGL in software), and cornerstone renders a changed labelmap two or
+ * three times. Refreshing at a fixed rate kept the main thread rendering most of a loop, on a
+ * core the engine's workers needed. So a refresh waits until the renders since the last one are
+ * at most `renderShare` of the time between them.
  */
 export interface RefreshPacingOptions {
   /** Never more often than this (ms). */
