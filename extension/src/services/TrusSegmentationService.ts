@@ -542,7 +542,8 @@ export class TrusSegmentationService {
       // turns to that frame (scrolling, cine playback), while each change announced re-renders
       // the viewport two or three times (150-250 ms each without a GPU). Even then, only as often
       // as its renders allow (refreshPacing.ts).
-      const viewport = viewportId === undefined ? undefined : this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(viewportId);
+      // Looked up each time: the host may replace the viewport (a layout change) during a run.
+      const frameOnScreen = () => (viewportId === undefined ? undefined : this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(viewportId)?.getCurrentImageIdIndex());
       let shownFrameStale = false;
       const pacing = new RefreshPacing(VIEWPORT_PACING);
       const stopWatching = watchFrameWork((ms) => pacing.rendered(ms));
@@ -577,7 +578,7 @@ export class TrusSegmentationService {
           onFrame: (f) => {
             if (f.mask) {
               written.writeFrame(f.frameIndex, f.mask);
-              if (shown && viewport?.getCurrentImageIdIndex() === f.frameIndex) shownFrameStale = true;
+              if (shown && frameOnScreen() === f.frameIndex) shownFrameStale = true;
             }
             live.push(f.metrics);
             if (panelFrames === 0) refresh();
