@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './uids.js';
 export * from './codes.js';
+export { dicomCielabToRgb, type DicomCielab } from './cielab.js';
 export { parsePart10, writePart10, splitMultipart, parseMultipartInstances, type ParsedDicom, type NaturalDataset } from './part10.js';
 export { CineImage, isUltrasoundDataset, type DecodeOptions, type DecodeProgress } from './cineImage.js';
 export { readFolderFile, type FolderFile, type FolderFileOptions } from './folderFile.js';

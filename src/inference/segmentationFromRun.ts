@@ -4,7 +4,7 @@ import { BinarySegmentation } from '../dicom/segmentation.js';
 import type { SegmentationRun } from './engine.js';
 
 /** Recommended display colour for the prostate segment (DICOM CIELab, a warm orange). */
-const PROSTATE_CIELAB: [number, number, number] = [43803, 43588, 51514];
+export const PROSTATE_CIELAB: [number, number, number] = [43803, 43588, 51514];
 
 export interface SegmentationFromRunOptions {
   /**

@@ -17,6 +17,8 @@ import { masksForSource, readSegmentation } from '../../src/dicom/segmentationRe
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { metricsForMasks } from '../../src/report/maskMetrics.js';
 import { loopOfReport, prostateVolume } from '../../src/report/prostateVolume.js';
+import { dicomCielabToRgb } from '../../src/dicom/cielab.js';
+import { PROSTATE_CIELAB } from '../../src/inference/segmentationFromRun.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
@@ -64,6 +66,18 @@ function maskOnScreen(page: Page): Promise<{ orangePixels: number; frame: number
       status: document.querySelector('[data-testid=trus-status]')?.getAttribute('data-status') ?? null,
     };
   });
+}
+
+/** Pixels of the viewport's canvas of exactly this colour (the segment's outline is drawn opaque). */
+function canvasPixelsOfColour(page: Page, rgb: readonly number[]): Promise<number> {
+  return page.evaluate(([r, g, b]) => {
+    const cs = (window as unknown as { cornerstone: { getRenderingEngines(): { getViewports(): { canvas: HTMLCanvasElement }[] }[] } }).cornerstone;
+    const { canvas } = cs.getRenderingEngines()[0]!.getViewports()[0]!;
+    const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < rgba.length; i += 4) if (rgba[i] === r && rgba[i + 1] === g && rgba[i + 2] === b) n++;
+    return n;
+  }, rgb);
 }
 
 /** Turns the viewport to a frame (1-based), as scrolling does. */
@@ -366,6 +380,8 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(labelled).toHaveLength(FRAMES);
     for (const n of labelled) expect(n).toBeGreaterThan(500);
     segmentedPixels = labelled;
+    // On screen in the colour the SEG recommends for the segment, not the host's default palette.
+    expect(await canvasPixelsOfColour(page, dicomCielabToRgb(PROSTATE_CIELAB))).toBeGreaterThan(200);
     // What the user sees: a full progress bar, a dimmed Cancel with nothing to cancel, and no
     // class that the host's stylesheet leaves without effect.
     const track = await page.locator('[data-testid=trus-progress-track]').boundingBox();

@@ -4,9 +4,13 @@
  * and brush/eraser work on it), written frame by frame while the run goes and read back after
  * the user's edits.
  */
+import { dicomCielabToRgb } from '../../../src/dicom/cielab.js';
+import { PROSTATE_CIELAB } from '../../../src/inference/segmentationFromRun.js';
 import type { CornerstoneImage, CornerstoneLibraries, DisplaySet, ExtensionManager, SegmentationService } from '../types/ohif.js';
 
 export const PROSTATE_SEGMENT_INDEX = 1;
+/** The colour the SEG recommends for the segment, so that the mask looks the same before and after export. */
+export const PROSTATE_RGBA: [number, number, number, number] = [...dicomCielabToRgb(PROSTATE_CIELAB), 255];
 
 export function hostCornerstone(extensionManager: ExtensionManager): CornerstoneLibraries {
   const get = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.getCornerstoneLibraries as (() => CornerstoneLibraries) | undefined;
@@ -38,7 +42,7 @@ export class FrameLabelmap {
     const { displaySet, segmentationService } = options;
     const segmentationId = await segmentationService.createLabelmapForDisplaySet(displaySet, {
       label: options.label,
-      segments: { [PROSTATE_SEGMENT_INDEX]: { label: 'Prostate', active: true, color: [230, 120, 40, 255] } },
+      segments: { [PROSTATE_SEGMENT_INDEX]: { label: 'Prostate', active: true } },
     });
     const imageIds = segmentationService.getSegmentation(segmentationId)?.representationData.Labelmap?.imageIds ?? [];
     if (imageIds.length !== options.frames) {
@@ -50,9 +54,15 @@ export class FrameLabelmap {
     return labelmap;
   }
 
-  /** Shows the labelmap in a viewport (the host renders it there from then on). */
+  /**
+   * Shows the labelmap in a viewport (the host renders it there from then on), in the segment's
+   * colour: the host's segmentation service gives a new labelmap its default palette whatever
+   * colour it is created with, so the colour table goes with the representation, set before its
+   * first render.
+   */
   show(viewportId: string): Promise<void> {
-    return this.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId: this.segmentationId, type: 'Labelmap' });
+    const colorLUTOrIndex = [[0, 0, 0, 0], PROSTATE_RGBA];
+    return this.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId: this.segmentationId, type: 'Labelmap', config: { colorLUTOrIndex } });
   }
 
   get frames(): number {

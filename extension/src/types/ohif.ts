@@ -59,8 +59,8 @@ export interface ViewportGridService {
 
 export interface SegmentationService {
   EVENTS: Record<string, string>;
-  createLabelmapForDisplaySet(displaySet: DisplaySet, options: { segmentationId?: string; label?: string; segments?: Record<number, { label: string; active?: boolean; color?: number[] }> }): Promise<string>;
-  addSegmentationRepresentation(viewportId: string, options: { segmentationId: string; type?: string }): Promise<void>;
+  createLabelmapForDisplaySet(displaySet: DisplaySet, options: { segmentationId?: string; label?: string; segments?: Record<number, { label: string; active?: boolean }> }): Promise<string>;
+  addSegmentationRepresentation(viewportId: string, options: { segmentationId: string; type?: string; config?: Record<string, unknown> }): Promise<void>;
   getSegmentation(segmentationId: string): CornerstoneSegmentation | undefined;
   remove(segmentationId: string): void;
   subscribe(event: string, cb: (data: { segmentationId?: string }) => void): Subscription;
