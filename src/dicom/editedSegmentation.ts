@@ -1,6 +1,6 @@
 /**
  * A stored SEG's segment whose masks were changed by hand, written as a new SEG of the same
- * cine. The segment keeps its label, codes and algorithm; an algorithm's output corrected by
+ * cine. The segment keeps its label, codes, algorithm and colour; an algorithm's output corrected by
  * hand is SEMIAUTOMATIC, a MANUAL segment stays MANUAL. Only what describes the segment is
  * taken from the stored SEG: patient and study come from the cine, as for every SEG we write.
  */
@@ -48,6 +48,7 @@ export function editedSegmentation(cine: CineImage, origin: StoredSegmentOrigin,
         label: s.label.trim() || `Segment ${s.segmentNumber}`,
         ...(s.categoryCode ? { category: s.categoryCode } : {}),
         ...(s.typeCode ? { type: s.typeCode } : {}),
+        ...(s.recommendedDisplayCIELabValue ? { recommendedDisplayCIELabValue: s.recommendedDisplayCIELabValue } : {}),
         algorithmType: manual ? 'MANUAL' : 'SEMIAUTOMATIC',
         ...(manual ? {} : { algorithm }),
         frames: masks,

@@ -25,6 +25,8 @@ export interface SegmentInfo {
   categoryCode?: CodedConcept;
   typeCode?: CodedConcept;
   algorithmFamilyCode?: CodedConcept;
+  /** Recommended Display CIELab Value (DICOM scaling, 0..65535 each), when the SEG gives a valid one. */
+  recommendedDisplayCIELabValue?: [number, number, number];
 }
 
 /** How SEG frames were tied to source frames. */
@@ -63,6 +65,11 @@ function coded(seq: unknown): CodedConcept | undefined {
   const item = first(seq);
   if (!item?.CodeValue || !item.CodingSchemeDesignator) return undefined;
   return { CodeValue: String(item.CodeValue), CodingSchemeDesignator: String(item.CodingSchemeDesignator), CodeMeaning: String(item.CodeMeaning ?? item.CodeValue) };
+}
+
+function cielab(value: unknown): [number, number, number] | undefined {
+  const v = Array.isArray(value) ? value.map(Number) : [];
+  return v.length === 3 && v.every((c) => Number.isInteger(c) && c >= 0 && c <= 65535) ? [v[0]!, v[1]!, v[2]!] : undefined;
 }
 
 function codeMeaning(seq: unknown): string | undefined {
@@ -106,6 +113,7 @@ export function segmentationFromParsed(parsed: ParsedDicom): ReadSegmentation {
       categoryCode: coded(s.SegmentedPropertyCategoryCodeSequence),
       typeCode: coded(s.SegmentedPropertyTypeCodeSequence),
       algorithmFamilyCode: coded(algorithm?.AlgorithmFamilyCodeSequence),
+      recommendedDisplayCIELabValue: cielab(s.RecommendedDisplayCIELabValue),
     };
   });
   if (segments.length === 0) throw new InvalidSegmentationError(source, 'Segment Sequence is empty');

@@ -285,13 +285,15 @@ describe('a stored SEG edited by hand, written again', () => {
     readSegmentation(new BinarySegmentation({ source: src, segments: [{ ...prostate(masks), ...segment }], ...options }).toPart10(), 'stored.seg.dcm');
   const corrected = masks.map((m, i) => (i === 1 ? new Uint8Array(m.length) : m));
 
-  it('keeps label, codes and algorithm; an algorithm\'s output becomes SEMIAUTOMATIC; valid, with the corrected masks', () => {
-    const seg = stored({ label: 'Lesion 1', category: morphology, type: lesion }, { seriesDescription: 'Reader study', contentLabel: 'LESIONS' });
+  it('keeps label, codes, algorithm and colour; an algorithm\'s output becomes SEMIAUTOMATIC; valid, with the corrected masks', () => {
+    const blue: [number, number, number] = [21169, 51953, 11519];
+    const seg = stored({ label: 'Lesion 1', category: morphology, type: lesion, recommendedDisplayCIELabValue: blue }, { seriesDescription: 'Reader study', contentLabel: 'LESIONS' });
+    expect(seg.segments[0]!.recommendedDisplayCIELabValue).toEqual(blue);
     const bytes = editedSegmentation(src, storedSegmentOrigin(seg, 1), corrected).toPart10();
     expect(dciodvfy(bytes).errors).toEqual([]);
     const back = readSegmentation(bytes, 'edited');
     const s = back.segments[0]!;
-    expect(s).toMatchObject({ label: 'Lesion 1', algorithmType: 'SEMIAUTOMATIC', algorithmName: 'tiny-test-net', algorithmVersion: '0.0.1', categoryCode: morphology, typeCode: lesion });
+    expect(s).toMatchObject({ label: 'Lesion 1', algorithmType: 'SEMIAUTOMATIC', algorithmName: 'tiny-test-net', algorithmVersion: '0.0.1', categoryCode: morphology, typeCode: lesion, recommendedDisplayCIELabValue: blue });
     expect(s.algorithmParameters).toBe(`weights_sha256=${SHA}`);
     expect(back.dataset.SeriesDescription).toBe('Reader study, edited');
     expect(back.dataset.ContentLabel).toBe('LESIONS');
@@ -302,6 +304,9 @@ describe('a stored SEG edited by hand, written again', () => {
   it('a MANUAL segment stays MANUAL; an algorithm named without a version gets "unknown" (Type 1)', () => {
     const manual = readSegmentation(editedSegmentation(src, storedSegmentOrigin(stored({ algorithmType: 'MANUAL', algorithm: undefined }), 1), corrected).toPart10(), 'manual');
     expect(manual.segments[0]!.algorithmType).toBe('MANUAL');
+    // A segment without a recommended colour is written without one.
+    expect(manual.segments[0]!.recommendedDisplayCIELabValue).toBeUndefined();
+    expect(manual.dataset.SegmentSequence[0].RecommendedDisplayCIELabValue).toBeUndefined();
     expect(manual.segments[0]!.algorithmName).toBeUndefined();
     const origin = storedSegmentOrigin(stored({}), 1);
     const unversioned = { ...origin, segment: { ...origin.segment, algorithmVersion: undefined } };
