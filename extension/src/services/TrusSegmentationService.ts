@@ -735,7 +735,7 @@ export class TrusSegmentationService {
           : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${seriesName(segDisplaySet)}`.trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
-      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: storedColour(storedOrigin) });
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: storedSegment(storedOrigin)?.recommendedDisplayCIELabValue });
       labelmap.writeFrames(masks);
       const { frames, summary } = await metricsForMasks(cine, masks);
       const result: LoopResult = {
@@ -875,7 +875,7 @@ export class TrusSegmentationService {
     const visit = this.visit;
     try {
       const masks = kept.masks.map((m) => m.unpack());
-      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager, colour: storedColour(kept.storedOrigin) });
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager, colour: storedSegment(kept.storedOrigin)?.recommendedDisplayCIELabValue });
       labelmap.writeFrames(masks);
       // The cine is read now, as for a run: Export SEG needs it, and the PACS may be gone by then.
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
@@ -936,15 +936,15 @@ function labelmapLabel(model: ModelChoice, isRun: boolean): string {
   return isRun ? `Prostate — ${model.label}` : model.label;
 }
 
-/** What segmented a result, as a volume names it: the model's name and version, or a stored SEG's algorithm (or MANUAL). */
-/** The colour a stored SEG recommends for its segment, when it was shown as one segment. */
-function storedColour(origin: LoopResult['storedOrigin']): [number, number, number] | undefined {
-  return origin && 'segment' in origin ? origin.segment.recommendedDisplayCIELabValue : undefined;
+/** A stored SEG's segment, when the result shows one segment of it. */
+function storedSegment(origin: LoopResult['storedOrigin']): StoredSegmentOrigin['segment'] | undefined {
+  return origin && 'segment' in origin ? origin.segment : undefined;
 }
 
+/** What segmented a result, as a volume names it: the model's name and version, or a stored SEG's algorithm (or MANUAL). */
 function segmentedByOf(result: Pick<LoopResult, 'run' | 'storedOrigin'>): { segmentedBy?: string } {
   if (result.run) return { segmentedBy: `${result.run.model.name} ${result.run.model.version}` };
-  const segment = result.storedOrigin && 'segment' in result.storedOrigin ? result.storedOrigin.segment : undefined;
+  const segment = storedSegment(result.storedOrigin);
   const named = segment ? (algorithmOf(segment) ?? segment.algorithmType) : undefined;
   return named ? { segmentedBy: named } : {};
 }
