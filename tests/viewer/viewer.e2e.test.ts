@@ -592,6 +592,36 @@ async function segmentLoop(page: Page): Promise<void> {
     await studentSummary.locator(`[data-testid=trus-unstable-frame][data-frame="${target}"]`).click();
     await expectFrameShown(page, target);
     await studentSummary.screenshot({ path: join(ARTIFACTS, 'viewer-unstable-frames.png') });
+    // Each model's mask on the viewport in its curves' colour: the teacher's blue over the
+    // student's orange, on a frame where the edited student still has its mask.
+    const steady = Array.from({ length: FRAMES }, (_, i) => i + 1).find((f) => !linked.includes(f) && segmentedPixels[f - 1]! > 500 && f !== erasedFrame)!;
+    await showFrameFromChart(page, steady);
+    const seriesColour = async (model: string) => (await page.locator(`[data-chart=area] [data-series=${model}] polyline`).first().getAttribute('stroke'))!.match(/\d+/g)!.map(Number);
+    const studentColour = await seriesColour('trus-student');
+    const teacherColour = await seriesColour('trus-teacher');
+    expect(studentColour).toEqual(dicomCielabToRgb(PROSTATE_CIELAB));
+    expect(teacherColour).not.toEqual(studentColour);
+    const drawnIn = await page.evaluate(() => {
+      const w = window as unknown as {
+        cornerstone: { getRenderingEngines(): { getViewports(): { id: string }[] }[] };
+        cornerstoneTools: { segmentation: { state: { getSegmentations(): { segmentationId: string; label: string }[] }; config: { color: { getSegmentIndexColor(viewportId: string, segmentationId: string, segmentIndex: number): number[] | null } } } };
+      };
+      const viewportId = w.cornerstone.getRenderingEngines()[0]!.getViewports()[0]!.id;
+      return w.cornerstoneTools.segmentation.state.getSegmentations().map((s) => ({ label: s.label, colour: Array.from(w.cornerstoneTools.segmentation.config.color.getSegmentIndexColor(viewportId, s.segmentationId, 1) ?? []) }));
+    });
+    expect(drawnIn).toEqual(
+      expect.arrayContaining([
+        { label: expect.stringContaining('student'), colour: [...studentColour, 255] },
+        { label: expect.stringContaining('teacher'), colour: [...teacherColour, 255] },
+      ]),
+    );
+    // The teacher's outline, on top, in the exact colour on screen (the outlines are drawn opaque).
+    let teacherPixels = await canvasPixelsOfColour(page, teacherColour);
+    for (let tries = 0; tries < 50 && teacherPixels <= 100; tries++) {
+      await page.waitForTimeout(100);
+      teacherPixels = await canvasPixelsOfColour(page, teacherColour);
+    }
+    expect(teacherPixels).toBeGreaterThan(100);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-teacher-and-student.png') });
   }, 240_000);
 

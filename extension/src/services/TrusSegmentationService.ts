@@ -24,6 +24,7 @@ import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { RefreshPacing, watchFrameWork } from './refreshPacing.js';
 import { FrameLabelmap } from './labelmap.js';
+import { resultColour, type Rgb } from '../utils/resultColours.js';
 import { BrowserKeptStore } from './keptStore.js';
 import { pageStorage, readNamedPlanes, withNamedPlane, writeNamedPlanes, type NamedPlanes, type PlaneStorage } from './namedPlaneStore.js';
 import { defaultModels, type ModelChoice } from './models.js';
@@ -532,6 +533,7 @@ export class TrusSegmentationService {
         frames: total,
         segmentationService: this.servicesManager.services.segmentationService,
         extensionManager: this.extensionManager,
+        colour: colourOf({ model }),
       });
       this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
       const live: FrameMetrics[] = [];
@@ -735,7 +737,7 @@ export class TrusSegmentationService {
           : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${seriesName(segDisplaySet)}`.trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
-      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: storedSegment(storedOrigin)?.recommendedDisplayCIELabValue });
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: colourOf({ model, storedOrigin }) });
       labelmap.writeFrames(masks);
       const { frames, summary } = await metricsForMasks(cine, masks);
       const result: LoopResult = {
@@ -875,7 +877,7 @@ export class TrusSegmentationService {
     const visit = this.visit;
     try {
       const masks = kept.masks.map((m) => m.unpack());
-      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager, colour: storedSegment(kept.storedOrigin)?.recommendedDisplayCIELabValue });
+      labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager, colour: colourOf(kept) });
       labelmap.writeFrames(masks);
       // The cine is read now, as for a run: Export SEG needs it, and the PACS may be gone by then.
       const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
@@ -939,6 +941,11 @@ function labelmapLabel(model: ModelChoice, isRun: boolean): string {
 /** A stored SEG's segment, when the result shows one segment of it. */
 function storedSegment(origin: LoopResult['storedOrigin']): StoredSegmentOrigin['segment'] | undefined {
   return origin && 'segment' in origin ? origin.segment : undefined;
+}
+
+/** A result's colour, in the panel and on the viewport alike. */
+export function colourOf(result: Pick<LoopResult, 'model' | 'storedOrigin'>): Rgb {
+  return resultColour(result.model.id, storedSegment(result.storedOrigin)?.recommendedDisplayCIELabValue);
 }
 
 /** What segmented a result, as a volume names it: the model's name and version, or a stored SEG's algorithm (or MANUAL). */

@@ -4,8 +4,6 @@
  * and brush/eraser work on it), written frame by frame while the run goes and read back after
  * the user's edits.
  */
-import { dicomCielabToRgb, type DicomCielab } from '../../../src/dicom/cielab.js';
-import { PROSTATE_CIELAB } from '../../../src/inference/segmentationFromRun.js';
 import type { CornerstoneImage, CornerstoneLibraries, DisplaySet, ExtensionManager, SegmentationService } from '../types/ohif.js';
 
 export const PROSTATE_SEGMENT_INDEX = 1;
@@ -26,7 +24,7 @@ export class FrameLabelmap {
     private readonly imageIds: string[],
     private readonly segmentationService: SegmentationService,
     private readonly libraries: CornerstoneLibraries,
-    private readonly rgba: [number, number, number, number],
+    private readonly colour: readonly [number, number, number],
   ) {}
 
   /** Creates the labelmap (one empty image per frame) and shows it in the viewport, if one is given. */
@@ -37,8 +35,8 @@ export class FrameLabelmap {
     frames: number;
     segmentationService: SegmentationService;
     extensionManager: ExtensionManager;
-    /** The segment's colour as a SEG recommends it (default: the colour our SEGs give the prostate), so that a mask looks the same in the viewer as in its SEG. */
-    colour?: DicomCielab | undefined;
+    /** sRGB, as the panel draws the result (utils/resultColours.ts). */
+    colour: readonly [number, number, number];
   }): Promise<FrameLabelmap> {
     const { displaySet, segmentationService } = options;
     const segmentationId = await segmentationService.createLabelmapForDisplaySet(displaySet, {
@@ -50,7 +48,7 @@ export class FrameLabelmap {
       segmentationService.remove(segmentationId);
       throw new Error(`the viewer made ${imageIds.length} labelmap images for a cine of ${options.frames} frames`);
     }
-    const labelmap = new FrameLabelmap(segmentationId, imageIds, segmentationService, hostCornerstone(options.extensionManager), [...dicomCielabToRgb(options.colour ?? PROSTATE_CIELAB), 255]);
+    const labelmap = new FrameLabelmap(segmentationId, imageIds, segmentationService, hostCornerstone(options.extensionManager), options.colour);
     if (options.viewportId) await labelmap.show(options.viewportId);
     return labelmap;
   }
@@ -62,7 +60,7 @@ export class FrameLabelmap {
    * first render.
    */
   show(viewportId: string): Promise<void> {
-    const colorLUTOrIndex = [[0, 0, 0, 0], this.rgba];
+    const colorLUTOrIndex = [[0, 0, 0, 0], [...this.colour, 255]];
     return this.segmentationService.addSegmentationRepresentation(viewportId, { segmentationId: this.segmentationId, type: 'Labelmap', config: { colorLUTOrIndex } });
   }
 
