@@ -13,7 +13,7 @@ import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { download } from '../utils/download.js';
 import { cssColour } from '../utils/resultColours.js';
 
-const colorOf = (result: Parameters<typeof colourOf>[0]) => cssColour(colourOf(result));
+const cssColourOf = (result: Parameters<typeof colourOf>[0]) => cssColour(colourOf(result));
 
 function useServiceState(service: TrusSegmentationService): ServiceState {
   const [state, setState] = useState(service.getState());
@@ -202,7 +202,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const showFrame = (frameNumber: number) => void service.jumpToFrame(frameNumber).catch(() => undefined);
 
   const series = (pick: (f: FrameMetrics[]) => ChartSeries['points'], extra: ChartSeries[] = []): ChartSeries[] => [
-    ...results.map((r) => ({ id: r.model.id, label: resultName(r), color: colorOf(r), points: pick(r.frames) })),
+    ...results.map((r) => ({ id: r.model.id, label: resultName(r), color: cssColourOf(r), points: pick(r.frames) })),
     ...extra,
   ];
   const liveModel = state.models.find((m) => m.id === state.modelId);
@@ -283,7 +283,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           ))}
           <div className="flex gap-3 text-xs">
             {results.map((r) => (
-              <span key={r.key} style={{ color: colorOf(r) }}>■ {resultName(r)}</span>
+              <span key={r.key} style={{ color: cssColourOf(r) }}>■ {resultName(r)}</span>
             ))}
             <span style={{ color: '#ef4444' }}>● unstable frame</span>
           </div>
@@ -295,7 +295,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       {results.map((r) => (
         <React.Fragment key={r.key}>
           <table className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
-            <caption className="text-left" style={{ color: colorOf(r) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
+            <caption className="text-left" style={{ color: cssColourOf(r) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
             <tbody>
               {summaryLines(r.summary).map(([k, v]) => (
                 <tr key={k}>
