@@ -562,7 +562,6 @@ export class TrusSegmentationService {
         const now = performance.now();
         if (!shown && live.length > 0) {
           show();
-          shownFrameStale = false;
           pacing.refreshed(now);
         } else if (shownFrameStale && (last || pacing.due(now))) {
           written.modified();

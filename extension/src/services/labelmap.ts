@@ -54,8 +54,8 @@ export class FrameLabelmap {
   }
 
   /**
-   * Shows the labelmap in a viewport (the host renders it there from then on), in the segment's
-   * colour: the host's segmentation service gives a new labelmap its default palette whatever
+   * Shows the labelmap in a viewport (the host renders it there from then on), in the colour it
+   * was created with: the host's segmentation service gives a new labelmap its default palette whatever
    * colour it is created with, so the colour table goes with the representation, set before its
    * first render.
    */
