@@ -76,6 +76,8 @@ async function segment(page: Page, frames: number): Promise<void> {
     await page.mouse.move(0, 0);
     // The README's picture of the main job (docs/viewer.png is copied from it).
     await page.screenshot({ path: join(ARTIFACTS, 'main-job-volume.png') });
+    // Both loops' runs are unsaved: the one on screen is told apart from the other loop's.
+    expect(await page.locator('[data-testid=trus-unsaved]').textContent()).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student \(series 1 Simulated TRUS axial cine\), Distilled student \(this loop\)\. /);
     // The CLI on the same two files (onnxruntime-node): the same volume, but for a pixel or two
     // that float rounding in WASM can flip at the threshold.
     const out = tempDir('main-job-cli-');

@@ -1040,7 +1040,7 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(await volumeRow.textContent()).toContain('with series 2 Simulated TRUS sagittal cine');
       // The charts are this loop's (the last run was of the other, longer one), and the unsaved list tells the runs apart.
       expect(await p.locator('[data-testid=trus-charts]').getAttribute('data-frames')).toBe(String(TRANSVERSE_FRAMES));
-      expect(await unsavedNote(p)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student, Distilled student \(series 2 Simulated TRUS sagittal cine\)\. /);
+      expect(await unsavedNote(p)).toMatch(/^Not yet stored or downloaded as a SEG: Distilled student \(this loop\), Distilled student \(series 2 Simulated TRUS sagittal cine\)\. /);
       expect(await classesWithoutRules(p, '[data-testid=trus-panel]')).toEqual([]);
       await p.screenshot({ path: join(ARTIFACTS, 'viewer-volume.png') });
       // A plane named here outlives the page: reloaded, the restored run's loop is still "not paired".

@@ -142,10 +142,14 @@ function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
  * A result in the unsaved list; one of another loop than the one shown names it (a kept one also
  * says so, and when that loop is of another study than the one shown).
  */
-function unsavedName(r: LoopResult | KeptResult, service: TrusSegmentationService, shown: { study?: string; loop?: string }): string {
+// The loop on screen goes unnamed while every unsaved result is of it; once another loop's is
+// listed too, "this loop" tells the two apart.
+function unsavedName(r: LoopResult | KeptResult, service: TrusSegmentationService, shown: { study?: string; loop?: string }, othersListed = false): string {
   if ('loopLabel' in r) return `${resultName(r)} (kept, ${r.loopLabel}${r.studyInstanceUID === shown.study ? '' : ' of another study'})`;
-  return `${resultName(r)}${r.displaySetInstanceUID === shown.loop ? '' : ` (${service.loopName(r)})`}`;
+  if (r.displaySetInstanceUID !== shown.loop) return `${resultName(r)} (${service.loopName(r)})`;
+  return `${resultName(r)}${othersListed ? ' (this loop)' : ''}`;
 }
+
 
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
 // sees this file): tests/viewer/panelClasses.test.ts holds every class here to that.
@@ -213,6 +217,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
   const exported = service.exportOf(selected);
   const exportedBefore = state.exported?.status === 'done' && selected && state.exported.outcome.resultKey === selected.key && !exported;
   const unsaved = service.unsavedResults();
+  const unsavedElsewhere = unsaved.some((u) => ('loopLabel' in u ? !keptHere.includes(u) : u.displaySetInstanceUID !== activeUid));
 
   return (
     // overflowWrap (inherited): UIDs, URLs and digests in messages have no spaces and would run out of the panel.
@@ -392,7 +397,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
       )}
       {unsaved.length > 0 && (
         <div className="text-xs text-yellow-500" data-testid="trus-unsaved" data-count={unsaved.length}>
-          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, service, shown)).join(', ')}. {afterClosing(state.keptInBrowser)}
+          Not yet stored or downloaded as a SEG: {unsaved.map((r) => unsavedName(r, service, shown, unsavedElsewhere)).join(', ')}. {afterClosing(state.keptInBrowser)}
         </div>
       )}
       {keptElsewhere.length > 0 && (
