@@ -24,6 +24,7 @@ export default function commandsModule({ servicesManager }: ModuleContext) {
       try {
         const outcome = await service().exportSegmentation();
         if (outcome.stored) notify('success', 'DICOM SEG stored', `SOP Instance UID ${outcome.stored.sopInstanceUID}`);
+        else if (outcome.noPacs) notify('info', 'DICOM SEG written', "this loop's data source is not a DICOMweb PACS: download the SEG in the TRUS panel");
         else notify('error', 'DICOM SEG not stored', `${outcome.storeError ?? ''} — the download stays available in the TRUS panel`);
         return outcome;
       } catch (err) {

@@ -98,6 +98,8 @@ async function segment(page: Page, frames: number): Promise<void> {
     await page.locator('[data-testid=trus-export]').click();
     const result = page.locator('[data-testid=trus-export-result][data-stored=false]');
     await result.waitFor({ timeout: 60_000 });
+    expect(await result.locator('[data-testid=trus-no-pacs]').count()).toBe(1);
+    expect(await result.locator('[data-testid=trus-store-error]').count()).toBe(0);
     const [download] = await Promise.all([page.waitForEvent('download'), result.locator('[data-testid=trus-download-seg]').click()]);
     const path = join(ARTIFACTS, 'main-job-demo-sagittal.seg.dcm');
     await download.saveAs(path);

@@ -961,11 +961,17 @@ async function segmentLoop(page: Page): Promise<void> {
       await local.locator('[data-testid=trus-export]').click();
       const result = local.locator('[data-testid=trus-export-result][data-stored=false]');
       await result.waitFor({ timeout: 60_000 });
-      expect(await local.locator('[data-testid=trus-store-error]').textContent()).toContain('this data source is not a DICOMweb server');
+      // Local files have no PACS: the panel says so without an error, and offers the download.
+      expect(await local.locator('[data-testid=trus-no-pacs]').textContent()).toBe("SEG written. This loop's data source is not a DICOMweb PACS, so there is nowhere to store it: download it below.");
+      expect(await local.locator('[data-testid=trus-store-error]').count()).toBe(0);
       const seg = await downloadValidSeg(local, result, 'local-file.seg.dcm');
       expect(seg.studyInstanceUID).toBe(source.studyInstanceUID);
       expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: source.numberOfFrames }, (_, i) => i + 1));
       for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(source.sopInstanceUID);
+      // The toolbar's Export SEG tells the same without an error notification.
+      await local.locator('[data-cy=TrusExportSeg]').click();
+      await local.getByText("this loop's data source is not a DICOMweb PACS: download the SEG in the TRUS panel").waitFor({ timeout: 30_000 });
+      expect(await local.getByText('DICOM SEG not stored').count()).toBe(0);
       await local.screenshot({ path: join(ARTIFACTS, 'viewer-local-file.png') });
     } finally {
       await local.close();

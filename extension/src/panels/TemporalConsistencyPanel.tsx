@@ -92,7 +92,7 @@ function ScanPlaneChoice({ service, result, named, notKept, busy }: { service: T
           <option value="none">not paired</option>
         </select>
       </div>
-      <span className="text-primary-light">{named ? `${named === 'none' ? 'not paired with another loop for a volume' : 'named here'}${forThisPage}` : header ? `from ${header.from}` : 'name it to pair this loop with one of the other plane for a prostate volume'}</span>
+      <span className="text-primary-light">{named ? `${named === 'none' ? 'not paired with another loop for a volume' : 'named here'}${forThisPage}` : header ? `from ${header.from}` : 'name it to pair this loop with a loop of the other plane for a prostate volume'}</span>
     </div>
   );
 }
@@ -373,6 +373,8 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
           {exported.stored ? (
             <div style={{ color: '#4ade80' }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
+          ) : exported.noPacs ? (
+            <div data-testid="trus-no-pacs">SEG written. This loop&apos;s data source is not a DICOMweb PACS, so there is nowhere to store it: download it below.</div>
           ) : (
             <div style={{ color: '#f87171' }} data-testid="trus-store-error">
               Not stored to the PACS: {exported.storeError}. The SEG is kept: download it below.

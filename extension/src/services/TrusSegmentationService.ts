@@ -109,9 +109,11 @@ export interface ExportOutcome {
   masks: PackedMask[];
   bytes: Uint8Array;
   fileName: string;
-  /** Where it was stored (STOW-RS) or why not (the reason first, then the request's URL). */
+  /** Where it was stored (STOW-RS) or why the store failed (the reason first, then the request's URL). */
   stored?: { url: string; sopInstanceUID: string };
   storeError?: string;
+  /** The loop's data source is no DICOMweb server (the demo, local files): no store was tried, nothing failed. */
+  noPacs?: true;
 }
 
 type Listener = (state: ServiceState) => void;
@@ -803,7 +805,7 @@ export class TrusSegmentationService {
     const outcome: ExportOutcome = { resultKey: current.key, masks: current.masks, bytes, fileName: `${current.sopInstanceUID}.${current.model.id}${current.edited ? '.edited' : ''}.seg.dcm` };
     const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
     if (!url) {
-      outcome.storeError = 'this data source is not a DICOMweb server';
+      outcome.noPacs = true;
       return outcome;
     }
     try {
