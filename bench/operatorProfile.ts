@@ -1,8 +1,8 @@
 /**
  * Where a model's time goes, natively and in WASM: onnxruntime's own profiler (per-kernel times)
  * in onnxruntime-node and in onnxruntime-web in headless Chromium, on the same input, one thread,
- * batch 1, summed per kind of kernel and per resolution of the U-Net. What the README's "WASM
- * within 3x of native" analysis rests on.
+ * batch 1, summed per kind of kernel and per resolution of the U-Net. What the "WASM within 3x of
+ * native" analysis in docs/benchmarks.md rests on.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

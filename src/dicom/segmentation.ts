@@ -2,7 +2,7 @@
  * DICOM Segmentation Storage (BINARY) over a cine source, in the highdicom manner: one class,
  * inputs validated when it is constructed, so an invalid SEG cannot be built.
  *
- * Rules for cine ultrasound (see docs/seg-for-cine.md in the README):
+ * Rules for cine ultrasound (the README's "DICOM SEG for a cine"):
  * - one SEG frame per source frame per segment, empty frames kept;
  * - each SEG frame names its source frame (DerivationImageSequence > SourceImageSequence,
  *   ReferencedFrameNumber 1-based);
