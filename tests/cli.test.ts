@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BinarySegmentation } from '../src/dicom/segmentation.js';
 import { CineImage } from '../src/dicom/cineImage.js';
+import { TransferSyntax } from '../src/dicom/uids.js';
 import { cineFile, grayFrames } from './helpers/synthetic.js';
 import { tempDir } from './helpers/tools.js';
 
@@ -30,6 +31,15 @@ describe('trus-seg CLI', () => {
     const [summary] = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ numberOfFrames: 3, rows: 12, columns: 16, framesPerSecond: 25, pixelSpacingMm: { x: 0.1, y: 0.2 } });
     expect(summary.pixelAreaMm2).toBeCloseTo(0.02, 10);
+  });
+
+  it('reads an Implicit VR Little Endian cine without dcmjs notices on stderr (its pseudo-VRs such as "OB or OW" are no fault of the file)', () => {
+    const implicit = join(dir, 'implicit.dcm');
+    writeFileSync(implicit, cineFile({ rows: 12, columns: 16, frames: grayFrames(12, 16, 3), transferSyntaxUID: TransferSyntax.ImplicitVRLittleEndian }));
+    const r = run('info', implicit);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3 frame(s)');
+    expect(r.stderr).toBe('');
   });
 
   it('reports each bad file with its name and reason, keeps going, and exits 1', () => {

@@ -17,9 +17,11 @@ export interface ParsedDicom {
 let dcmjsQuiet = false;
 function quietDcmjs(): void {
   // dcmjs logs recoverable oddities (implicit VR pseudo-VRs, unknown private tags) as errors;
-  // real failures reach the caller as exceptions, so its log stays silent.
+  // real failures reach the caller as exceptions, so its log stays silent. Its named loggers
+  // ("validation.dcmjs" among them) keep their own level: each is silenced too.
   if (!dcmjsQuiet) {
     dcmjs.log.setLevel('silent');
+    for (const logger of Object.values(dcmjs.log.getLoggers())) logger.setLevel('silent');
     dcmjsQuiet = true;
   }
 }

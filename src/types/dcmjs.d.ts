@@ -26,7 +26,7 @@ declare module 'dcmjs' {
         multipartDecode(response: ArrayBuffer): ArrayBuffer[];
       };
     };
-    log: { setLevel(level: string): void; disableAll?: () => void };
+    log: { setLevel(level: string): void; disableAll?: () => void; getLoggers(): Record<string, { setLevel(level: string): void }> };
   };
   export default dcmjs;
 }
