@@ -163,5 +163,11 @@ export function splitMultipart(body: ArrayBuffer | Uint8Array): Uint8Array[] {
 
 /** Parses every application/dicom part of a multipart/related WADO-RS response. */
 export function parseMultipartInstances(body: ArrayBuffer | Uint8Array, source: string): ParsedDicom[] {
-  return splitMultipart(body).map((part, i) => parsePart10(part, `${source} [part ${i + 1}]`));
+  let parts: Uint8Array[];
+  try {
+    parts = splitMultipart(body);
+  } catch (err) {
+    throw new NotDicomError(source, `not a multipart/related body of DICOM instances (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parts.map((part, i) => parsePart10(part, `${source} [part ${i + 1}]`));
 }

@@ -92,6 +92,31 @@ describe('damaged files are read or refused with a typed error', () => {
     expect(await untypedFailures(original, seed, readCine)).toEqual([]);
   });
 
+  it('a WADO-RS multipart/related body of two instances, its boundaries and part headers damaged or cut', async () => {
+    const cine = new Uint8Array(readFileSync(resolve(REAL, 'examples_ybr_color.dcm')));
+    const text = (s: string) => new TextEncoder().encode(s);
+    const part = (bytes: Uint8Array) => [text('--BOUNDARY\r\nContent-Type: application/dicom\r\n\r\n'), bytes, text('\r\n')];
+    const pieces = [...part(cine), ...part(cine), text('--BOUNDARY--\r\n')];
+    const body = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    pieces.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+    expect(CineImage.fromMultipart(body, 'wado')).toHaveLength(2);
+    const pick = generator(5);
+    const failures: string[] = [];
+    for (let k = 0; k < CASES_PER_FILE; k++) {
+      let bytes = new Uint8Array(body);
+      const kind = pick(3);
+      if (kind === 0) for (let i = 0, n = 1 + pick(6); i < n; i++) bytes[pick(80)] = pick(256);
+      else if (kind === 1) for (let i = 0, n = 1 + pick(6); i < n; i++) bytes[bytes.length - 1 - pick(60)] = pick(256);
+      else bytes = bytes.subarray(0, pick(bytes.length));
+      try {
+        for (const instance of CineImage.fromMultipart(bytes, 'wado')) await instance.decodeFrame(0);
+      } catch (err) {
+        if (!(err instanceof DicomError) || !err.message.startsWith('wado')) failures.push(`case ${k}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('a SEG of that cine', async () => {
     const source = CineImage.fromPart10(readFileSync(resolve(REAL, 'examples_ybr_color.dcm')), 'examples_ybr_color.dcm');
     const masks = Array.from({ length: source.numberOfFrames }, (_, f) => Uint8Array.from({ length: source.rows * source.columns }, (_, i) => ((i + f) % 7 === 0 ? 1 : 0)));
