@@ -68,7 +68,7 @@ function tools(extensionManager: ModeContext['extensionManager']) {
 /** Our two buttons; the rest are OHIF's own (window/level, zoom, pan, cine, brush/eraser). */
 const TRUS_BUTTONS = [
   { id: 'TrusSegmentLoop', uiType: 'ohif.toolButton', props: { icon: 'ToolSegmentAnything', label: 'Segment loop', tooltip: 'Segment every frame of the loop (TRUS model)', commands: 'trusSegmentLoop', evaluate: 'evaluate.action' } },
-  { id: 'TrusExportSeg', uiType: 'ohif.toolButton', props: { icon: 'Download', label: 'Export SEG', tooltip: 'Write the DICOM SEG and store it to the PACS', commands: 'trusExportSeg', evaluate: 'evaluate.action' } },
+  { id: 'TrusExportSeg', uiType: 'ohif.toolButton', props: { icon: 'Download', label: 'Export SEG', tooltip: 'Write the DICOM SEG: stored to the PACS, or offered as a download where there is none', commands: 'trusExportSeg', evaluate: 'evaluate.action' } },
 ];
 
 function asArray<T>(value: T | T[] | undefined): T[] {
