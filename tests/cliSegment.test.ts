@@ -204,6 +204,7 @@ describe('trus-seg segment', () => {
     const demoReport = JSON.parse(readFileSync(join(batchOut, `${demo.sopInstanceUID}.report.json`), 'utf8'));
     expect(Number(rows[0]![col('mean_area')])).toBeCloseTo(demoReport.summary.meanArea, 2);
     expect(Number(rows[0]![col('unstable_frames')])).toBe(demoReport.summary.unstableFrames.length);
+    expect(rows[0]![col('probability_maps')]).toBe('model');
     expect(rows[0]![col('seg')]).toBe(join(batchOut, `${demo.sopInstanceUID}.seg.dcm`));
     expect(readFileSync(join(batchOut, 'batch-summary.csv'), 'utf8')).toMatch(/truncated\.dcm,,failed,"file is truncated: /);
 
@@ -215,10 +216,10 @@ describe('trus-seg segment', () => {
     expect(resumed.stderr).toContain(`0 SEG(s) written to ${batchOut}, 2 skipped (outputs exist), 1 failure(s)`);
     expect(readFileSync(join(batchOut, `${demo.sopInstanceUID}.seg.dcm`)).equals(before)).toBe(true);
     const [, ...again] = csv();
-    expect(again.map((row) => [row[col('status')], row[col('frames')], row[col('mean_area')]])).toEqual([
-      ['skipped', '72', rows[0]![col('mean_area')]],
-      ['skipped', '4', rows[1]![col('mean_area')]],
-      ['failed', '', ''],
+    expect(again.map((row) => [row[col('status')], row[col('frames')], row[col('mean_area')], row[col('probability_maps')]])).toEqual([
+      ['skipped', '72', rows[0]![col('mean_area')], 'model'],
+      ['skipped', '4', rows[1]![col('mean_area')], 'model'],
+      ['failed', '', '', ''],
     ]);
     // Only done loops: exit 0.
     const clean = join(dir, 'batch-clean');
@@ -317,6 +318,11 @@ describe('trus-seg report', () => {
       if (k > 0) expect(report.frames[k].dicePrevious).toBeCloseTo(original.frames[k].dicePrevious, 9);
     }
     expect(report.summary.flickerCount).toBe(original.summary.flickerCount);
+    // The consistencies are of the SEG's masks here, of the model's probabilities in the run: each report says which.
+    expect([original.probabilityMaps, report.probabilityMaps]).toEqual(['model', 'masks']);
+    const margins = (r: { frames: { meanProbabilityMargin: number }[] }) => r.frames.map((f) => f.meanProbabilityMargin);
+    expect(margins(report).every((m) => m === 1)).toBe(true);
+    expect(margins(original).some((m) => m < 1)).toBe(true);
   });
 
   it('adds accuracy against a ground-truth SEG: the ground truth against itself is perfect', () => {
@@ -432,6 +438,7 @@ describe('trus-seg report', () => {
       expect(report.summary.flickerCount).toBe(original.summary.flickerCount);
       expect(report.summary.groundTruth.dice).toBeCloseTo(original.summary.groundTruth.dice, 12);
       expect(Number(row[col('gt_dice')])).toBeCloseTo(original.summary.groundTruth.dice, 5);
+      expect(row[col('probability_maps')]).toBe('masks');
     }
     expect(rows.filter((x) => x[col('status')] === 'failed').map((x) => x[col('seg')]).sort()).toEqual([join(segs, 'broken.seg.dcm'), join(segs, 'demo-gt.seg.dcm')]);
     // Run again: reports are kept unless --overwrite.

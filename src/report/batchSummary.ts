@@ -21,7 +21,7 @@ export interface BatchRow {
 }
 
 /** What a batch needs of a loop's report: its figures, and what pairs it for a volume. */
-export type ReportFigures = Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'warnings' | 'model' | 'algorithm'>;
+export type ReportFigures = Pick<RunReport, 'source' | 'sopInstanceUID' | 'studyInstanceUID' | 'scanPlane' | 'summary' | 'warnings' | 'model' | 'algorithm'> & Partial<Pick<RunReport, 'probabilityMaps'>>;
 
 const COLUMNS: [string, (r: BatchRow) => unknown][] = [
   ['source', (r) => r.source],
@@ -34,6 +34,7 @@ const COLUMNS: [string, (r: BatchRow) => unknown][] = [
   ['area_cv', (r) => r.report?.summary.areaCoefficientOfVariation],
   ['mean_dice_previous', (r) => r.report?.summary.meanDicePrevious],
   ['mean_warped_consistency', (r) => r.report?.summary.meanWarpedConsistency],
+  ['probability_maps', (r) => r.report?.probabilityMaps],
   ['flicker_count', (r) => r.report?.summary.flickerCount],
   ['unstable_frames', (r) => r.report?.summary.unstableFrames.length],
   ['scan_plane', (r) => r.report?.scanPlane?.plane],
@@ -70,6 +71,7 @@ export function reportFiguresFromJson(text: string): ReportFigures | undefined {
       warnings: Array.isArray(parsed.warnings) ? parsed.warnings : [],
       ...(parsed.model && typeof parsed.model.name === 'string' ? { model: parsed.model } : {}),
       ...(typeof parsed.algorithm === 'string' ? { algorithm: parsed.algorithm } : {}),
+      ...(parsed.probabilityMaps === 'model' || parsed.probabilityMaps === 'masks' ? { probabilityMaps: parsed.probabilityMaps } : {}),
     };
   } catch {
     return undefined;

@@ -16,12 +16,22 @@ export interface RunReport {
   /** The reference SEG the accuracy metrics were computed against. */
   groundTruth?: string;
   provider?: string;
+  /**
+   * What the figures defined on probability maps (the three consistencies, the probability
+   * margin, and against ground truth Dice and sensitivity over thresholds, S-alpha, E-phi and
+   * weighted F) were computed from: the model's probabilities, or binary masks standing in for
+   * them (a SEG's masks, or masks edited in the viewer). The same masks give other values of
+   * these figures on either basis; area, Dice, flicker and diameters do not depend on it.
+   */
+  probabilityMaps: ProbabilityMaps;
   note: string;
   /** The source cine's warnings (calibration, timing) and the masks' (empty frames); JSON only, the CSV is one row per frame. */
   warnings: string[];
   summary: LoopSummary;
   frames: FrameMetrics[];
 }
+
+export type ProbabilityMaps = 'model' | 'masks';
 
 export const RESEARCH_NOTE = 'Research use only, not for clinical use. The shipped model is trained on simulated TRUS data.';
 

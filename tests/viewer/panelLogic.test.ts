@@ -124,6 +124,14 @@ describe('panel figures', () => {
     expect(stored.scanPlane).toBeUndefined();
     expect(stored.segmentation).toBe('Stored SEG 2');
     expect(stored.model).toBeUndefined();
+    // Only an unedited run was measured on the model's probabilities; edits and stored SEGs on masks.
+    expect([json.probabilityMaps, stored.probabilityMaps]).toEqual(['masks', 'masks']);
+    expect(JSON.parse(reportFile(panelReport({ ...result, edited: false }, undefined), 'json').text).probabilityMaps).toBe('model');
+  });
+
+  it('names the flow-warped consistency of masks as such', () => {
+    expect(Object.fromEntries(summaryLines(summary, 'model'))['Mean flow-warped consistency']).toBe('0.9900');
+    expect(Object.fromEntries(summaryLines(summary, 'masks'))['Mean flow-warped consistency (of the masks)']).toBe('0.9900');
   });
 
   it('warns after the cine’s own warnings when an edit empties frames, and stops when they are filled again', () => {

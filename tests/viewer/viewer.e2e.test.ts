@@ -449,6 +449,8 @@ async function segmentLoop(page: Page): Promise<void> {
 
   test('an eraser stroke in the viewport re-measures that frame: its area drops, the other frames keep theirs', async () => {
     const before = await chartValues(page, 'area', 'trus-student');
+    const summaryFigure = (name: string) => page.locator(`[data-testid=trus-summary][data-model=trus-student] [data-figure="${name}"]`);
+    expect(await summaryFigure('Mean flow-warped consistency').count()).toBe(1);
     const shown = (await viewportFacts(page))!.current;
     erasedFrame = shown;
     // OHIF's own tools, as a user reaches them: the segmentation panel's Eraser, a drag across the gland.
@@ -464,6 +466,9 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(after.size).toBe(FRAMES);
     expect(after.get(shown)!).toBeLessThan(before.get(shown)! * 0.97);
     for (const [frame, area] of after) if (frame !== shown) expect(area).toBeCloseTo(before.get(frame)!, 6);
+    // The probabilities are gone with the edit: the consistency is now the masks', and says so.
+    expect(await summaryFigure('Mean flow-warped consistency').count()).toBe(0);
+    expect(await summaryFigure('Mean flow-warped consistency (of the masks)').textContent()).toMatch(/^0\.\d{4}$/);
     // The warnings follow the edited masks: a frame erased to nothing is named, else none is.
     const warnings = await page.locator('[data-testid=trus-warning][data-model=trus-student]').allTextContents();
     expect(warnings).toEqual(after.get(shown) === 0 ? [`⚠ no prostate on 1 of ${FRAMES} frames: ${shown}`] : []);

@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useState } from 'react';
 import { colourOf, hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
-import { CURVES, afterClosing, curve, keptWhen, panelReport, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
+import { CURVES, afterClosing, curve, keptWhen, panelReport, probabilityMapsOf, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { ScanPlane } from '../../../src/dicom/scanPlane.js';
 import { volumeToJson } from '../../../src/report/prostateVolume.js';
@@ -302,7 +302,7 @@ export function TemporalConsistencyPanel({ service }: { service: TrusSegmentatio
           <table className="w-full text-xs" data-testid="trus-summary" data-model={r.model.id}>
             <caption className="text-left" style={{ color: cssColourOf(r) }}>{r.model.label}{r.edited ? ' — edited' : ''}{state.measuring ? ' (updating…)' : ''}</caption>
             <tbody>
-              {summaryLines(r.summary).map(([k, v]) => (
+              {summaryLines(r.summary, probabilityMapsOf(r)).map(([k, v]) => (
                 <tr key={k}>
                   <td className="text-primary-light pr-2">{k}</td>
                   <td data-figure={k}>

@@ -3,7 +3,7 @@
  * the curves, their scales, the summary lines (with physical units) and the downloadable report.
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
-import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type RunReport } from '../../../src/report/runReport.js';
+import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type ProbabilityMaps, type RunReport } from '../../../src/report/runReport.js';
 import type { BrowserKeeping, KeptResult, LoopResult } from '../services/TrusSegmentationService.js';
 import type { ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 
@@ -88,8 +88,16 @@ export function diametersText(summary: Pick<LoopSummary, 'medianDiameters' | 'di
   return `${d.lateral.toFixed(digits)} × ${d.anteroposterior.toFixed(digits)} ${summary.distanceUnit === 'mm' ? 'mm' : 'px'} (lateral × AP)`;
 }
 
+/**
+ * A model's run is measured on its probabilities; a stored SEG, or a run once edited, on its
+ * masks (the viewer keeps no probabilities), which gives its consistency other values.
+ */
+export function probabilityMapsOf(result: Pick<LoopResult, 'run' | 'edited'>): ProbabilityMaps {
+  return result.run && !result.edited ? 'model' : 'masks';
+}
+
 /** The summary lines under the chart; areas in mm² when the cine is calibrated. */
-export function summaryLines(summary: LoopSummary): [string, string][] {
+export function summaryLines(summary: LoopSummary, maps: ProbabilityMaps = 'model'): [string, string][] {
   const areaUnit = summary.areaUnit === 'mm2' ? 'mm²' : 'px';
   return [
     ['Frames', String(summary.frames)],
@@ -97,7 +105,7 @@ export function summaryLines(summary: LoopSummary): [string, string][] {
     ['Diameters (median)', diametersText(summary)],
     ['Area CV', fixed(summary.areaCoefficientOfVariation, 4)],
     ['Mean frame-to-frame Dice', fixed(summary.meanDicePrevious, 4)],
-    ['Mean flow-warped consistency', fixed(summary.meanWarpedConsistency, 4)],
+    [maps === 'model' ? 'Mean flow-warped consistency' : 'Mean flow-warped consistency (of the masks)', fixed(summary.meanWarpedConsistency, 4)],
     ['Flicker count', String(summary.flickerCount)],
     [UNSTABLE_FRAMES, summary.unstableFrames.length ? summary.unstableFrames.join(', ') : 'none'],
   ];
@@ -119,6 +127,7 @@ export function panelReport(result: Pick<LoopResult, 'sopInstanceUID' | 'studyIn
     ...(scanPlane ? { scanPlane } : {}),
     ...(run ? { model: run.model, provider: run.provider } : { segmentation: result.model.label }),
     ...(result.edited || !run ? { algorithm: result.edited ? `${algorithm}, edited in the viewer` : algorithm } : {}),
+    probabilityMaps: probabilityMapsOf(result),
     note: RESEARCH_NOTE,
     warnings: resultWarnings(result),
     summary: result.summary,

@@ -183,6 +183,7 @@ export async function runSegment(args: string[]): Promise<number> {
           model: run.model,
           provider: run.provider,
           ...(reference ? { groundTruth: reference.file } : {}),
+          probabilityMaps: 'model',
           note: RESEARCH_NOTE,
           warnings: [
             ...reportWarnings(run.sourceWarnings, run.frames),
