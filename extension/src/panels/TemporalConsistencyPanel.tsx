@@ -140,16 +140,15 @@ function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
 
 /**
  * A result in the unsaved list; one of another loop than the one shown names it (a kept one also
- * says so, and when that loop is of another study than the one shown).
+ * says so, and when that loop is of another study than the one shown). One of the loop on screen
+ * goes unnamed while every unsaved result is of it; once another loop's is listed too, "this
+ * loop" tells the two apart.
  */
-// The loop on screen goes unnamed while every unsaved result is of it; once another loop's is
-// listed too, "this loop" tells the two apart.
 function unsavedName(r: LoopResult | KeptResult, service: TrusSegmentationService, shown: { study?: string; loop?: string }, othersListed = false): string {
   if ('loopLabel' in r) return `${resultName(r)} (kept, ${r.loopLabel}${r.studyInstanceUID === shown.study ? '' : ' of another study'})`;
   if (r.displaySetInstanceUID !== shown.loop) return `${resultName(r)} (${service.loopName(r)})`;
   return `${resultName(r)}${othersListed ? ' (this loop)' : ''}`;
 }
-
 
 // Only classes that OHIF's own compiled stylesheet defines take effect (its Tailwind build never
 // sees this file): tests/viewer/panelClasses.test.ts holds every class here to that.
