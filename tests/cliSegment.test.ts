@@ -189,6 +189,8 @@ describe('trus-seg segment', () => {
     expect(r.stderr).toMatch(/skipped .*notes\.txt: not a DICOM Part 10 file/);
     expect(r.stderr).toMatch(/error: .*truncated\.dcm: file is truncated/);
     expect(r.stderr).toContain(`2 SEG(s) written to ${batchOut}, 1 failure(s)`);
+    expect(r.stderr).toMatch(/warped consistency \d\.\d{4}, flicker /);
+    expect(r.stderr).not.toContain('(of the masks)');
     const secondUid = CineImage.fromPart10(second, 'second').sopInstanceUID;
     const csv = () => parseCsv(readFileSync(join(batchOut, 'batch-summary.csv'), 'utf8'));
     const [header, ...rows] = csv();
@@ -418,6 +420,7 @@ describe('trus-seg report', () => {
     expect(r.stderr).toMatch(new RegExp(`error: .*demo-gt\\.seg\\.dcm: references no cine under --source \\(SOP Instance UID ${demo.sopInstanceUID.replace(/\./g, '\\.')}\\)`));
     expect(r.stderr).toMatch(/\[1\/3\] /);
     expect(r.stderr).toMatch(/2 report\(s\) written to .*, 2 failure\(s\)/);
+    expect(r.stderr).toMatch(/warped consistency \d\.\d{4} \(of the masks\), flicker /);
     const rows = parseCsv(readFileSync(join(reps, 'batch-summary.csv'), 'utf8'));
     const col = (name: string) => rows[0]!.indexOf(name);
     expect(rows).toHaveLength(1 + 4);

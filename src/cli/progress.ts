@@ -1,4 +1,4 @@
-import type { LoopSummary } from '../temporal/loopMetrics.js';
+import type { RunReport } from '../report/runReport.js';
 
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
@@ -20,9 +20,11 @@ export function batchLabel(index: number, count: number, name: string): string {
 }
 
 /** The summary figures printed under each loop of a batch, and its accuracy against a reference. */
-export function summaryText(s: LoopSummary, groundTruthFile?: string): string {
+export function summaryText(report: Pick<RunReport, 'summary' | 'groundTruth' | 'probabilityMaps'>): string {
+  const { summary: s, groundTruth: groundTruthFile } = report;
+  const ofMasks = report.probabilityMaps === 'masks' ? ' (of the masks)' : '';
   return (
-    `  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
+    `  mean area ${s.meanArea.toFixed(1)} ${s.areaUnit}, area CV ${s.areaCoefficientOfVariation.toFixed(3)}, warped consistency ${s.meanWarpedConsistency?.toFixed(4) ?? 'n/a'}${ofMasks}, flicker ${s.flickerCount}, unstable frames ${s.unstableFrames.length}` +
     (s.medianDiameters ? `\n  diameters (median) ${s.medianDiameters.lateral.toFixed(1)} lateral × ${s.medianDiameters.anteroposterior.toFixed(1)} antero-posterior ${s.distanceUnit}` : '') +
     (s.groundTruth ? `\n  vs ${groundTruthFile}: Dice ${s.groundTruth.dice.toFixed(4)}, HD95 ${s.groundTruth.hd95?.toFixed(2) ?? 'n/a'} ${s.distanceUnit}` : '')
   );

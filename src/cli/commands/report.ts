@@ -181,7 +181,7 @@ async function reportBatch(
         await writeAtomically(reportPath, format === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         Object.assign(row, { status: 'written', report });
-        console.error(`  ${segFile} over ${source.name} -> ${reportPath}\n${summaryText(report.summary, report.groundTruth)}`);
+        console.error(`  ${segFile} over ${source.name} -> ${reportPath}\n${summaryText(report)}`);
       } catch (err) {
         failures++;
         row.problem = problemOf(err);

@@ -196,7 +196,7 @@ export async function runSegment(args: string[]): Promise<number> {
         await writeAtomically(reportPath, reportFormat === 'csv' ? reportToCsv(report) : reportToJson(report));
         written++;
         Object.assign(row, { status: 'written', seg: segPath, report });
-        console.error(`  ${cine.numberOfFrames} frames -> ${segPath}\n${summaryText(run.summary, reference?.file)}${report.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
+        console.error(`  ${cine.numberOfFrames} frames -> ${segPath}\n${summaryText(report)}${report.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
         if (stow) {
           try {
             await stow.storeInstances([seg], cine.studyInstanceUID);
