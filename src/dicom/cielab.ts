@@ -5,6 +5,11 @@
  */
 export type DicomCielab = readonly [number, number, number];
 
+/** Whether a value is a DICOM CIELab colour: three integers in 0..65535. */
+export function isDicomCielab(value: readonly unknown[]): value is DicomCielab {
+  return value.length === 3 && value.every((c) => Number.isInteger(c) && (c as number) >= 0 && (c as number) <= 65535);
+}
+
 /** The D65 reference white in CIE XYZ (Y = 1). */
 const WHITE = [0.95047, 1, 1.08883] as const;
 
@@ -20,7 +25,8 @@ function srgbGamma(linear: number): number {
 
 /** sRGB 0..255 (rounded, out-of-gamut colours clipped) of a DICOM-scaled CIELab colour. */
 export function dicomCielabToRgb(lab: DicomCielab): [number, number, number] {
-  for (const v of lab) if (!(Number.isInteger(v) && v >= 0 && v <= 65535)) throw new RangeError(`CIELab value ${v} is not in 0..65535`);
+  const values: readonly number[] = lab;
+  if (!isDicomCielab(values)) throw new RangeError(`CIELab value [${values.join(', ')}] is not three integers in 0..65535`);
   const l = (lab[0] / 65535) * 100;
   const a = (lab[1] / 65535) * 255 - 128;
   const b = (lab[2] / 65535) * 255 - 128;

@@ -11,6 +11,7 @@ import { decodeRleFrame } from './decode/rle.js';
 import { extractEncodedFrames } from './encodedFrames.js';
 import type { PixelFormat } from './pixelFormat.js';
 import type { CodedConcept } from './codes.js';
+import { isDicomCielab } from './cielab.js';
 
 export interface SegmentInfo {
   segmentNumber: number;
@@ -69,7 +70,7 @@ function coded(seq: unknown): CodedConcept | undefined {
 
 function cielab(value: unknown): [number, number, number] | undefined {
   const v = Array.isArray(value) ? value.map(Number) : [];
-  return v.length === 3 && v.every((c) => Number.isInteger(c) && c >= 0 && c <= 65535) ? [v[0]!, v[1]!, v[2]!] : undefined;
+  return isDicomCielab(v) ? [v[0], v[1], v[2]] : undefined;
 }
 
 function codeMeaning(seq: unknown): string | undefined {
