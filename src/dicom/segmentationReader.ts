@@ -225,19 +225,38 @@ function decodeMasks(
   };
 }
 
+/** What a SEG holds over one source instance: a mask per source frame, and how many SEG frames and which segments made them. */
+export interface SourceMasks {
+  /** 1-based source frame n at index n-1; frames the SEG does not list are empty. */
+  masks: Uint8Array[];
+  /** SEG frames that reference the source (one per segment and source frame). */
+  segFrames: number;
+  /** The segments among them, ascending. */
+  segmentNumbers: number[];
+}
+
 /**
- * Masks of one segment for every frame of a source instance (1-based frame n at index n-1);
- * frames the SEG does not list are empty.
+ * The masks of a SEG over every frame of a source instance: of one segment, or of all of them in
+ * one mask (a pixel any segment covers).
  */
-export function masksForSource(seg: ReadSegmentation, segmentNumber: number, sopInstanceUID: string, numberOfFrames: number): Uint8Array[] {
-  const out = Array.from({ length: numberOfFrames }, () => new Uint8Array(seg.rows * seg.columns));
+export function sourceMasks(seg: ReadSegmentation, sopInstanceUID: string, numberOfFrames: number, segmentNumber?: number): SourceMasks {
+  const masks = Array.from({ length: numberOfFrames }, () => new Uint8Array(seg.rows * seg.columns));
+  let segFrames = 0;
+  const segments = new Set<number>();
   for (const f of seg.frames) {
-    if (f.segmentNumber !== segmentNumber || f.referencedSOPInstanceUID !== sopInstanceUID) continue;
+    if ((segmentNumber !== undefined && f.segmentNumber !== segmentNumber) || f.referencedSOPInstanceUID !== sopInstanceUID) continue;
     if (f.referencedFrameNumber < 1 || f.referencedFrameNumber > numberOfFrames) {
       throw new InvalidSegmentationError(seg.source, `a frame references source frame ${f.referencedFrameNumber}, outside 1..${numberOfFrames}`);
     }
-    const target = out[f.referencedFrameNumber - 1]!;
+    const target = masks[f.referencedFrameNumber - 1]!;
     for (let i = 0; i < target.length; i++) target[i] = target[i]! | f.mask[i]!;
+    segFrames++;
+    segments.add(f.segmentNumber);
   }
-  return out;
+  return { masks, segFrames, segmentNumbers: [...segments].sort((a, b) => a - b) };
+}
+
+/** Masks of one segment for every frame of a source instance (see sourceMasks). */
+export function masksForSource(seg: ReadSegmentation, segmentNumber: number, sopInstanceUID: string, numberOfFrames: number): Uint8Array[] {
+  return sourceMasks(seg, sopInstanceUID, numberOfFrames, segmentNumber).masks;
 }

@@ -5,7 +5,7 @@
  */
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { BinarySegmentation, SegmentationValidationError, type SegmentDescription } from '../../src/dicom/segmentation.js';
-import { readSegmentation, masksForSource } from '../../src/dicom/segmentationReader.js';
+import { readSegmentation, masksForSource, sourceMasks } from '../../src/dicom/segmentationReader.js';
 import { editedSegmentation, storedSegmentOrigin } from '../../src/dicom/editedSegmentation.js';
 import { packBinaryFrames, unpackBinaryFrame, PackedMask } from '../../src/dicom/bitPacking.js';
 import { parsePart10, writePart10 } from '../../src/dicom/part10.js';
@@ -176,6 +176,31 @@ describe('BinarySegmentation over a cine', () => {
     expect(back.frames.map((f) => f.segmentNumber)).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
     masksForSource(back, 1, src.sopInstanceUID, 4).forEach((m, i) => expect(Array.from(m)).toEqual(Array.from(gland[i]!)));
     masksForSource(back, 2, src.sopInstanceUID, 4).forEach((m) => expect(m.some((v) => v)).toBe(false));
+  });
+
+  it('gives all segments over a source frame as one mask, with the SEG frames and segments they came from', () => {
+    const rows = 9;
+    const cols = 12;
+    const src = source(rows, cols, 3);
+    const gland = ellipseMasks(rows, cols, 3);
+    const corner = gland.map((m, f) => {
+      const c = new Uint8Array(m.length);
+      if (f !== 1) c[0] = c[1] = 1;
+      return c;
+    });
+    const back = readSegmentation(new BinarySegmentation({ source: src, segments: [prostate(gland), { label: 'Calcification', algorithmType: 'MANUAL', frames: corner }] }).toPart10(), 'two');
+    const all = sourceMasks(back, src.sopInstanceUID, 3);
+    expect(all.segFrames).toBe(6);
+    expect(all.segmentNumbers).toEqual([1, 2]);
+    all.masks.forEach((m, f) => expect(Array.from(m)).toEqual(Array.from(gland[f]!, (v, i) => v | corner[f]![i]!)));
+    const second = sourceMasks(back, src.sopInstanceUID, 3, 2);
+    expect(second).toMatchObject({ segFrames: 3, segmentNumbers: [2] });
+    second.masks.forEach((m, f) => expect(Array.from(m)).toEqual(Array.from(corner[f]!)));
+    // Another instance's frames are not this one's.
+    expect(sourceMasks(back, `${src.sopInstanceUID}.9`, 3)).toMatchObject({ segFrames: 0, segmentNumbers: [] });
+    // A SEG frame that points past the source's last frame is an error, not a frame dropped.
+    back.frames[2] = { ...back.frames[2]!, referencedFrameNumber: 4 };
+    expect(() => sourceMasks(back, src.sopInstanceUID, 3)).toThrow(/references source frame 4, outside 1..3/);
   });
 
   it('copies patient and study identifiers only from its own source', () => {

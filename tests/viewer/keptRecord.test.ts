@@ -1,7 +1,7 @@
 /** Unsaved results as the browser's store writes and reads them back, and how the panel words them. */
 import { keptFromRecord, keptRecord, RECORD_FORMAT, writeProblem } from '../../extension/src/services/keptStore.js';
 import { afterClosing, keptWhen } from '../../extension/src/utils/panelFigures.js';
-import type { KeptResult } from '../../extension/src/services/TrusSegmentationService.js';
+import type { KeptResult } from '../../extension/src/services/loopResult.js';
 import { PackedMask } from '../../src/dicom/bitPacking.js';
 import type { SegmentationRun } from '../../src/inference/engine.js';
 

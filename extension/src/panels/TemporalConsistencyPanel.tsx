@@ -4,7 +4,8 @@
  * Export SEG (STOW-RS + download) and the figures as CSV/JSON.
  */
 import React, { useEffect, useState } from 'react';
-import { colourOf, hasSegToWrite, type KeptResult, type LoopResult, type ServiceState, type TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import { colourOf, hasSegToWrite, type KeptResult, type LoopResult } from '../services/loopResult.js';
 import { CURVES, afterClosing, curve, keptWhen, panelReport, probabilityMapsOf, reportFile, resultWarnings, summaryLines, UNSTABLE_FRAMES } from '../utils/panelFigures.js';
 import { FrameChart, type ChartSeries } from './FrameChart.js';
 import type { ScanPlane } from '../../../src/dicom/scanPlane.js';

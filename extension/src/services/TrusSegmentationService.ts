@@ -4,78 +4,46 @@
  * figures per loop, recomputes them after brush/eraser edits, and writes the engine's DICOM SEG
  * (download, STOW-RS). The panel and the commands only call this service and listen to it.
  */
-import { SegmentationClient, WorkerError, WORKER_FILE, type ClientRun } from '../../../src/web/segmentationClient.js';
+import { SegmentationClient, WorkerError, WORKER_FILE } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
 import type { BackendInfo } from '../../../src/web/workerProtocol.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
 import { DicomError } from '../../../src/dicom/errors.js';
-import { segmentationFromRun } from '../../../src/inference/segmentationFromRun.js';
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
-import { prostateVolume, VolumeError, type ProstateVolume } from '../../../src/report/prostateVolume.js';
+import type { ProstateVolume } from '../../../src/report/prostateVolume.js';
 import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
-import type { SegmentationRun } from '../../../src/inference/engine.js';
-import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
+import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
-import { algorithmOf, readSegmentation } from '../../../src/dicom/segmentationReader.js';
-import { editedSegmentation, storedSegmentOrigin, type StoredSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
-import type { BinarySegmentation } from '../../../src/dicom/segmentation.js';
+import { readSegmentation, sourceMasks } from '../../../src/dicom/segmentationReader.js';
+import { storedSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
-import { RefreshPacing, watchFrameWork } from './refreshPacing.js';
+import { LiveLabelmap } from './liveLabelmap.js';
 import { FrameLabelmap } from './labelmap.js';
-import { resultColour, type Rgb } from '../utils/resultColours.js';
 import { BrowserKeptStore } from './keptStore.js';
 import { pageStorage, readNamedPlanes, withNamedPlane, writeNamedPlanes, type NamedPlanes, type PlaneStorage } from './namedPlaneStore.js';
 import { defaultModels, type ModelChoice } from './models.js';
+import {
+  colourOf,
+  editedMasks,
+  hasSegToWrite,
+  keptFromWhere,
+  keptRecordId,
+  labelmapEdit,
+  labelmapLabel,
+  resultKey,
+  segmentationOf,
+  seriesName,
+  withEdits,
+  type KeptResult,
+  type LoopResult,
+} from './loopResult.js';
+import { pairedVolume } from './volumePairing.js';
 import { SERVICE_NAME } from '../id.js';
 import type { DisplaySet, ExtensionManager, ServiceRegistration, ServicesManager, Subscription } from '../types/ohif.js';
 
 export type RunStatus = 'idle' | 'loading' | 'running' | 'done' | 'cancelled' | 'error';
-
-/** One model's result on one loop: what the panel draws and what Export SEG writes. */
-export interface LoopResult {
-  key: string;
-  displaySetInstanceUID: string;
-  studyInstanceUID: string;
-  sopInstanceUID: string;
-  model: ModelChoice;
-  labelmap: FrameLabelmap;
-  /** The model's run; absent for a SEG loaded from the PACS (shown and measured; exported again only once edited). */
-  run?: SegmentationRun;
-  /** A SEG loaded from the PACS: what a SEG of its edited masks keeps of it, or why there can be none. */
-  storedOrigin?: StoredSegmentOrigin | { cannotExport: string };
-  frames: FrameMetrics[];
-  summary: LoopSummary;
-  /** The masks the figures were computed from (bit-packed). */
-  masks: PackedMask[];
-  /** The user changed the masks with the brush/eraser since the model ran. */
-  edited: boolean;
-  /** These masks (as they are now) are in a SEG that was stored to the PACS or downloaded. */
-  saved?: 'stored' | 'downloaded';
-  /** What reading the cine warned of (calibration, timing); the masks' own warnings follow from `frames`. */
-  sourceWarnings: string[];
-  /** The plane the cine's header says it scans (the user may name another: `planeOf`). */
-  scanPlane?: ScanPlaneReading;
-}
-
-/**
- * A result not yet in a stored or downloaded SEG when the mode was left or the page closed. OHIF
- * empties its display sets and labelmaps at mode exit; the masks and figures are kept here (and
- * in the browser, see keptStore.ts) until the loop is open again and the user restores (or
- * discards) them.
- */
-export interface KeptResult extends Omit<LoopResult, 'key' | 'displaySetInstanceUID' | 'labelmap' | 'saved'> {
-  key: string;
-  /** The loop, as the study's series list names it (the display set is gone). */
-  loopLabel: string;
-  /** An edit landed after the figures were last computed: they are recomputed on restore. */
-  staleFigures: boolean;
-  /** How it came to be kept: the mode was left, or an earlier page of the viewer was closed or reloaded. */
-  keptFrom: 'mode' | 'page';
-  /** When (ms since the epoch). */
-  keptAt: number;
-}
 
 /** Whether unsaved results outlive the page (IndexedDB), and why not. */
 export type BrowserKeeping = { status: 'starting' } | { status: 'on' } | { status: 'off'; reason: string };
@@ -158,11 +126,6 @@ function providerFromPage(): ProviderPreference | undefined {
   const value = globalThis.location ? new URL(globalThis.location.href).searchParams.get('trusProvider') : null;
   return value === 'webgpu' || value === 'wasm' || value === 'auto' ? value : undefined;
 }
-
-/** How often the panel follows a running loop (4 times a second); the viewport, at most as often. */
-const REFRESH_MS = 250;
-/** The viewport's renders may take at most half the main thread while a loop runs (refreshPacing.ts). */
-const VIEWPORT_PACING = { minIntervalMs: REFRESH_MS, maxIntervalMs: 2000, renderShare: 0.5 };
 
 export class TrusSegmentationService {
   static REGISTRATION: ServiceRegistration = {
@@ -412,22 +375,7 @@ export class TrusSegmentationService {
    * the same model (stored SEGs: with the other plane's stored SEG), or why there is none.
    */
   volumeFor(result: LoopResult): { volume: ProstateVolume } | { problem: string } {
-    const plane = this.planeOf(result)?.plane;
-    if (!plane) return { problem: 'name this loop’s scan plane for a volume' };
-    const other: ScanPlane = plane === 'transverse' ? 'sagittal' : 'transverse';
-    const sameSource = (r: LoopResult) => (result.run ? r.model.id === result.model.id : !r.run);
-    const partners = this.state.results.filter((r) => r.studyInstanceUID === result.studyInstanceUID && r.sopInstanceUID !== result.sopInstanceUID && sameSource(r) && this.planeOf(r)?.plane === other);
-    const by = result.run ? result.model.label : 'a stored SEG';
-    if (partners.length === 0) return { problem: `segment a ${other} loop of this study with ${by} for a volume` };
-    if (partners.length > 1) return { problem: `${partners.length} ${other} loops of this study are segmented with ${by}: set the others’ scan plane to “not paired”` };
-    const loop = (r: LoopResult, p: ScanPlane) => ({ source: this.loopName(r), sopInstanceUID: r.sopInstanceUID, studyInstanceUID: r.studyInstanceUID, plane: p, summary: r.summary, ...segmentedByOf(r) });
-    const [transverse, sagittal] = plane === 'transverse' ? [result, partners[0]!] : [partners[0]!, result];
-    try {
-      return { volume: prostateVolume(loop(transverse, 'transverse'), loop(sagittal, 'sagittal')) };
-    } catch (err) {
-      if (err instanceof VolumeError) return { problem: err.message };
-      throw err;
-    }
+    return pairedVolume(result, { results: this.state.results, planeOf: (r) => this.planeOf(r), loopName: (r) => this.loopName(r) });
   }
 
   /** A result's loop as the study's series list names it. */
@@ -519,15 +467,14 @@ export class TrusSegmentationService {
     this.abort = abort;
     this.set({ status: 'loading', message: `loading ${model.label} and the cine`, displaySetInstanceUID: displaySet.displaySetInstanceUID, progress: { done: 0, total: 0 }, liveFrames: [] });
     let labelmap: FrameLabelmap | undefined;
-    let shown: Promise<void> | undefined;
+    let live: LiveLabelmap | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
       const [client, bytes] = await Promise.all([this.client(model), this.cineBytes(displaySet)]);
       abort.signal.throwIfAborted();
       const total = Number(instance.NumberOfFrames);
       this.set({ backend: client.info });
-      // Not shown yet: shown with the first mask, so that the viewport renders once for both
-      // instead of rendering an empty labelmap while the engine works on the first frames.
+      // Not shown yet: LiveLabelmap shows it with the first mask.
       labelmap = await FrameLabelmap.create({
         displaySet,
         viewportId: undefined,
@@ -538,63 +485,16 @@ export class TrusSegmentationService {
         colour: colourOf({ model }),
       });
       this.set({ status: 'running', message: `segmenting with ${model.label} (${client.info.provider})`, progress: { done: 0, total } });
-      const live: FrameMetrics[] = [];
-      const written = labelmap;
-      // Masks go into the labelmap as they come; the panel follows every REFRESH_MS. The labelmap
-      // is shown with the first mask. After that the viewport needs telling only when the frame it
-      // shows gets its mask: cornerstone copies a frame's labelmap afresh whenever the viewport
-      // turns to that frame (scrolling, cine playback), while each change announced re-renders
-      // the viewport two or three times (150-250 ms each without a GPU). Even then, only as often
-      // as its renders allow (refreshPacing.ts).
-      // Looked up each time: the host may replace the viewport (a layout change) during a run.
-      const frameOnScreen = () => (viewportId === undefined ? undefined : this.servicesManager.services.cornerstoneViewportService.getCornerstoneViewport(viewportId)?.getCurrentImageIdIndex());
-      let shownFrameStale = false;
-      const pacing = new RefreshPacing(VIEWPORT_PACING);
-      const stopWatching = watchFrameWork((ms) => pacing.rendered(ms));
-      const show = () => {
-        if (shown || viewportId === undefined) return;
-        shown = written.show(viewportId);
-        // Awaited after the run; until then a failure must not go unhandled.
-        shown.catch(() => undefined);
-      };
-      let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-      let panelFrames = 0;
-      const refresh = (last = false) => {
-        refreshTimer = undefined;
-        const now = performance.now();
-        if (!shown && live.length > 0) {
-          show();
-          pacing.refreshed(now);
-        } else if (shownFrameStale && (last || pacing.due(now))) {
-          written.modified();
-          shownFrameStale = false;
-          pacing.refreshed(now);
-        }
-        if (live.length === panelFrames) return;
-        panelFrames = live.length;
-        this.set({ progress: { done: live.length, total }, liveFrames: [...live] });
-      };
-      let outcome: ClientRun;
-      try {
-        outcome = await client.segment(bytes, instance.SOPInstanceUID, {
-          signal: abort.signal,
-          onFrame: (f) => {
-            if (f.mask) {
-              written.writeFrame(f.frameIndex, f.mask);
-              if (shown && frameOnScreen() === f.frameIndex) shownFrameStale = true;
-            }
-            live.push(f.metrics);
-            if (panelFrames === 0) refresh();
-            else refreshTimer ??= setTimeout(refresh, REFRESH_MS);
-          },
-        });
-      } finally {
-        clearTimeout(refreshTimer);
-        stopWatching();
-      }
-      refresh(true);
-      show();
-      await shown;
+      const { cornerstoneViewportService } = this.servicesManager.services;
+      live = new LiveLabelmap({
+        labelmap,
+        viewportId,
+        frameOnScreen: () => (viewportId === undefined ? undefined : cornerstoneViewportService.getCornerstoneViewport(viewportId)?.getCurrentImageIdIndex()),
+        onFrames: (liveFrames) => this.set({ progress: { done: liveFrames.length, total }, liveFrames }),
+      });
+      const display = live;
+      const outcome = await client.segment(bytes, instance.SOPInstanceUID, { signal: abort.signal, onFrame: (f) => display.frameDone(f.frameIndex, f.mask, f.metrics) });
+      await live.finish();
       const result: LoopResult = {
         key: resultKey(displaySet, model),
         displaySetInstanceUID: displaySet.displaySetInstanceUID,
@@ -614,8 +514,7 @@ export class TrusSegmentationService {
       return result;
     } catch (err) {
       const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
-      // Removed once the viewport has it, not while the host is still adding it.
-      await shown?.catch(() => undefined);
+      await live?.abandon();
       if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
       this.set({
         status: cancelled ? 'cancelled' : 'error',
@@ -721,21 +620,12 @@ export class TrusSegmentationService {
       const cine = CineImage.fromPart10(cineBytes, instance.SOPInstanceUID);
       if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error('the SEG belongs to another study');
       if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`the SEG is ${seg.columns}x${seg.rows}, the cine ${cine.columns}x${cine.rows}`);
-      const masks = Array.from({ length: cine.numberOfFrames }, () => new Uint8Array(cine.rows * cine.columns));
-      let referenced = 0;
-      const segmentsShown = new Set<number>();
-      for (const f of seg.frames) {
-        if (f.referencedSOPInstanceUID !== cine.sopInstanceUID || f.referencedFrameNumber < 1 || f.referencedFrameNumber > cine.numberOfFrames) continue;
-        const target = masks[f.referencedFrameNumber - 1]!;
-        for (let p = 0; p < target.length; p++) if (f.mask[p]) target[p] = 1;
-        referenced++;
-        segmentsShown.add(f.segmentNumber);
-      }
-      if (referenced === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
+      const { masks, segFrames, segmentNumbers } = sourceMasks(seg, cine.sopInstanceUID, cine.numberOfFrames);
+      if (segFrames === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
       const storedOrigin =
-        segmentsShown.size === 1
-          ? storedSegmentOrigin(seg, [...segmentsShown][0]!)
-          : { cannotExport: `the stored SEG has ${segmentsShown.size} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
+        segmentNumbers.length === 1
+          ? storedSegmentOrigin(seg, segmentNumbers[0]!)
+          : { cannotExport: `the stored SEG has ${segmentNumbers.length} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
       const label = `Stored SEG ${seriesName(segDisplaySet)}`.trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: colourOf({ model, storedOrigin }) });
@@ -756,7 +646,7 @@ export class TrusSegmentationService {
         sourceWarnings: [...cine.warnings],
         ...(cine.scanPlane ? { scanPlane: cine.scanPlane } : {}),
       };
-      this.addResult(result, `${label}: ${referenced} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`);
+      this.addResult(result, `${label}: ${segFrames} SEG frames over ${cine.numberOfFrames} cine frames (${seg.frameReferenceRule})`);
       return result;
     } catch (err) {
       if (labelmap?.exists()) segmentationService.remove(labelmap.segmentationId);
@@ -914,93 +804,6 @@ export class TrusSegmentationService {
   }
 }
 
-/** Where a kept result comes from, as the panel's messages say it. */
-function keptFromWhere(kept: Pick<KeptResult, 'keptFrom'>): string {
-  return kept.keptFrom === 'mode' ? 'when the mode was left' : 'an earlier page of the viewer';
-}
-
-/** A kept result's id in the browser's store. */
-function keptRecordId(kept: Pick<KeptResult, 'key'>): string {
-  return `kept:${kept.key}`;
-}
-
-/** One result per model (or stored SEG) and loop. */
-function resultKey(displaySet: DisplaySet, model: ModelChoice): string {
-  return `${displaySet.displaySetInstanceUID}/${model.id}`;
-}
-
-/** A series as the study's series list shows it: its number and description ('' when it has neither). */
-function seriesName(displaySet: DisplaySet): string {
-  return `${displaySet.SeriesNumber ?? ''} ${displaySet.SeriesDescription ?? ''}`.replace(/\s+/g, ' ').trim();
-}
-
-/** The labelmap's name in OHIF's segmentation panel. */
-function labelmapLabel(model: ModelChoice, isRun: boolean): string {
-  return isRun ? `Prostate — ${model.label}` : model.label;
-}
-
-/** A stored SEG's segment, when the result shows one segment of it. */
-function storedSegment(origin: LoopResult['storedOrigin']): StoredSegmentOrigin['segment'] | undefined {
-  return origin && 'segment' in origin ? origin.segment : undefined;
-}
-
-/** A result's colour, in the panel and on the viewport alike. */
-export function colourOf(result: Pick<LoopResult, 'model' | 'storedOrigin'>): Rgb {
-  return resultColour(result.model.id, storedSegment(result.storedOrigin)?.recommendedDisplayCIELabValue);
-}
-
-/** What segmented a result, as a volume names it: the model's name and version, or a stored SEG's algorithm (or MANUAL). */
-function segmentedByOf(result: Pick<LoopResult, 'run' | 'storedOrigin'>): { segmentedBy?: string } {
-  if (result.run) return { segmentedBy: `${result.run.model.name} ${result.run.model.version}` };
-  const segment = storedSegment(result.storedOrigin);
-  const named = segment ? (algorithmOf(segment) ?? segment.algorithmType) : undefined;
-  return named ? { segmentedBy: named } : {};
-}
-
-/** Whether Export SEG has something new to write: a model's run, or a stored SEG once edited (unchanged, it is in the PACS already). */
-export function hasSegToWrite(result: Pick<LoopResult, 'run' | 'edited'>): boolean {
-  return result.run !== undefined || result.edited;
-}
-
-/** The SEG of a result: a model's run (edited or not), or a stored SEG's segment edited by hand. */
-function segmentationOf(cine: CineImage, result: LoopResult): BinarySegmentation {
-  if (result.run) return segmentationFromRun(cine, result.run, { edited: result.edited });
-  const origin = result.storedOrigin;
-  if (!origin) throw new Error(`${result.model.label} has neither a model run nor a stored SEG to write from`);
-  if ('cannotExport' in origin) throw new Error(origin.cannotExport);
-  return editedSegmentation(cine, origin, result.masks);
-}
-
-/** The masks in a result's labelmap now, when a brush/eraser edit changed them since they were measured. */
-function editedMasks(result: LoopResult): { masks: Uint8Array[]; packed: PackedMask[] } | undefined {
-  const masks = result.labelmap.readMasks();
-  const packed = masks.map((m) => PackedMask.pack(m));
-  return packed.every((m, i) => sameBits(m, result.masks[i]!)) ? undefined : { masks, packed };
-}
-
-/** A result's labelmap masks when edited since they were measured; undefined when not, or when the labelmap is gone. */
-function labelmapEdit(result: LoopResult): PackedMask[] | undefined {
-  if (!result.labelmap.exists()) return undefined;
-  try {
-    return editedMasks(result)?.packed;
-  } catch {
-    // The host dropped a labelmap image from its cache: the masks last measured are what is left.
-    return undefined;
-  }
-}
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The result with edited masks and the figures measured on them (the old ones until they are): unsaved, edited, its run in step. */
-function withEdits(result: LoopResult, masks: PackedMask[], figures: Pick<LoopResult, 'frames' | 'summary'> = result): LoopResult {
-  const { frames, summary } = figures;
-  return { ...result, saved: undefined, masks, frames, summary, edited: true, ...(result.run ? { run: { ...result.run, masks, frames, summary } } : {}) };
-}
-
-function sameBits(a: PackedMask, b: PackedMask): boolean {
-  if (a.length !== b.length || a.bits.length !== b.bits.length) return false;
-  for (let i = 0; i < a.bits.length; i++) if (a.bits[i] !== b.bits[i]) return false;
-  return true;
 }

@@ -10,7 +10,7 @@
  * their cine (Study and SOP Instance UID, series label) are written; nothing of the image.
  */
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
-import type { KeptResult } from './TrusSegmentationService.js';
+import type { KeptResult } from './loopResult.js';
 
 const DATABASE = 'trus-cine-seg';
 const STORE = 'unsaved';

@@ -4,7 +4,8 @@
  */
 import type { FrameMetrics, LoopSummary } from '../../../src/temporal/loopMetrics.js';
 import { RESEARCH_NOTE, reportToCsv, reportToJson, reportWarnings, type ProbabilityMaps, type RunReport } from '../../../src/report/runReport.js';
-import type { BrowserKeeping, KeptResult, LoopResult } from '../services/TrusSegmentationService.js';
+import type { BrowserKeeping } from '../services/TrusSegmentationService.js';
+import type { KeptResult, LoopResult } from '../services/loopResult.js';
 import type { ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 
 export type CurveMetric = 'area' | 'dicePrevious' | 'warpedConsistency';

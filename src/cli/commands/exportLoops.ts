@@ -3,7 +3,7 @@
  * (frames.npy, masks.npy, loop.json with the engine's model input box), so that Python never
  * decodes DICOM itself and crops exactly as the engine will at inference.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
