@@ -18,7 +18,7 @@ export const REFRESH_MS = 250;
 const VIEWPORT_PACING = { minIntervalMs: REFRESH_MS, maxIntervalMs: 2000, renderShare: 0.5 };
 
 export interface LiveLabelmapOptions {
-  labelmap: FrameLabelmap;
+  labelmap: Pick<FrameLabelmap, 'writeFrame' | 'show' | 'modified'>;
   /** The viewport to show it in; none: the masks are only written. */
   viewportId: string | undefined;
   /** The 0-based frame the viewport shows now (looked up each time: the host may replace the viewport during a run). */
