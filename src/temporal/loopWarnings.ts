@@ -12,7 +12,7 @@ export function loopWarnings(frames: readonly FrameMetrics[]): string[] {
   const empty = frames.filter((f) => f.area === 0).map((f) => f.frameNumber);
   if (empty.length === frames.length) {
     warnings.push(
-      `no prostate on ${frames.length === 1 ? 'the only frame' : `any of the ${frames.length} frames`}: the consistency figures describe empty masks (the model was trained on simulated transverse TRUS loops; is this one?)`,
+      `no prostate on ${frames.length === 1 ? 'the only frame' : `any of the ${frames.length} frames`}: the consistency figures describe empty masks (the shipped models were trained on simulated transverse and sagittal TRUS loops of the prostate; is this one?)`,
     );
   } else if (empty.length > 0) {
     const listed = empty.slice(0, LISTED).join(', ') + (empty.length > LISTED ? `, … (${empty.length - LISTED} more)` : '');

@@ -39,7 +39,7 @@ describe('loopWarnings', () => {
   test('a single frame has no frame-to-frame figures, and says so', () => {
     expect(loopWarnings(frames([650]))).toEqual(['a single frame: frame-to-frame Dice and flow-warped consistency need at least two']);
     expect(loopWarnings(frames([0]))).toEqual([
-      'no prostate on the only frame: the consistency figures describe empty masks (the model was trained on simulated transverse TRUS loops; is this one?)',
+      'no prostate on the only frame: the consistency figures describe empty masks (the shipped models were trained on simulated transverse and sagittal TRUS loops of the prostate; is this one?)',
       'a single frame: frame-to-frame Dice and flow-warped consistency need at least two',
     ]);
   });

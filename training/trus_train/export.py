@@ -129,7 +129,7 @@ def model_card(manifest: dict) -> str:
     lines = [
         f"# {manifest['name']} {manifest['version']}",
         "",
-        "**Research use only, not for clinical use. Trained on simulated TRUS cine loops (the trus-cine-seg phantom), not on patient data.**",
+        "**Research use only, not for clinical use. Trained on simulated TRUS cine loops, transverse and sagittal (the trus-cine-seg phantom), not on patient data.**",
         "",
         "## What it is",
         f"- Prostate segmentation of one transrectal ultrasound frame: input `{manifest['input']['name']}` [N, 1, {h}, {w}], "
