@@ -19,18 +19,27 @@ function classSelectors(css: string): Set<string> {
   return names;
 }
 
+/** The string constants a source defines (`const name = '…';`, exported or not). */
+function stringConstants(source: string): Map<string, string> {
+  const constants = new Map<string, string>();
+  for (const m of source.matchAll(/(?:export )?const (\w+) = '([^']*)';/g)) constants.set(m[1]!, m[2]!);
+  return constants;
+}
+
+/** The panel's shared classes (BUTTON, SELECT), named by its components. */
+const SHARED_STYLES = join('extension', 'src', 'panels', 'styles.ts');
+
 /**
  * Class names a TSX source gives its elements: literal `className="…"` / `className: '…'`,
- * the literal parts of `className={`…`}`, and string constants named in `className={name}` or
- * `${name}` inside such a template.
+ * the literal parts of `className={`…`}`, and string constants (of the file, or shared) named in
+ * `className={name}` or `${name}` inside such a template.
  */
-function classNamesIn(source: string): Set<string> {
-  const constants = new Map<string, string>();
-  for (const m of source.matchAll(/const (\w+) = '([^']*)';/g)) constants.set(m[1]!, m[2]!);
+function classNamesIn(source: string, shared: Map<string, string> = new Map()): Set<string> {
+  const constants = new Map([...shared, ...stringConstants(source)]);
   const parts: string[] = [];
   const resolve = (name: string) => {
     const value = constants.get(name);
-    if (value === undefined) throw new Error(`className uses ${name}, which is not a string constant of the file`);
+    if (value === undefined) throw new Error(`className uses ${name}, which is not a string constant of the file or of ${SHARED_STYLES}`);
     parts.push(value);
   };
   for (const m of source.matchAll(/className(?:=|: )(?:"([^"]*)"|'([^']*)'|\{`([^`]*)`\}|\{(\w+)\})/g)) {
@@ -56,10 +65,14 @@ describe('panel classes exist in OHIF’s compiled stylesheet', () => {
       .join('\n');
     const defined = classSelectors(css);
     expect(defined.size).toBeGreaterThan(500);
-    expect(SOURCES).toEqual(expect.arrayContaining(['extension/src/getPanelModule.tsx', 'extension/src/panels/TemporalConsistencyPanel.tsx', 'extension/src/panels/FrameChart.tsx']));
+    expect(SOURCES).toEqual(expect.arrayContaining(['extension/src/getPanelModule.tsx', 'extension/src/panels/TemporalConsistencyPanel.tsx', 'extension/src/panels/FrameChart.tsx', 'extension/src/panels/RunControls.tsx']));
+    const shared = stringConstants(readFileSync(join(ROOT, SHARED_STYLES), 'utf8'));
+    expect([...shared.keys()]).toEqual(expect.arrayContaining(['BUTTON', 'SELECT']));
+    const missingShared = [...new Set([...shared.values()].flatMap((v) => (v.startsWith('#') ? [] : v.split(/\s+/))))].filter((c) => !defined.has(c));
+    expect({ file: SHARED_STYLES, missing: missingShared }).toEqual({ file: SHARED_STYLES, missing: [] });
     for (const file of SOURCES) {
       const source = readFileSync(join(ROOT, file), 'utf8');
-      const used = classNamesIn(source);
+      const used = classNamesIn(source, shared);
       if (source.includes('className')) expect(used.size).toBeGreaterThan(0);
       const missing = [...used].filter((c) => !defined.has(c));
       expect({ file, missing }).toEqual({ file, missing: [] });
@@ -70,6 +83,7 @@ describe('panel classes exist in OHIF’s compiled stylesheet', () => {
     const src = "const b = 'x y';\n<div className=\"a\" /> <p className={b} /> <i className={`${b} z`} /> createElement('div', { className: 'w' })";
     expect([...classNamesIn(src)].sort()).toEqual(['a', 'w', 'x', 'y', 'z']);
     expect(() => classNamesIn('<p className={dynamic} />')).toThrow(/dynamic/);
+    expect([...classNamesIn('<p className={SHARED} /> <b className={`${SHARED} q`} />', new Map([['SHARED', 's t']]))].sort()).toEqual(['q', 's', 't']);
     expect(classSelectors('.h-0\\.5{height:.125rem}.disabled\\:opacity-50:disabled{opacity:.5}')).toEqual(new Set(['h-0.5', 'disabled:opacity-50']));
   });
 });

@@ -1,6 +1,7 @@
 /** One per-frame curve plot (SVG): a line per model, unstable frames flagged; a click or the keys show a frame. */
 import React, { useEffect, useRef } from 'react';
 import { valueRange, type CurvePoint, type ValueBounds } from '../utils/panelFigures.js';
+import { UNSTABLE } from './styles.js';
 
 export interface ChartSeries {
   id: string;
@@ -100,7 +101,7 @@ export function FrameChart(props: {
                 cx={x(p.frameNumber)}
                 cy={y(p.value)}
                 r={p.unstable ? 2.6 : 1.4}
-                fill={p.unstable ? '#ef4444' : s.color}
+                fill={p.unstable ? UNSTABLE : s.color}
               >
                 <title>{`${s.label}, frame ${p.frameNumber}: ${p.value.toFixed(4)}${p.unstable ? ' (unstable)' : ''}`}</title>
               </circle>

@@ -158,3 +158,8 @@ export function afterClosing(keeping: BrowserKeeping): string {
   if (keeping.status === 'starting') return 'Closing or reloading the viewer may lose them.';
   return `Closing or reloading the viewer loses them (this browser does not keep them: ${keeping.reason}).`;
 }
+
+/** A result as the legend and the lists name it. */
+export function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
+  return `${r.model.label}${r.edited ? ' (edited)' : ''}`;
+}

@@ -1,0 +1,29 @@
+/** React hooks that follow the service: its state, and the frame the viewport shows. */
+import { useEffect, useState } from 'react';
+import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
+
+export function useServiceState(service: TrusSegmentationService): ServiceState {
+  const [state, setState] = useState(service.getState());
+  useEffect(() => {
+    const sub = service.subscribe(setState);
+    setState(service.getState());
+    return () => sub.unsubscribe();
+  }, [service]);
+  return state;
+}
+
+/** The viewport's frame, polled: the viewport is re-created by the host whenever the layout changes. */
+export function useCurrentFrame(service: TrusSegmentationService): number | undefined {
+  const [frame, setFrame] = useState<number | undefined>(undefined);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      try {
+        setFrame(service.currentFrameNumber());
+      } catch {
+        setFrame(undefined);
+      }
+    }, 200);
+    return () => clearInterval(timer);
+  }, [service]);
+  return frame;
+}
