@@ -1,0 +1,195 @@
+/**
+ * The benchmark run's results as markdown (bench/results/*.md, the README's tables): every row
+ * measured or imported, the ratios that show the overheads, and the targets met or missed.
+ */
+import type { ModelLatencyRow } from './modelLatency.js';
+import type { PipelineResult } from './pipeline.js';
+import type { ThroughputRow } from './codecs.js';
+import type { ViewerRun, ViewerTiming } from './viewerFirstMask.js';
+import type { OperatorProfile } from './operatorProfile.js';
+import type { StudentSizeRow } from './studentSizes.js';
+import type { TorchLatency } from './importedRows.js';
+import { fps, ms, percentile } from './stats.js';
+
+export interface Results {
+  date: string;
+  machine: string;
+  models: ModelLatencyRow[];
+  /** The student's kernels, native and WASM, one thread. */
+  profile?: OperatorProfile;
+  /** The student's architecture at other sizes, random weights: speed only. */
+  sizes?: StudentSizeRow[];
+  notMeasured: { what: string; why: string }[];
+  torch?: TorchLatency;
+  /** importedFrom: measured on another machine (--torch-cuda FILE). */
+  torchCuda?: TorchLatency & { importedFrom?: string };
+  /** Each row: the try of median FPS, with every try's FPS (one, for an imported row). */
+  pipeline: (PipelineResult & { input: string; triesFps?: number[] })[];
+  memory: (PipelineResult & { input: string })[];
+  throughput: ThroughputRow[];
+  /** The demo loop, then the bench loop from a PACS. */
+  viewer: ViewerTiming[];
+}
+
+
+type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
+const perFrame = (r: PipelineResult, k: StageKey) => r.timings[k] / r.frames;
+
+/** The run's markdown: the tables, the ratios and each target with its verdict. */
+export function renderMarkdown(r: Results): string {
+  const lines: string[] = [`# Benchmarks (${r.date})`, '', `Machine: ${r.machine}.`, ''];
+  const row = (cells: (string | number)[]) => lines.push(`| ${cells.join(' | ')} |`);
+  const header = (cells: string[]) => {
+    row(cells);
+    row(cells.map(() => '---'));
+  };
+
+  if (r.models.length || r.torch || r.torchCuda) {
+    lines.push('## Model only (per frame, after warm-up)', '');
+    header(['model', 'runtime', 'threads', 'batch 1 median ms', 'batch 1 p95 ms', 'batch 1 FPS', 'batch 4 median ms/frame', 'batch 4 FPS']);
+    for (const m of r.models) row([m.model, m.runtime, m.threads || '—', ms(m.batch1.medianMs), ms(m.batch1.p95Ms), fps(m.batch1.fps), ms(m.batch4.medianMs), fps(m.batch4.fps)]);
+    for (const model of ['trus-student', 'trus-teacher']) {
+      for (const threads of [1, 2]) {
+        const t1 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
+        const t4 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 4);
+        if (t1 && t4) row([model, `PyTorch ${r.torch!.torch} CPU (architecture, eval, no_grad)`, threads, ms(t1.medianMsPerFrame), ms(t1.p95MsPerFrame), fps(1000 / t1.medianMsPerFrame), ms(t4.medianMsPerFrame), fps(1000 / t4.medianMsPerFrame)]);
+      }
+      const c1 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 1);
+      const c4 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 4);
+      const elsewhere = r.torchCuda?.importedFrom ? `; measured on that GPU's machine, imported from ${r.torchCuda.importedFrom}` : '';
+      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad${elsewhere})`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame)]);
+    }
+    lines.push('');
+    const ratios: string[] = [];
+    for (const model of ['trus-student', 'trus-teacher']) {
+      for (const threads of [1, 2]) {
+        const native = r.models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
+        const wasm = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads);
+        if (native && wasm) ratios.push(`${model}, ${threads} thread(s): WASM/native ${(wasm.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(wasm.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4`);
+        const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
+        if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);
+      }
+    }
+    if (ratios.length) lines.push('Ratios (time per frame):', '', ...ratios.map((x) => `- ${x}`), '');
+  }
+
+  if (r.profile) {
+    const p = r.profile;
+    const ratio = (wasm: number, native: number) => (native > 0 ? `${(wasm / native).toFixed(2)}x` : '—');
+    lines.push(`## Where the time goes (${p.model}, onnxruntime's profiler, 1 thread, batch 1, mean of ${p.runs} runs)`, '');
+    header(['kernels', 'onnxruntime-node ms', 'onnxruntime-web WASM ms', 'WASM/native']);
+    for (const g of p.groups) row([g.group, ms(g.nativeMs, 2), ms(g.wasmMs, 2), ratio(g.wasmMs, g.nativeMs)]);
+    row(['whole run', ms(p.nativeRunMs, 2), ms(p.wasmRunMs, 2), ratio(p.wasmRunMs, p.nativeRunMs)]);
+    lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block.', '');
+  }
+
+  const loopFps = (p: PipelineResult & { triesFps?: number[] }) => {
+    const median = fps((1000 * p.frames) / p.totalMs);
+    const t = p.triesFps;
+    return t && t.length > 1 ? `${median} (${fps(Math.min(...t))}–${fps(Math.max(...t))}, ${t.length} tries)` : median;
+  };
+  const stageTable = (rows: (PipelineResult & { input: string; triesFps?: number[] })[]) => {
+    header(['where', 'input', 'FPS end to end', 'first mask ms (incl. model load)', 'decode', 'pre-process', 'inference', 'post-process', 'metrics', 'SEG write', 'other (transfer, scheduling)']);
+    for (const p of rows) {
+      const stages = (['decodeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'metricsMs', 'segmentationWriteMs'] as const).map((k) => perFrame(p, k));
+      // Stages done in workers of their own overlap the others: they are not part of the sum.
+      const inWorker = (i: number) => (p.timings.preparedIn === 'worker' && (i === 0 || i === 1)) || (p.timings.metricsIn === 'worker' && (i === 3 || i === 4));
+      const inLine = stages.filter((_, i) => !inWorker(i));
+      const other = p.totalMs / p.frames - inLine.reduce((a, b) => a + b, 0);
+      row([p.where, p.input, loopFps(p), ms(p.firstMaskMs, 0), ...stages.map((v, i) => (inWorker(i) ? `(${ms(v)})` : ms(v))), ms(other)]);
+    }
+    lines.push('', 'FPS end to end: the median of the tries (each row\'s loop run that many times, the rows in turn), with the slowest and fastest in brackets; a row without tries is one loop (imported). The other columns are the median try\'s.', '');
+    lines.push('Stage columns: ms per frame. Stages in brackets (post-processing and metrics; decoding and pre-processing where frame workers prepared them) ran in workers of their own, overlapping the other stages; "other" then includes waiting for them.', '');
+  };
+  if (r.pipeline.length) {
+    lines.push('## Whole pipeline, one loop (decode → SEG written)', '');
+    stageTable(r.pipeline);
+    const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
+    const ratios = browser
+      .map((p) => {
+        const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads);
+        return wasm ? `${p.where}: browser pipeline/model only ${(p.totalMs / p.frames / wasm.batch4.medianMs).toFixed(2)}x (per frame, against WASM batch 4 at the same threads)` : '';
+      })
+      .filter(Boolean);
+    if (ratios.length) lines.push(...ratios.map((x) => `- ${x}`), '');
+  }
+  if (r.memory.length) {
+    lines.push('## Peak memory', '');
+    header(['where', 'input', 'peak RSS MiB', 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
+    for (const p of r.memory) row([p.where, p.input, ms(p.peakRssMb, 0), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);
+    lines.push('', 'Node: the peak RSS of a fresh process running the CLI pipeline (model, cine, masks, SEG). Chromium: the peak of the summed RSS of all its processes (browser, GPU, renderer with the worker).', '');
+  }
+  if (r.sizes?.length) {
+    const shipped = r.sizes[0]!;
+    lines.push('## What a smaller student would cost (random weights, speed only; 1 thread, batch 1, median)', '');
+    header(['size', 'channels per level', 'input', 'parameters', 'conv MMAC', 'onnxruntime-node ms', 'WASM (Chromium) ms', 'WASM FPS', 'WASM time against the shipped size', 'WASM/native']);
+    for (const s of r.sizes) {
+      const ratio = s.wasm1 && shipped.wasm1 ? `${(s.wasm1.medianMs / shipped.wasm1.medianMs).toFixed(2)}x` : '—';
+      const wasmNative = s.wasm1 ? `${(s.wasm1.medianMs / s.node1.medianMs).toFixed(2)}x` : '—';
+      row([s.name, s.channels.join('-'), s.input.join('x'), s.parameters.toLocaleString('en'), (s.macs / 1e6).toFixed(0), ms(s.node1.medianMs), ms(s.wasm1?.medianMs), fps(s.wasm1?.fps), ratio, wasmNative]);
+    }
+    lines.push('', 'The shipped student\'s U-Net built at other sizes and exported as training/ exports a run, with random weights: a convolutional network does the same work whatever its weights, so these are what a student of that size would cost once trained; how accurate it would be is not known until one is.', '');
+  }
+  if (r.throughput.length) {
+    lines.push('## DICOM decoding and SEG writing (Node)', '');
+    header(['what', 'frames', 'size', 'FPS', 'ms/frame']);
+    for (const t of r.throughput) row([t.what, t.frames, t.size, fps(t.fps), ms(t.msPerFrame, 3)]);
+    lines.push('');
+  }
+  if (r.viewer.length) {
+    lines.push('## Viewer (OHIF + extension)', '');
+    header(['loop', 'run', 'frames', 'first mask in the panel ms', 'first mask on the viewport ms', 'whole loop ms', 'FPS', 'viewport renders', 'provider']);
+    const spread = (values: number[]) => (values.length > 1 ? `${Math.round(percentile(values, 0.5))} (${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))})` : String(Math.round(values[0]!)));
+    for (const v of r.viewer) {
+      const viewerRow = (label: string, runs: ViewerRun[]) => {
+        const loop = runs.map((x) => x.loopMs);
+        row([v.loop, label, v.frames, spread(runs.map((x) => x.firstMaskMs)), spread(runs.map((x) => x.firstShownMs)), spread(loop), fps((1000 * v.frames) / percentile(loop, 0.5)), spread(runs.map((x) => x.viewportRenders)), v.provider]);
+      };
+      viewerRow('first run (clicked once the loop is shown; the model loads in the background from then, the cine on click)', [v.cold]);
+      viewerRow(`warm (${v.warm.length} more runs, median (fastest–slowest))`, v.warm);
+    }
+    lines.push('', 'Times from the click on Segment loop. The panel counts a frame when its mask and figures are in; the viewport shows it from its first render of the run\'s labelmap with that frame\'s mask in it (cornerstone\'s SEGMENTATION_RENDERED). Viewport renders: cornerstone\'s IMAGE_RENDERED on the viewport from the click to the run\'s end.', '');
+  }
+  if (r.notMeasured.length) {
+    lines.push('## Not measured', '', ...r.notMeasured.map((n) => `- ${n.what}: ${n.why}`), '');
+  }
+  lines.push(...targets(r), '');
+  return lines.join('\n');
+}
+
+function targets(r: Results): string[] {
+  const out = ['## Targets', ''];
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'missed');
+  const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu').map((p) => (1000 * p.frames) / p.totalMs);
+  const bestBrowser = browser.length ? Math.max(...browser) : undefined;
+  out.push(`- Student end to end in the browser with WASM ≥ 30 FPS: ${fps(bestBrowser)} FPS, ${verdict(bestBrowser === undefined ? undefined : bestBrowser >= 30)}`);
+  const node = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'node').map((m) => Math.max(m.batch1.fps, m.batch4.fps));
+  const bestNode = node.length ? Math.max(...node) : undefined;
+  out.push(`- Student model only in onnxruntime-node ≥ 150 FPS: ${fps(bestNode)} FPS, ${verdict(bestNode === undefined ? undefined : bestNode >= 150)}`);
+  const ratios = [1, 2]
+    .map((threads) => {
+      const n = r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads);
+      const w = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads);
+      return n && w ? Math.max(w.batch1.medianMs / n.batch1.medianMs, w.batch4.medianMs / n.batch4.medianMs) : undefined;
+    })
+    .filter((x): x is number => x !== undefined);
+  const worst = ratios.length ? Math.max(...ratios) : undefined;
+  out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
+  // Every GPU measurement in the table, each against the target: Node's and Chromium's providers differ.
+  const gpuModels = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'webgpu' && !m.softwareAdapter);
+  const gpuLoops = r.pipeline.filter((p) => p.provider === 'webgpu' && !p.softwareAdapter);
+  if (!gpuModels.length && !gpuLoops.length) out.push('- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end: not measured (no GPU here)');
+  else {
+    out.push('- WebGPU on an H100-class GPU ≥ 300 FPS model, ≥ 100 FPS end to end:');
+    for (const m of gpuModels) {
+      const best = Math.max(m.batch1.fps, m.batch4.fps);
+      out.push(`  - model, ${m.runtime}: ${fps(best)} FPS, ${verdict(best >= 300)}`);
+    }
+    for (const p of gpuLoops) {
+      const loop = (1000 * p.frames) / p.totalMs;
+      out.push(`  - end to end, ${p.where}: ${fps(loop)} FPS, ${verdict(loop >= 100)}`);
+    }
+    if (!gpuLoops.length) out.push('  - end to end: not measured');
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/** The benchmark's markdown: the targets' verdicts follow the figures of the run they render. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderMarkdown, type Results } from '../../bench/report.js';
+
+const RUN = join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
+
+function run(): Results {
+  return JSON.parse(readFileSync(RUN, 'utf8')) as Results;
+}
+
+function targetLine(md: string, start: string): string {
+  const line = md.split('\n').find((l) => l.startsWith(start));
+  if (!line) throw new Error(`no line starting ${start}`);
+  return line;
+}
+
+const WASM_TARGET = '- WASM within 3x of native';
+
+describe('benchmark markdown', () => {
+  test('the WASM ratio is the worst of 1 and 2 threads and batch 1 and 4, against 3x', () => {
+    const r = run();
+    const student = (backend: string, threads: number) => r.models.find((m) => m.model === 'trus-student' && m.backend === backend && m.threads === threads)!;
+    for (const threads of [1, 2]) {
+      student('wasm', threads).batch1.medianMs = 2.5 * student('node', threads).batch1.medianMs;
+      student('wasm', threads).batch4.medianMs = 2.5 * student('node', threads).batch4.medianMs;
+    }
+    expect(targetLine(renderMarkdown(r), WASM_TARGET)).toMatch(/: 2\.50x, met$/);
+    student('wasm', 2).batch4.medianMs = 3.2 * student('node', 2).batch4.medianMs;
+    expect(targetLine(renderMarkdown(r), WASM_TARGET)).toMatch(/: 3\.20x, missed$/);
+  });
+
+  test('without GPU rows the GPU target is not measured, and without WASM rows neither is the ratio', () => {
+    const r = run();
+    r.models = r.models.filter((m) => m.backend !== 'webgpu' && m.backend !== 'wasm');
+    r.pipeline = r.pipeline.filter((p) => p.provider !== 'webgpu');
+    const md = renderMarkdown(r);
+    expect(targetLine(md, WASM_TARGET)).toMatch(/: —, not measured$/);
+    expect(targetLine(md, '- WebGPU on an H100-class GPU')).toMatch(/not measured \(no GPU here\)$/);
+  });
+
+  test('the end-to-end target takes the best browser loop on WASM, not a GPU loop', () => {
+    const r = run();
+    const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
+    expect(browser.length).toBeGreaterThan(0);
+    for (const p of browser) p.totalMs = (1000 * p.frames) / 20;
+    expect(targetLine(renderMarkdown(r), '- Student end to end in the browser with WASM')).toMatch(/: 20\.0 FPS, missed$/);
+  });
+});
