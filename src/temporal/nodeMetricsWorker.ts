@@ -4,7 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { failureLatch, metricsWorkerPool, metricsWorkersFor, serveLoopMetrics, type MetricsEndpoint, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsRunner.js';
+import { serveLoopMetrics, type MetricsEndpoint } from './metricsRunner.js';
+import { failureLatch } from './remoteLoopMetrics.js';
+import { metricsWorkerPool, metricsWorkersFor, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsWorkers.js';
 
 const ROLE = 'trus-loop-metrics';
 

@@ -3,7 +3,7 @@
  * messages, and its failure kept until a pool listens (a script that is missing or throws reports
  * through onerror, not through the constructor).
  */
-import { failureLatch } from '../temporal/metricsRunner.js';
+import { failureLatch } from '../temporal/remoteLoopMetrics.js';
 
 export interface ModuleWorkerEndpoint {
   post(message: unknown, transfer?: ArrayBuffer[]): void;

@@ -10,7 +10,7 @@ import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
-import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsRunner.js';
+import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import { webFrameWorkerPool } from './frameWorkerPool.js';
 import { frameWorkersFor, type FrameWorkerPool } from '../inference/frameWorkerPool.js';

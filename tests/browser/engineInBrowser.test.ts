@@ -12,7 +12,7 @@ import { readSegmentation, masksForSource } from '../../src/dicom/segmentationRe
 import { PackedMask } from '../../src/dicom/bitPacking.js';
 import { loadNodeModel } from '../../src/inference/nodeModel.js';
 import { segmentCine } from '../../src/inference/engine.js';
-import { metricsWorkersFor } from '../../src/temporal/metricsRunner.js';
+import { metricsWorkersFor } from '../../src/temporal/metricsWorkers.js';
 import { buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';

@@ -4,7 +4,8 @@
  * That the values stay those of one worker is tested in tests/inference/metricsWorker.test.ts.
  * Also how many workers a loop gets by default.
  */
-import { metricsWorkersFor, runLengthAt } from '../../src/temporal/metricsRunner.js';
+import { metricsWorkersFor } from '../../src/temporal/metricsWorkers.js';
+import { runLengthAt } from '../../src/temporal/parallelLoopMetrics.js';
 
 /** The runs a loop is dealt in, as ParallelLoopMetrics deals them: [first frame, length, worker]. */
 function deal(frameCount: number | undefined, frames: number, workers: number, runLength: number): [number, number, number][] {
