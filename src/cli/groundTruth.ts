@@ -4,7 +4,8 @@
  * image or study is refused, never used.
  */
 import type { CineImage } from '../dicom/cineImage.js';
-import { masksForSource, type ReadSegmentation } from '../dicom/segmentationReader.js';
+import { sourceMasks, type ReadSegmentation } from '../dicom/segmentationReader.js';
+import { checkSegmentationOnCine } from '../dicom/segmentationOnCine.js';
 import { listFiles, problemOf, readSegmentationFile } from './inputs.js';
 
 function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
@@ -17,18 +18,10 @@ function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: s
   return requested;
 }
 
-function checkReferences(seg: ReadSegmentation, cine: CineImage, file: string): void {
-  if (!seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID)) {
-    throw new Error(`${file} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
-  }
-  if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error(`${file} belongs to another study than ${cine.source}`);
-  if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${file} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);
-}
-
 /** A segment's masks of `seg` (default: the first segment) for every frame of `cine`, after the reference checks. */
 export function masksOfCine(seg: ReadSegmentation, cine: CineImage, file: string, segmentNumber?: number): Uint8Array[] {
-  checkReferences(seg, cine, file);
-  return masksForSource(seg, segmentOf(seg, segmentNumber, file), cine.sopInstanceUID, cine.numberOfFrames);
+  checkSegmentationOnCine(seg, cine, file);
+  return sourceMasks(seg, cine.sopInstanceUID, cine.numberOfFrames, segmentOf(seg, segmentNumber, file)).masks;
 }
 
 /**

@@ -7,6 +7,7 @@ import { CineImage } from '../../src/dicom/cineImage.js';
 import { BinarySegmentation, SegmentationValidationError, type SegmentDescription } from '../../src/dicom/segmentation.js';
 import { readSegmentation, masksForSource, sourceMasks } from '../../src/dicom/segmentationReader.js';
 import { editedSegmentation, storedSegmentOrigin } from '../../src/dicom/editedSegmentation.js';
+import { checkSegmentationOnCine, segmentationMasksOnCine } from '../../src/dicom/segmentationOnCine.js';
 import { packBinaryFrames, unpackBinaryFrame, PackedMask } from '../../src/dicom/bitPacking.js';
 import { parsePart10, writePart10 } from '../../src/dicom/part10.js';
 import { TransferSyntax, SopClass } from '../../src/dicom/uids.js';
@@ -201,6 +202,19 @@ describe('BinarySegmentation over a cine', () => {
     // A SEG frame that points past the source's last frame is an error, not a frame dropped.
     back.frames[2] = { ...back.frames[2]!, referencedFrameNumber: 4 };
     expect(() => sourceMasks(back, src.sopInstanceUID, 3)).toThrow(/references source frame 4, outside 1..3/);
+  });
+
+  it('is refused over a cine it does not reference, of another study or of another size; a reference frame by frame is enough', () => {
+    const src = source(8, 10, 2);
+    const seg = readSegmentation(new BinarySegmentation({ source: src, segments: [prostate(ellipseMasks(8, 10, 2))] }).toPart10(), 'seg');
+    expect(segmentationMasksOnCine(seg, src, 'the SEG').segFrames).toBe(2);
+    const other = CineImage.fromPart10(cineFile({ rows: 8, columns: 10, frames: grayFrames(8, 10, 2), identity: IDENTITY_A }), 'other.dcm');
+    expect(other.sopInstanceUID).not.toBe(src.sopInstanceUID);
+    expect(() => checkSegmentationOnCine(seg, other, 'the SEG')).toThrow(`the SEG does not reference other.dcm (SOP Instance UID ${other.sopInstanceUID}); it references ${src.sopInstanceUID}`);
+    expect(() => checkSegmentationOnCine({ ...seg, studyInstanceUID: `${seg.studyInstanceUID}.9` }, src, 'the SEG')).toThrow(`the SEG belongs to another study than ${src.source}`);
+    expect(() => checkSegmentationOnCine({ ...seg, columns: 12 }, src, 'the SEG')).toThrow(`the SEG is 8x12, ${src.source} is 8x10`);
+    // Referenced Series Sequence is Type 1C: a SEG that names the cine only in its frames still fits.
+    expect(segmentationMasksOnCine({ ...seg, referencedInstances: [] }, src, 'the SEG').segFrames).toBe(2);
   });
 
   it('copies patient and study identifiers only from its own source', () => {

@@ -16,7 +16,8 @@ import type { ProstateVolume } from '../../../src/report/prostateVolume.js';
 import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
 import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
-import { readSegmentation, sourceMasks } from '../../../src/dicom/segmentationReader.js';
+import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
+import { segmentationMasksOnCine } from '../../../src/dicom/segmentationOnCine.js';
 import { storedSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
 import { LiveLabelmap } from './liveLabelmap.js';
@@ -617,11 +618,10 @@ export class TrusSegmentationService {
       if (!segInstance) throw new Error('the SEG series has no instance');
       const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager), this.cineBytes(displaySet)]);
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
-      const cine = CineImage.fromPart10(cineBytes, instance.SOPInstanceUID);
-      if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error('the SEG belongs to another study');
-      if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`the SEG is ${seg.columns}x${seg.rows}, the cine ${cine.columns}x${cine.rows}`);
-      const { masks, segFrames, segmentNumbers } = sourceMasks(seg, cine.sopInstanceUID, cine.numberOfFrames);
-      if (segFrames === 0) throw new Error(`the SEG references no frame of ${cine.sopInstanceUID}`);
+      // Named as the study's series list names it, for the messages.
+      const cine = CineImage.fromPart10(cineBytes, this.loopName({ displaySetInstanceUID: displaySet.displaySetInstanceUID, sopInstanceUID: instance.SOPInstanceUID }));
+      const { masks, segFrames, segmentNumbers } = segmentationMasksOnCine(seg, cine, seriesName(segDisplaySet) ? `SEG series ${seriesName(segDisplaySet)}` : `the SEG ${segInstance.SOPInstanceUID}`);
+      if (segFrames === 0) throw new Error(`the SEG references no frame of ${cine.source}`);
       const storedOrigin =
         segmentNumbers.length === 1
           ? storedSegmentOrigin(seg, segmentNumbers[0]!)
