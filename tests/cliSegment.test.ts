@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { readSegmentation } from '../src/dicom/segmentationReader.js';
+import { parsePart10, writePart10 } from '../src/dicom/part10.js';
 import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
 import { writeModelFolder } from './helpers/modelDir.js';
@@ -452,6 +453,23 @@ describe('trus-seg report', () => {
     const single = cli('report', join(segs, `${cines[1]!.sopInstanceUID}.seg.dcm`), '--source', join(data, 'P002_axial', 'cine.dcm'), '--overwrite');
     expect(single.code).toBe(2);
     expect(single.stderr).toMatch(/--summary and --overwrite are for batches/);
+  });
+
+  it('a SEG without a Referenced Series Sequence (Type 1C) is paired by the cine its frames name, in a batch and as a ground truth', () => {
+    const parsed = parsePart10(readFileSync(DEMO_GT), DEMO_GT);
+    const { ReferencedSeriesSequence: _dropped, ...rest } = parsed.dataset;
+    expect(_dropped).toBeDefined();
+    const folder = join(dir, 'frame-referenced');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'gt.seg.dcm'), writePart10(rest, parsed.transferSyntaxUID));
+    expect(readSegmentation(readFileSync(join(folder, 'gt.seg.dcm')), 'gt').referencedInstances).toEqual([]);
+    const reps = join(dir, 'frame-referenced-reports');
+    const r = cli('report', folder, '--source', DEMO, '--ground-truth', folder, '--out', reps);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(reps, `${readSegmentation(readFileSync(join(folder, 'gt.seg.dcm')), 'gt').sopInstanceUID}.report.json`), 'utf8'));
+    expect(report.sopInstanceUID).toBe(demo.sopInstanceUID);
+    expect(report.summary.groundTruth.dice).toBe(1);
   });
 
   it('refuses a SEG of another cine', () => {

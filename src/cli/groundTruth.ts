@@ -5,7 +5,7 @@
  */
 import type { CineImage } from '../dicom/cineImage.js';
 import { sourceMasks, type ReadSegmentation } from '../dicom/segmentationReader.js';
-import { checkSegmentationOnCine } from '../dicom/segmentationOnCine.js';
+import { checkSegmentationOnCine, referencedSopInstanceUIDs } from '../dicom/segmentationOnCine.js';
 import { listFiles, problemOf, readSegmentationFile } from './inputs.js';
 
 function segmentOf(seg: ReadSegmentation, requested: number | undefined, file: string): number {
@@ -41,10 +41,10 @@ export class GroundTruthIndex {
       // Unreadable files stop the run: a truncated reference would silently drop its loop's accuracy.
       const seg = await readSegmentationFile(file, inFolder);
       if (!seg) continue;
-      for (const ref of seg.referencedInstances) {
-        const other = index.bySource.get(ref.sopInstanceUID);
-        if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${ref.sopInstanceUID}`);
-        index.bySource.set(ref.sopInstanceUID, { file, seg });
+      for (const sopInstanceUID of referencedSopInstanceUIDs(seg)) {
+        const other = index.bySource.get(sopInstanceUID);
+        if (other && other.file !== file) throw new Error(`${file} and ${other.file} are both references of SOP Instance ${sopInstanceUID}`);
+        index.bySource.set(sopInstanceUID, { file, seg });
       }
     }
     if (index.bySource.size === 0) throw new Error(`--ground-truth ${paths.join(' ')}: no SEG found`);

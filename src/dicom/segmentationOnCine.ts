@@ -5,12 +5,19 @@
 import type { CineImage } from './cineImage.js';
 import { sourceMasks, type ReadSegmentation, type SourceMasks } from './segmentationReader.js';
 
+/**
+ * The SOP Instance UIDs a SEG references, in its Referenced Series Sequence and frame by frame:
+ * the sequence is Type 1C, and a SEG without it may still name its source in each frame.
+ */
+export function referencedSopInstanceUIDs(seg: Pick<ReadSegmentation, 'referencedInstances' | 'frames'>): string[] {
+  return [...new Set([...seg.referencedInstances.map((r) => r.sopInstanceUID), ...seg.frames.map((f) => f.referencedSOPInstanceUID)].filter((uid) => uid !== ''))];
+}
+
 /** Throws unless `seg` (named `name` in the message) references `cine`, belongs to its study and has its size. */
 export function checkSegmentationOnCine(seg: ReadSegmentation, cine: CineImage, name: string): void {
-  // A SEG without a Referenced Series Sequence (it is Type 1C) may still name the cine frame by frame.
-  const references = seg.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID) || seg.frames.some((f) => f.referencedSOPInstanceUID === cine.sopInstanceUID);
-  if (!references) {
-    throw new Error(`${name} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${seg.referencedInstances.map((r) => r.sopInstanceUID).join(', ') || 'nothing'}`);
+  const referenced = referencedSopInstanceUIDs(seg);
+  if (!referenced.includes(cine.sopInstanceUID)) {
+    throw new Error(`${name} does not reference ${cine.source} (SOP Instance UID ${cine.sopInstanceUID}); it references ${referenced.join(', ') || 'nothing'}`);
   }
   if (seg.studyInstanceUID !== cine.studyInstanceUID) throw new Error(`${name} belongs to another study than ${cine.source}`);
   if (seg.rows !== cine.rows || seg.columns !== cine.columns) throw new Error(`${name} is ${seg.rows}x${seg.columns}, ${cine.source} is ${cine.rows}x${cine.columns}`);

@@ -7,7 +7,7 @@ import { CineImage } from '../../src/dicom/cineImage.js';
 import { BinarySegmentation, SegmentationValidationError, type SegmentDescription } from '../../src/dicom/segmentation.js';
 import { readSegmentation, masksForSource, sourceMasks } from '../../src/dicom/segmentationReader.js';
 import { editedSegmentation, storedSegmentOrigin } from '../../src/dicom/editedSegmentation.js';
-import { checkSegmentationOnCine, segmentationMasksOnCine } from '../../src/dicom/segmentationOnCine.js';
+import { checkSegmentationOnCine, referencedSopInstanceUIDs, segmentationMasksOnCine } from '../../src/dicom/segmentationOnCine.js';
 import { packBinaryFrames, unpackBinaryFrame, PackedMask } from '../../src/dicom/bitPacking.js';
 import { parsePart10, writePart10 } from '../../src/dicom/part10.js';
 import { TransferSyntax, SopClass } from '../../src/dicom/uids.js';
@@ -214,7 +214,10 @@ describe('BinarySegmentation over a cine', () => {
     expect(() => checkSegmentationOnCine({ ...seg, studyInstanceUID: `${seg.studyInstanceUID}.9` }, src, 'the SEG')).toThrow(`the SEG belongs to another study than ${src.source}`);
     expect(() => checkSegmentationOnCine({ ...seg, columns: 12 }, src, 'the SEG')).toThrow(`the SEG is 8x12, ${src.source} is 8x10`);
     // Referenced Series Sequence is Type 1C: a SEG that names the cine only in its frames still fits.
+    expect(referencedSopInstanceUIDs(seg)).toEqual([src.sopInstanceUID]);
+    expect(referencedSopInstanceUIDs({ ...seg, referencedInstances: [] })).toEqual([src.sopInstanceUID]);
     expect(segmentationMasksOnCine({ ...seg, referencedInstances: [] }, src, 'the SEG').segFrames).toBe(2);
+    expect(() => checkSegmentationOnCine({ ...seg, referencedInstances: [], frames: [] }, src, 'the SEG')).toThrow(/it references nothing$/);
   });
 
   it('copies patient and study identifiers only from its own source', () => {

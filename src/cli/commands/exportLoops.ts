@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
 import { masksForSource, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { referencedSopInstanceUIDs } from '../../dicom/segmentationOnCine.js';
 import { modelInputBox } from '../../inference/region.js';
 import { encodeNpyUint8 } from '../../phantom/export/npy.js';
 import { concatBytes } from '../../util/bytes.js';
@@ -43,7 +44,7 @@ export async function runExport(args: string[]): Promise<number> {
     }
   }
   for (const cine of cines) {
-    const seg = segs.find((s) => s.referencedInstances.some((r) => r.sopInstanceUID === cine.sopInstanceUID) && s.studyInstanceUID === cine.studyInstanceUID);
+    const seg = segs.find((s) => referencedSopInstanceUIDs(s).includes(cine.sopInstanceUID) && s.studyInstanceUID === cine.studyInstanceUID);
     const patientId = String(cine.dataset.PatientID ?? '');
     const folder = join(values.out, `${safeName(patientId)}_${safeName(cine.sopInstanceUID)}`);
     const partial = `${folder}.partial`;

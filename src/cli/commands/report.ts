@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CineImage } from '../../dicom/cineImage.js';
 import { algorithmOf, readSegmentation, type ReadSegmentation } from '../../dicom/segmentationReader.js';
+import { referencedSopInstanceUIDs } from '../../dicom/segmentationOnCine.js';
 import { GroundTruthIndex, masksOfCine } from '../groundTruth.js';
 import { metricsForMasks } from '../../report/maskMetrics.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
@@ -162,7 +163,7 @@ async function reportBatch(
       failed(segFile, err);
       continue;
     }
-    const referenced = [...new Set(seg.referencedInstances.map((r) => r.sopInstanceUID))];
+    const referenced = referencedSopInstanceUIDs(seg);
     const paired = referenced.filter((sop) => bySop.has(sop));
     if (paired.length === 0) {
       failed(segFile, new Error(`references no cine under --source (SOP Instance UID ${referenced.join(', ') || 'none'})`));
