@@ -79,6 +79,11 @@ describe('trus-seg CLI', () => {
     const s = JSON.parse(r.stdout);
     expect(s.segments[0]).toMatchObject({ label: 'Prostate', frames: 3, nonEmptyFrames: 2 });
     expect(s.referencedInstances[0].sopInstanceUID).toBe(source.sopInstanceUID);
+    expect(s.referencedImages).toEqual([{ sopInstanceUID: source.sopInstanceUID, sourceFrames: '1-3', inReferencedSeriesSequence: true }]);
+    const text = run('seg-info', segFile);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`study ${source.studyInstanceUID}`);
+    expect(text.stdout).toContain(`references SOP Instance ${source.sopInstanceUID}: source frame(s) 1-3\n`);
   });
 
   it('prints usage and exits 2 on a bad command', () => {
