@@ -160,25 +160,59 @@ export class DicomwebClient {
         status,
         body,
         instances,
-        `server stored ${parsed.stored.length} of ${instances.length} instance(s)${parsed.failed.length ? `; failure reason ${parsed.failed.map(describeFailureReason).join(', ')}` : ''}`,
+        parsed.stored.length === 0 && parsed.failed.length === 0
+          ? `the server answered HTTP ${status} but its response names no stored instance (${body.trim() ? `"${body.trim().slice(0, 200)}"` : 'an empty body'}): not known to be stored`
+          : `server stored ${parsed.stored.length} of ${instances.length} instance(s)${parsed.failed.length ? `; failure reason ${parsed.failed.map(describeFailureReason).join(', ')}` : ''}`,
       );
     }
     return { stored: parsed.stored, status, body };
   }
 }
 
-/** Reads Referenced SOP Sequence (0008,1199) and Failed SOP Sequence (0008,1198) from a STOW-RS JSON response. */
+/**
+ * Reads Referenced SOP Sequence (0008,1199) and Failed SOP Sequence (0008,1198) from a STOW-RS
+ * response: DICOM JSON, or the XML (Native DICOM Model) that a server may answer with, since the
+ * request does not ask for either.
+ */
 export function parseStowResponse(body: string): { stored: string[]; failed: string[] } {
-  if (!body.trim()) return { stored: [], failed: [] };
+  const text = body.trim();
+  if (!text) return { stored: [], failed: [] };
+  if (text.startsWith('<')) return parseStowXml(text);
   let json: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(text);
   } catch {
     return { stored: [], failed: [] };
   }
   const uids = (seqTag: string, attrTag: string) =>
     (json[seqTag]?.Value ?? []).map((item) => String(item[attrTag]?.Value?.[0] ?? '')).filter(Boolean);
   return { stored: uids('00081199', '00081155'), failed: uids('00081198', '00081197') };
+}
+
+/** The same two sequences from PS3.19's Native DICOM Model: each item's attribute, one level down. */
+function parseStowXml(xml: string): { stored: string[]; failed: string[] } {
+  const out = { stored: [] as string[], failed: [] as string[] };
+  const wanted: Record<string, { attr: string; into: string[] }> = { '00081199': { attr: '00081155', into: out.stored }, '00081198': { attr: '00081197', into: out.failed } };
+  const path: string[] = [];
+  let value: string | undefined;
+  for (const m of xml.matchAll(/<(\/?)(DicomAttribute|Value)\b([^>]*?)(\/?)>|([^<]+)/g)) {
+    const [, closing, element, attributes, selfClosing, text] = m;
+    if (text !== undefined) {
+      if (value !== undefined) value += text;
+      continue;
+    }
+    if (element === 'DicomAttribute') {
+      if (closing) path.pop();
+      else if (!selfClosing) path.push(/\btag="([0-9A-Fa-f]{8})"/.exec(attributes ?? '')?.[1]?.toUpperCase() ?? '');
+    } else if (!closing && !selfClosing) {
+      value = '';
+    } else if (closing && value !== undefined) {
+      const target = path.length === 2 ? wanted[path[0]!] : undefined;
+      if (target && path[1] === target.attr && value.trim()) target.into.push(value.trim());
+      value = undefined;
+    }
+  }
+  return out;
 }
 
 /** Failure Reason (0008,1197) values of PS3.18 / PS3.4 storage, as text. */
