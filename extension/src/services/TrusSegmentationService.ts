@@ -620,13 +620,14 @@ export class TrusSegmentationService {
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
       // Named as the study's series list names it, for the messages.
       const cine = CineImage.fromPart10(cineBytes, this.loopName({ displaySetInstanceUID: displaySet.displaySetInstanceUID, sopInstanceUID: instance.SOPInstanceUID }));
-      const { masks, segFrames, segmentNumbers } = segmentationMasksOnCine(seg, cine, seriesName(segDisplaySet) ? `SEG series ${seriesName(segDisplaySet)}` : `the SEG ${segInstance.SOPInstanceUID}`);
+      const segSeries = seriesName(segDisplaySet);
+      const { masks, segFrames, segmentNumbers } = segmentationMasksOnCine(seg, cine, segSeries ? `SEG series ${segSeries}` : `the SEG ${segInstance.SOPInstanceUID}`);
       if (segFrames === 0) throw new Error(`the SEG references no frame of ${cine.source}`);
       const storedOrigin =
         segmentNumbers.length === 1
           ? storedSegmentOrigin(seg, segmentNumbers[0]!)
           : { cannotExport: `the stored SEG has ${segmentNumbers.length} segments on this cine, shown as one mask: edits to it cannot be written back as one segment` };
-      const label = `Stored SEG ${seriesName(segDisplaySet)}`.trim();
+      const label = `Stored SEG ${segSeries}`.trim();
       const model: ModelChoice = { id: `seg-${seg.sopInstanceUID}`, label, manifestUrl: '' };
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(model, false), frames: cine.numberOfFrames, segmentationService, extensionManager: this.extensionManager, colour: colourOf({ model, storedOrigin }) });
       labelmap.writeFrames(masks);
