@@ -4,11 +4,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { readSegmentation } from '../src/dicom/segmentationReader.js';
 import { parsePart10, writePart10 } from '../src/dicom/part10.js';
 import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
+import { createUID } from '../src/dicom/uids.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
 import { writeModelFolder } from './helpers/modelDir.js';
 import { cineFile, grayFrames, IDENTITY_B } from './helpers/synthetic.js';
@@ -481,7 +484,109 @@ describe('trus-seg report', () => {
   });
 });
 
+/** The CLI in a child process without blocking this one (a proxy in this process must keep answering it). */
+function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolvePromise) => child.on('close', (code) => resolvePromise({ code, stdout, stderr })));
+}
+
+/**
+ * A loopback HTTP proxy in front of the real Orthanc that keeps the path of every request, to tell
+ * what the CLI retrieved; `addHeaders` adds response headers Orthanc never sends (a QIDO-RS Warning).
+ */
+async function recordingProxy(target: string, addHeaders: (path: string) => Record<string, string> = () => ({})): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    // No connection pool (agent: false), so nothing is left open once the test closes the proxy.
+    const forward = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...addHeaders(req.url ?? '') });
+      answer.pipe(res);
+    });
+    forward.on('error', (err) => {
+      res.writeHead(502);
+      res.end(err.message);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, paths, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 describe('trus-seg segment with a PACS (Orthanc)', () => {
+  it('segments every US loop a QIDO-RS search matches, passes over other modalities, and resumes without retrieving done loops', async () => {
+    const orthanc = await startOrthanc();
+    const proxy = await recordingProxy(orthanc.httpUrl);
+    try {
+      const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+      const usA = cineFile({ rows: 64, columns: 64, frames: grayFrames(64, 64, 3), seriesNumber: 1 });
+      // In the US study, a series of another modality: passed over, not retrieved and not a failure.
+      const otInStudy = cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), seriesNumber: 2, extra: { Modality: 'OT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } });
+      const usB = cineFile({ rows: 64, columns: 64, frames: grayFrames(64, 64, 4), identity: IDENTITY_B });
+      const otherStudy = { ...IDENTITY_B, StudyInstanceUID: createUID(), PatientID: 'PAT-C', AccessionNumber: 'ACC-C' };
+      const ctOnly = cineFile({ rows: 16, columns: 16, frames: grayFrames(16, 16, 2), identity: otherStudy, extra: { Modality: 'CT', SOPClassUID: '1.2.840.10008.5.1.4.1.1.7.2' } });
+      await client.storeInstances([usA, otInStudy, usB, ctOnly]);
+      const sop = (bytes: Uint8Array) => String(parsePart10(bytes, 'test cine').dataset.SOPInstanceUID);
+      const base = `${proxy.url}/dicom-web`;
+      const search = `${base}/studies?ModalitiesInStudy=US`;
+      const out = join(dir, 'qido-out');
+
+      const first = await cliAsync('segment', search, '--model', model.dir, '--out', out);
+      expect(first.stderr).toContain(`${search}: 2 studies matched, 3 images`);
+      expect(first.stderr).toMatch(new RegExp(`skipped \\S+/instances/${sop(otInStudy)}: not an ultrasound image \\(Modality OT\\)`));
+      expect(first.stderr).toContain(`2 SEG(s) written to ${out}`);
+      expect(first.code).toBe(0);
+      for (const bytes of [usA, usB]) expect(dciodvfy(readFileSync(join(out, `${sop(bytes)}.seg.dcm`))).errors).toEqual([]);
+      expect(existsSync(join(out, `${sop(otInStudy)}.seg.dcm`))).toBe(false);
+      const retrieved = (bytes: Uint8Array) => proxy.paths.filter((p) => p.endsWith(`/instances/${sop(bytes)}`)).length;
+      expect([retrieved(usA), retrieved(usB), retrieved(otInStudy), retrieved(ctOnly)]).toEqual([1, 1, 0, 0]);
+
+      // Resumed: both loops skipped from the search's UIDs alone, their figures still in the summary.
+      proxy.paths.length = 0;
+      const again = await cliAsync('segment', search, '--model', model.dir, '--out', out, '--skip-existing');
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain(`0 SEG(s) written to ${out}, 2 skipped (outputs exist)`);
+      expect([retrieved(usA), retrieved(usB)]).toEqual([0, 0]);
+      const rows = parseCsv(readFileSync(join(out, 'batch-summary.csv'), 'utf8'));
+      const col = (name: string) => rows[0]!.indexOf(name);
+      expect(rows.slice(1).map((r) => r[col('status')]).sort()).toEqual(['skipped', 'skipped']);
+      expect(rows.slice(1).every((r) => r[col('frames')] !== '')).toBe(true);
+
+      // A series-level search, through `info`: only the US series.
+      const info = await cliAsync('info', `${base}/series?Modality=US`, '--json');
+      expect(info.code).toBe(0);
+      expect(JSON.parse(info.stdout).map((s: { modality: string; numberOfFrames: number }) => [s.modality, s.numberOfFrames]).sort()).toEqual([['US', 3], ['US', 4]]);
+      expect(info.stderr).toContain('2 series matched, 2 images');
+
+      // A server that says it returned only some matches (PS3.18's Warning header): a stand-in, since Orthanc truncates without one.
+      const warning = '299 pacs: "The number of results exceeded the maximum supported by the server. Additional results can be requested."';
+      const warningProxy = await recordingProxy(orthanc.httpUrl, (path): Record<string, string> => (/\/series\?/.test(path) ? { Warning: warning } : {}));
+      try {
+        const warned = await cliAsync('info', `${warningProxy.url}/dicom-web/series?Modality=US`);
+        expect(warned.code).toBe(0);
+        expect(warned.stderr).toContain(`warning: ${warningProxy.url}/dicom-web/series?Modality=US: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`);
+      } finally {
+        await warningProxy.close();
+      }
+
+      const none = await cliAsync('segment', `${base}/studies?PatientID=NOBODY`, '--model', model.dir, '--out', out);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('0 studies matched, 0 images');
+      expect(none.stderr).toContain('error: no images found in the inputs');
+      const everything = await cliAsync('segment', `${base}/studies?limit=10`, '--model', model.dir, '--out', out);
+      expect(everything.code).toBe(1);
+      expect(everything.stderr).toMatch(/a QIDO-RS search needs at least one matching attribute, e\.g\. …\/studies\?ModalitiesInStudy=US/);
+    } finally {
+      await proxy.close();
+      await orthanc.stop();
+    }
+  });
+
   it('segments a DICOMweb study and stores the SEG under the same study; a refused STOW keeps the SEG', async () => {
     const orthanc = await startOrthanc();
     try {

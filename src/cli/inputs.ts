@@ -1,10 +1,10 @@
 /**
- * What `trus-seg segment` and `info` read: files, folders (recursively) and DICOMweb study/series URLs,
- * each resolved to a lazily loaded cine with a name for messages.
+ * What `trus-seg segment` and `info` read: files, folders (recursively), DICOMweb study/series URLs
+ * and QIDO-RS searches, each resolved to a lazily loaded cine with a name for messages.
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CineImage } from '../dicom/cineImage.js';
+import { CineImage, isUltrasoundDataset, notUltrasoundProblem } from '../dicom/cineImage.js';
 import { readFolderFile, type FolderFile, type FolderFileOptions } from '../dicom/folderFile.js';
 import { readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
 import { NOT_PART10_PROBLEM } from '../dicom/errors.js';
@@ -16,15 +16,45 @@ export interface CineInput {
   name: string;
   /** Absolute path for files (to refuse overwriting a source). */
   path?: string;
+  /** Known before loading (a DICOMweb instance), so a resumed batch skips it without retrieving it. */
+  sopInstanceUID?: string;
   load(): Promise<CineImage>;
-  /** From a folder scan: `load` throws PassedOverFile for a file that is not a cine to segment. */
+  /** From a folder scan or a DICOMweb study: `load` throws PassedOverFile for an image that is not a cine to segment. */
   optional: boolean;
 }
 
-export function parseDicomwebUrl(url: string): { base: string; study: string; series?: string } | undefined {
+/** A DICOMweb study or series named by its URL. */
+export interface DicomwebLocation {
+  kind: 'location';
+  base: string;
+  study: string;
+  series?: string;
+}
+
+/** A QIDO-RS search URL (…/studies?… or …/series?…): every image of what it matches. */
+export interface DicomwebSearch {
+  kind: 'search';
+  base: string;
+  level: 'studies' | 'series';
+  queryParams: Record<string, string>;
+}
+
+const SEARCH_EXAMPLE = '…/studies?ModalitiesInStudy=US&StudyDate=20260101-20261231 or …/series?Modality=US';
+
+export function parseDicomwebUrl(url: string): DicomwebLocation | DicomwebSearch | undefined {
   const m = /^(https?:\/\/.+?)\/studies\/([0-9.]+)(?:\/series\/([0-9.]+))?\/?$/.exec(url);
-  if (!m) return undefined;
-  return { base: m[1]!, study: m[2]!, ...(m[3] ? { series: m[3] } : {}) };
+  if (m) return { kind: 'location', base: m[1]!, study: m[2]!, ...(m[3] ? { series: m[3] } : {}) };
+  const q = /^(https?:\/\/.+)\/(studies|series)\/?\?(.*)$/.exec(url);
+  if (!q) return undefined;
+  const queryParams: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(q[3]!)) {
+    // A repeated key (includefield=A&includefield=B) becomes QIDO's comma-separated list.
+    queryParams[key] = key in queryParams ? `${queryParams[key]},${value}` : value;
+  }
+  const matching = Object.keys(queryParams).filter((k) => !/^(limit|offset|includefield|fuzzymatching)$/i.test(k));
+  // An empty search would be every study in the PACS: most likely a mistake, never done by accident.
+  if (matching.length === 0) throw new Error(`${url}: a QIDO-RS search needs at least one matching attribute, e.g. ${SEARCH_EXAMPLE}`);
+  return { kind: 'search', base: q[1]!, level: q[2] as 'studies' | 'series', queryParams };
 }
 
 /** Every file below `dir` (dot-files and dot-folders skipped), sorted. */
@@ -83,8 +113,60 @@ export function fileInput(path: string, optional: boolean, requireUltrasound: bo
 export interface ResolveOptions {
   /** Headers of every DICOMweb request (authorisation). */
   headers?: Record<string, string>;
-  /** Whether only ultrasound images are wanted (decides what a folder scan passes over). Default true. */
+  /** Whether only ultrasound images are wanted (decides what a folder scan or a study passes over). Default true. */
   requireUltrasound?: boolean;
+  /** What a DICOMweb search found, and a server's warning that it returned fewer matches than it has. */
+  onNote?: (line: string) => void;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The images of a study or series as inputs. In a study (like a folder) an image whose QIDO-RS
+ * Modality is another modality's is passed over unretrieved; in a series named directly it is the
+ * caller's to refuse, as a file named directly is.
+ */
+async function dicomwebImages(client: DicomwebClient, study: string, series: string | undefined, optional: boolean, options: ResolveOptions): Promise<CineInput[]> {
+  const { requireUltrasound = true, onNote } = options;
+  const where = `${client.url}/studies/${study}${series ? `/series/${series}` : ''}`;
+  const instances = await client.searchForInstances(study, series, {}, (warning) => onNote?.(`warning: ${where}: the server may have listed only some of its images: ${warning}`));
+  const inputs: CineInput[] = [];
+  for (const inst of instances) {
+    const sopClass = String(inst.SOPClassUID ?? '');
+    if (!isImageStorageSopClass(sopClass)) continue;
+    const seriesUid = String(inst.SeriesInstanceUID ?? series);
+    const sop = String(inst.SOPInstanceUID);
+    const name = `${client.url}/studies/${study}/series/${seriesUid}/instances/${sop}`;
+    // QIDO-RS returns Modality with instances on most servers; where it does not, the image is retrieved to tell.
+    const modality = inst.Modality === undefined ? undefined : String(inst.Modality);
+    const load = async (): Promise<CineImage> => {
+      if (optional && requireUltrasound && modality !== undefined && !isUltrasoundDataset(inst)) throw new PassedOverFile(name, notUltrasoundProblem(modality));
+      const cine = await client.retrieveCine(study, seriesUid, sop);
+      if (optional && requireUltrasound && !cine.isUltrasound) throw new PassedOverFile(name, notUltrasoundProblem(cine.modality));
+      return cine;
+    };
+    inputs.push({ name, sopInstanceUID: sop, optional, load });
+  }
+  return inputs;
+}
+
+/** Every image of the studies or series a QIDO-RS search matches, each study read as a study URL is. */
+async function searchedImages(client: DicomwebClient, search: DicomwebSearch, url: string, options: ResolveOptions): Promise<CineInput[]> {
+  const { onNote } = options;
+  const warn = (warning: string) => onNote?.(`warning: ${url}: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`);
+  const found = search.level === 'studies' ? await client.searchForStudies(search.queryParams, warn) : await client.searchForSeries(undefined, search.queryParams, warn);
+  const inputs: CineInput[] = [];
+  for (const match of found) {
+    const study = String(match.StudyInstanceUID ?? '');
+    if (!study) continue;
+    const series = search.level === 'series' ? String(match.SeriesInstanceUID ?? '') || undefined : undefined;
+    if (search.level === 'series' && !series) continue;
+    inputs.push(...(await dicomwebImages(client, study, series, true, options)));
+  }
+  onNote?.(`${url}: ${plural(found.length, search.level === 'studies' ? 'study' : 'series', search.level === 'studies' ? 'studies' : 'series')} matched, ${plural(inputs.length, 'image')}`);
+  return inputs;
 }
 
 export async function resolveInputs(args: string[], options: ResolveOptions = {}): Promise<CineInput[]> {
@@ -94,20 +176,21 @@ export async function resolveInputs(args: string[], options: ResolveOptions = {}
     const web = parseDicomwebUrl(arg);
     if (web) {
       const client = new DicomwebClient({ url: web.base, headers });
-      const instances = await client.searchForInstances(web.study, web.series);
-      for (const inst of instances) {
-        const sopClass = String(inst.SOPClassUID ?? '');
-        if (!isImageStorageSopClass(sopClass)) continue;
-        const series = String(inst.SeriesInstanceUID);
-        const sop = String(inst.SOPInstanceUID);
-        inputs.push({ name: `${web.base}/studies/${web.study}/series/${series}/instances/${sop}`, optional: false, load: () => client.retrieveCine(web.study, series, sop) });
-      }
+      if (web.kind === 'search') inputs.push(...(await searchedImages(client, web, arg, options)));
+      else inputs.push(...(await dicomwebImages(client, web.study, web.series, !web.series, options)));
       continue;
     }
-    if (/^https?:\/\//.test(arg)) throw new Error(`${arg}: a DICOMweb URL must name a study (…/studies/<uid>) or a series (…/studies/<uid>/series/<uid>)`);
+    if (/^https?:\/\//.test(arg)) throw new Error(`${arg}: a DICOMweb URL must name a study (…/studies/<uid>), a series (…/studies/<uid>/series/<uid>) or a QIDO-RS search (${SEARCH_EXAMPLE})`);
     for (const { file, inFolder } of await listFiles([arg])) inputs.push(fileInput(file, inFolder, requireUltrasound));
   }
-  return inputs;
+  // An image named twice (a study and a search that matches it, a folder and a file in it) is read once, as first named.
+  const seen = new Set<string>();
+  return inputs.filter((input) => {
+    const key = input.path ?? input.name;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The files named, and every file below the folders named; `inFolder` marks the latter, which a command may pass over. */

@@ -14,9 +14,9 @@ import { isUsageError } from './usage.js';
 const USAGE = `trus-seg — prostate segmentation of TRUS cine loops (research use only, not for clinical use)
 
 Usage:
-  trus-seg info <inputs...> [--json] [--header 'N: V']   describe DICOM cines (files, folders, DICOMweb studies/series): frames, timing, calibration, warnings
+  trus-seg info <inputs...> [--json] [--header 'N: V']   describe DICOM cines (files, folders, DICOMweb studies, series, searches): frames, timing, calibration, warnings
   trus-seg seg-info <seg-file> [--json]  describe a DICOM SEG: segments, algorithm, referenced frames
-  trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies/series -> SEG + report
+  trus-seg segment <inputs...>           segment every frame of cine files, folders or DICOMweb studies, series, searches -> SEG + report
   trus-seg report <segs...> --source <cines...>  re-compute the temporal (and ground-truth) metrics of existing SEGs
                                          (folders: each SEG paired with the cine it references; a batch summary)
   trus-seg store <segs...> --stow URL    store SEGs on disk with STOW-RS (after a refused segment --stow)

@@ -71,20 +71,36 @@ export class DicomwebClient {
     }
   }
 
-  searchForStudies(queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
-    return this.call('QIDO-RS study search', `${this.url}/studies`, async () => naturalize(await this.client.searchForStudies({ queryParams })));
+  /**
+   * A QIDO-RS search whose response's Warning header (a server that returned fewer matches than
+   * it has, PS3.18 8.3.4.6) goes to `onWarning`: dicomweb-client resolves with the body only.
+   */
+  private async search(what: string, url: string, onWarning: ((warning: string) => void) | undefined, run: (request: { instance: XMLHttpRequest }) => unknown): Promise<NaturalDataset[]> {
+    return this.call(what, url, async () => {
+      const xhr = new XMLHttpRequest();
+      const found = naturalize(await run({ instance: xhr }));
+      const warning = xhr.getResponseHeader('Warning');
+      if (warning && onWarning) onWarning(warning);
+      return found;
+    });
   }
 
-  searchForSeries(studyInstanceUID: string, queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
-    return this.call('QIDO-RS series search', `${this.url}/studies/${studyInstanceUID}/series`, async () =>
-      naturalize(await this.client.searchForSeries({ studyInstanceUID, queryParams })),
+  searchForStudies(queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
+    return this.search('QIDO-RS study search', `${this.url}/studies`, onWarning, (request) => this.client.searchForStudies({ queryParams, request } as LooseOptions));
+  }
+
+  /** The series of a study, or with no study the server's series that match `queryParams`. */
+  searchForSeries(studyInstanceUID: string | undefined, queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
+    const url = `${this.url}${studyInstanceUID ? `/studies/${studyInstanceUID}` : ''}/series`;
+    return this.search('QIDO-RS series search', url, onWarning, (request) =>
+      this.client.searchForSeries({ ...(studyInstanceUID ? { studyInstanceUID } : {}), queryParams, request } as LooseOptions),
     );
   }
 
-  searchForInstances(studyInstanceUID: string, seriesInstanceUID?: string, queryParams: Record<string, string> = {}): Promise<NaturalDataset[]> {
+  searchForInstances(studyInstanceUID: string, seriesInstanceUID?: string, queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
     const url = `${this.url}/studies/${studyInstanceUID}${seriesInstanceUID ? `/series/${seriesInstanceUID}` : ''}/instances`;
-    return this.call('QIDO-RS instance search', url, async () =>
-      naturalize(await this.client.searchForInstances({ studyInstanceUID, ...(seriesInstanceUID ? { seriesInstanceUID } : {}), queryParams })),
+    return this.search('QIDO-RS instance search', url, onWarning, (request) =>
+      this.client.searchForInstances({ studyInstanceUID, ...(seriesInstanceUID ? { seriesInstanceUID } : {}), queryParams, request } as LooseOptions),
     );
   }
 

@@ -53,8 +53,11 @@ export function basicAuthorization(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-/** `users` (name -> password) turns Orthanc's HTTP Basic authentication on: every request then needs one of them. */
-export async function startOrthanc(options: { users?: Record<string, string> } = {}): Promise<RunningOrthanc> {
+/**
+ * `users` (name -> password) turns Orthanc's HTTP Basic authentication on: every request then needs
+ * one of them. `config` adds or replaces top-level configuration options (e.g. LimitFindResults).
+ */
+export async function startOrthanc(options: { users?: Record<string, string>; config?: Record<string, unknown> } = {}): Promise<RunningOrthanc> {
   const dir = tempDir('orthanc-');
   const port = await freePort();
   const config = {
@@ -69,6 +72,7 @@ export async function startOrthanc(options: { users?: Record<string, string> } =
     ...(options.users ? { RegisteredUsers: options.users } : {}),
     Plugins: [ORTHANC_PLUGINS],
     DicomWeb: { Enable: true, Root: '/dicom-web/' },
+    ...options.config,
   };
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
@@ -92,7 +96,9 @@ export async function startOrthanc(options: { users?: Record<string, string> } =
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+        clearTimeout(timer);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,7 @@ export async function runInfo(args: string[], usage: string): Promise<number> {
   }
   let failures = 0;
   const summaries: CineSummary[] = [];
-  for (const input of await resolveInputs(positionals, { requireUltrasound: false, headers: dicomwebHeaders(values.header) })) {
+  for (const input of await resolveInputs(positionals, { requireUltrasound: false, headers: dicomwebHeaders(values.header), onNote: (line) => console.error(line) })) {
     try {
       const s = await summariseCine(await input.load(), input.name);
       summaries.push(s);

@@ -13,7 +13,7 @@ import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
-import { PassedOverFile, problemOf, resolveInputs } from '../inputs.js';
+import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inputs.js';
 import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
@@ -24,7 +24,10 @@ import { dicomwebHeaders } from '../dicomwebHeaders.js';
 import { exists, writeAtomically } from '../outputFiles.js';
 import { writeStudyVolumes } from '../studyVolumes.js';
 
-export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study/series URL>... [options]
+export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study, series or search URL>... [options]
+  A DICOMweb input is …/studies/<uid>, …/studies/<uid>/series/<uid>, or a QIDO-RS search such as
+  '…/studies?ModalitiesInStudy=US&StudyDate=20260101-20261231' or '…/series?Modality=US' (every
+  image of what it matches). In a study, images of other modalities are passed over, as in a folder.
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
   --out DIR          output folder (default: trus-seg-out)
   --report json|csv  report format (default: json)
@@ -101,8 +104,8 @@ export async function runSegment(args: string[]): Promise<number> {
   const model = await loadNodeModel(values.model ?? defaultModelPath(), { ...(threads ? { threads } : {}), provider });
   const references = values['ground-truth']?.length ? await GroundTruthIndex.load(values['ground-truth']) : undefined;
   const requireUltrasound = !values['allow-non-us'];
-  const inputs = await resolveInputs(positionals, { requireUltrasound, headers });
-  if (inputs.length === 0) throw new Error('no input files found');
+  const inputs = await resolveInputs(positionals, { requireUltrasound, headers, onNote: (line) => console.error(line) });
+  if (inputs.length === 0) throw new Error('no images found in the inputs');
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   const sources = new Set(inputs.map((i) => i.path).filter((p): p is string => !!p));
@@ -120,9 +123,29 @@ export async function runSegment(args: string[]): Promise<number> {
   let written = 0;
   let skipped = 0;
   const rows: BatchRow[] = [];
+  /** With --skip-existing: whether this SOP Instance's SEG and report are in --out already, the row then saying so. */
+  const skippedAsDone = async (input: CineInput, sopInstanceUID: string, row: BatchRow): Promise<boolean> => {
+    const segPath = join(out, `${sopInstanceUID}.seg.dcm`);
+    const reportPath = join(out, `${sopInstanceUID}.report.${reportFormat}`);
+    if (!skipExisting || !(await exists(segPath)) || !(await exists(reportPath))) return false;
+    skipped++;
+    console.error(`skipped ${input.name}: its SEG and report are in ${out} already`);
+    // The figures of an earlier run's JSON report, so that a resumed batch's summary covers every loop.
+    const earlier = reportFormat === 'json' ? reportFiguresFromJson(await readFile(reportPath, 'utf8')) : undefined;
+    Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
+    return true;
+  };
   try {
     for (const [index, input] of inputs.entries()) {
       if (controller.signal.aborted) break;
+      // A DICOMweb instance's UID is known from the search: a resumed batch does not retrieve what it has done.
+      if (input.sopInstanceUID) {
+        const row: BatchRow = { source: input.name, sopInstanceUID: input.sopInstanceUID, status: 'failed' };
+        if (await skippedAsDone(input, input.sopInstanceUID, row)) {
+          rows.push(row);
+          continue;
+        }
+      }
       let cine;
       try {
         cine = await input.load();
@@ -146,14 +169,7 @@ export async function runSegment(args: string[]): Promise<number> {
         for (const p of [segPath, reportPath]) {
           if (sources.has(p)) throw new Error(`${p} is one of the inputs: refusing to overwrite a source file`);
         }
-        if (skipExisting && (await exists(segPath)) && (await exists(reportPath))) {
-          skipped++;
-          console.error(`skipped ${input.name}: its SEG and report are in ${out} already`);
-          // The figures of an earlier run's JSON report, so that a resumed batch's summary covers every loop.
-          const earlier = reportFormat === 'json' ? reportFiguresFromJson(await readFile(reportPath, 'utf8')) : undefined;
-          Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
-          continue;
-        }
+        if (await skippedAsDone(input, cine.sopInstanceUID, row)) continue;
         for (const p of [segPath, reportPath]) {
           if (!values.overwrite && (await exists(p))) throw new Error(`${p} exists (pass --overwrite to replace it${skipExisting ? ', or remove it' : ', or --skip-existing to keep it'})`);
         }
