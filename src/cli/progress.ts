@@ -13,9 +13,21 @@ export function progressBar(label: string): (done: number, total: number) => voi
   };
 }
 
-/** A loop's label in a batch: its place (`[3/120] `) and its name, the start cut so the bar fits a line. */
-export function batchLabel(index: number, count: number, name: string): string {
-  const position = count > 1 ? `[${index + 1}/${count}] ` : '';
+/** A time still to wait, as a person reads it: no more precision than an estimate has. */
+export function durationText(ms: number): string {
+  const minutes = Math.round(ms / 60000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `about ${minutes} min`;
+  return `about ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * A loop's label in a batch: its place (`[3/120] `), with the time the rest of the batch should
+ * take once one loop has been timed (`[3/120, about 40 min left] `), and its name, the start cut
+ * so the bar fits a line.
+ */
+export function batchLabel(index: number, count: number, name: string, remainingMs?: number): string {
+  const position = count > 1 ? `[${index + 1}/${count}${remainingMs !== undefined ? `, ${durationText(remainingMs)} left` : ''}] ` : '';
   return position + (name.length > 48 ? `…${name.slice(-47)}` : name);
 }
 

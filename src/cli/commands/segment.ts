@@ -123,6 +123,9 @@ export async function runSegment(args: string[]): Promise<number> {
   let written = 0;
   let skipped = 0;
   const rows: BatchRow[] = [];
+  // What the loops segmented so far took, start to written, for the batch's time left (an average over loops: their frames are not known before each is read).
+  let segmentedMs = 0;
+  let segmented = 0;
   /** With --skip-existing: whether this SOP Instance's SEG and report are in --out already, the row then saying so. */
   const skippedAsDone = async (input: CineInput, sopInstanceUID: string, row: BatchRow): Promise<boolean> => {
     const segPath = join(out, `${sopInstanceUID}.seg.dcm`);
@@ -146,6 +149,7 @@ export async function runSegment(args: string[]): Promise<number> {
           continue;
         }
       }
+      const loopStart = performance.now();
       let cine;
       try {
         cine = await input.load();
@@ -175,7 +179,8 @@ export async function runSegment(args: string[]): Promise<number> {
         }
         const reference = references?.masksFor(cine);
         if (references && !reference) console.error(`  no ground truth references ${input.name}: accuracy metrics left out`);
-        const bar = progressBar(batchLabel(index, inputs.length, input.name));
+        const remainingMs = segmented > 0 ? (segmentedMs / segmented) * (inputs.length - index) : undefined;
+        const bar = progressBar(batchLabel(index, inputs.length, input.name, remainingMs));
         const run = await segmentCine(cine, model, {
           signal: controller.signal,
           ...(metricsWorkers ? { metrics: metricsWorkers.runner } : {}),
@@ -224,6 +229,8 @@ export async function runSegment(args: string[]): Promise<number> {
             row.problem = `not stored: ${message}`;
           }
         }
+        segmentedMs += performance.now() - loopStart;
+        segmented++;
       } catch (err) {
         if (controller.signal.aborted) {
           console.error(`\ncancelled during ${input.name}: nothing written for it`);
