@@ -157,6 +157,9 @@ async function searchedImages(client: DicomwebClient, search: DicomwebSearch, ur
   const { onNote } = options;
   const warn = (warning: string) => onNote?.(`warning: ${url}: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`);
   const found = search.level === 'studies' ? await client.searchForStudies(search.queryParams, warn) : await client.searchForSeries(undefined, search.queryParams, warn);
+  const matched = plural(found.length, search.level === 'studies' ? 'study' : 'series', search.level === 'studies' ? 'studies' : 'series');
+  // Listing the images takes a request per match: a large search says what it is doing first.
+  if (found.length > 1) onNote?.(`${url}: ${matched} matched; listing their images`);
   const inputs: CineInput[] = [];
   for (const match of found) {
     const study = String(match.StudyInstanceUID ?? '');
@@ -165,7 +168,7 @@ async function searchedImages(client: DicomwebClient, search: DicomwebSearch, ur
     if (search.level === 'series' && !series) continue;
     inputs.push(...(await dicomwebImages(client, study, series, true, options)));
   }
-  onNote?.(`${url}: ${plural(found.length, search.level === 'studies' ? 'study' : 'series', search.level === 'studies' ? 'studies' : 'series')} matched, ${plural(inputs.length, 'image')}`);
+  onNote?.(`${url}: ${matched} matched, ${plural(inputs.length, 'image')}`);
   return inputs;
 }
 
