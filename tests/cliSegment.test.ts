@@ -497,12 +497,23 @@ function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: str
 
 /**
  * A loopback HTTP proxy in front of the real Orthanc that keeps the path of every request, to tell
- * what the CLI retrieved; `addHeaders` adds response headers Orthanc never sends (a QIDO-RS Warning).
+ * what the CLI retrieved; `addHeaders` adds response headers Orthanc never sends (a QIDO-RS Warning),
+ * and `refuse` answers a request with an error status in Orthanc's place (a server fault).
  */
-async function recordingProxy(target: string, addHeaders: (path: string) => Record<string, string> = () => ({})): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+async function recordingProxy(
+  target: string,
+  addHeaders: (path: string) => Record<string, string> = () => ({}),
+  refuse: (path: string) => number | undefined = () => undefined,
+): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
   const paths: string[] = [];
   const server = createServer((req, res) => {
     paths.push(req.url ?? '');
+    const refusal = refuse(req.url ?? '');
+    if (refusal !== undefined) {
+      res.writeHead(refusal, { 'content-type': 'text/plain' });
+      res.end('refused by the test proxy');
+      return;
+    }
     // No connection pool (agent: false), so nothing is left open once the test closes the proxy.
     const forward = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...addHeaders(req.url ?? '') });
@@ -573,6 +584,25 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
         expect(warned.stderr).toContain(`warning: ${warningProxy.url}/dicom-web/series?Modality=US: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`);
       } finally {
         await warningProxy.close();
+      }
+
+      // A study the server will not list (a fault Orthanc cannot be made to have, so the proxy answers 503 for it): that study fails, the others are segmented.
+      const studyB = String(parsePart10(usB, 'test cine').dataset.StudyInstanceUID);
+      const faultyProxy = await recordingProxy(orthanc.httpUrl, () => ({}), (path) => (path.startsWith(`/dicom-web/studies/${studyB}/instances`) ? 503 : undefined));
+      try {
+        const faultyOut = join(dir, 'qido-fault-out');
+        const faulty = await cliAsync('segment', `${faultyProxy.url}/dicom-web/studies?ModalitiesInStudy=US`, '--model', model.dir, '--out', faultyOut);
+        expect(faulty.code).toBe(1);
+        expect(faulty.stderr).toMatch(new RegExp(`error: ${faultyProxy.url}/dicom-web/studies/${studyB}: .*503`));
+        expect(faulty.stderr).toContain(`1 SEG(s) written to ${faultyOut}, 1 failure(s)`);
+        expect(existsSync(join(faultyOut, `${sop(usA)}.seg.dcm`))).toBe(true);
+        const faultRows = parseCsv(readFileSync(join(faultyOut, 'batch-summary.csv'), 'utf8'));
+        const byStatus = new Map(faultRows.slice(1).map((r) => [r[faultRows[0]!.indexOf('status')], r[faultRows[0]!.indexOf('source')]]));
+        expect(faultRows).toHaveLength(3);
+        expect(byStatus.get('failed')).toBe(`${faultyProxy.url}/dicom-web/studies/${studyB}`);
+        expect(byStatus.get('written')).toMatch(new RegExp(`/instances/${sop(usA)}$`));
+      } finally {
+        await faultyProxy.close();
       }
 
       const none = await cliAsync('segment', `${base}/studies?PatientID=NOBODY`, '--model', model.dir, '--out', out);

@@ -166,7 +166,13 @@ async function searchedImages(client: DicomwebClient, search: DicomwebSearch, ur
     if (!study) continue;
     const series = search.level === 'series' ? String(match.SeriesInstanceUID ?? '') || undefined : undefined;
     if (search.level === 'series' && !series) continue;
-    inputs.push(...(await dicomwebImages(client, study, series, true, options)));
+    try {
+      inputs.push(...(await dicomwebImages(client, study, series, true, options)));
+    } catch (err) {
+      // One match the server will not list is that match's failure, not the whole batch's: it is reported when its turn comes.
+      const name = `${client.url}/studies/${study}${series ? `/series/${series}` : ''}`;
+      inputs.push({ name, optional: false, load: () => Promise.reject(err) });
+    }
   }
   onNote?.(`${url}: ${matched} matched, ${plural(inputs.length, 'image')}`);
   return inputs;
