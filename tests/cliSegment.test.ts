@@ -497,16 +497,21 @@ function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: str
 
 /**
  * A loopback HTTP proxy in front of the real Orthanc that keeps the path of every request, to tell
- * what the CLI retrieved; `addHeaders` adds response headers Orthanc never sends (a QIDO-RS Warning),
- * and `refuse` answers a request with an error status in Orthanc's place (a server fault).
+ * what the CLI retrieved. `onRequest` sees each request as it arrives; `addHeaders` adds response
+ * headers Orthanc never sends (a QIDO-RS Warning), and `refuse` answers a request with an error
+ * status in Orthanc's place (a server fault).
  */
-async function recordingProxy(
-  target: string,
-  addHeaders: (path: string) => Record<string, string> = () => ({}),
-  refuse: (path: string) => number | undefined = () => undefined,
-): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+interface ProxyOptions {
+  onRequest?: (path: string) => void;
+  addHeaders?: (path: string) => Record<string, string>;
+  refuse?: (path: string) => number | undefined;
+}
+
+async function recordingProxy(target: string, options: ProxyOptions = {}): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+  const { onRequest = () => undefined, addHeaders = () => ({}), refuse = () => undefined } = options;
   const paths: string[] = [];
   const server = createServer((req, res) => {
+    onRequest(req.url ?? '');
     paths.push(req.url ?? '');
     const refusal = refuse(req.url ?? '');
     if (refusal !== undefined) {
@@ -533,7 +538,15 @@ async function recordingProxy(
 describe('trus-seg segment with a PACS (Orthanc)', () => {
   it('segments every US loop a QIDO-RS search matches, passes over other modalities, and resumes without retrieving done loops', async () => {
     const orthanc = await startOrthanc();
-    const proxy = await recordingProxy(orthanc.httpUrl);
+    const out = join(dir, 'qido-out');
+    // How many SEGs the batch had written when each image was asked for: the second is retrieved while the first is segmented.
+    const segsWrittenAtRetrieval: number[] = [];
+    let watched = out;
+    const proxy = await recordingProxy(orthanc.httpUrl, {
+      onRequest: (path) => {
+        if (/\/instances\/[0-9.]+$/.test(path)) segsWrittenAtRetrieval.push(existsSync(watched) ? readdirSync(watched).filter((f) => f.endsWith('.seg.dcm')).length : 0);
+      },
+    });
     try {
       const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
       const usA = cineFile({ rows: 64, columns: 64, frames: grayFrames(64, 64, 3), seriesNumber: 1 });
@@ -546,7 +559,6 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
       const sop = (bytes: Uint8Array) => String(parsePart10(bytes, 'test cine').dataset.SOPInstanceUID);
       const base = `${proxy.url}/dicom-web`;
       const search = `${base}/studies?ModalitiesInStudy=US`;
-      const out = join(dir, 'qido-out');
 
       const first = await cliAsync('segment', search, '--model', model.dir, '--out', out);
       expect(first.stderr).toContain(`${search}: 2 studies matched, 3 images`);
@@ -557,6 +569,15 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
       expect(existsSync(join(out, `${sop(otInStudy)}.seg.dcm`))).toBe(false);
       const retrieved = (bytes: Uint8Array) => proxy.paths.filter((p) => p.endsWith(`/instances/${sop(bytes)}`)).length;
       expect([retrieved(usA), retrieved(usB), retrieved(otInStudy), retrieved(ctOnly)]).toEqual([1, 1, 0, 0]);
+      expect(segsWrittenAtRetrieval).toEqual([0, 0]);
+      // --no-prefetch: each image is retrieved when its turn comes, after the one before is written.
+      segsWrittenAtRetrieval.length = 0;
+      watched = join(dir, 'qido-out-no-prefetch');
+      const sequential = await cliAsync('segment', search, '--model', model.dir, '--out', watched, '--no-prefetch');
+      expect(sequential.code).toBe(0);
+      expect(segsWrittenAtRetrieval).toEqual([0, 1]);
+      const figures = (folder: string, bytes: Uint8Array) => JSON.parse(readFileSync(join(folder, `${sop(bytes)}.report.json`), 'utf8')).frames;
+      for (const bytes of [usA, usB]) expect(figures(watched, bytes)).toEqual(figures(out, bytes));
 
       // Resumed: both loops skipped from the search's UIDs alone, their figures still in the summary.
       proxy.paths.length = 0;
@@ -577,7 +598,7 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
 
       // A server that says it returned only some matches (PS3.18's Warning header): a stand-in, since Orthanc truncates without one.
       const warning = '299 pacs: "The number of results exceeded the maximum supported by the server. Additional results can be requested."';
-      const warningProxy = await recordingProxy(orthanc.httpUrl, (path): Record<string, string> => (/\/series\?/.test(path) ? { Warning: warning } : {}));
+      const warningProxy = await recordingProxy(orthanc.httpUrl, { addHeaders: (path): Record<string, string> => (/\/series\?/.test(path) ? { Warning: warning } : {}) });
       try {
         const warned = await cliAsync('info', `${warningProxy.url}/dicom-web/series?Modality=US`);
         expect(warned.code).toBe(0);
@@ -588,7 +609,7 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
 
       // A study the server will not list (a fault Orthanc cannot be made to have, so the proxy answers 503 for it): that study fails, the others are segmented.
       const studyB = String(parsePart10(usB, 'test cine').dataset.StudyInstanceUID);
-      const faultyProxy = await recordingProxy(orthanc.httpUrl, () => ({}), (path) => (path.startsWith(`/dicom-web/studies/${studyB}/instances`) ? 503 : undefined));
+      const faultyProxy = await recordingProxy(orthanc.httpUrl, { refuse: (path) => (path.startsWith(`/dicom-web/studies/${studyB}/instances`) ? 503 : undefined) });
       try {
         const faultyOut = join(dir, 'qido-fault-out');
         const faulty = await cliAsync('segment', `${faultyProxy.url}/dicom-web/studies?ModalitiesInStudy=US`, '--model', model.dir, '--out', faultyOut);

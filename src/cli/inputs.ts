@@ -18,6 +18,8 @@ export interface CineInput {
   path?: string;
   /** Known before loading (a DICOMweb instance), so a resumed batch skips it without retrieving it. */
   sopInstanceUID?: string;
+  /** Why it is passed over, where that is known before loading (another modality's image in a DICOMweb study); `load` then throws PassedOverFile. */
+  passOver?: string;
   load(): Promise<CineImage>;
   /** From a folder scan or a DICOMweb study: `load` throws PassedOverFile for an image that is not a cine to segment. */
   optional: boolean;
@@ -141,13 +143,14 @@ async function dicomwebImages(client: DicomwebClient, study: string, series: str
     const name = `${client.url}/studies/${study}/series/${seriesUid}/instances/${sop}`;
     // QIDO-RS returns Modality with instances on most servers; where it does not, the image is retrieved to tell.
     const modality = inst.Modality === undefined ? undefined : String(inst.Modality);
+    const passOver = optional && requireUltrasound && modality !== undefined && !isUltrasoundDataset(inst) ? notUltrasoundProblem(modality) : undefined;
     const load = async (): Promise<CineImage> => {
-      if (optional && requireUltrasound && modality !== undefined && !isUltrasoundDataset(inst)) throw new PassedOverFile(name, notUltrasoundProblem(modality));
+      if (passOver) throw new PassedOverFile(name, passOver);
       const cine = await client.retrieveCine(study, seriesUid, sop);
       if (optional && requireUltrasound && !cine.isUltrasound) throw new PassedOverFile(name, notUltrasoundProblem(cine.modality));
       return cine;
     };
-    inputs.push({ name, sopInstanceUID: sop, optional, load });
+    inputs.push({ name, sopInstanceUID: sop, optional, load, ...(passOver ? { passOver } : {}) });
   }
   return inputs;
 }

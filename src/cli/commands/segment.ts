@@ -13,6 +13,7 @@ import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
+import type { CineImage } from '../../dicom/cineImage.js';
 import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inputs.js';
 import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
@@ -55,6 +56,8 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study, 
   --allow-non-us     segment non-ultrasound images too
   --overwrite        replace existing outputs (never a source file)
   --skip-existing    skip inputs whose SEG and report are already in --out (resumes a batch)
+  --no-prefetch      retrieve each DICOMweb image when its turn comes (by default the next one is
+                     retrieved while one is segmented; this keeps one cine in memory, not two)
   --summary FILE     one CSV row per loop: status and summary figures (default: DIR/batch-summary.csv
                      when the run has more than one loop)`;
 
@@ -81,6 +84,7 @@ export async function runSegment(args: string[]): Promise<number> {
       'no-metrics-worker': { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
       'skip-existing': { type: 'boolean', default: false },
+      'no-prefetch': { type: 'boolean', default: false },
       summary: { type: 'string' },
     },
   });
@@ -126,17 +130,41 @@ export async function runSegment(args: string[]): Promise<number> {
   // What the loops segmented so far took, start to written, for the batch's time left (an average over loops: their frames are not known before each is read).
   let segmentedMs = 0;
   let segmented = 0;
+  const outputsExist = async (sopInstanceUID: string): Promise<boolean> =>
+    skipExisting && (await exists(join(out, `${sopInstanceUID}.seg.dcm`))) && (await exists(join(out, `${sopInstanceUID}.report.${reportFormat}`)));
   /** With --skip-existing: whether this SOP Instance's SEG and report are in --out already, the row then saying so. */
   const skippedAsDone = async (input: CineInput, sopInstanceUID: string, row: BatchRow): Promise<boolean> => {
     const segPath = join(out, `${sopInstanceUID}.seg.dcm`);
     const reportPath = join(out, `${sopInstanceUID}.report.${reportFormat}`);
-    if (!skipExisting || !(await exists(segPath)) || !(await exists(reportPath))) return false;
+    if (!(await outputsExist(sopInstanceUID))) return false;
     skipped++;
     console.error(`skipped ${input.name}: its SEG and report are in ${out} already`);
     // The figures of an earlier run's JSON report, so that a resumed batch's summary covers every loop.
     const earlier = reportFormat === 'json' ? reportFiguresFromJson(await readFile(reportPath, 'utf8')) : undefined;
     Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
     return true;
+  };
+  // The next DICOMweb image is retrieved while this one is segmented, so a batch from a PACS does
+  // not wait on the network between loops. Files are read when their turn comes: one cine at a time in memory.
+  const prefetched = new Map<number, Promise<CineImage>>();
+  const loadInput = (index: number): Promise<CineImage> => {
+    const ahead = prefetched.get(index);
+    prefetched.delete(index);
+    return ahead ?? inputs[index]!.load();
+  };
+  /** Starts loading the first input after `index` that will be loaded (past those passed over or done), if it is a DICOMweb image. */
+  const prefetchAfter = async (index: number): Promise<void> => {
+    if (values['no-prefetch']) return;
+    for (let next = index + 1; next < inputs.length && !controller.signal.aborted; next++) {
+      const input = inputs[next]!;
+      if (input.passOver || (input.sopInstanceUID && (await outputsExist(input.sopInstanceUID)))) continue;
+      if (input.path || prefetched.has(next)) return;
+      const loading = input.load();
+      // Its failure is reported when its turn comes, not as an unhandled rejection now.
+      loading.catch(() => undefined);
+      prefetched.set(next, loading);
+      return;
+    }
   };
   try {
     for (const [index, input] of inputs.entries()) {
@@ -152,7 +180,8 @@ export async function runSegment(args: string[]): Promise<number> {
       const loopStart = performance.now();
       let cine;
       try {
-        cine = await input.load();
+        cine = await loadInput(index);
+        await prefetchAfter(index);
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
       } catch (err) {
         const problem = problemOf(err);
