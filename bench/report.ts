@@ -9,6 +9,7 @@ import type { ViewerRun, ViewerTiming } from './viewerFirstMask.js';
 import type { OperatorProfile } from './operatorProfile.js';
 import type { StudentSizeRow } from './studentSizes.js';
 import type { TorchLatency } from './importedRows.js';
+import type { PacsBatchRow } from './pacsBatch.js';
 import { fps, ms, percentile } from './stats.js';
 
 export interface Results {
@@ -27,6 +28,8 @@ export interface Results {
   pipeline: (PipelineResult & { input: string; triesFps?: number[] })[];
   memory: (PipelineResult & { input: string })[];
   throughput: ThroughputRow[];
+  /** The CLI on a batch from a PACS through links of several speeds, retrieving ahead or not. */
+  pacs?: PacsBatchRow[];
   /** The demo loop, then the bench loop from a PACS. */
   viewer: ViewerTiming[];
 }
@@ -135,6 +138,25 @@ export function renderMarkdown(r: Results): string {
     header(['what', 'frames', 'size', 'FPS', 'ms/frame']);
     for (const t of r.throughput) row([t.what, t.frames, t.size, fps(t.fps), ms(t.msPerFrame, 3)]);
     lines.push('');
+  }
+  if (r.pacs?.length) {
+    const first = r.pacs[0]!;
+    lines.push('## A batch from a PACS (CLI, Node)', '');
+    header(['link', 'the next image', 'whole batch s, each try', 's per loop (mean)', 'FPS (mean)', 'against one image at a time']);
+    const mean = (values: number[]) => values.reduce((a, v) => a + v, 0) / values.length;
+    for (const p of r.pacs) {
+      const seconds = mean(p.seconds);
+      const sequential = r.pacs.find((q) => q.linkMBps === p.linkMBps && !q.prefetch);
+      const change = sequential ? 1 - seconds / mean(sequential.seconds) : undefined;
+      const against = !p.prefetch || change === undefined ? '—' : change >= 0 ? `${(100 * change).toFixed(0)}% less time` : `${(-100 * change).toFixed(0)}% more time`;
+      const link = p.linkMBps === undefined ? 'loopback (not throttled)' : `${p.linkMBps} MB/s (${Math.round(p.linkMBps * 8)} Mbit/s)`;
+      row([link, p.prefetch ? 'retrieved while one is segmented (default)' : 'retrieved at its turn (--no-prefetch)', p.seconds.map((x) => x.toFixed(1)).join(', '), (seconds / p.loops).toFixed(2), fps((p.loops * p.framesPerLoop) / seconds), against]);
+    }
+    lines.push(
+      '',
+      `\`trus-seg segment\` (the shipped student, CPU defaults) on a study of ${first.loops} copies of the bench loop (${first.framesPerLoop} frames, JPEG Baseline, ${(first.bytesPerLoop / 1e6).toFixed(1)} MB each) in Orthanc on loopback, through a proxy that passes at most the link's bytes a second. Whole process: start and model load included. The rows of a link ran in turn, each try.`,
+      '',
+    );
   }
   if (r.viewer.length) {
     lines.push('## Viewer (OHIF + extension)', '');

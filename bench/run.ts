@@ -2,7 +2,7 @@
  * `npm run bench`: latency, throughput and memory of the shipped models and the pipeline, measured
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
- * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,viewer,torch,gpu`; such a run writes
+ * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,pacs,viewer,torch,gpu`; such a run writes
  * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row, and warm runs in the viewer. `--torch-cuda FILE`, `--chromium-gpu FILE`, `--webgpu-node FILE`, `--webgpu-web FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
@@ -13,6 +13,7 @@ import { nodeLatency, chromiumLatency } from './modelLatency.js';
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
 import { decodeThroughput, segWriteThroughput } from './codecs.js';
 import { viewerFirstMask, viewerLoopFromPacs } from './viewerFirstMask.js';
+import { pacsBatch } from './pacsBatch.js';
 import { operatorProfile } from './operatorProfile.js';
 import { studentSizes } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
@@ -27,7 +28,7 @@ const ROOT = resolve(process.cwd());
 const MODELS = ['trus-student', 'trus-teacher'].map((m) => join(ROOT, 'models', m));
 const STUDENT = MODELS[0]!;
 const REAL_YBR_CINE = resolve(ROOT, '../shared/data/real-us/examples_ybr_color.dcm');
-const SECTIONS = ['models', 'profile', 'sizes', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'viewer'] as const;
+const SECTIONS = ['models', 'profile', 'sizes', 'torch', 'gpu', 'pipeline', 'memory', 'codecs', 'pacs', 'viewer'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const onlyArg = process.argv.indexOf('--only');
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     else results.torch = cpu;
   }
 
-  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs') || only.has('viewer') || gpuLoop !== undefined;
+  const needLoops = only.has('pipeline') || only.has('memory') || only.has('codecs') || only.has('pacs') || only.has('viewer') || gpuLoop !== undefined;
   const loops = needLoops ? await benchLoops(log) : undefined;
 
   if (loops) {
@@ -234,6 +235,12 @@ async function main(): Promise<void> {
     results.throughput.push(await decodeThroughput('JPEG Baseline (grayscale)', loops.files['jpeg-300']));
     results.throughput.push(await decodeThroughput('JPEG Baseline YBR_FULL_422 (real cine, pydicom test file)', REAL_YBR_CINE));
     results.throughput.push(segWriteThroughput(loops.files['jpeg-300']));
+  }
+
+  if (loops && only.has('pacs')) {
+    log('a batch from a PACS through throttled links, with and without retrieving ahead');
+    const rows = keep('PACS batch', await pacsBatch(join(ROOT, 'dist/cli/main.js'), loops.files['jpeg-300'], { loops: 4, linksMBps: [undefined, 12.5, 3], tries: 2 }));
+    if (rows) results.pacs = rows;
   }
 
   if (only.has('viewer')) {

@@ -1,0 +1,107 @@
+/**
+ * A batch from a PACS: `trus-seg segment` on a study of several copies of a loop stored in Debian's
+ * Orthanc on loopback, reached through a proxy that lets bytes through at a given rate, as a
+ * network link of that speed would. Each speed is run with the next image retrieved while one is
+ * segmented (the CLI's default) and with `--no-prefetch`, in turn, to show what retrieving ahead
+ * saves where the network is slow. Wall time of the whole CLI process (start and model load included).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
+import { parsePart10, writePart10 } from '../src/dicom/part10.js';
+import { createUID } from '../src/dicom/uids.js';
+import { orthancAvailable, startOrthanc } from '../tests/helpers/orthanc.js';
+
+export interface PacsBatchRow {
+  /** Link speed in MB/s (10^6 bytes); undefined: loopback, not throttled. */
+  linkMBps?: number;
+  prefetch: boolean;
+  loops: number;
+  framesPerLoop: number;
+  bytesPerLoop: number;
+  /** Each try's wall time, in the order run. */
+  seconds: number[];
+}
+
+/** A proxy to `target` whose responses flow at `bytesPerSecond` at most (undefined: as fast as they come). */
+async function throttlingProxy(target: string, bytesPerSecond: number | undefined): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const forward = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const start = Date.now();
+      let sent = 0;
+      answer.on('data', (chunk: Buffer) => {
+        res.write(chunk);
+        if (bytesPerSecond === undefined) return;
+        sent += chunk.length;
+        const aheadMs = (1000 * sent) / bytesPerSecond - (Date.now() - start);
+        if (aheadMs > 2) {
+          answer.pause();
+          setTimeout(() => answer.resume(), aheadMs);
+        }
+      });
+      answer.on('end', () => res.end());
+    });
+    forward.on('error', (err) => {
+      res.writeHead(502);
+      res.end(err.message);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function runCli(cli: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve((performance.now() - start) / 1000) : reject(new Error(`trus-seg segment exited ${code}:\n${stderr.slice(-2000)}`))));
+  });
+}
+
+/** The batch at each link speed, with and without retrieving ahead, `tries` times each; or why it was not run. */
+export async function pacsBatch(cli: string, loopFile: string, options: { loops: number; linksMBps: (number | undefined)[]; tries: number }): Promise<PacsBatchRow[] | string> {
+  if (!orthancAvailable()) return 'Orthanc is not installed';
+  const orthanc = await startOrthanc();
+  const out = join(tmpdir(), `trus-bench-pacs-${process.pid}`);
+  try {
+    const source = readFileSync(loopFile);
+    const study = createUID();
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    let framesPerLoop = 0;
+    for (let i = 0; i < options.loops; i++) {
+      // Copies of one loop, each its own series and instance in one study: the same work for every loop.
+      const parsed = parsePart10(source, loopFile);
+      framesPerLoop = Number(parsed.dataset.NumberOfFrames ?? 1);
+      Object.assign(parsed.dataset, { StudyInstanceUID: study, SeriesInstanceUID: createUID(), SOPInstanceUID: createUID(), SeriesNumber: i + 1 });
+      await client.storeInstances([writePart10(parsed.dataset, parsed.transferSyntaxUID)]);
+    }
+    const rows: PacsBatchRow[] = [];
+    for (const linkMBps of options.linksMBps) {
+      const proxy = await throttlingProxy(orthanc.httpUrl, linkMBps === undefined ? undefined : linkMBps * 1e6);
+      try {
+        const pair = [true, false].map((prefetch) => ({ linkMBps, prefetch, loops: options.loops, framesPerLoop, bytesPerLoop: source.length, seconds: [] as number[] }));
+        for (let t = 0; t < options.tries; t++) {
+          for (const row of pair) {
+            rmSync(out, { recursive: true, force: true });
+            row.seconds.push(await runCli(cli, ['segment', `${proxy.url}/dicom-web/studies/${study}`, '--out', out, ...(row.prefetch ? [] : ['--no-prefetch'])]));
+          }
+        }
+        rows.push(...pair);
+      } finally {
+        await new Promise((r) => proxy.server.close(r));
+      }
+    }
+    return rows;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    await orthanc.stop();
+  }
+}
