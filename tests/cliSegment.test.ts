@@ -503,15 +503,18 @@ function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: str
  */
 interface ProxyOptions {
   onRequest?: (path: string) => void;
+  /** Requests never answered (a transfer that does not end), until the proxy is closed. */
+  hold?: (path: string) => boolean;
   addHeaders?: (path: string) => Record<string, string>;
   refuse?: (path: string) => number | undefined;
 }
 
 async function recordingProxy(target: string, options: ProxyOptions = {}): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
-  const { onRequest = () => undefined, addHeaders = () => ({}), refuse = () => undefined } = options;
+  const { onRequest = () => undefined, hold = () => false, addHeaders = () => ({}), refuse = () => undefined } = options;
   const paths: string[] = [];
   const server = createServer((req, res) => {
     onRequest(req.url ?? '');
+    if (hold(req.url ?? '')) return;
     paths.push(req.url ?? '');
     const refusal = refuse(req.url ?? '');
     if (refusal !== undefined) {
@@ -532,7 +535,15 @@ async function recordingProxy(target: string, options: ProxyOptions = {}): Promi
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, paths, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    paths,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe('trus-seg segment with a PACS (Orthanc)', () => {
@@ -634,6 +645,37 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
       expect(everything.code).toBe(1);
       expect(everything.stderr).toMatch(/a QIDO-RS search needs at least one matching attribute, e\.g\. …\/studies\?ModalitiesInStudy=US/);
     } finally {
+      await proxy.close();
+      await orthanc.stop();
+    }
+  });
+
+  it('Ctrl-C while a cine is being retrieved stops at once, writing nothing', async () => {
+    const orthanc = await startOrthanc();
+    let child: ReturnType<typeof spawn> | undefined;
+    // The retrieval is held by the proxy, as a large cine on a slow link would be: only an aborted transfer lets the CLI stop.
+    const proxy = await recordingProxy(orthanc.httpUrl, {
+      hold: (path) => /\/instances\/[0-9.]+$/.test(path),
+      onRequest: (path) => {
+        if (/\/instances\/[0-9.]+$/.test(path)) setTimeout(() => child?.kill('SIGINT'), 200);
+      },
+    });
+    try {
+      const bytes = cineFile({ rows: 64, columns: 64, frames: grayFrames(64, 64, 3) });
+      await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([bytes]);
+      const study = String(parsePart10(bytes, 'test cine').dataset.StudyInstanceUID);
+      const out = join(dir, 'held-out');
+      child = spawn(process.execPath, [CLI, 'segment', `${proxy.url}/dicom-web/studies/${study}`, '--model', model.dir, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => child!.on('close', r));
+      // Not a timing check: without the abort the CLI would wait for the held transfer for ever.
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after Ctrl-C'), 30000))]);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/cancelled while retrieving \S+\/instances\/[0-9.]+: nothing written for it/);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      child?.kill('SIGKILL');
       await proxy.close();
       await orthanc.stop();
     }

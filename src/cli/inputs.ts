@@ -20,7 +20,8 @@ export interface CineInput {
   sopInstanceUID?: string;
   /** Why it is passed over, where that is known before loading (another modality's image in a DICOMweb study); `load` then throws PassedOverFile. */
   passOver?: string;
-  load(): Promise<CineImage>;
+  /** `signal` aborts a DICOMweb retrieval under way (a file is read whole, quickly). */
+  load(signal?: AbortSignal): Promise<CineImage>;
   /** From a folder scan or a DICOMweb study: `load` throws PassedOverFile for an image that is not a cine to segment. */
   optional: boolean;
 }
@@ -144,9 +145,9 @@ async function dicomwebImages(client: DicomwebClient, study: string, series: str
     // QIDO-RS returns Modality with instances on most servers; where it does not, the image is retrieved to tell.
     const modality = inst.Modality === undefined ? undefined : String(inst.Modality);
     const passOver = optional && requireUltrasound && modality !== undefined && !isUltrasoundDataset(inst) ? notUltrasoundProblem(modality) : undefined;
-    const load = async (): Promise<CineImage> => {
+    const load = async (signal?: AbortSignal): Promise<CineImage> => {
       if (passOver) throw new PassedOverFile(name, passOver);
-      const cine = await client.retrieveCine(study, seriesUid, sop);
+      const cine = await client.retrieveCine(study, seriesUid, sop, signal ? { signal } : {});
       if (optional && requireUltrasound && !cine.isUltrasound) throw new PassedOverFile(name, notUltrasoundProblem(cine.modality));
       return cine;
     };

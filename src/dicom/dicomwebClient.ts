@@ -104,27 +104,48 @@ export class DicomwebClient {
     );
   }
 
-  /** The instance as stored (transfer-syntax=*, so the server does not transcode it). */
-  retrieveInstance(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string): Promise<Uint8Array> {
+  /**
+   * The instance as stored (transfer-syntax=*, so the server does not transcode it). `signal`
+   * aborts the transfer (a cancelled batch does not wait for a large cine to arrive) and rejects
+   * with the signal's reason.
+   */
+  async retrieveInstance(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     const url = `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`;
-    return this.call('WADO-RS instance retrieval', url, async () => {
+    let xhr: XMLHttpRequest | undefined;
+    let onAbort: (() => void) | undefined;
+    // dicomweb-client settles an aborted request as a failure with status 0, or not at all: the abort answers first.
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        xhr?.abort();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const retrieval = this.call('WADO-RS instance retrieval', url, async () => {
       // retrieveInstance() rejects any explicit media type in dicomweb-client 0.11 ("Media type
       // application/ is not supported"), and without one the server transcodes to Explicit VR
       // Little Endian; the lower-level call sends transfer-syntax=* so the bytes come as stored.
       const client = this.client as unknown as {
         _httpGetMultipartApplicationDicom(url: string, mediaTypes: unknown, params: unknown, request: unknown): Promise<ArrayBuffer[]>;
       };
-      const parts = await client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, {
-        instance: new XMLHttpRequest(),
-      });
+      xhr = new XMLHttpRequest();
+      const parts = await client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr });
       const result = parts[0];
       if (!result) throw Object.assign(new Error('empty response'), { status: 204 });
       return new Uint8Array(result);
     });
+    if (!signal) return retrieval;
+    try {
+      return await Promise.race([retrieval, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 
-  async retrieveCine(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string): Promise<CineImage> {
-    const bytes = await this.retrieveInstance(studyInstanceUID, seriesInstanceUID, sopInstanceUID);
+  async retrieveCine(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: { signal?: AbortSignal } = {}): Promise<CineImage> {
+    const bytes = await this.retrieveInstance(studyInstanceUID, seriesInstanceUID, sopInstanceUID, options);
     return CineImage.fromPart10(bytes, `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`);
   }
 

@@ -13,8 +13,8 @@ import { segmentationFromRun } from '../../inference/segmentationFromRun.js';
 import { reportToCsv, reportToJson, reportWarnings, RESEARCH_NOTE, type RunReport } from '../../report/runReport.js';
 import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../report/batchSummary.js';
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
-import type { CineImage } from '../../dicom/cineImage.js';
 import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inputs.js';
+import { InputQueue } from '../inputQueue.js';
 import { batchLabel, progressBar, summaryText } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
@@ -144,28 +144,11 @@ export async function runSegment(args: string[]): Promise<number> {
     Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
     return true;
   };
-  // The next DICOMweb image is retrieved while this one is segmented, so a batch from a PACS does
-  // not wait on the network between loops. Files are read when their turn comes: one cine at a time in memory.
-  const prefetched = new Map<number, Promise<CineImage>>();
-  const loadInput = (index: number): Promise<CineImage> => {
-    const ahead = prefetched.get(index);
-    prefetched.delete(index);
-    return ahead ?? inputs[index]!.load();
-  };
-  /** Starts loading the first input after `index` that will be loaded (past those passed over or done), if it is a DICOMweb image. */
-  const prefetchAfter = async (index: number): Promise<void> => {
-    if (values['no-prefetch']) return;
-    for (let next = index + 1; next < inputs.length && !controller.signal.aborted; next++) {
-      const input = inputs[next]!;
-      if (input.passOver || (input.sopInstanceUID && (await outputsExist(input.sopInstanceUID)))) continue;
-      if (input.path || prefetched.has(next)) return;
-      const loading = input.load();
-      // Its failure is reported when its turn comes, not as an unhandled rejection now.
-      loading.catch(() => undefined);
-      prefetched.set(next, loading);
-      return;
-    }
-  };
+  const queue = new InputQueue(inputs, {
+    prefetch: !values['no-prefetch'],
+    isDone: async (input) => !!input.sopInstanceUID && (await outputsExist(input.sopInstanceUID)),
+    signal: controller.signal,
+  });
   try {
     for (const [index, input] of inputs.entries()) {
       if (controller.signal.aborted) break;
@@ -180,8 +163,8 @@ export async function runSegment(args: string[]): Promise<number> {
       const loopStart = performance.now();
       let cine;
       try {
-        cine = await loadInput(index);
-        await prefetchAfter(index);
+        cine = await queue.load(index);
+        await queue.prefetchAfter(index);
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
       } catch (err) {
         const problem = problemOf(err);
@@ -190,6 +173,11 @@ export async function runSegment(args: string[]): Promise<number> {
           continue;
         }
         failures++;
+        if (controller.signal.aborted) {
+          console.error(`\ncancelled while retrieving ${input.name}: nothing written for it`);
+          rows.push({ source: input.name, status: 'cancelled', problem: 'cancelled by the user' });
+          break;
+        }
         console.error(`error: ${input.name}: ${problem}`);
         rows.push({ source: input.name, status: 'failed', problem });
         continue;
