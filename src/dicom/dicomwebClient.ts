@@ -8,6 +8,7 @@ import { api } from 'dicomweb-client';
 import { CineImage } from './cineImage.js';
 import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
+import { unlessAborted } from '../util/unlessAborted.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
@@ -114,15 +115,8 @@ export class DicomwebClient {
     signal?.throwIfAborted();
     const url = `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`;
     let xhr: XMLHttpRequest | undefined;
-    let onAbort: (() => void) | undefined;
-    // dicomweb-client settles an aborted request as a failure with status 0, or not at all: the abort answers first.
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        xhr?.abort();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const stopTransfer = () => xhr?.abort();
+    signal?.addEventListener('abort', stopTransfer, { once: true });
     const retrieval = this.call('WADO-RS instance retrieval', url, async () => {
       // retrieveInstance() rejects any explicit media type in dicomweb-client 0.11 ("Media type
       // application/ is not supported"), and without one the server transcodes to Explicit VR
@@ -130,17 +124,18 @@ export class DicomwebClient {
       const client = this.client as unknown as {
         _httpGetMultipartApplicationDicom(url: string, mediaTypes: unknown, params: unknown, request: unknown): Promise<ArrayBuffer[]>;
       };
+      signal?.throwIfAborted();
       xhr = new XMLHttpRequest();
       const parts = await client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr });
       const result = parts[0];
       if (!result) throw Object.assign(new Error('empty response'), { status: 204 });
       return new Uint8Array(result);
     });
-    if (!signal) return retrieval;
     try {
-      return await Promise.race([retrieval, aborted]);
+      // dicomweb-client settles an aborted request as a failure with status 0, or not at all: the signal answers first.
+      return await unlessAborted(retrieval, signal);
     } finally {
-      signal.removeEventListener('abort', onAbort!);
+      signal?.removeEventListener('abort', stopTransfer);
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dialog, Locator, Page } from 'playwright-core';
+import type { Dialog, Locator, Page, Route } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
@@ -781,8 +781,25 @@ async function segmentLoop(page: Page): Promise<void> {
     });
   }, 120_000);
 
-  test('while a run goes, the viewport shows the mask of whichever frame it is turned to; Cancel stops the run mid-loop and leaves the viewer usable: the next run completes', async () => {
+  test('Cancel answers while the cine is still arriving; while a run goes, the viewport shows the mask of whichever frame it is turned to; Cancel stops the run mid-loop and leaves the viewer usable: the next run completes', async () => {
     await openInMode(page, viewer.url, longStudy, LONG_FRAMES);
+    // The cine's transfer is held back (the page's own request, paused in Chromium: a slow link's stand-in, since Orthanc answers at once).
+    const cineRequest = new RegExp(`/studies/${longStudy}/series/[0-9.]+/instances/[0-9.]+$`);
+    const held: Route[] = [];
+    await page.route(cineRequest, (route) => void held.push(route));
+    await page.locator('[data-testid=trus-segment]').click();
+    for (let waited = 0; held.length === 0; waited += 100) {
+      if (waited > 30_000) throw new Error('the cine was never requested');
+      await page.waitForTimeout(100);
+    }
+    expect(await page.locator('[data-testid=trus-status]').getAttribute('data-status')).toBe('loading');
+    await page.locator('[data-testid=trus-cancel]').click();
+    // Not a timing check: before, the run waited for the transfer, which is held until after this.
+    await page.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 10_000 });
+    await expect(page.locator('[data-testid=trus-segment]').isEnabled()).resolves.toBe(true);
+    // The transfer goes on, and the next run uses it.
+    for (const route of held) await route.continue();
+    await page.unroute(cineRequest);
     await page.locator('[data-testid=trus-segment]').click();
     // The labelmap is shown with the first mask: frame 1's, on screen while the run goes on.
     const first = await waitForScreen(page, (s) => s.orangePixels > 200, 120_000);

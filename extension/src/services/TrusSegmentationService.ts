@@ -11,6 +11,7 @@ import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
 import { DicomError } from '../../../src/dicom/errors.js';
+import { unlessAborted } from '../../../src/util/unlessAborted.js';
 import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { ProstateVolume } from '../../../src/report/prostateVolume.js';
 import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
@@ -471,8 +472,9 @@ export class TrusSegmentationService {
     let live: LiveLabelmap | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
-      const [client, bytes] = await Promise.all([this.client(model), this.cineBytes(displaySet)]);
-      abort.signal.throwIfAborted();
+      // Cancel answers at once while the model loads or the cine arrives; both go on, kept for the next run
+      // (the cine's bytes may be shared with another use of the loop, a stored SEG being read).
+      const [client, bytes] = await unlessAborted(Promise.all([this.client(model), this.cineBytes(displaySet)]), abort.signal);
       const total = Number(instance.NumberOfFrames);
       this.set({ backend: client.info });
       // Not shown yet: LiveLabelmap shows it with the first mask.
