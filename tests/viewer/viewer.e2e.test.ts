@@ -492,10 +492,21 @@ async function segmentLoop(page: Page): Promise<void> {
     await page.locator('[data-cy=temporalConsistency-btn]').click();
   }, 30_000);
 
-  test('Export SEG stores a valid SEG under the same study in Orthanc, referencing every frame', async () => {
+  test('Export SEG stores a valid SEG under the same study in Orthanc, referencing every frame; it can be downloaded while the PACS takes it', async () => {
+    // The STOW is held back (the page's own request, paused in Chromium: a slow or silent PACS's stand-in).
+    const stow = new RegExp(`/dicom-web/studies/${study}$`);
+    const held: Route[] = [];
+    await page.route(stow, (route) => (route.request().method() === 'POST' ? void held.push(route) : void route.continue()));
     await page.locator('[data-testid=trus-export]').click();
     const result = page.locator('[data-testid=trus-export-result]');
-    await result.waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid=trus-storing]').textContent()).toMatch(/^SEG written; storing it to the PACS \(http:\/\/[^)]+\/dicom-web\)\. It can be downloaded meanwhile\.$/);
+    expect(await page.locator('[data-testid=trus-export]').isDisabled()).toBe(true);
+    const whileStoring = await downloadValidSeg(page, result, 'downloaded-while-storing.seg.dcm');
+    expect(held).toHaveLength(1);
+    for (const route of held) await route.continue();
+    await page.unroute(stow);
+    await page.locator('[data-testid=trus-export-result]:not([data-stored=storing])').waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-stored')).toBe('true');
     const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
     const series = await client.searchForSeries(study);
@@ -503,6 +514,8 @@ async function segmentLoop(page: Page): Promise<void> {
     expect(segSeries).toHaveLength(1);
     firstSegSeries = String(segSeries[0]!.SeriesInstanceUID);
     const seg = await storedValidSeg(client, study, firstSegSeries, 'exported.seg.dcm');
+    // What was downloaded while the PACS took it is the SEG it stored.
+    expect(whileStoring.sopInstanceUID).toBe(seg.sopInstanceUID);
     expect(seg.studyInstanceUID).toBe(study);
     expect(seg.frames.map((f) => f.referencedFrameNumber)).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
     for (const f of seg.frames) expect(f.referencedSOPInstanceUID).toBe(cineSop);

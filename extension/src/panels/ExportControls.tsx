@@ -10,7 +10,8 @@ import { download } from '../utils/download.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 
 export function ExportControls({ service, state, selected, busy }: { service: TrusSegmentationService; state: ServiceState; selected: LoopResult | undefined; busy: boolean }): React.ReactElement {
-  const exporting = state.exported?.status === 'writing';
+  const storing = state.exported?.status === 'done' ? state.exported.outcome.storing : undefined;
+  const exporting = state.exported?.status === 'writing' || storing !== undefined;
   const exportError = state.exported?.status === 'error' ? state.exported.message : undefined;
   // An export of another loop or model, or of masks edited since, is not this result's SEG.
   const exported = service.exportOf(selected);
@@ -21,7 +22,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
         <div className="flex flex-wrap gap-2">
           {hasSegToWrite(selected) && (
             <button className={BUTTON} data-testid="trus-export" disabled={exporting || busy} onClick={() => void service.exportSegmentation(selected).catch(() => undefined)}>
-              {exporting ? 'Writing SEG…' : 'Export SEG'}
+              {storing ? 'Storing SEG…' : exporting ? 'Writing SEG…' : 'Export SEG'}
             </button>
           )}
           {(['csv', 'json'] as const).map((format) => (
@@ -41,8 +42,10 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
       )}
       {exportError && <div className="text-xs" style={{ color: ERROR }} data-testid="trus-export-error">{exportError}</div>}
       {exported && (
-        <div className="text-xs" data-testid="trus-export-result" data-stored={exported.stored ? 'true' : 'false'}>
-          {exported.stored ? (
+        <div className="text-xs" data-testid="trus-export-result" data-stored={exported.storing ? 'storing' : exported.stored ? 'true' : 'false'}>
+          {exported.storing ? (
+            <div data-testid="trus-storing">SEG written; storing it to the PACS ({exported.storing}). It can be downloaded meanwhile.</div>
+          ) : exported.stored ? (
             <div style={{ color: SUCCESS }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : exported.noPacs ? (
             <div data-testid="trus-no-pacs">SEG written. This loop&apos;s data source is not a DICOMweb PACS, so there is nowhere to store it: download it below.</div>

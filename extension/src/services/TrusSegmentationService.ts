@@ -84,6 +84,16 @@ export interface ExportOutcome {
   storeError?: string;
   /** The loop's data source is no DICOMweb server (the demo, local files): no store was tried, nothing failed. */
   noPacs?: true;
+  /** The STOW-RS to this URL is under way (the SEG can be downloaded meanwhile). */
+  storing?: string;
+}
+
+/** Where a written SEG goes: the loop's DICOMweb PACS, under the cine's study. */
+interface SegmentationStore {
+  url: string;
+  studyInstanceUID: string;
+  /** The SEG's own. */
+  sopInstanceUID: string;
 }
 
 type Listener = (state: ServiceState) => void;
@@ -671,18 +681,34 @@ export class TrusSegmentationService {
    */
   async exportSegmentation(result = this.exportableResult()): Promise<ExportOutcome> {
     this.set({ exported: { status: 'writing' } });
+    let written: { outcome: ExportOutcome; storeTo?: SegmentationStore };
     try {
-      const outcome = await this.writeAndStore(result);
-      this.set({ exported: { status: 'done', outcome } });
-      if (outcome.stored) this.markSaved(outcome, 'stored');
-      return outcome;
+      written = await this.writeSegmentation(result);
     } catch (err) {
       this.set({ exported: { status: 'error', message: messageOf(err) } });
       throw err;
     }
+    const { storeTo } = written;
+    if (!storeTo) {
+      this.set({ exported: { status: 'done', outcome: written.outcome } });
+      return written.outcome;
+    }
+    // The SEG can be downloaded while the PACS takes it, however long that is.
+    this.set({ exported: { status: 'done', outcome: { ...written.outcome, storing: storeTo.url } } });
+    const outcome = { ...written.outcome };
+    try {
+      await new DicomwebClient({ url: storeTo.url }).storeInstances([outcome.bytes], storeTo.studyInstanceUID);
+      outcome.stored = { url: storeTo.url, sopInstanceUID: storeTo.sopInstanceUID };
+    } catch (err) {
+      outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${messageOf(err)}`;
+    }
+    this.set({ exported: { status: 'done', outcome } });
+    if (outcome.stored) this.markSaved(outcome, 'stored');
+    return outcome;
   }
 
-  private async writeAndStore(result: LoopResult | undefined): Promise<ExportOutcome> {
+  /** The result's SEG (with the edits), and where to store it when the loop came from a DICOMweb PACS. */
+  private async writeSegmentation(result: LoopResult | undefined): Promise<{ outcome: ExportOutcome; storeTo?: SegmentationStore }> {
     if (!result) {
       const kept = this.keptFor(this.activeDisplaySet()?.displaySet)[0];
       throw new Error(kept ? `${kept.model.label} was kept from ${keptFromWhere(kept)}: restore it in the TRUS panel, then export` : 'nothing to export: segment the loop first');
@@ -697,17 +723,8 @@ export class TrusSegmentationService {
     const bytes = seg.toPart10();
     const outcome: ExportOutcome = { resultKey: current.key, masks: current.masks, bytes, fileName: `${current.sopInstanceUID}.${current.model.id}${current.edited ? '.edited' : ''}.seg.dcm` };
     const url = dicomwebRootOf(cineInstanceOf(displaySet), this.extensionManager);
-    if (!url) {
-      outcome.noPacs = true;
-      return outcome;
-    }
-    try {
-      await new DicomwebClient({ url }).storeInstances([bytes], cine.studyInstanceUID);
-      outcome.stored = { url, sopInstanceUID: seg.sopInstanceUID };
-    } catch (err) {
-      outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${messageOf(err)}`;
-    }
-    return outcome;
+    if (!url) return { outcome: { ...outcome, noPacs: true } };
+    return { outcome, storeTo: { url, studyInstanceUID: cine.studyInstanceUID, sopInstanceUID: seg.sopInstanceUID } };
   }
 
   /**
