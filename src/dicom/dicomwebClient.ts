@@ -14,7 +14,11 @@ export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
   url: string;
   headers?: Record<string, string>;
+  /** How long a STOW-RS may go unanswered before it fails as not known to be stored (default 5 minutes). */
+  stowTimeoutMs?: number;
 }
+
+const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
 
 // dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
 type LooseOptions = any;
@@ -55,9 +59,11 @@ function naturalize(json: unknown): NaturalDataset[] {
 export class DicomwebClient {
   readonly url: string;
   private readonly client: InstanceType<typeof api.DICOMwebClient>;
+  private readonly stowTimeoutMs: number;
 
   constructor(options: DicomwebClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
+    this.stowTimeoutMs = options.stowTimeoutMs ?? DEFAULT_STOW_TIMEOUT_MS;
     this.client = new api.DICOMwebClient({ url: this.url, headers: options.headers ?? {}, verbose: false, singlepart: false });
   }
 
@@ -168,13 +174,25 @@ export class DicomwebClient {
     await ensureXmlHttpRequest();
     const xhr = new XMLHttpRequest();
     let response: unknown;
+    // A PACS that takes the request and never answers must not hold a batch (or the panel) for ever.
+    const unanswered = new AbortController();
+    const timer = setTimeout(() => {
+      xhr.abort();
+      unanswered.abort();
+    }, this.stowTimeoutMs);
     try {
-      response = await this.client.storeInstances({
-        datasets: instances.map((b) => toArrayBuffer(b)),
-        ...(studyInstanceUID ? { studyInstanceUID } : {}),
-        request: { instance: xhr },
-      });
+      response = await unlessAborted(
+        this.client.storeInstances({
+          datasets: instances.map((b) => toArrayBuffer(b)),
+          ...(studyInstanceUID ? { studyInstanceUID } : {}),
+          request: { instance: xhr },
+        }),
+        unanswered.signal,
+      );
     } catch (err) {
+      if (unanswered.signal.aborted) {
+        throw new StowError(url, 0, '', instances, `no answer from ${url} within ${this.stowTimeoutMs < 10_000 ? (this.stowTimeoutMs / 1000).toFixed(1) : Math.round(this.stowTimeoutMs / 1000)} s: the SEG is not known to be stored (the server may yet store it)`);
+      }
       const e = err as { status?: number; response?: unknown; message?: string };
       const status = e.status ?? 0;
       const body = bodyText(e.response);
@@ -182,6 +200,8 @@ export class DicomwebClient {
       const detail = failed.length ? `failure reason ${failed.map(describeFailureReason).join(', ')}` : body.slice(0, 500);
       const reason = status === 0 ? `no response from ${url} (server unreachable or connection refused)` : `HTTP ${status}${detail ? ` — ${detail}` : ''}`;
       throw new StowError(url, status, body, instances, reason);
+    } finally {
+      clearTimeout(timer);
     }
     const body = bodyText(response);
     const status = xhr.status || 200;

@@ -54,7 +54,7 @@ describe('STOW-RS responses', () => {
 
   describe('from a server', () => {
     let server: Server;
-    let answer: { status: number; type: string; body: (stowed: string) => string };
+    let answer: { status: number; type: string; body: (stowed: string) => string } | 'never';
     const cine = cineFile({ rows: 8, columns: 8, frames: grayFrames(8, 8, 2) });
     let url: string;
 
@@ -62,6 +62,7 @@ describe('STOW-RS responses', () => {
       server = createServer((req, res) => {
         req.resume();
         req.on('end', () => {
+          if (answer === 'never') return;
           res.writeHead(answer.status, { 'Content-Type': answer.type });
           res.end(answer.body(req.url ?? ''));
         });
@@ -69,7 +70,13 @@ describe('STOW-RS responses', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
 
     test('an XML answer naming the instance is a store; one naming it failed is a StowError with the reason', async () => {
       const uid = CineImage.fromPart10(cine, 'cine').sopInstanceUID;
@@ -87,6 +94,13 @@ describe('STOW-RS responses', () => {
       const error = await new DicomwebClient({ url }).storeInstances([cine]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StowError);
       expect((error as StowError).message).toMatch(/answered HTTP 200 but its response names no stored instance \(an empty body\): not known to be stored/);
+      expect((error as StowError).instances[0]).toBe(cine);
+    });
+    test('a server that takes the STOW and never answers fails it after the timeout, the instance kept', async () => {
+      answer = 'never';
+      const error = await new DicomwebClient({ url, stowTimeoutMs: 300 }).storeInstances([cine]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StowError);
+      expect((error as StowError).message).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies within 0\.3 s: the SEG is not known to be stored \(the server may yet store it\)/);
       expect((error as StowError).instances[0]).toBe(cine);
     });
   });
