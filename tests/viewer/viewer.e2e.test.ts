@@ -939,6 +939,29 @@ async function segmentLoop(page: Page): Promise<void> {
     });
   }, 240_000);
 
+  test('a SEG still being stored when the mode is left: once the PACS confirms it, the run is not kept as unsaved', async () => {
+    await inOwnBrowser([], 'stored after leaving', pageErrors, async (q) => {
+      await openInMode(q, viewer.url, gpuStudy, GPU_FRAMES);
+      await segmentLoop(q);
+      // The STOW is held back (the page's own request, paused in Chromium: a slow PACS's stand-in) until the study list is shown.
+      const stow = new RegExp(`/dicom-web/studies/${gpuStudy}$`);
+      const held: Route[] = [];
+      await q.route(stow, (route) => (route.request().method() === 'POST' ? void held.push(route) : void route.continue()));
+      await q.locator('[data-testid=trus-export]').click();
+      await q.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
+      await leaveModeAndComeBack(q, GPU_FRAMES, async () => {
+        expect(await settledRecordsInBrowser(q, 1)).toHaveLength(1);
+        const answered = q.waitForResponse((response) => stow.test(response.url()) && response.request().method() === 'POST');
+        for (const route of held) await route.continue();
+        expect((await answered).status()).toBe(200);
+        await q.unroute(stow);
+      });
+      expect(await q.locator(KEPT_HERE).count()).toBe(0);
+      expect(await unsavedNote(q)).toBe('');
+      expect(await settledRecordsInBrowser(q, 0)).toEqual([]);
+    });
+  }, 120_000);
+
   test('served over plain http on an intranet host name (not a secure context): the viewer segments and stores a valid SEG, and the panel says the browser does not keep the runs', async () => {
     // The host name resolves to this machine; the page is then as insecure as on a hospital intranet.
     const host = 'trus-viewer.test';

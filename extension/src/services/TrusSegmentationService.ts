@@ -433,7 +433,10 @@ export class TrusSegmentationService {
 
   private markSaved(outcome: ExportOutcome, how: 'stored' | 'downloaded'): void {
     // A stored SEG stays the better news: downloading it afterwards does not demote it.
-    this.set({ results: this.state.results.map((r) => (r.key === outcome.resultKey && r.masks === outcome.masks && r.saved !== 'stored' ? { ...r, saved: how } : r)) });
+    const results = this.state.results.map((r) => (r.key === outcome.resultKey && r.masks === outcome.masks && r.saved !== 'stored' ? { ...r, saved: how } : r));
+    // A run kept on leaving the mode while its SEG was still being stored is in that SEG once the PACS confirms it.
+    const kept = how === 'stored' ? this.state.kept.filter((k) => k.masks !== outcome.masks) : this.state.kept;
+    this.set({ results, ...(kept.length !== this.state.kept.length ? { kept } : {}) });
   }
 
   private client(model: ModelChoice): Promise<SegmentationClient> {
