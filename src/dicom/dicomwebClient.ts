@@ -16,9 +16,41 @@ export interface DicomwebClientOptions {
   headers?: Record<string, string>;
   /** How long a STOW-RS may go unanswered before it fails as not known to be stored (default 5 minutes). */
   stowTimeoutMs?: number;
+  /** How long a search's or a retrieval's answer may go without a byte before the request fails (default 2 minutes). */
+  idleTimeoutMs?: number;
 }
 
 const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60_000;
+
+function seconds(ms: number): string {
+  return `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Aborts `xhr` once no byte of its answer has come for `ms`: a server that took the request and
+ * went silent must not hold a batch for ever. A large transfer that keeps arriving is not cut.
+ */
+function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const fire = () => {
+    xhr.abort();
+    controller.abort();
+  };
+  let timer = setTimeout(fire, ms);
+  const reset = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fire, ms);
+  };
+  xhr.addEventListener('progress', reset);
+  return {
+    stalled: controller.signal,
+    stop: () => {
+      clearTimeout(timer);
+      xhr.removeEventListener('progress', reset);
+    },
+  };
+}
 
 // dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
 type LooseOptions = any;
@@ -60,10 +92,12 @@ export class DicomwebClient {
   readonly url: string;
   private readonly client: InstanceType<typeof api.DICOMwebClient>;
   private readonly stowTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: DicomwebClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.stowTimeoutMs = options.stowTimeoutMs ?? DEFAULT_STOW_TIMEOUT_MS;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.client = new api.DICOMwebClient({ url: this.url, headers: options.headers ?? {}, verbose: false, singlepart: false });
   }
 
@@ -72,6 +106,7 @@ export class DicomwebClient {
     try {
       return await run();
     } catch (err) {
+      if (err instanceof DicomwebRequestError) throw err;
       const e = err as { status?: number; response?: unknown; message?: string };
       if (e.status === undefined) throw new DicomwebRequestError(url, -1, e.message ?? String(err), what);
       throw new DicomwebRequestError(url, e.status, bodyText(e.response), what);
@@ -85,11 +120,30 @@ export class DicomwebClient {
   private async search(what: string, url: string, onWarning: ((warning: string) => void) | undefined, run: (request: { instance: XMLHttpRequest }) => unknown): Promise<NaturalDataset[]> {
     return this.call(what, url, async () => {
       const xhr = new XMLHttpRequest();
-      const found = naturalize(await run({ instance: xhr }));
+      const found = naturalize(await this.unlessSilent(what, url, xhr, run({ instance: xhr })));
       const warning = xhr.getResponseHeader('Warning');
       if (warning && onWarning) onWarning(warning);
       return found;
     });
+  }
+
+  /**
+   * The request's answer, or a DicomwebRequestError once it has gone `idleTimeoutMs` without a
+   * byte. A caller's `signal` stops the watch (the caller has stopped waiting: no timer may keep
+   * the process alive for an answer nobody wants).
+   */
+  private async unlessSilent<T>(what: string, url: string, xhr: XMLHttpRequest, answer: T | Promise<T>, signal?: AbortSignal): Promise<T> {
+    const watch = idleWatch(xhr, this.idleTimeoutMs);
+    signal?.addEventListener('abort', watch.stop, { once: true });
+    try {
+      return await unlessAborted(Promise.resolve(answer), watch.stalled);
+    } catch (err) {
+      if (watch.stalled.aborted) throw new DicomwebRequestError(url, 0, '', what, `no data from the server for ${seconds(this.idleTimeoutMs)} (it took the request and went silent)`);
+      throw err;
+    } finally {
+      watch.stop();
+      signal?.removeEventListener('abort', watch.stop);
+    }
   }
 
   searchForStudies(queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
@@ -132,7 +186,7 @@ export class DicomwebClient {
       };
       signal?.throwIfAborted();
       xhr = new XMLHttpRequest();
-      const parts = await client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr });
+      const parts = await this.unlessSilent('WADO-RS instance retrieval', url, xhr, client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr }), signal);
       const result = parts[0];
       if (!result) throw Object.assign(new Error('empty response'), { status: 204 });
       return new Uint8Array(result);
@@ -191,7 +245,7 @@ export class DicomwebClient {
       );
     } catch (err) {
       if (unanswered.signal.aborted) {
-        throw new StowError(url, 0, '', instances, `no answer from ${url} within ${this.stowTimeoutMs < 10_000 ? (this.stowTimeoutMs / 1000).toFixed(1) : Math.round(this.stowTimeoutMs / 1000)} s: the SEG is not known to be stored (the server may yet store it)`);
+        throw new StowError(url, 0, '', instances, `no answer from ${url} within ${seconds(this.stowTimeoutMs)}: the SEG is not known to be stored (the server may yet store it)`);
       }
       const e = err as { status?: number; response?: unknown; message?: string };
       const status = e.status ?? 0;

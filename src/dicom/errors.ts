@@ -114,8 +114,8 @@ export class DicomwebRequestError extends DicomError {
   override readonly name: string = 'DicomwebRequestError';
   readonly status: number;
   readonly body: string;
-  constructor(url: string, status: number, body: string, what: string) {
-    const reason = status === 0 ? 'no response (server unreachable or connection refused)' : status < 0 ? 'client error' : `HTTP ${status}`;
+  /** `reason` says what happened where the status cannot (a server that went silent). */
+  constructor(url: string, status: number, body: string, what: string, reason = status === 0 ? 'no response (server unreachable or connection refused)' : status < 0 ? 'client error' : `HTTP ${status}`) {
     super('DICOMWEB_REQUEST_FAILED', url, `${what} failed: ${reason}${body ? ` — ${body.slice(0, 500)}` : ''}`);
     this.status = status;
     this.body = body;
