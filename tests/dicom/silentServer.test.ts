@@ -3,19 +3,18 @@
  * a loopback server of the test's own (a stand-in: Orthanc always answers), against the client's
  * idle timeout.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startStandInServer, type StandInServer } from '../helpers/standInServer.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { DicomwebRequestError } from '../../src/dicom/errors.js';
 
 describe('DICOMweb requests to a server that goes silent', () => {
-  let server: Server;
+  let server: StandInServer;
   let url: string;
   /** How the server answers a request: never, or JSON in three parts this many ms apart. */
   let behaviour: 'silent' | number;
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await startStandInServer((req, res) => {
       req.resume();
       if (behaviour === 'silent') return;
       res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
@@ -26,16 +25,9 @@ describe('DICOMweb requests to a server that goes silent', () => {
         setTimeout(() => res.end(']'), gap);
       }, gap);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+    url = server.url;
   });
-  afterAll(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
+  afterAll(() => server.close());
 
   test('a retrieval and a search that get no byte fail after the idle timeout, saying so', async () => {
     behaviour = 'silent';

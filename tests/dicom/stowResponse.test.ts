@@ -2,11 +2,10 @@
  * STOW-RS responses as servers write them: DICOM JSON (Orthanc, tested against the real one in
  * dicomweb.orthanc.test.ts) and the Native DICOM Model XML that other servers answer with when the
  * request names no Accept type, as ours does not. Orthanc answers JSON only, so the XML answers
- * and a 200 that names nothing come from a small loopback server here: faults that a real Orthanc
- * cannot be made to give.
+ * and a 200 that names nothing (and a server that never answers) come from a small loopback server
+ * here: faults that a real Orthanc cannot be made to give.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startStandInServer, type StandInServer } from '../helpers/standInServer.js';
 import { DicomwebClient, parseStowResponse } from '../../src/dicom/dicomwebClient.js';
 import { StowError } from '../../src/dicom/errors.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -53,13 +52,13 @@ describe('STOW-RS responses', () => {
   });
 
   describe('from a server', () => {
-    let server: Server;
+    let server: StandInServer;
     let answer: { status: number; type: string; body: (stowed: string) => string } | 'never';
     const cine = cineFile({ rows: 8, columns: 8, frames: grayFrames(8, 8, 2) });
     let url: string;
 
     beforeAll(async () => {
-      server = createServer((req, res) => {
+      server = await startStandInServer((req, res) => {
         req.resume();
         req.on('end', () => {
           if (answer === 'never') return;
@@ -67,16 +66,9 @@ describe('STOW-RS responses', () => {
           res.end(answer.body(req.url ?? ''));
         });
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+      url = server.url;
     });
-    afterAll(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
+    afterAll(() => server.close());
 
     test('an XML answer naming the instance is a store; one naming it failed is a StowError with the reason', async () => {
       const uid = CineImage.fromPart10(cine, 'cine').sopInstanceUID;
