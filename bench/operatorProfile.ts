@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { parseManifest, type ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 import { servedModel } from './servedModel.js';
+import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
 
 /** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
-interface TraceEvent {
+export interface TraceEvent {
   cat?: string;
   name?: string;
   dur?: number;
   ts?: number;
-  args?: { op_name?: string; output_type_shape?: Record<string, number[]>[] };
+  args?: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] };
 }
 
 export interface ProfileGroup {
@@ -25,6 +26,8 @@ export interface ProfileGroup {
   group: string;
   nativeMs: number;
   wasmMs: number;
+  /** Multiply-accumulates per run (millions), for convolutions: from the WASM profile's NCHW shapes. */
+  mmac?: number;
 }
 
 export interface OperatorProfile {
@@ -34,6 +37,8 @@ export interface OperatorProfile {
   /** Whole runs as the profiler times them (kernels, and what lies between them). */
   nativeRunMs: number;
   wasmRunMs: number;
+  /** 128-bit WASM SIMD's ceiling in the same page (bench/wasmSimdPeak.ts); absent from results before 2026-12-05. */
+  simdPeak?: SimdPeak;
 }
 
 const RUNS = 100;
@@ -47,12 +52,12 @@ function input(shape: number[]): Float32Array {
  * Kernel time per measured run (ms) by group, the first WARMUP runs left out; the channels are
  * those of the kernel's output (onnxruntime-node's NCHWc layout pads them to its block).
  */
-function grouped(events: TraceEvent[]): { runs: number; runMs: number; groups: Map<string, { ms: number; channels: number; height: number }> } {
+function grouped(events: TraceEvent[]): { runs: number; runMs: number; groups: Map<string, { ms: number; channels: number; height: number; mmac: number }> } {
   const runs = events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts! - b.ts!);
   if (runs.length <= WARMUP) throw new Error(`onnxruntime's profile holds ${runs.length} runs, not ${WARMUP + RUNS}`);
   const from = runs[WARMUP]!.ts!;
   const measured = runs.slice(WARMUP);
-  const groups = new Map<string, { ms: number; channels: number; height: number }>();
+  const groups = new Map<string, { ms: number; channels: number; height: number; mmac: number }>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.dur === undefined || e.ts! < from) continue;
     const op = e.args?.op_name ?? '';
@@ -60,14 +65,29 @@ function grouped(events: TraceEvent[]): { runs: number; runMs: number; groups: M
     const [, channels = 0, height = 0, width = 0] = shape;
     const conv = op === 'Conv' || op === 'FusedConv';
     const key = `${conv ? 'convolutions' : 'other kernels'} at ${height}x${width}`;
-    const g = groups.get(key) ?? { ms: 0, channels: 0, height };
+    const g = groups.get(key) ?? { ms: 0, channels: 0, height, mmac: 0 };
     g.ms += e.dur / 1000 / measured.length;
+    if (conv) g.mmac += convolutionMacs(e) / 1e6 / measured.length;
     // The widest convolution of a resolution names its channels (the 1x1 head has one).
     if (conv) g.channels = Math.max(g.channels, channels);
     groups.set(key, g);
   }
   const runMs = measured.reduce((a, e) => a + e.dur!, 0) / 1000 / measured.length;
   return { runs: measured.length, runMs, groups };
+}
+
+/**
+ * A convolution's multiply-accumulates: each output value takes one per weight of its output
+ * channel, i.e. batch x height x width of the output times the weight tensor's size (which is
+ * Cout x Cin/group x kH x kW). Only meaningful in NCHW, the WASM profile's layout: natively the
+ * NCHWc weights are padded.
+ */
+export function convolutionMacs(e: TraceEvent): number {
+  const weights = Object.values(e.args?.input_type_shape?.[1] ?? {})[0];
+  const output = Object.values(e.args?.output_type_shape?.[0] ?? {})[0];
+  if (!weights || !output || output.length !== 4) return NaN;
+  const [batch = 0, , height = 0, width = 0] = output;
+  return batch * height * width * weights.reduce((a, b) => a * b, 1);
 }
 
 async function nativeEvents(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<TraceEvent[]> {
@@ -114,7 +134,7 @@ window.profile = async (runs, warmup) => {
 };
 </script>`;
 
-async function wasmEvents(root: string, modelDir: string): Promise<TraceEvent[] | string> {
+async function wasmEvents(root: string, modelDir: string): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak } | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const model = servedModel(modelDir);
   // Isolated for the timer's resolution (Chromium coarsens performance.now to 100 us otherwise); one thread all the same.
@@ -125,13 +145,14 @@ async function wasmEvents(root: string, modelDir: string): Promise<TraceEvent[] 
     const lines: string[] = [];
     page.on('console', (m) => lines.push(m.text()));
     await page.goto(`${server.url}/index.html`);
+    const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
     const events: TraceEvent[] = [];
     for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
       const text = line.trim().replace(/,$/, '');
       if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
     }
-    return events.length ? events : 'onnxruntime-web printed no profile';
+    return events.length ? { events, simdPeak: peak } : 'onnxruntime-web printed no profile';
   } finally {
     await browser.close();
     await server.close();
@@ -145,14 +166,20 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
   const wasm = await wasmEvents(root, modelDir);
   if (typeof wasm === 'string') return wasm;
   const native = grouped(await nativeEvents(modelDir, manifest, shape));
-  const web = grouped(wasm);
+  const web = grouped(wasm.events);
   const first = (key: string) => (web.groups.get(key) ?? native.groups.get(key))!;
   const keys = [...new Set([...web.groups.keys(), ...native.groups.keys()])].sort((a, b) =>
     a.startsWith('conv') === b.startsWith('conv') ? first(b).height - first(a).height : a.startsWith('conv') ? -1 : 1,
   );
   const groups = keys.map((key) => {
     const channels = web.groups.get(key)?.channels;
-    return { group: channels ? `${key} (${channels} channels)` : key, nativeMs: native.groups.get(key)?.ms ?? 0, wasmMs: web.groups.get(key)?.ms ?? 0 };
+    const mmac = web.groups.get(key)?.mmac;
+    return {
+      group: channels ? `${key} (${channels} channels)` : key,
+      nativeMs: native.groups.get(key)?.ms ?? 0,
+      wasmMs: web.groups.get(key)?.ms ?? 0,
+      ...(mmac && Number.isFinite(mmac) ? { mmac } : {}),
+    };
   });
-  return { model: manifest.name, runs: Math.min(native.runs, web.runs), groups, nativeRunMs: native.runMs, wasmRunMs: web.runMs };
+  return { model: manifest.name, runs: Math.min(native.runs, web.runs), groups, nativeRunMs: native.runMs, wasmRunMs: web.runMs, simdPeak: wasm.simdPeak };
 }

@@ -38,6 +38,36 @@ export interface Results {
 type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
 const perFrame = (r: PipelineResult, k: StageKey) => r.timings[k] / r.frames;
 
+/** What the student's WASM run would cost if every convolution ran at 128-bit WASM SIMD's ceiling. */
+export function simdFloor(p: OperatorProfile): {
+  convMmac: number;
+  wasmConvGmacs: number;
+  nativeConvGmacs: number;
+  mulAddMs: number;
+  mulAddRatio: number;
+  fmaMs?: number;
+  fmaRatio?: number;
+} {
+  const convs = p.groups.filter((g) => g.mmac);
+  const convMmac = convs.reduce((a, g) => a + g.mmac!, 0);
+  const wasmConvMs = convs.reduce((a, g) => a + g.wasmMs, 0);
+  const nativeConvMs = convs.reduce((a, g) => a + g.nativeMs, 0);
+  // Everything but the convolutions (other kernels, and what lies between kernels) stays as measured.
+  const rest = p.wasmRunMs - wasmConvMs;
+  if (!p.simdPeak) throw new Error('the profile has no WASM SIMD ceiling (measured from 2026-12-05 on)');
+  const mulAddMs = rest + convMmac / p.simdPeak.mulAddGmacs;
+  const fma = p.simdPeak.fmaGmacs;
+  const fmaMs = typeof fma === 'number' ? rest + convMmac / fma : undefined;
+  return {
+    convMmac,
+    wasmConvGmacs: convMmac / wasmConvMs,
+    nativeConvGmacs: convMmac / nativeConvMs,
+    mulAddMs,
+    mulAddRatio: mulAddMs / p.nativeRunMs,
+    ...(fmaMs !== undefined ? { fmaMs, fmaRatio: fmaMs / p.nativeRunMs } : {}),
+  };
+}
+
 /** The run's markdown: the tables, the ratios and each target with its verdict. */
 export function renderMarkdown(r: Results): string {
   const lines: string[] = [`# Benchmarks (${r.date})`, '', `Machine: ${r.machine}.`, ''];
@@ -80,10 +110,30 @@ export function renderMarkdown(r: Results): string {
     const p = r.profile;
     const ratio = (wasm: number, native: number) => (native > 0 ? `${(wasm / native).toFixed(2)}x` : '—');
     lines.push(`## Where the time goes (${p.model}, onnxruntime's profiler, 1 thread, batch 1, mean of ${p.runs} runs)`, '');
-    header(['kernels', 'onnxruntime-node ms', 'onnxruntime-web WASM ms', 'WASM/native']);
-    for (const g of p.groups) row([g.group, ms(g.nativeMs, 2), ms(g.wasmMs, 2), ratio(g.wasmMs, g.nativeMs)]);
-    row(['whole run', ms(p.nativeRunMs, 2), ms(p.wasmRunMs, 2), ratio(p.wasmRunMs, p.nativeRunMs)]);
-    lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block.', '');
+    const peak = p.simdPeak?.mulAddGmacs ?? NaN;
+    const gmacs = (mmac: number | undefined, msPerRun: number) => (mmac && msPerRun > 0 ? (mmac / msPerRun).toFixed(1) : '—');
+    // Results written before the ceiling was measured have no MAC counts or peak: their table as it was.
+    const withPeak = p.simdPeak !== undefined;
+    header(['kernels', ...(withPeak ? ['MMAC'] : []), 'onnxruntime-node ms', 'onnxruntime-web WASM ms', 'WASM/native', ...(withPeak ? ['native GMAC/s', 'WASM GMAC/s', 'WASM ms at the SIMD ceiling'] : [])]);
+    for (const g of p.groups) {
+      const mac = withPeak ? [gmacs(g.mmac, g.nativeMs), gmacs(g.mmac, g.wasmMs), g.mmac ? ms(g.mmac / peak, 2) : '—'] : [];
+      row([g.group, ...(withPeak ? [g.mmac ? g.mmac.toFixed(1) : '—'] : []), ms(g.nativeMs, 2), ms(g.wasmMs, 2), ratio(g.wasmMs, g.nativeMs), ...mac]);
+    }
+    const floor = withPeak ? simdFloor(p) : undefined;
+    row(['whole run', ...(floor ? [floor.convMmac.toFixed(1)] : []), ms(p.nativeRunMs, 2), ms(p.wasmRunMs, 2), ratio(p.wasmRunMs, p.nativeRunMs), ...(floor ? ['', '', ms(floor.mulAddMs, 2)] : [])]);
+    lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block. MMAC: the convolutions\' multiply-accumulates per run, from their NCHW shapes.', '');
+    if (floor) {
+      const fma = p.simdPeak!.fmaGmacs;
+      lines.push(
+        `128-bit WASM SIMD's ceiling in the same page, 1 thread (\`bench/wasmSimdPeak.ts\`: a GEMM micro-kernel's inner loop on vectors in L1, the best of its tiles): ${peak.toFixed(1)} GMAC/s multiplying then adding, as onnxruntime-web's WASM build does; ` +
+          (typeof fma === 'number' ? `${fma.toFixed(1)} GMAC/s with relaxed SIMD's fused multiply-add, which no onnxruntime-web build uses.` : `relaxed SIMD's fused multiply-add not measured (${fma}).`),
+        '',
+        `onnxruntime-web's convolutions ran at ${floor.wasmConvGmacs.toFixed(1)} GMAC/s, ${Math.round((100 * floor.wasmConvGmacs) / peak)}% of that ceiling (onnxruntime-node's at ${floor.nativeConvGmacs.toFixed(1)}). ` +
+          `Had every convolution run at the ceiling, the other kernels as measured, a WASM run would take ${ms(floor.mulAddMs, 2)} ms, ${floor.mulAddRatio.toFixed(2)}x native` +
+          (floor.fmaMs !== undefined ? `; with fused multiply-add, ${ms(floor.fmaMs, 2)} ms, ${floor.fmaRatio!.toFixed(2)}x.` : '.'),
+        '',
+      );
+    }
   }
 
   const loopFps = (p: PipelineResult & { triesFps?: number[] }) => {
@@ -197,6 +247,8 @@ function targets(r: Results): string[] {
     .filter((x): x is number => x !== undefined);
   const worst = ratios.length ? Math.max(...ratios) : undefined;
   out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
+  const floor = r.profile?.simdPeak ? simdFloor(r.profile) : undefined;
+  if (floor) out.push(`  - what 128-bit WASM SIMD allows: ${floor.mulAddRatio.toFixed(2)}x at 1 thread, had every convolution run at its measured ceiling ("Where the time goes")`);
   // Every GPU measurement in the table, each against the target: Node's and Chromium's providers differ.
   const gpuModels = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'webgpu' && !m.softwareAdapter);
   const gpuLoops = r.pipeline.filter((p) => p.provider === 'webgpu' && !p.softwareAdapter);

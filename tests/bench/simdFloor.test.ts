@@ -1,0 +1,56 @@
+/**
+ * The "Where the time goes" arithmetic: a convolution's multiply-accumulates from the profiler's
+ * shapes, and what a run would cost with every convolution at 128-bit WASM SIMD's ceiling.
+ */
+import { convolutionMacs, type OperatorProfile } from '../../bench/operatorProfile.js';
+import { renderMarkdown, simdFloor, type Results } from '../../bench/report.js';
+
+const conv = (weights: number[], output: number[]) => ({ cat: 'Node', name: 'c_kernel_time', args: { op_name: 'FusedConv', input_type_shape: [{ float: [1, weights[1]!, output[2]!, output[3]!] }, { float: weights }, { float: [weights[0]!] }], output_type_shape: [{ float: output }] } });
+
+test("a convolution's MACs: each output value takes one product per weight of its output channel", () => {
+  expect(convolutionMacs(conv([64, 32, 3, 3], [1, 64, 16, 24]))).toBe(16 * 24 * 64 * 32 * 9);
+  expect(convolutionMacs(conv([1, 8, 1, 1], [1, 1, 128, 192]))).toBe(128 * 192 * 8);
+  expect(convolutionMacs(conv([8, 1, 3, 3], [2, 8, 4, 4]))).toBe(2 * 4 * 4 * 8 * 9);
+  expect(convolutionMacs({ cat: 'Node', args: { op_name: 'FusedConv' } })).toBeNaN();
+});
+
+const profile = (simdPeak?: OperatorProfile['simdPeak']): OperatorProfile => ({
+  model: 'trus-student',
+  runs: 100,
+  groups: [
+    { group: 'convolutions at 128x192 (8 channels)', nativeMs: 1, wasmMs: 4, mmac: 60 },
+    { group: 'convolutions at 64x96 (16 channels)', nativeMs: 1, wasmMs: 6, mmac: 60 },
+    { group: 'other kernels at 128x192', nativeMs: 0.5, wasmMs: 1 },
+  ],
+  nativeRunMs: 3,
+  wasmRunMs: 12,
+  ...(simdPeak ? { simdPeak } : {}),
+});
+
+test('the floor keeps everything but the convolutions as measured and runs their MACs at the ceiling', () => {
+  const floor = simdFloor(profile({ mulAddGmacs: 24, fmaGmacs: 30 }));
+  expect(floor.convMmac).toBe(120);
+  expect(floor.wasmConvGmacs).toBeCloseTo(12, 10);
+  expect(floor.nativeConvGmacs).toBeCloseTo(60, 10);
+  // 12 ms run - 10 ms of convolutions + 120 MMAC / 24 GMAC/s.
+  expect(floor.mulAddMs).toBeCloseTo(2 + 5, 10);
+  expect(floor.mulAddRatio).toBeCloseTo(7 / 3, 10);
+  expect(floor.fmaMs).toBeCloseTo(2 + 4, 10);
+  expect(simdFloor(profile({ mulAddGmacs: 24, fmaGmacs: 'invalid simd opcode' })).fmaMs).toBeUndefined();
+  expect(() => simdFloor(profile())).toThrow(/no WASM SIMD ceiling/);
+});
+
+const results = (p: OperatorProfile): Results => ({ date: '2026-12-05', machine: 'test', models: [], profile: p, notMeasured: [], pipeline: [], memory: [], throughput: [], viewer: [] });
+
+test('the markdown gives the ceiling, the share of it reached and the floor; older results render as before', () => {
+  const md = renderMarkdown(results(profile({ mulAddGmacs: 24, fmaGmacs: 30 })));
+  expect(md).toContain('| convolutions at 64x96 (16 channels) | 60.0 | 1.00 | 6.00 | 6.00x | 60.0 | 10.0 | 2.50 |');
+  expect(md).toContain('| other kernels at 128x192 | — | 0.50 | 1.00 | 2.00x | — | — | — |');
+  expect(md).toMatch(/24\.0 GMAC\/s multiplying then adding.*30\.0 GMAC\/s with relaxed SIMD/);
+  expect(md).toMatch(/ran at 12\.0 GMAC\/s, 50% of that ceiling .*would take 7\.00 ms, 2\.33x native; with fused multiply-add, 6\.00 ms, 2\.00x\./);
+  expect(md).toContain('  - what 128-bit WASM SIMD allows: 2.33x at 1 thread');
+  const old = renderMarkdown(results(profile()));
+  expect(old).toContain('| kernels | onnxruntime-node ms | onnxruntime-web WASM ms | WASM/native |');
+  expect(old).toContain('| whole run | 3.00 | 12.00 | 4.00x |');
+  expect(old).not.toMatch(/ceiling|SIMD allows/);
+});
