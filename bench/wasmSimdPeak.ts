@@ -111,7 +111,7 @@ function kernelBody(k: PeakKernel): number[] {
 }
 
 /** A module exporting `memory` (one 64 KiB page; the kernels read its first 4 KiB + 80 bytes) and the kernels. */
-export function peakModule(kernels: PeakKernel[]): Uint8Array {
+export function peakModule(kernels: PeakKernel[]): Uint8Array<ArrayBuffer> {
   const F32 = 0x7d;
   const I32 = 0x7f;
   const types = section(1, vec([[0x60, 1, I32, 1, F32]]));
