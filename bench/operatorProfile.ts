@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { parseManifest, type ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 import { servedModel } from './servedModel.js';
+import { systemPythonJson } from './systemPython.js';
+import { percentile } from './stats.js';
 import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
 
 /** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
@@ -39,7 +41,20 @@ export interface OperatorProfile {
   wasmRunMs: number;
   /** 128-bit WASM SIMD's ceiling in the same page (bench/wasmSimdPeak.ts); absent from results before 2026-12-05. */
   simdPeak?: SimdPeak;
+  /** onnxruntime's own SGEMM on one product (bench/gemm_model.py), 1 thread, in both runtimes; a string when it could not be timed. */
+  gemm?: GemmSpeed | string;
 }
+
+export interface GemmSpeed {
+  /** M x K x N. */
+  shape: [number, number, number];
+  nativeGmacs: number;
+  wasmGmacs: number;
+}
+
+/** Square, large enough that packing and edges are a small share, small enough to stay in L2. */
+const GEMM: [number, number, number] = [256, 256, 256];
+const GEMM_RUNS = 100;
 
 const RUNS = 100;
 const WARMUP = 10;
@@ -132,13 +147,51 @@ window.profile = async (runs, warmup) => {
   await session.release();
   return crossOriginIsolated;
 };
+window.gemm = async (shape, runs, warmup) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  // The first session fixes the backend's threads: one, as for the profile after it.
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const session = await ort.InferenceSession.create('/gemm/gemm.onnx', { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const x = new ort.Tensor('float32', new Float32Array(shape[0] * shape[1]).map((_, i) => Math.sin(i)), shape);
+  const times = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t = performance.now();
+    await session.run({ x });
+    if (i >= warmup) times.push(performance.now() - t);
+  }
+  await session.release();
+  return times;
+};
 </script>`;
 
-async function wasmEvents(root: string, modelDir: string): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak } | string> {
+/** The product's model, written by the system Python with onnx; a string says why there is none. */
+function gemmModel(root: string, dir: string): { path: string; input: number[]; macs: number } | string {
+  return systemPythonJson(root, 'bench/gemm_model.py', [join(dir, 'gemm.onnx'), ...GEMM.map(String)]);
+}
+
+async function nativeGemmMs(path: string, input: number[]): Promise<number[]> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
+  const x = new ort.Tensor('float32', OrtFloat32Array.from({ length: input[0]! * input[1]! }, (_, i) => Math.sin(i)), input);
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + GEMM_RUNS; i++) {
+    const t = performance.now();
+    await session.run({ x });
+    if (i >= WARMUP) times.push(performance.now() - t);
+  }
+  await session.release();
+  return times;
+}
+
+async function wasmEvents(root: string, modelDir: string, gemm: { path: string; input: number[] } | undefined): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak; gemmMs?: number[] } | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const model = servedModel(modelDir);
   // Isolated for the timer's resolution (Chromium coarsens performance.now to 100 us otherwise); one thread all the same.
-  const server = await serveStatic(join(root, 'dist/browser'), { '/index.html': PAGE, ...model.files }, CROSS_ORIGIN_ISOLATION);
+  const gemmFiles: Record<string, Uint8Array> = gemm ? { '/gemm/gemm.onnx': readFileSync(gemm.path) } : {};
+  const server = await serveStatic(join(root, 'dist/browser'), { '/index.html': PAGE, ...model.files, ...gemmFiles }, CROSS_ORIGIN_ISOLATION);
   const browser = await launchChromium([]);
   try {
     const page = await browser.context.newPage();
@@ -146,13 +199,14 @@ async function wasmEvents(root: string, modelDir: string): Promise<{ events: Tra
     page.on('console', (m) => lines.push(m.text()));
     await page.goto(`${server.url}/index.html`);
     const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
+    const gemmMs = gemm ? ((await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${WARMUP})`)) as number[]) : undefined;
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
     const events: TraceEvent[] = [];
     for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
       const text = line.trim().replace(/,$/, '');
       if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
     }
-    return events.length ? { events, simdPeak: peak } : 'onnxruntime-web printed no profile';
+    return events.length ? { events, simdPeak: peak, ...(gemmMs ? { gemmMs } : {}) } : 'onnxruntime-web printed no profile';
   } finally {
     await browser.close();
     await server.close();
@@ -163,10 +217,24 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
   const manifestPath = join(modelDir, 'model.json');
   const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
   const shape = [1, ...(manifest.input.shape.slice(1) as number[])];
-  const wasm = await wasmEvents(root, modelDir);
-  if (typeof wasm === 'string') return wasm;
-  const native = grouped(await nativeEvents(modelDir, manifest, shape));
-  const web = grouped(wasm.events);
+  const dir = mkdtempSync(join(tmpdir(), 'trus-gemm-'));
+  try {
+    const product = gemmModel(root, dir);
+    const wasm = await wasmEvents(root, modelDir, typeof product === 'string' ? undefined : product);
+    if (typeof wasm === 'string') return wasm;
+    let gemm: GemmSpeed | string;
+    if (typeof product === 'string') gemm = product;
+    else {
+      const gmacs = (ms: number[]) => product.macs / percentile(ms, 0.5) / 1e6;
+      gemm = { shape: GEMM, nativeGmacs: gmacs(await nativeGemmMs(product.path, product.input)), wasmGmacs: gmacs(wasm.gemmMs!) };
+    }
+    return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function profiled(model: string, native: ReturnType<typeof grouped>, web: ReturnType<typeof grouped>): OperatorProfile {
   const first = (key: string) => (web.groups.get(key) ?? native.groups.get(key))!;
   const keys = [...new Set([...web.groups.keys(), ...native.groups.keys()])].sort((a, b) =>
     a.startsWith('conv') === b.startsWith('conv') ? first(b).height - first(a).height : a.startsWith('conv') ? -1 : 1,
@@ -181,5 +249,5 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
       ...(mmac && Number.isFinite(mmac) ? { mmac } : {}),
     };
   });
-  return { model: manifest.name, runs: Math.min(native.runs, web.runs), groups, nativeRunMs: native.runMs, wasmRunMs: web.runMs, simdPeak: wasm.simdPeak };
+  return { model, runs: Math.min(native.runs, web.runs), groups, nativeRunMs: native.runMs, wasmRunMs: web.runMs };
 }

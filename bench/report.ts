@@ -133,6 +133,14 @@ export function renderMarkdown(r: Results): string {
           (floor.fmaMs !== undefined ? `; with fused multiply-add, ${ms(floor.fmaMs, 2)} ms, ${floor.fmaRatio!.toFixed(2)}x.` : '.'),
         '',
       );
+      const g = p.gemm;
+      if (typeof g === 'string') lines.push(`onnxruntime's GEMM alone: not measured (${g}).`, '');
+      else if (g) {
+        lines.push(
+          `onnxruntime's GEMM alone (\`bench/gemm_model.py\`: one ${g.shape.join('x')} MatMul, 1 thread, median of its runs): ${g.wasmGmacs.toFixed(1)} GMAC/s in WASM, ${Math.round((100 * g.wasmGmacs) / peak)}% of the ceiling; ${g.nativeGmacs.toFixed(1)} natively.`,
+          '',
+        );
+      }
     }
   }
 
