@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseManifest, type ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 import { servedModel } from './servedModel.js';
-import { systemPythonJson } from './systemPython.js';
+import { buildMatMulModel } from '../tests/helpers/onnxModel.js';
 import { percentile } from './stats.js';
 import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
 
@@ -41,8 +41,8 @@ export interface OperatorProfile {
   wasmRunMs: number;
   /** 128-bit WASM SIMD's ceiling in the same page (bench/wasmSimdPeak.ts); absent from results before 2026-12-05. */
   simdPeak?: SimdPeak;
-  /** onnxruntime's own SGEMM on one product (bench/gemm_model.py), 1 thread, in both runtimes; a string when it could not be timed. */
-  gemm?: GemmSpeed | string;
+  /** onnxruntime's own SGEMM on one product (a MatMul), 1 thread, in both runtimes; absent from results before 2026-12-05. */
+  gemm?: GemmSpeed;
 }
 
 export interface GemmSpeed {
@@ -55,9 +55,16 @@ export interface GemmSpeed {
 /** Square, large enough that packing and edges are a small share, small enough to stay in L2. */
 const GEMM: [number, number, number] = [256, 256, 256];
 const GEMM_RUNS = 100;
+const GEMM_WARMUP_MS = 2000;
 
 const RUNS = 100;
-const WARMUP = 10;
+/**
+ * Runs left out before measuring. V8 first runs WebAssembly as baseline (Liftoff) code and swaps
+ * in optimised code once a function is hot and compiled in the background: on 2 cores (12-05),
+ * onnxruntime-web's GEMM timed alone ran at 5 GMAC/s for its first hundred-odd runs in some page
+ * loads, 13 after and from the start with Liftoff off. The profile waits that out too.
+ */
+const WARMUP = 150;
 
 function input(shape: number[]): Float32Array {
   return new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
@@ -147,7 +154,7 @@ window.profile = async (runs, warmup) => {
   await session.release();
   return crossOriginIsolated;
 };
-window.gemm = async (shape, runs, warmup) => {
+window.gemm = async (shape, runs, warmupMs) => {
   const ort = await import('/ort/ort.wasm.min.mjs');
   // The first session fixes the backend's threads: one, as for the profile after it.
   ort.env.wasm.wasmPaths = '/ort/';
@@ -155,25 +162,22 @@ window.gemm = async (shape, runs, warmup) => {
   ort.env.wasm.proxy = false;
   const session = await ort.InferenceSession.create('/gemm/gemm.onnx', { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const x = new ort.Tensor('float32', new Float32Array(shape[0] * shape[1]).map((_, i) => Math.sin(i)), shape);
+  // Time, not a count: a product takes about 1 ms, and V8's optimised code can take longer to arrive.
+  for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await session.run({ x });
   const times = [];
-  for (let i = 0; i < warmup + runs; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await session.run({ x });
-    if (i >= warmup) times.push(performance.now() - t);
+    times.push(performance.now() - t);
   }
   await session.release();
   return times;
 };
 </script>`;
 
-/** The product's model, written by the system Python with onnx; a string says why there is none. */
-function gemmModel(root: string, dir: string): { path: string; input: number[]; macs: number } | string {
-  return systemPythonJson(root, 'bench/gemm_model.py', [join(dir, 'gemm.onnx'), ...GEMM.map(String)]);
-}
-
-async function nativeGemmMs(path: string, input: number[]): Promise<number[]> {
+async function nativeGemmMs(model: Uint8Array, input: number[]): Promise<number[]> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
   const x = new ort.Tensor('float32', OrtFloat32Array.from({ length: input[0]! * input[1]! }, (_, i) => Math.sin(i)), input);
   const times: number[] = [];
@@ -186,12 +190,11 @@ async function nativeGemmMs(path: string, input: number[]): Promise<number[]> {
   return times;
 }
 
-async function wasmEvents(root: string, modelDir: string, gemm: { path: string; input: number[] } | undefined): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak; gemmMs?: number[] } | string> {
+async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Array; input: number[] }): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak; gemmMs: number[] } | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const model = servedModel(modelDir);
   // Isolated for the timer's resolution (Chromium coarsens performance.now to 100 us otherwise); one thread all the same.
-  const gemmFiles: Record<string, Uint8Array> = gemm ? { '/gemm/gemm.onnx': readFileSync(gemm.path) } : {};
-  const server = await serveStatic(join(root, 'dist/browser'), { '/index.html': PAGE, ...model.files, ...gemmFiles }, CROSS_ORIGIN_ISOLATION);
+  const server = await serveStatic(join(root, 'dist/browser'), { '/index.html': PAGE, ...model.files, '/gemm/gemm.onnx': gemm.model }, CROSS_ORIGIN_ISOLATION);
   const browser = await launchChromium([]);
   try {
     const page = await browser.context.newPage();
@@ -199,14 +202,14 @@ async function wasmEvents(root: string, modelDir: string, gemm: { path: string; 
     page.on('console', (m) => lines.push(m.text()));
     await page.goto(`${server.url}/index.html`);
     const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
-    const gemmMs = gemm ? ((await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${WARMUP})`)) as number[]) : undefined;
+    const gemmMs = (await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${GEMM_WARMUP_MS})`)) as number[];
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
     const events: TraceEvent[] = [];
     for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
       const text = line.trim().replace(/,$/, '');
       if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
     }
-    return events.length ? { events, simdPeak: peak, ...(gemmMs ? { gemmMs } : {}) } : 'onnxruntime-web printed no profile';
+    return events.length ? { events, simdPeak: peak, gemmMs } : 'onnxruntime-web printed no profile';
   } finally {
     await browser.close();
     await server.close();
@@ -217,21 +220,13 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
   const manifestPath = join(modelDir, 'model.json');
   const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')), manifestPath);
   const shape = [1, ...(manifest.input.shape.slice(1) as number[])];
-  const dir = mkdtempSync(join(tmpdir(), 'trus-gemm-'));
-  try {
-    const product = gemmModel(root, dir);
-    const wasm = await wasmEvents(root, modelDir, typeof product === 'string' ? undefined : product);
-    if (typeof wasm === 'string') return wasm;
-    let gemm: GemmSpeed | string;
-    if (typeof product === 'string') gemm = product;
-    else {
-      const gmacs = (ms: number[]) => product.macs / percentile(ms, 0.5) / 1e6;
-      gemm = { shape: GEMM, nativeGmacs: gmacs(await nativeGemmMs(product.path, product.input)), wasmGmacs: gmacs(wasm.gemmMs!) };
-    }
-    return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const [m, k, n] = GEMM;
+  const product = { model: buildMatMulModel({ m, k, n }), input: [k, n] };
+  const wasm = await wasmEvents(root, modelDir, product);
+  if (typeof wasm === 'string') return wasm;
+  const gmacs = (ms: number[]) => (m * k * n) / percentile(ms, 0.5) / 1e6;
+  const gemm = { shape: GEMM, nativeGmacs: gmacs(await nativeGemmMs(product.model, product.input)), wasmGmacs: gmacs(wasm.gemmMs) };
+  return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm };
 }
 
 function profiled(model: string, native: ReturnType<typeof grouped>, web: ReturnType<typeof grouped>): OperatorProfile {

@@ -169,3 +169,19 @@ export function buildThresholdModel(o: { height: number; width: number; scale?: 
   const opset = new ProtoWriter().string(1, '').int(2, 17);
   return new ProtoWriter().int(1, 8).string(2, 'trus-cine-seg tests').message(7, graph).message(8, opset).finish();
 }
+
+/**
+ * One product, y = A x, of a constant m x k matrix A (fixed pseudo-random values) by the k x n
+ * input x: onnxruntime runs it as a single SGEMM, which the benchmark's profile times alone.
+ */
+export function buildMatMulModel(o: { m: number; k: number; n: number; seed?: number }): Uint8Array {
+  const rand = seeded(o.seed ?? 11);
+  const graph = new ProtoWriter()
+    .message(1, node('MatMul', ['A', 'x'], ['y']))
+    .string(2, 'matmul')
+    .message(5, tensor('A', [o.m, o.k], new Float32Array(o.m * o.k).map(() => rand())))
+    .message(11, valueInfo('x', [o.k, o.n]))
+    .message(12, valueInfo('y', [o.m, o.n]));
+  const opset = new ProtoWriter().string(1, '').int(2, 17);
+  return new ProtoWriter().int(1, 8).string(2, 'trus-cine-seg tests').message(7, graph).message(8, opset).finish();
+}
