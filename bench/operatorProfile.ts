@@ -11,7 +11,7 @@ import { parseManifest, type ModelManifest } from '../src/inference/manifest.js'
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
 import { servedModel } from './servedModel.js';
 import { buildMatMulModel } from '../tests/helpers/onnxModel.js';
-import { percentile } from './stats.js';
+import { percentile, sampleCalls } from './stats.js';
 import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
 
 /** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
@@ -59,10 +59,8 @@ const GEMM_WARMUP_MS = 2000;
 
 const RUNS = 100;
 /**
- * Runs left out before measuring. V8 first runs WebAssembly as baseline (Liftoff) code and swaps
- * in optimised code once a function is hot and compiled in the background: on 2 cores (12-05),
- * onnxruntime-web's GEMM timed alone ran at 5 GMAC/s for its first hundred-odd runs in some page
- * loads, 13 after and from the start with Liftoff off. The profile waits that out too.
+ * Runs left out before measuring: enough for V8 to have swapped its baseline WebAssembly code for
+ * the optimised code it compiles in the background once a function is hot.
  */
 const WARMUP = 150;
 
@@ -162,7 +160,7 @@ window.gemm = async (shape, runs, warmupMs) => {
   ort.env.wasm.proxy = false;
   const session = await ort.InferenceSession.create('/gemm/gemm.onnx', { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const x = new ort.Tensor('float32', new Float32Array(shape[0] * shape[1]).map((_, i) => Math.sin(i)), shape);
-  // Time, not a count: a product takes about 1 ms, and V8's optimised code can take longer to arrive.
+  // Time, not a count: a product takes about 1 ms, less than V8 may take to optimise it.
   for (const t0 = performance.now(); performance.now() - t0 < warmupMs; ) await session.run({ x });
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -180,12 +178,7 @@ async function nativeGemmMs(model: Uint8Array, input: number[]): Promise<number[
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
   const x = new ort.Tensor('float32', OrtFloat32Array.from({ length: input[0]! * input[1]! }, (_, i) => Math.sin(i)), input);
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP + GEMM_RUNS; i++) {
-    const t = performance.now();
-    await session.run({ x });
-    if (i >= WARMUP) times.push(performance.now() - t);
-  }
+  const times = await sampleCalls(() => session.run({ x }), { warmup: WARMUP, seconds: 0, minSamples: GEMM_RUNS });
   await session.release();
   return times;
 }
