@@ -118,7 +118,7 @@ export interface ResolveOptions {
   headers?: Record<string, string>;
   /** Whether only ultrasound images are wanted (decides what a folder scan or a study passes over). Default true. */
   requireUltrasound?: boolean;
-  /** What a DICOMweb search found, and a server's warning that it returned fewer matches than it has. */
+  /** What a DICOMweb search found, how it was paged, and a server's warning that it returned fewer matches than it could page through. */
   onNote?: (line: string) => void;
 }
 
@@ -134,7 +134,10 @@ function plural(n: number, one: string, many = `${one}s`): string {
 async function dicomwebImages(client: DicomwebClient, study: string, series: string | undefined, optional: boolean, options: ResolveOptions): Promise<CineInput[]> {
   const { requireUltrasound = true, onNote } = options;
   const where = `${client.url}/studies/${study}${series ? `/series/${series}` : ''}`;
-  const instances = await client.searchForInstances(study, series, {}, (warning) => onNote?.(`warning: ${where}: the server may have listed only some of its images: ${warning}`));
+  const instances = await client.searchForInstances(study, series, {}, {
+    onWarning: (warning) => onNote?.(`warning: ${where}: the server may have listed only some of its images: ${warning}`),
+    onPaged: (requests, pageSize) => onNote?.(`${where}: the server listed its images ${pageSize} at a time (${requests} requests)`),
+  });
   const inputs: CineInput[] = [];
   for (const inst of instances) {
     const sopClass = String(inst.SOPClassUID ?? '');
@@ -159,8 +162,11 @@ async function dicomwebImages(client: DicomwebClient, study: string, series: str
 /** Every image of the studies or series a QIDO-RS search matches, each study read as a study URL is. */
 async function searchedImages(client: DicomwebClient, search: DicomwebSearch, url: string, options: ResolveOptions): Promise<CineInput[]> {
   const { onNote } = options;
-  const warn = (warning: string) => onNote?.(`warning: ${url}: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`);
-  const found = search.level === 'studies' ? await client.searchForStudies(search.queryParams, warn) : await client.searchForSeries(undefined, search.queryParams, warn);
+  const notes = {
+    onWarning: (warning: string) => onNote?.(`warning: ${url}: the server may have returned only some of the matches (narrow the search, e.g. by StudyDate, and run each part; --skip-existing resumes): ${warning}`),
+    onPaged: (requests: number, pageSize: number) => onNote?.(`${url}: the server answered ${pageSize} matches at a time (${requests} requests)`),
+  };
+  const found = search.level === 'studies' ? await client.searchForStudies(search.queryParams, notes) : await client.searchForSeries(undefined, search.queryParams, notes);
   const matched = plural(found.length, search.level === 'studies' ? 'study' : 'series', search.level === 'studies' ? 'studies' : 'series');
   // Listing the images takes a request per match: a large search says what it is doing first.
   if (found.length > 1) onNote?.(`${url}: ${matched} matched; listing their images`);

@@ -8,6 +8,7 @@ import { api } from 'dicomweb-client';
 import { CineImage } from './cineImage.js';
 import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
+import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
 
 export interface DicomwebClientOptions {
@@ -114,17 +115,21 @@ export class DicomwebClient {
   }
 
   /**
-   * A QIDO-RS search whose response's Warning header (a server that returned fewer matches than
-   * it has, PS3.18 8.3.4.6) goes to `onWarning`: dicomweb-client resolves with the body only.
+   * A QIDO-RS search, every page of it (src/dicom/qidoPaging.ts). The response's Warning header (a
+   * server that returned fewer matches than it has, PS3.18 8.3.4.6) is read here: dicomweb-client
+   * resolves with the body only.
    */
-  private async search(what: string, url: string, onWarning: ((warning: string) => void) | undefined, run: (request: { instance: XMLHttpRequest }) => unknown): Promise<NaturalDataset[]> {
-    return this.call(what, url, async () => {
-      const xhr = new XMLHttpRequest();
-      const found = naturalize(await this.unlessSilent(what, url, xhr, run({ instance: xhr })));
-      const warning = xhr.getResponseHeader('Warning');
-      if (warning && onWarning) onWarning(warning);
-      return found;
-    });
+  private search(what: string, url: string, queryParams: Record<string, string>, notes: SearchNotes, run: (request: { instance: XMLHttpRequest }, queryParams: Record<string, string>) => unknown): Promise<NaturalDataset[]> {
+    const page = (params: Record<string, string>): Promise<SearchPage> => {
+      const paged = params.offset !== undefined && queryParams.offset === undefined ? ` (the matches from offset ${params.offset} on)` : '';
+      return this.call(what + paged, url, async () => {
+        const xhr = new XMLHttpRequest();
+        const found = naturalize(await this.unlessSilent(what + paged, url, xhr, run({ instance: xhr }, params)));
+        const warning = xhr.getResponseHeader('Warning');
+        return warning ? { found, warning } : { found };
+      });
+    };
+    return pagedSearch(queryParams, page, notes);
   }
 
   /**
@@ -146,22 +151,22 @@ export class DicomwebClient {
     }
   }
 
-  searchForStudies(queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
-    return this.search('QIDO-RS study search', `${this.url}/studies`, onWarning, (request) => this.client.searchForStudies({ queryParams, request } as LooseOptions));
+  searchForStudies(queryParams: Record<string, string> = {}, notes: SearchNotes = {}): Promise<NaturalDataset[]> {
+    return this.search('QIDO-RS study search', `${this.url}/studies`, queryParams, notes, (request, params) => this.client.searchForStudies({ queryParams: params, request } as LooseOptions));
   }
 
   /** The series of a study, or with no study the server's series that match `queryParams`. */
-  searchForSeries(studyInstanceUID: string | undefined, queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
+  searchForSeries(studyInstanceUID: string | undefined, queryParams: Record<string, string> = {}, notes: SearchNotes = {}): Promise<NaturalDataset[]> {
     const url = `${this.url}${studyInstanceUID ? `/studies/${studyInstanceUID}` : ''}/series`;
-    return this.search('QIDO-RS series search', url, onWarning, (request) =>
-      this.client.searchForSeries({ ...(studyInstanceUID ? { studyInstanceUID } : {}), queryParams, request } as LooseOptions),
+    return this.search('QIDO-RS series search', url, queryParams, notes, (request, params) =>
+      this.client.searchForSeries({ ...(studyInstanceUID ? { studyInstanceUID } : {}), queryParams: params, request } as LooseOptions),
     );
   }
 
-  searchForInstances(studyInstanceUID: string, seriesInstanceUID?: string, queryParams: Record<string, string> = {}, onWarning?: (warning: string) => void): Promise<NaturalDataset[]> {
+  searchForInstances(studyInstanceUID: string, seriesInstanceUID?: string, queryParams: Record<string, string> = {}, notes: SearchNotes = {}): Promise<NaturalDataset[]> {
     const url = `${this.url}/studies/${studyInstanceUID}${seriesInstanceUID ? `/series/${seriesInstanceUID}` : ''}/instances`;
-    return this.search('QIDO-RS instance search', url, onWarning, (request) =>
-      this.client.searchForInstances({ studyInstanceUID, ...(seriesInstanceUID ? { seriesInstanceUID } : {}), queryParams, request } as LooseOptions),
+    return this.search('QIDO-RS instance search', url, queryParams, notes, (request, params) =>
+      this.client.searchForInstances({ studyInstanceUID, ...(seriesInstanceUID ? { seriesInstanceUID } : {}), queryParams: params, request } as LooseOptions),
     );
   }
 
