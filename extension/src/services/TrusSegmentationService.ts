@@ -16,7 +16,7 @@ import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { ProstateVolume } from '../../../src/report/prostateVolume.js';
 import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
-import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes } from './cineSource.js';
+import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes, userAuthorization } from './cineSource.js';
 import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
 import { segmentationMasksOnCine } from '../../../src/dicom/segmentationOnCine.js';
 import { storedSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
@@ -454,10 +454,15 @@ export class TrusSegmentationService {
     return client;
   }
 
+  /** The user's Authorization, as the host's own DICOMweb requests carry it (cineSource.ts). */
+  private pacsHeaders(): Record<string, string> {
+    return userAuthorization(this.servicesManager.services.userAuthenticationService);
+  }
+
   private cineBytes(displaySet: DisplaySet): Promise<Uint8Array> {
     let bytes = this.cines.get(displaySet.displaySetInstanceUID);
     if (!bytes) {
-      bytes = fetchCineBytes(displaySet, this.extensionManager);
+      bytes = fetchCineBytes(displaySet, this.extensionManager, this.pacsHeaders());
       this.cines.set(displaySet.displaySetInstanceUID, bytes);
       bytes.catch(() => this.cines.delete(displaySet.displaySetInstanceUID));
     }
@@ -631,7 +636,7 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
       if (!segInstance) throw new Error('the SEG series has no instance');
-      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager), this.cineBytes(displaySet)]);
+      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, this.pacsHeaders()), this.cineBytes(displaySet)]);
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
       // Named as the study's series list names it, for the messages.
       const cine = CineImage.fromPart10(cineBytes, this.loopName({ displaySetInstanceUID: displaySet.displaySetInstanceUID, sopInstanceUID: instance.SOPInstanceUID }));
@@ -700,7 +705,7 @@ export class TrusSegmentationService {
     this.set({ exported: { status: 'done', outcome: { ...written.outcome, storing: storeTo.url } } });
     const outcome = { ...written.outcome };
     try {
-      await new DicomwebClient({ url: storeTo.url }).storeInstances([outcome.bytes], storeTo.studyInstanceUID);
+      await new DicomwebClient({ url: storeTo.url, headers: this.pacsHeaders() }).storeInstances([outcome.bytes], storeTo.studyInstanceUID);
       outcome.stored = { url: storeTo.url, sopInstanceUID: storeTo.sopInstanceUID };
     } catch (err) {
       outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${messageOf(err)}`;

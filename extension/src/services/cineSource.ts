@@ -5,7 +5,7 @@
  * study, local files) through the host's own DICOM loader, which knows where the file is.
  */
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
-import type { DisplaySet, ExtensionManager, OhifInstance } from '../types/ohif.js';
+import type { DisplaySet, ExtensionManager, OhifInstance, UserAuthenticationService } from '../types/ohif.js';
 
 export class CineSourceError extends Error {
   override readonly name = 'CineSourceError';
@@ -41,11 +41,21 @@ export function dicomwebRootOf(instance: OhifInstance, extensionManager: Extensi
   return wadoRoot && !instance.url ? absolute(wadoRoot) : undefined;
 }
 
-/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
-export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager): Promise<Uint8Array> {
+/**
+ * The Authorization header the host's own DICOMweb requests carry, for ours to carry too: a PACS
+ * behind OpenID Connect refuses a request without the user's token. Asked for at each request,
+ * since the host renews the token while the page is open.
+ */
+export function userAuthorization(auth: UserAuthenticationService | undefined): Record<string, string> {
+  const header = auth?.getAuthorizationHeader();
+  return header && header.Authorization ? { Authorization: header.Authorization } : {};
+}
+
+/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG); `headers` go with a DICOMweb retrieval. */
+export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager, headers: Record<string, string> = {}): Promise<Uint8Array> {
   const root = dicomwebRootOf(instance, extensionManager);
   if (root) {
-    const client = new DicomwebClient({ url: root });
+    const client = new DicomwebClient({ url: root, headers });
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
   }
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
@@ -55,6 +65,6 @@ export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifI
   return new Uint8Array(data);
 }
 
-export function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager): Promise<Uint8Array> {
-  return fetchInstanceBytes(displaySet, cineInstanceOf(displaySet), extensionManager);
+export function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager, headers: Record<string, string> = {}): Promise<Uint8Array> {
+  return fetchInstanceBytes(displaySet, cineInstanceOf(displaySet), extensionManager, headers);
 }

@@ -95,8 +95,14 @@ export interface CineService {
   setCine(options: { id: string; isPlaying?: boolean; frameRate?: number }): void;
 }
 
+/** OHIF's UserAuthenticationService: the header the host's own DICOMweb requests carry (OpenID Connect, or a ?token= in the URL). */
+export interface UserAuthenticationService {
+  getAuthorizationHeader(): { Authorization?: string } | undefined | void;
+}
+
 export interface ServicesManager {
   services: {
+    userAuthenticationService?: UserAuthenticationService;
     displaySetService: DisplaySetService;
     viewportGridService: ViewportGridService;
     segmentationService: SegmentationService;
