@@ -4,8 +4,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { readSegmentation } from '../src/dicom/segmentationReader.js';
@@ -17,6 +15,8 @@ import { writeModelFolder } from './helpers/modelDir.js';
 import { cineFile, grayFrames, IDENTITY_B } from './helpers/synthetic.js';
 import { convertWith, dciodvfy, tempDir } from './helpers/tools.js';
 import { startOrthanc } from './helpers/orthanc.js';
+import { cliAsync } from './helpers/cliProcess.js';
+import { forward, startLoopbackServer, type LoopbackServer } from './helpers/loopbackServer.js';
 
 jest.setTimeout(180000);
 
@@ -485,15 +485,6 @@ describe('trus-seg report', () => {
   });
 });
 
-/** The CLI in a child process without blocking this one (a proxy in this process must keep answering it). */
-function cliAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolvePromise) => child.on('close', (code) => resolvePromise({ code, stdout, stderr })));
-}
 
 /**
  * A loopback HTTP proxy in front of the real Orthanc that keeps the path of every request, to tell
@@ -508,10 +499,10 @@ interface ProxyOptions {
   refuse?: (path: string) => number | undefined;
 }
 
-async function recordingProxy(target: string, options: ProxyOptions = {}): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+async function recordingProxy(target: string, options: ProxyOptions = {}): Promise<LoopbackServer & { paths: string[] }> {
   const { onRequest = () => undefined, hold = () => false, refuse = () => undefined } = options;
   const paths: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     onRequest(req.url ?? '');
     if (hold(req.url ?? '')) return;
     paths.push(req.url ?? '');
@@ -521,28 +512,9 @@ async function recordingProxy(target: string, options: ProxyOptions = {}): Promi
       res.end('refused by the test proxy');
       return;
     }
-    // No connection pool (agent: false), so nothing is left open once the test closes the proxy.
-    const forward = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', (err) => {
-      res.writeHead(502);
-      res.end(err.message);
-    });
-    req.pipe(forward);
+    forward(req, res, target);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    paths,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...server, paths };
 }
 
 describe('trus-seg segment with a PACS (Orthanc)', () => {

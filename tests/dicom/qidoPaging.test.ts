@@ -4,19 +4,17 @@
  * against a real Orthanc behind a capping stand-in (tests/helpers/cappingQidoProxy.ts says why a
  * stand-in).
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { NaturalDataset } from 'dcmjs';
 import { pagedSearch, type SearchPage } from '../../src/dicom/qidoPaging.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { createUID } from '../../src/dicom/uids.js';
 import { cineFile, grayFrames, IDENTITY_A } from '../helpers/synthetic.js';
 import { startOrthanc, type RunningOrthanc } from '../helpers/orthanc.js';
+import { cliAsync as cli } from '../helpers/cliProcess.js';
 import { CAPPED_WARNING, cappingQidoProxy, type CappingProxy } from '../helpers/cappingQidoProxy.js';
 
 jest.setTimeout(120000);
 
-const CLI = resolve(__dirname, '../../dist/cli/main.js');
 const WARNING = '299 pacs: "more"';
 
 function studies(n: number): NaturalDataset[] {
@@ -33,15 +31,6 @@ function capped(all: NaturalDataset[], cap: number, asked: Record<string, string
   };
 }
 
-/** The built CLI in a child process; not spawnSync, since the proxy answers from this process. */
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}
 
 const uids = (found: NaturalDataset[]) => found.map((d) => d.StudyInstanceUID);
 

@@ -3,22 +3,19 @@
  * lets through only requests carrying `Authorization: Bearer <token>`, and answers 401 otherwise.
  * Orthanc itself knows HTTP Basic only, so the check is the gateway's; the data are Orthanc's.
  */
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { forward, startLoopbackServer, type LoopbackServer } from './loopbackServer.js';
 
-export interface BearerGateway {
-  url: string;
+export interface BearerGateway extends LoopbackServer {
   /** Method and path of every request refused for want of the token. */
   refused: string[];
   /** Method and path of every request let through. */
   passed: string[];
-  close(): Promise<void>;
 }
 
 export async function bearerGateway(target: string, token: string): Promise<BearerGateway> {
   const refused: string[] = [];
   const passed: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const what = `${req.method} ${req.url}`;
     if (req.headers.authorization !== `Bearer ${token}`) {
       refused.push(what);
@@ -30,26 +27,7 @@ export async function bearerGateway(target: string, token: string): Promise<Bear
     passed.push(what);
     const headers = { ...req.headers };
     delete headers.authorization;
-    // No connection pool (agent: false), so nothing is left open once the test closes the gateway.
-    const forward = httpRequest(`${target}${req.url}`, { method: req.method, headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', (err) => {
-      res.writeHead(502);
-      res.end(err.message);
-    });
-    req.pipe(forward);
+    forward(req, res, target, { headers });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    refused,
-    passed,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...server, refused, passed };
 }

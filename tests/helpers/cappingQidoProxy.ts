@@ -7,8 +7,8 @@
  * at most `cap` matches from `offset`, with the Warning when the cap left out matches of the window asked for.
  * Everything else (retrievals, STOW) passes through untouched.
  */
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { forward, startLoopbackServer, type LoopbackServer } from './loopbackServer.js';
 
 export const CAPPED_WARNING = '299 pacs: "The number of results exceeded the maximum supported by the server. Additional results can be requested."';
 
@@ -18,11 +18,9 @@ export interface CappingProxyOptions {
   ignoreOffset?: boolean;
 }
 
-export interface CappingProxy {
-  url: string;
+export interface CappingProxy extends LoopbackServer {
   /** The QIDO-RS requests it answered, path and query as sent. */
   searches: string[];
-  close(): Promise<void>;
 }
 
 const QIDO_PATH = /\/(studies|series|instances)$/;
@@ -38,46 +36,33 @@ function body(answer: IncomingMessage): Promise<Buffer> {
 
 export async function cappingQidoProxy(target: string, options: CappingProxyOptions): Promise<CappingProxy> {
   const searches: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const qido = req.method === 'GET' && QIDO_PATH.test(url.pathname);
-    if (qido) searches.push(req.url ?? '');
+    if (req.method !== 'GET' || !QIDO_PATH.test(url.pathname)) return forward(req, res, target);
+    searches.push(req.url ?? '');
     const window = { offset: Number(url.searchParams.get('offset') ?? 0), limit: Number(url.searchParams.get('limit') ?? Infinity) };
     url.searchParams.delete('offset');
     url.searchParams.delete('limit');
-    const forwarded = qido ? url.pathname + url.search : (req.url ?? '');
-    // No connection pool (agent: false), so nothing is left open once the test closes the proxy.
-    const forward = httpRequest(`${target}${forwarded}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      if (!qido || answer.statusCode !== 200) {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        return;
-      }
-      void body(answer).then((bytes) => {
-        const all = bytes.length ? (JSON.parse(bytes.toString('utf8')) as unknown[]) : [];
-        const from = options.ignoreOffset ? 0 : window.offset;
-        const page = all.slice(from, from + Math.min(window.limit, options.cap));
-        // A window the cap cut short gets the Warning; one answered in full does not, though more may match beyond it.
-        const more = page.length < Math.min(window.limit, all.length - from);
-        const text = JSON.stringify(page);
-        res.writeHead(200, { 'content-type': 'application/dicom+json', 'content-length': Buffer.byteLength(text), ...(more ? { Warning: CAPPED_WARNING } : {}) });
-        res.end(text);
-      });
+    forward(req, res, target, {
+      path: url.pathname + url.search,
+      onAnswer: (answer) => {
+        if (answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        void body(answer).then((bytes) => {
+          const all = bytes.length ? (JSON.parse(bytes.toString('utf8')) as unknown[]) : [];
+          const from = options.ignoreOffset ? 0 : window.offset;
+          const page = all.slice(from, from + Math.min(window.limit, options.cap));
+          // A window the cap cut short gets the Warning; one answered in full does not, though more may match beyond it.
+          const more = page.length < Math.min(window.limit, all.length - from);
+          const text = JSON.stringify(page);
+          res.writeHead(200, { 'content-type': 'application/dicom+json', 'content-length': Buffer.byteLength(text), ...(more ? { Warning: CAPPED_WARNING } : {}) });
+          res.end(text);
+        });
+      },
     });
-    forward.on('error', (err) => {
-      res.writeHead(502);
-      res.end(err.message);
-    });
-    req.pipe(forward);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    searches,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...server, searches };
 }

@@ -1,0 +1,50 @@
+/**
+ * HTTP servers on loopback for the tests' stand-ins and proxies: `startLoopbackServer` listens on
+ * a free port and closes with any request it still holds; `forward` passes a request on to the
+ * real server behind (Orthanc) and its answer back.
+ */
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface LoopbackServer {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startLoopbackServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackServer> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface ForwardOptions {
+  /** Path and query sent on (default the request's own). */
+  path?: string;
+  /** Headers sent on (default the request's own). */
+  headers?: IncomingHttpHeaders;
+  /** Answers the client from the server's answer (default: status, headers and body as they come). */
+  onAnswer?: (answer: IncomingMessage, res: ServerResponse) => void;
+}
+
+export function forward(req: IncomingMessage, res: ServerResponse, target: string, options: ForwardOptions = {}): void {
+  const { path = req.url ?? '/', headers = req.headers, onAnswer } = options;
+  // No connection pool (agent: false), so nothing is left open once the test closes its server.
+  const upstream = httpRequest(`${target}${path}`, { method: req.method, headers, agent: false }, (answer) => {
+    if (onAnswer) return onAnswer(answer, res);
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', (err) => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end(err.message);
+  });
+  req.pipe(upstream);
+}
