@@ -1,8 +1,9 @@
 /**
  * A PACS behind OpenID Connect: the viewer opened with the user's token (OHIF's `?token=`, the
  * same header its OpenID Connect login sets) reads the loop, and the extension's own requests
- * (the cine it segments, the SEG it stores) carry the user's token as the host's do. The PACS is a
- * real Orthanc behind a gateway that checks the token (tests/helpers/bearerGateway.ts).
+ * (the cine it segments, the SEG it stores, a stored SEG it reads) carry the user's token as the
+ * host's do. The PACS is a real Orthanc behind a gateway that checks the token
+ * (tests/helpers/bearerGateway.ts).
  */
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
@@ -25,6 +26,8 @@ const TOKEN = 'user-token-8f3a';
   let viewer: RunningViewer;
   let browser: Browser;
   let study: string;
+  /** The SOP Instance UID of the SEG the first test stored. */
+  let storedSeg = '';
 
   beforeAll(async () => {
     orthanc = await startOrthanc();
@@ -75,8 +78,26 @@ const TOKEN = 'user-token-8f3a';
     const [instance] = await client.searchForInstances(study, String(segSeries!.SeriesInstanceUID));
     const bytes = await client.retrieveInstance(study, String(segSeries!.SeriesInstanceUID), String(instance!.SOPInstanceUID));
     expect(dciodvfy(bytes).errors).toEqual([]);
+    storedSeg = String(instance!.SOPInstanceUID);
     expect(readSegmentation(bytes, 'stored.seg.dcm').frames).toHaveLength(FRAMES);
 
+    expect(gateway.refused).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('reads the stored SEG back from the PACS with the token, in a new page', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`${viewer.url}/trus-cine?StudyInstanceUIDs=${study}&token=${TOKEN}`);
+    await page.locator('[data-testid=trus-load-seg]').first().click({ timeout: 60_000 });
+    const status = page.locator('[data-testid=trus-status]');
+    await page.locator('[data-testid=trus-status][data-status=done], [data-testid=trus-status][data-status=error]').waitFor({ timeout: 60_000 });
+    if ((await status.getAttribute('data-status')) !== 'done') throw new Error(`loading the SEG ended in an error: ${await status.textContent()}`);
+    // The engine read the SEG whole, through the gateway.
+    expect(gateway.passed.filter((p) => p.startsWith('GET ') && p.endsWith(`/instances/${storedSeg}`)).length).toBeGreaterThan(0);
     expect(gateway.refused).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
