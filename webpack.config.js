@@ -1,7 +1,8 @@
 // Builds the browser side of trus-cine-seg as ES modules.
 // Now: the engine bundle (dist/browser/trus-cine-seg.mjs), the segmentation worker
 // (trus-seg-worker.mjs) and the metrics and frame workers it starts (trus-metrics-worker.mjs,
-// trus-frame-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/.
+// trus-frame-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/
+// (its WASM binary with the SGEMM loop reordered: scripts/patch-ort-sgemm.mjs).
 // onnxruntime-web is not bundled: the worker imports its prebuilt ES module from ort/ at run time,
 // because its own worker threads and .wasm lookups must resolve next to the real file.
 // The OHIF extension and mode bundles (trus-cine-seg-extension.mjs, trus-cine-seg-mode.mjs, from
@@ -10,8 +11,9 @@
 import { createRequire } from 'node:module';
 import { dirname, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { assembleViewer } from './scripts/assemble-viewer.mjs';
+import { patchOrtSgemm } from './scripts/patch-ort-sgemm.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +46,11 @@ class CopyRuntimeFiles {
         copyFileSync(file, resolve(out, basename(file)));
       }
       for (const name of ORT_FILES) copyFileSync(resolve(ORT_DIR, name), resolve(out, 'ort', name));
+      // The WASM backend's binary (the CPU path) with its SGEMM loop kept in registers: see the script.
+      const cpu = 'ort-wasm-simd-threaded.wasm';
+      const result = patchOrtSgemm(readFileSync(resolve(ORT_DIR, cpu)));
+      writeFileSync(resolve(out, 'ort', cpu), result.bytes);
+      console.log(result.skipped ? `ort/${cpu}: as onnxruntime-web ships it (${result.skipped})` : `ort/${cpu}: SGEMM loop reordered (scripts/patch-ort-sgemm.mjs)`);
       assembleViewer({ root: here, browserDir: out });
     });
   }

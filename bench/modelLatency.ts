@@ -4,7 +4,9 @@
  * threaded (isolated). Batch 1 gives per-frame latency (median, p95); batch 4 the per-frame cost
  * when frames are batched, as the engine does by default.
  */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { loadNodeModel } from '../src/inference/nodeModel.js';
 import type { ModelManifest } from '../src/inference/manifest.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
@@ -16,6 +18,8 @@ export interface ModelLatencyRow {
   backend: 'node' | 'wasm' | 'webgpu';
   /** A software WebGPU adapter (SwiftShader): for reference only. */
   softwareAdapter?: boolean;
+  /** onnxruntime-web's WASM binary as its package ships it, not the build's (scripts/patch-ort-sgemm.mjs): for comparison only. */
+  shippedOrt?: boolean;
   runtime: string;
   threads: number;
   batch1: LatencyStats;
@@ -57,9 +61,9 @@ window.adapter = async () => {
   const a = await requestAdapter();
   return a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), description: [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(' ') } : null;
 };
-window.latency = async (threads, timing, provider) => {
-  const ort = await import(provider === 'webgpu' ? '/ort/ort.webgpu.min.mjs' : '/ort/ort.wasm.min.mjs');
-  ort.env.wasm.wasmPaths = '/ort/';
+window.latency = async (threads, timing, provider, ortDir) => {
+  const ort = await import(ortDir + (provider === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs'));
+  ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   if (provider === 'webgpu') ort.env.webgpu.adapter = await requestAdapter();
@@ -96,6 +100,17 @@ export interface ChromiumRun {
   timing?: typeof TIMING;
   /** For WebGPU: whether a software adapter (SwiftShader) is acceptable. */
   allowSoftwareAdapter?: boolean;
+  /** WASM through onnxruntime-web's binary as its package ships it (the build serves it with its SGEMM loop reordered). */
+  shippedOrt?: boolean;
+}
+
+/** onnxruntime-web's WASM loader and binary as the package has them, served under /ort-shipped/. */
+function shippedOrtFiles(root: string): Record<string, Uint8Array> {
+  // The package's exports hide its folder; its require entry (dist/ort.min.js) sits beside the files.
+  const dir = dirname(createRequire(join(root, 'package.json')).resolve('onnxruntime-web'));
+  const files: Record<string, Uint8Array> = {};
+  for (const name of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) files[`/ort-shipped/${name}`] = new Uint8Array(readFileSync(join(dir, name)));
+  return files;
 }
 
 export async function chromiumLatency(root: string, modelDir: string, o: ChromiumRun): Promise<ModelLatencyRow | string> {
@@ -103,14 +118,14 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
   const model = servedModel(modelDir);
   const server = await serveStatic(
     join(root, 'dist/browser'),
-    { '/index.html': PAGE, ...model.files },
+    { '/index.html': PAGE, ...model.files, ...(o.shippedOrt ? shippedOrtFiles(root) : {}) },
     o.isolated ? CROSS_ORIGIN_ISOLATION : {},
   );
   const browser = await launchChromium(o.flags ?? [], { gpu: o.gpu ?? false });
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
-    let runtime = `onnxruntime-web WASM, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
+    let runtime = `onnxruntime-web WASM${o.shippedOrt ? ' as its package ships it (SGEMM loop not reordered)' : ''}, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
     let software = false;
     if (o.provider === 'webgpu') {
       const adapter = (await page.evaluate('window.adapter()')) as { fallback: boolean; description: string } | null;
@@ -119,11 +134,13 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
       if (software && !o.allowSoftwareAdapter) return `only a software WebGPU adapter (${adapter.description})`;
       runtime = `onnxruntime-web WebGPU, Chromium, ${adapter.description}${software ? ' (software, CPU)' : ''}`;
     }
-    const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
+    const ortDir = o.shippedOrt ? '/ort-shipped/' : '/ort/';
+    const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}', '${ortDir}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
     return {
       model: model.name,
       backend: o.provider,
       ...(software ? { softwareAdapter: true } : {}),
+      ...(o.shippedOrt ? { shippedOrt: true } : {}),
       runtime,
       threads: o.provider === 'webgpu' ? 0 : r.threads,
       batch1: latencyStats(r.out['1']!),

@@ -120,6 +120,11 @@ async function main(): Promise<void> {
         const row = keep(`WASM latency of ${dir}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm' }));
         if (row) results.models.push(row);
       }
+      for (const isolated of [false, true]) {
+        log(`model latency: ${dir} WASM in Chromium, onnxruntime-web's binary as shipped, ${isolated ? 'isolated' : 'not isolated'}`);
+        const row = keep(`WASM latency of ${dir} (binary as shipped)`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', shippedOrt: true }));
+        if (row) results.models.push(row);
+      }
     }
   }
 

@@ -7,10 +7,11 @@
  * buffer (in L1), as a convolution's GEMM does at best. Two variants: multiply then add (what
  * onnxruntime-web's WASM build has) and relaxed SIMD's fused multiply-add (which it has not).
  *
- * Beside them, not part of the ceiling, the loop of onnxruntime-web's own WASM SGEMM kernel as its
- * binary has it (read with wabt's wasm-objdump, 1.30.0: 2 rows of 16 columns, two steps of k an
+ * Beside them, not part of the ceiling, the loop of onnxruntime-web's WASM SGEMM kernel as its
+ * package ships it (read with wabt's wasm-objdump, 1.30.0: 2 rows of 16 columns, two steps of k an
  * iteration, the 8 vectors of B loaded for the first row and kept for the second): the same
- * arithmetic as the 2x4 tile, with more vectors live than x64's 16 registers hold.
+ * arithmetic as the 2x4 tile, with more vectors live than x64's 16 registers hold. The build
+ * serves that loop reordered (scripts/patch-ort-sgemm.mjs).
  */
 
 /** One kernel of the module: `rows` x `cols` accumulators of 4 lanes each. */

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// Reorders the inner loop of onnxruntime-web's WASM SGEMM kernels so that V8 keeps it in
+// registers: the one change to a dependency this build makes, applied by webpack.config.js to the
+// copy of ort-wasm-simd-threaded.wasm it serves, never to node_modules.
+//
+// Why: the kernel's loop (2 rows of 16 columns, two steps of k an iteration) loads the 8 vectors
+// of B while it updates the first row and keeps all 8 for the second, beside 8 accumulators and
+// the broadcasts of A: more than x64's 16 vector registers, so V8 spills. The loop assembled with
+// that shape runs at about 60% of a 2x4 tile that fits (bench/wasmSimdPeak.ts, ONNXRUNTIME_LOOP).
+// Here each column's two B vectors serve both rows at once, so 8 accumulators, 4 broadcasts and
+// 2 B vectors are live. Every accumulator gets the same products added in the same order, so the
+// results are bit for bit the original's (tests/bench/ortSgemmPatch.test.ts runs both binaries).
+//
+// Only the binary of onnxruntime-web 1.30.0 is patched: its SHA-256 is checked first, and the
+// bytes of each loop before they are replaced. Any other file is left as it is, with the reason.
+//
+//   node scripts/patch-ort-sgemm.mjs IN.wasm OUT.wasm
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** onnxruntime-web 1.30.0's dist/ort-wasm-simd-threaded.wasm. */
+export const ORIGINAL_SHA256 = '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2';
+
+/**
+ * The two kernels (one zeroes C first, one adds to it), by function index. `locals`: the function's
+ * declared locals as (count, type) pairs; `first`: the accumulator its loop body starts with;
+ * `loopSha256`: the loop body's bytes as shipped; `address`: the local that holds the second
+ * row's A pointer; `columns`: per column of 4 floats, B's offsets for the two steps of k and the
+ * two rows' accumulators, and whether the second row's first product is written b * a (it is in
+ * the original for the last column; multiplication commutes exactly, the order is kept anyway).
+ */
+const KERNELS = [
+  {
+    functionIndex: 2415,
+    locals: [[19, 0x7b], [3, 0x7f], [1, 0x7d]],
+    first: 16,
+    loopSha256: '415827a1069478af634b5c7d607c6c231277108bfe95944350fe032d5db89b78',
+    address: 30,
+    columns: [[48, 112, 16, 11, false], [32, 96, 17, 12, false], [16, 80, 18, 10, false], [0, 64, 19, 14, true]],
+  },
+  {
+    functionIndex: 1422,
+    locals: [[18, 0x7b], [3, 0x7f], [1, 0x7d]],
+    first: 19,
+    loopSha256: 'dd648115fb507462cc00f101530d0be988a9bcf52a2777e291e7de62b05a20f9',
+    address: 29,
+    columns: [[48, 112, 19, 14, false], [32, 96, 20, 11, false], [16, 80, 21, 12, false], [0, 64, 22, 16, true]],
+  },
+];
+const PARAMS = 9;
+
+const uleb = (n) => {
+  const out = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+};
+
+function readUleb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (let i = at; ; i++) {
+    const byte = bytes[i];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (!(byte & 0x80)) return { value, next: i + 1 };
+  }
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+const op = {
+  get: (i) => [0x20, ...uleb(i)],
+  set: (i) => [0x21, ...uleb(i)],
+  tee: (i) => [0x22, ...uleb(i)],
+  i32Const: (n) => [0x41, ...uleb(n)], // small non-negative constants only (2, 4)
+  i32Shl: [0x74],
+  i32Add: [0x6a],
+  // memarg: log2 of the alignment, then the offset.
+  v128Load: (offset) => [0xfd, 0x00, 0x00, ...uleb(offset)],
+  load32Splat: (offset) => [0xfd, 0x09, 0x02, ...uleb(offset)],
+  mul: [0xfd, ...uleb(0xe6)],
+  add: [0xfd, ...uleb(0xe4)],
+};
+
+/** `loop` with no result, then the body's first instructions: local.get first; local.get 4; v128.load32_splat; local.tee 9. */
+const loopStart = (k) => [0x03, 0x40, ...op.get(k.first), ...op.get(4), ...op.load32Splat(0), ...op.tee(9)];
+/** What follows the body: B's pointer moved on by 128 bytes (local.get 1; i32.const 128; i32.add; local.set 1). */
+const LOOP_REST = [...op.get(1), 0x41, 0x80, 0x01, ...op.i32Add, ...op.set(1)];
+
+/** The reordered body: A's four broadcasts first, then per column both rows (locals `fresh`.. hold the temporaries). */
+function reorderedBody(k, fresh) {
+  const [a00, a01, a10, a11, b0, b1] = [0, 1, 2, 3, 4, 5].map((i) => fresh + i);
+  const code = [
+    ...op.get(4), ...op.load32Splat(0), ...op.set(a00),
+    ...op.get(4), ...op.load32Splat(4), ...op.set(a01),
+    ...op.get(4), ...op.get(6), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.tee(k.address), ...op.load32Splat(0), ...op.set(a10),
+    ...op.get(k.address), ...op.i32Const(4), ...op.i32Add, ...op.load32Splat(0), ...op.set(a11),
+  ];
+  for (const [offset0, offset1, acc0, acc1, swapped] of k.columns) {
+    code.push(...op.get(acc0), ...op.get(a00), ...op.get(1), ...op.v128Load(offset0), ...op.tee(b0), ...op.mul, ...op.add);
+    code.push(...op.get(a01), ...op.get(1), ...op.v128Load(offset1), ...op.tee(b1), ...op.mul, ...op.add, ...op.set(acc0));
+    code.push(...op.get(acc1), ...(swapped ? [...op.get(b0), ...op.get(a10)] : [...op.get(a10), ...op.get(b0)]), ...op.mul, ...op.add);
+    code.push(...op.get(a11), ...op.get(b1), ...op.mul, ...op.add, ...op.set(acc1));
+  }
+  return code;
+}
+
+function indexOf(haystack, needle, from) {
+  outer: for (let i = from; i <= haystack.length - needle.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** The sections of a module: id, where its content starts and ends. */
+function sections(bytes) {
+  const out = [];
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at];
+    const { value: size, next } = readUleb(bytes, at + 1);
+    out.push({ id, headerAt: at, start: next, end: next + size });
+    at = next + size;
+  }
+  return out;
+}
+
+function importedFunctions(bytes, section) {
+  let { value: count, next: at } = readUleb(bytes, section.start);
+  let functions = 0;
+  for (let i = 0; i < count; i++) {
+    for (let name = 0; name < 2; name++) {
+      const { value: length, next } = readUleb(bytes, at);
+      at = next + length;
+    }
+    const kind = bytes[at++];
+    if (kind === 0) {
+      functions++;
+      at = readUleb(bytes, at).next;
+    } else if (kind === 1) {
+      at++;
+      const flags = bytes[at++];
+      at = readUleb(bytes, at).next;
+      if (flags & 1) at = readUleb(bytes, at).next;
+    } else if (kind === 2) {
+      const flags = bytes[at++];
+      at = readUleb(bytes, at).next;
+      if (flags & 1) at = readUleb(bytes, at).next;
+    } else if (kind === 3) {
+      at += 2;
+    } else {
+      throw new Error(`import kind ${kind} not understood`);
+    }
+  }
+  return functions;
+}
+
+/** Each code entry's body (locals and expression) as a slice of `bytes`. */
+function codeEntries(bytes, section) {
+  let { value: count, next: at } = readUleb(bytes, section.start);
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    const { value: size, next } = readUleb(bytes, at);
+    entries.push(bytes.subarray(next, next + size));
+    at = next + size;
+  }
+  return entries;
+}
+
+function patchedEntry(k, body) {
+  let { value: groups, next: at } = readUleb(body, 0);
+  const locals = [];
+  for (let i = 0; i < groups; i++) {
+    const { value: n, next } = readUleb(body, at);
+    locals.push([n, body[next]]);
+    at = next + 1;
+  }
+  if (JSON.stringify(locals) !== JSON.stringify(k.locals)) throw new Error(`function ${k.functionIndex}: locals ${JSON.stringify(locals)}, not the kernel's`);
+  const expr = body.subarray(at);
+  const start = indexOf(expr, loopStart(k), 0);
+  if (start < 0) throw new Error(`function ${k.functionIndex}: the kernel's loop was not found`);
+  const bodyStart = start + 2;
+  const bodyEnd = indexOf(expr, LOOP_REST, bodyStart);
+  if (bodyEnd < 0) throw new Error(`function ${k.functionIndex}: the end of the kernel's loop was not found`);
+  const found = sha256(expr.subarray(bodyStart, bodyEnd));
+  if (found !== k.loopSha256) throw new Error(`function ${k.functionIndex}: the loop's bytes are not those of onnxruntime-web 1.30.0 (SHA-256 ${found})`);
+  const fresh = PARAMS + k.locals.reduce((n, [count]) => n + count, 0);
+  const declared = [...uleb(groups + 1), ...k.locals.flatMap(([n, type]) => [...uleb(n), type]), 6, 0x7b];
+  return Uint8Array.from([...declared, ...expr.subarray(0, bodyStart), ...reorderedBody(k, fresh), ...expr.subarray(bodyEnd)]);
+}
+
+/**
+ * `bytes` with both kernels' loops reordered, and what was done; a file other than onnxruntime-web
+ * 1.30.0's comes back as it is, with the reason.
+ */
+export function patchOrtSgemm(bytes) {
+  const digest = sha256(bytes);
+  if (digest !== ORIGINAL_SHA256) return { bytes, patched: [], skipped: `not onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm (SHA-256 ${digest})` };
+  const all = sections(bytes);
+  const imports = all.find((s) => s.id === 2);
+  const code = all.find((s) => s.id === 10);
+  const functionImports = imports ? importedFunctions(bytes, imports) : 0;
+  const entries = codeEntries(bytes, code);
+  const patched = [];
+  for (const k of KERNELS) {
+    const i = k.functionIndex - functionImports;
+    entries[i] = patchedEntry(k, entries[i]);
+    patched.push(`function ${k.functionIndex}`);
+  }
+  // The code section again, its sizes re-encoded: 13 MB, so written part by part.
+  const parts = [Uint8Array.from(uleb(entries.length))];
+  for (const entry of entries) parts.push(Uint8Array.from(uleb(entry.length)), entry);
+  const contentLength = parts.reduce((n, p) => n + p.length, 0);
+  parts.unshift(bytes.subarray(0, code.headerAt), Uint8Array.of(10, ...uleb(contentLength)));
+  parts.push(bytes.subarray(code.end));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return { bytes: out, patched };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [input, output] = process.argv.slice(2);
+  if (!input || !output) {
+    console.error('usage: node scripts/patch-ort-sgemm.mjs IN.wasm OUT.wasm');
+    process.exit(2);
+  }
+  const result = patchOrtSgemm(readFileSync(input));
+  writeFileSync(output, result.bytes);
+  console.log(result.skipped ? `patch-ort-sgemm: ${input} left as it is: ${result.skipped}` : `patch-ort-sgemm: ${output}: SGEMM loop reordered in ${result.patched.join(', ')}`);
+}
