@@ -9,7 +9,10 @@
 // that shape runs at about 60% of a 2x4 tile that fits (bench/wasmSimdPeak.ts, ONNXRUNTIME_LOOP).
 // Here each column's two B vectors serve both rows at once, so 8 accumulators, 4 broadcasts and
 // 2 B vectors are live. Every accumulator gets the same products added in the same order, so the
-// results are bit for bit the original's (tests/bench/ortSgemmPatch.test.ts runs both binaries).
+// results are bit for bit the original's (tests/browser/ortSgemmPatch.test.ts runs both binaries).
+// The temporaries of the new loop are locals of their own; the original's (broadcasts, B vectors,
+// the second row's pointer) are each written before they are read after the loop (checked in
+// the disassembly), so what the loop leaves in them does not matter.
 //
 // Only the binary of onnxruntime-web 1.30.0 is patched: its SHA-256 is checked first, and the
 // bytes of each loop before they are replaced. Any other file is left as it is, with the reason.
@@ -23,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 export const ORIGINAL_SHA256 = '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2';
 
 /**
- * The two kernels (one zeroes C first, one adds to it), by function index. `locals`: the function's
+ * The two functions of the binary that have this loop (MLAS's SGEMM kernel, built twice), by index. `locals`: the function's
  * declared locals as (count, type) pairs; `first`: the accumulator its loop body starts with;
  * `loopSha256`: the loop body's bytes as shipped; `address`: the local that holds the second
  * row's A pointer; `columns`: per column of 4 floats, B's offsets for the two steps of k and the
