@@ -127,11 +127,12 @@ export function renderMarkdown(r: Results): string {
     if (floor) {
       const fma = p.simdPeak!.fmaGmacs;
       const loop = p.simdPeak!.onnxruntimeLoopGmacs;
+      const reordered = p.simdPeak!.reorderedLoopGmacs;
       lines.push(
         `128-bit WASM SIMD's ceiling in the same page, 1 thread (\`bench/wasmSimdPeak.ts\`: a GEMM micro-kernel's inner loop on vectors in L1, the best of its tiles): ${peak.toFixed(1)} GMAC/s multiplying then adding, as onnxruntime-web's WASM build does; ` +
           (typeof fma === 'number' ? `${fma.toFixed(1)} GMAC/s with relaxed SIMD's fused multiply-add, which no onnxruntime-web build uses.` : `relaxed SIMD's fused multiply-add not measured (${fma}).`) +
           (loop !== undefined
-            ? ` The loop of onnxruntime-web's WASM SGEMM kernel as its package ships it, assembled with the shape its binary has (2 rows of 16 columns, two steps of k an iteration, B's 8 vectors kept for the second row: more vectors live than x64's 16 registers), ran at ${loop.toFixed(1)} GMAC/s, ${Math.round((100 * loop) / peak)}% of the ceiling; the build serves that loop reordered (scripts/patch-ort-sgemm.mjs).`
+            ? ` The loop of onnxruntime-web's WASM SGEMM kernel as its package ships it, assembled with the shape its binary has (2 rows of 16 columns, two steps of k an iteration, B's 8 vectors kept for the second row: more vectors live than x64's 16 registers), ran at ${loop.toFixed(1)} GMAC/s, ${Math.round((100 * loop) / peak)}% of the ceiling; the build serves that loop reordered (scripts/patch-ort-sgemm.mjs)${reordered !== undefined ? `, which ran at ${reordered.toFixed(1)} GMAC/s, ${Math.round((100 * reordered) / peak)}%` : ''}.`
             : ''),
         '',
         `onnxruntime-web's convolutions ran at ${floor.wasmConvGmacs.toFixed(1)} GMAC/s, ${Math.round((100 * floor.wasmConvGmacs) / peak)}% of that ceiling (onnxruntime-node's at ${floor.nativeConvGmacs.toFixed(1)}). ` +

@@ -8,7 +8,7 @@
 // the broadcasts of A: more than x64's 16 vector registers, so V8 spills. The loop assembled with
 // that shape runs at about 60% of a 2x4 tile that fits (bench/wasmSimdPeak.ts, ONNXRUNTIME_LOOP).
 // Here each column's two B vectors serve both rows at once, so 8 accumulators, 4 broadcasts and
-// 2 B vectors are live. Every accumulator gets the same products added in the same order, so the
+// 2 B vectors are live, and the loop so assembled runs as fast as the tile (REORDERED_LOOP). Every accumulator gets the same products added in the same order, so the
 // results are bit for bit the original's (tests/browser/ortSgemmPatch.test.ts runs both binaries).
 // The temporaries of the new loop are locals of their own; the original's (broadcasts, B vectors,
 // the second row's pointer) are each written before they are read after the loop (checked in
