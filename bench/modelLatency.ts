@@ -105,7 +105,7 @@ export interface ChromiumRun {
 }
 
 /** onnxruntime-web's WASM loader and binary as the package has them, served under /ort-shipped/. */
-function shippedOrtFiles(root: string): Record<string, Uint8Array> {
+export function shippedOrtFiles(root: string): Record<string, Uint8Array> {
   // The package's exports hide its folder; its require entry (dist/ort.min.js) sits beside the files.
   const dir = dirname(createRequire(join(root, 'package.json')).resolve('onnxruntime-web'));
   const files: Record<string, Uint8Array> = {};

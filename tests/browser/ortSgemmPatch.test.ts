@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { launchChromium, serveStatic, CROSS_ORIGIN_ISOLATION, type Browser, type StaticServer } from '../helpers/browser.js';
 import { buildMatMulModel } from '../helpers/onnxModel.js';
+import { shippedOrtFiles } from '../../bench/modelLatency.js';
 import { tempDir } from '../helpers/tools.js';
 
 jest.setTimeout(180000);
@@ -58,8 +59,8 @@ describe('the served onnxruntime-web WASM binary', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(BUNDLE_DIR, 'ort', WASM))) throw new Error('dist/browser is missing: run "npm run build" first');
-    // The binary as onnxruntime-web ships it, beside its loader, under /ort-shipped/.
-    for (const name of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', WASM]) files[`/ort-shipped/${name}`] = new Uint8Array(readFileSync(join(ORT_DIR, name)));
+    // The binary as onnxruntime-web ships it, beside its loader, under /ort-shipped/ (as the bench serves it).
+    Object.assign(files, shippedOrtFiles(ROOT));
     for (const name of ['trus-student', 'trus-teacher']) {
       files[`/models/${name}.onnx`] = new Uint8Array(readFileSync(join(ROOT, 'models', name, 'model.onnx')));
       models.push({ url: `/models/${name}.onnx`, shape: [2, 1, 128, 192] });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
+import { loopShown } from '../helpers/viewerPage.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
 import { readSegmentation } from '../../src/dicom/segmentationReader.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -26,10 +27,7 @@ function frameCount(page: Page): Promise<number | undefined> {
 }
 
 async function segment(page: Page, frames: number): Promise<void> {
-  await page.waitForFunction((n) => {
-    const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
-    return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
-  }, frames, { timeout: 60_000 });
+  await loopShown(page, frames);
   await page.locator('[data-testid=trus-segment]').click();
   await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 180_000 });
   expect(await page.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(frames));

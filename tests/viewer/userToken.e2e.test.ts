@@ -5,7 +5,9 @@
  * host's do. The PACS is a real Orthanc behind a gateway that checks the token
  * (tests/helpers/bearerGateway.ts).
  */
+import type { Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
+import { loopShown } from '../helpers/viewerPage.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, type RunningViewer } from '../helpers/viewerServer.js';
 import { bearerGateway, type BearerGateway } from '../helpers/bearerGateway.js';
@@ -46,24 +48,31 @@ const TOKEN = 'user-token-8f3a';
     await orthanc?.stop();
   });
 
-  test('segments the loop and stores its SEG, every request to the PACS with the token', async () => {
+  /** A new page at the loop with the user's token in the URL, as OHIF takes it; `errors` collects the page's uncaught errors. */
+  async function openWithToken(): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.setViewportSize({ width: 1400, height: 900 });
     await page.goto(`${viewer.url}/trus-cine?StudyInstanceUIDs=${study}&token=${TOKEN}`);
-    await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
-    await page.waitForFunction((n) => {
-      const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
-      return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
-    }, FRAMES, { timeout: 60_000 });
+    return { page, errors };
+  }
+
+  /** Waits for the panel's run to end; one that ended in an error fails with the panel's message. */
+  async function runDone(page: Page, what: string, timeout: number): Promise<void> {
+    const status = page.locator('[data-testid=trus-status]');
+    await page.locator('[data-testid=trus-status][data-status=done], [data-testid=trus-status][data-status=error]').waitFor({ timeout });
+    if ((await status.getAttribute('data-status')) !== 'done') throw new Error(`${what} ended in an error: ${await status.textContent()}`);
+  }
+
+  test('segments the loop and stores its SEG, every request to the PACS with the token', async () => {
+    const { page, errors } = await openWithToken();
+    await loopShown(page, FRAMES);
     const cineRequests = () => gateway.passed.filter((p) => p.startsWith('GET ') && /\/instances\/[0-9.]+$/.test(p)).length;
     const before = cineRequests();
 
     await page.locator('[data-testid=trus-segment]').click();
-    const status = page.locator('[data-testid=trus-status]');
-    await page.locator('[data-testid=trus-status][data-status=done], [data-testid=trus-status][data-status=error]').waitFor({ timeout: 180_000 });
-    if ((await status.getAttribute('data-status')) !== 'done') throw new Error(`the run ended in an error: ${await status.textContent()}`);
+    await runDone(page, 'the run', 180_000);
     // The engine read the cine itself, through the gateway.
     expect(cineRequests()).toBe(before + 1);
 
@@ -87,15 +96,9 @@ const TOKEN = 'user-token-8f3a';
   });
 
   test('reads the stored SEG back from the PACS with the token, in a new page', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.setViewportSize({ width: 1400, height: 900 });
-    await page.goto(`${viewer.url}/trus-cine?StudyInstanceUIDs=${study}&token=${TOKEN}`);
+    const { page, errors } = await openWithToken();
     await page.locator('[data-testid=trus-load-seg]').first().click({ timeout: 60_000 });
-    const status = page.locator('[data-testid=trus-status]');
-    await page.locator('[data-testid=trus-status][data-status=done], [data-testid=trus-status][data-status=error]').waitFor({ timeout: 60_000 });
-    if ((await status.getAttribute('data-status')) !== 'done') throw new Error(`loading the SEG ended in an error: ${await status.textContent()}`);
+    await runDone(page, 'loading the SEG', 60_000);
     // The engine read the SEG whole, through the gateway.
     expect(gateway.passed.filter((p) => p.startsWith('GET ') && p.endsWith(`/instances/${storedSeg}`)).length).toBeGreaterThan(0);
     expect(gateway.refused).toEqual([]);

@@ -11,6 +11,7 @@ import { launchChromium, chromiumAvailable, type Browser } from '../helpers/brow
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
+import { loopShown } from '../helpers/viewerPage.js';
 import { dciodvfy } from '../helpers/tools.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { masksForSource, readSegmentation } from '../../src/dicom/segmentationReader.js';
@@ -234,15 +235,6 @@ async function pickEraser(page: Page): Promise<void> {
 async function openInMode(page: Page, viewerUrl: string, study: string, frames = FRAMES, query = ''): Promise<void> {
   await page.goto(`${viewerUrl}/trus-cine?StudyInstanceUIDs=${study}${query}`);
   await loopShown(page, frames);
-}
-
-/** The panel is up and the viewport shows the loop's frames. */
-async function loopShown(page: Page, frames: number): Promise<void> {
-  await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
-  await page.waitForFunction((n) => {
-    const cs = (window as unknown as { cornerstone?: { getRenderingEngines(): { getViewports(): { getImageIds(): string[] }[] }[] } }).cornerstone;
-    return cs?.getRenderingEngines()[0]?.getViewports()[0]?.getImageIds().length === n;
-  }, frames, { timeout: 60_000 });
 }
 
 /**
