@@ -20,6 +20,8 @@ export interface ModelLatencyRow {
   softwareAdapter?: boolean;
   /** onnxruntime-web's WASM binary as its package ships it, not the build's (scripts/patch-ort-sgemm.mjs): for comparison only. */
   shippedOrt?: boolean;
+  /** WASM run through onnxruntime-web's WebGPU build (its asyncify binary): what the engine runs on when WebGPU falls back. */
+  ortBuild?: 'webgpu';
   runtime: string;
   threads: number;
   batch1: LatencyStats;
@@ -61,8 +63,8 @@ window.adapter = async () => {
   const a = await requestAdapter();
   return a ? { fallback: !!(a.info?.isFallbackAdapter ?? a.isFallbackAdapter), description: [a.info?.vendor, a.info?.architecture, a.info?.description].filter(Boolean).join(' ') } : null;
 };
-window.latency = async (threads, timing, provider, ortDir) => {
-  const ort = await import(ortDir + (provider === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs'));
+window.latency = async (threads, timing, provider, ortDir, build) => {
+  const ort = await import(ortDir + 'ort.' + build + '.min.mjs');
   ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
@@ -102,14 +104,17 @@ export interface ChromiumRun {
   allowSoftwareAdapter?: boolean;
   /** WASM through onnxruntime-web's binary as its package ships it (the build serves it with its SGEMM loop reordered). */
   shippedOrt?: boolean;
+  /** The build whose WASM provider runs (provider 'wasm'): the WASM build (default), or the WebGPU build, as after a WebGPU fallback. */
+  ortBuild?: 'wasm' | 'webgpu';
 }
 
-/** onnxruntime-web's WASM loader and binary as the package has them, served under /ort-shipped/. */
+/** onnxruntime-web's loaders and binaries (WASM build, WebGPU build) as the package has them, served under /ort-shipped/. */
 export function shippedOrtFiles(root: string): Record<string, Uint8Array> {
   // The package's exports hide its folder; its require entry (dist/ort.min.js) sits beside the files.
   const dir = dirname(createRequire(join(root, 'package.json')).resolve('onnxruntime-web'));
   const files: Record<string, Uint8Array> = {};
-  for (const name of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) files[`/ort-shipped/${name}`] = new Uint8Array(readFileSync(join(dir, name)));
+  const names = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+  for (const name of names) files[`/ort-shipped/${name}`] = new Uint8Array(readFileSync(join(dir, name)));
   return files;
 }
 
@@ -125,7 +130,9 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
-    let runtime = `onnxruntime-web WASM${o.shippedOrt ? ' as its package ships it (SGEMM loop not reordered)' : ''}, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
+    const build = o.provider === 'webgpu' ? 'webgpu' : (o.ortBuild ?? 'wasm');
+    const wasmBuild = build === 'webgpu' ? ', in its WebGPU build (as after a WebGPU fallback)' : '';
+    let runtime = `onnxruntime-web WASM${o.shippedOrt ? ' as its package ships it (SGEMM loop not reordered)' : ''}${wasmBuild}, Chromium${o.isolated ? ' (cross-origin isolated)' : ''}`;
     let software = false;
     if (o.provider === 'webgpu') {
       const adapter = (await page.evaluate('window.adapter()')) as { fallback: boolean; description: string } | null;
@@ -135,12 +142,13 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
       runtime = `onnxruntime-web WebGPU, Chromium, ${adapter.description}${software ? ' (software, CPU)' : ''}`;
     }
     const ortDir = o.shippedOrt ? '/ort-shipped/' : '/ort/';
-    const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}', '${ortDir}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
+    const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}', '${ortDir}', '${build}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
     return {
       model: model.name,
       backend: o.provider,
       ...(software ? { softwareAdapter: true } : {}),
       ...(o.shippedOrt ? { shippedOrt: true } : {}),
+      ...(o.provider === 'wasm' && build === 'webgpu' ? { ortBuild: 'webgpu' as const } : {}),
       runtime,
       threads: o.provider === 'webgpu' ? 0 : r.threads,
       batch1: latencyStats(r.out['1']!),

@@ -97,10 +97,16 @@ export function renderMarkdown(r: Results): string {
     for (const model of ['trus-student', 'trus-teacher']) {
       for (const threads of [1, 2]) {
         const native = r.models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
-        const wasm = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && !m.shippedOrt);
-        const shipped = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.shippedOrt);
+        const wasm = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && !m.shippedOrt && !m.ortBuild);
+        const shipped = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.shippedOrt && !m.ortBuild);
         const asShipped = native && shipped ? ` (onnxruntime-web's binary as shipped: ${(shipped.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x and ${(shipped.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x)` : '';
         if (native && wasm) ratios.push(`${model}, ${threads} thread(s): WASM/native ${(wasm.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(wasm.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4${asShipped}`);
+        const fallback = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.ortBuild === 'webgpu' && !m.shippedOrt);
+        const fallbackShipped = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.ortBuild === 'webgpu' && m.shippedOrt);
+        if (native && fallback) {
+          const shippedToo = fallbackShipped ? ` (as shipped: ${(fallbackShipped.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x and ${(fallbackShipped.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x)` : '';
+          ratios.push(`${model}, ${threads} thread(s): WASM in the WebGPU build (the fallback)/native ${(fallback.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(fallback.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4${shippedToo}`);
+        }
         const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
         if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);
       }
@@ -174,7 +180,7 @@ export function renderMarkdown(r: Results): string {
     const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
     const ratios = browser
       .map((p) => {
-        const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads && !m.shippedOrt);
+        const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads && !m.shippedOrt && !m.ortBuild);
         return wasm ? `${p.where}: browser pipeline/model only ${(p.totalMs / p.frames / wasm.batch4.medianMs).toFixed(2)}x (per frame, against WASM batch 4 at the same threads)` : '';
       })
       .filter(Boolean);
@@ -256,7 +262,7 @@ function targets(r: Results): string[] {
     const ratios = [1, 2]
       .map((threads) => {
         const n = r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads);
-        const w = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads && !!m.shippedOrt === shipped);
+        const w = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads && !!m.shippedOrt === shipped && !m.ortBuild);
         return n && w ? Math.max(w.batch1.medianMs / n.batch1.medianMs, w.batch4.medianMs / n.batch4.medianMs) : undefined;
       })
       .filter((x): x is number => x !== undefined);

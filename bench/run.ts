@@ -125,6 +125,14 @@ async function main(): Promise<void> {
         const row = keep(`WASM latency of ${dir} (binary as shipped)`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', shippedOrt: true }));
         if (row) results.models.push(row);
       }
+      // The WebGPU build's WASM provider: what a loop runs on once WebGPU falls back (lost device, failed self-check).
+      for (const isolated of [false, true]) {
+        for (const shippedOrt of [false, true]) {
+          log(`model latency: ${dir} WASM in Chromium through onnxruntime-web's WebGPU build${shippedOrt ? ', binary as shipped' : ''}, ${isolated ? 'isolated' : 'not isolated'}`);
+          const row = keep(`WASM latency of ${dir} in the WebGPU build${shippedOrt ? ' (binary as shipped)' : ''}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', ortBuild: 'webgpu', shippedOrt }));
+          if (row) results.models.push(row);
+        }
+      }
     }
   }
 

@@ -14,28 +14,28 @@
 // the second row's pointer) are each written before they are read after the loop (checked in
 // the disassembly), so what the loop leaves in them does not matter.
 //
-// Only the binary of onnxruntime-web 1.30.0 is patched: its SHA-256 is checked first, and the
-// bytes of each loop before they are replaced. Any other file is left as it is, with the reason.
+// Only onnxruntime-web 1.30.0's binaries are patched: the WASM build's and the WebGPU build's
+// (asyncify), whose WASM provider runs the model when WebGPU falls back (a lost device, a failed
+// self-check). Each file's SHA-256 is checked first, and the bytes of each loop before they are
+// replaced. Any other file is left as it is, with the reason.
 //
 //   node scripts/patch-ort-sgemm.mjs IN.wasm OUT.wasm
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** onnxruntime-web 1.30.0's dist/ort-wasm-simd-threaded.wasm. */
-export const ORIGINAL_SHA256 = '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2';
-
 /**
- * The two functions of the binary that have this loop (MLAS's SGEMM kernel, built twice), by index. `locals`: the function's
+ * The two functions that have this loop (MLAS's SGEMM kernel, built twice). `locals`: the function's
  * declared locals as (count, type) pairs; `first`: the accumulator its loop body starts with;
  * `loopSha256`: the loop body's bytes as shipped; `address`: the local that holds the second
  * row's A pointer; `columns`: per column of 4 floats, B's offsets for the two steps of k and the
  * two rows' accumulators, and whether the second row's first product is written b * a (it is in
  * the original for the last column; multiplication commutes exactly, the order is kept anyway).
+ * Both binaries hold these functions byte for byte alike (leaf functions: asyncify leaves them as
+ * they are), under other indices.
  */
 const KERNELS = [
   {
-    functionIndex: 2415,
     locals: [[19, 0x7b], [3, 0x7f], [1, 0x7d]],
     first: 16,
     loopSha256: '415827a1069478af634b5c7d607c6c231277108bfe95944350fe032d5db89b78',
@@ -43,13 +43,18 @@ const KERNELS = [
     columns: [[48, 112, 16, 11, false], [32, 96, 17, 12, false], [16, 80, 18, 10, false], [0, 64, 19, 14, true]],
   },
   {
-    functionIndex: 1422,
     locals: [[18, 0x7b], [3, 0x7f], [1, 0x7d]],
     first: 19,
     loopSha256: 'dd648115fb507462cc00f101530d0be988a9bcf52a2777e291e7de62b05a20f9',
     address: 29,
     columns: [[48, 112, 19, 14, false], [32, 96, 20, 11, false], [16, 80, 21, 12, false], [0, 64, 22, 16, true]],
   },
+];
+
+/** onnxruntime-web 1.30.0's binaries (dist/), by SHA-256, with the index of each kernel's function in KERNELS' order. */
+export const BINARIES = [
+  { name: 'ort-wasm-simd-threaded.wasm', sha256: '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2', functions: [2415, 1422] },
+  { name: 'ort-wasm-simd-threaded.asyncify.wasm', sha256: '39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da', functions: [2139, 1386] },
 ];
 const PARAMS = 9;
 
@@ -176,7 +181,7 @@ function codeEntries(bytes, section) {
   return entries;
 }
 
-function patchedEntry(k, body) {
+function patchedEntry(k, functionIndex, body) {
   let { value: groups, next: at } = readUleb(body, 0);
   const locals = [];
   for (let i = 0; i < groups; i++) {
@@ -184,38 +189,39 @@ function patchedEntry(k, body) {
     locals.push([n, body[next]]);
     at = next + 1;
   }
-  if (JSON.stringify(locals) !== JSON.stringify(k.locals)) throw new Error(`function ${k.functionIndex}: locals ${JSON.stringify(locals)}, not the kernel's`);
+  if (JSON.stringify(locals) !== JSON.stringify(k.locals)) throw new Error(`function ${functionIndex}: locals ${JSON.stringify(locals)}, not the kernel's`);
   const expr = body.subarray(at);
   const start = indexOf(expr, loopStart(k), 0);
-  if (start < 0) throw new Error(`function ${k.functionIndex}: the kernel's loop was not found`);
+  if (start < 0) throw new Error(`function ${functionIndex}: the kernel's loop was not found`);
   const bodyStart = start + 2;
   const bodyEnd = indexOf(expr, LOOP_REST, bodyStart);
-  if (bodyEnd < 0) throw new Error(`function ${k.functionIndex}: the end of the kernel's loop was not found`);
+  if (bodyEnd < 0) throw new Error(`function ${functionIndex}: the end of the kernel's loop was not found`);
   const found = sha256(expr.subarray(bodyStart, bodyEnd));
-  if (found !== k.loopSha256) throw new Error(`function ${k.functionIndex}: the loop's bytes are not those of onnxruntime-web 1.30.0 (SHA-256 ${found})`);
+  if (found !== k.loopSha256) throw new Error(`function ${functionIndex}: the loop's bytes are not those of onnxruntime-web 1.30.0 (SHA-256 ${found})`);
   const fresh = PARAMS + k.locals.reduce((n, [count]) => n + count, 0);
   const declared = [...uleb(groups + 1), ...k.locals.flatMap(([n, type]) => [...uleb(n), type]), 6, 0x7b];
   return Uint8Array.from([...declared, ...expr.subarray(0, bodyStart), ...reorderedBody(k, fresh), ...expr.subarray(bodyEnd)]);
 }
 
 /**
- * `bytes` with both kernels' loops reordered, and what was done; a file other than onnxruntime-web
- * 1.30.0's comes back as it is, with the reason.
+ * `bytes` with both kernels' loops reordered, and what was done; a file that is not one of
+ * onnxruntime-web 1.30.0's known binaries comes back as it is, with the reason.
  */
 export function patchOrtSgemm(bytes) {
   const digest = sha256(bytes);
-  if (digest !== ORIGINAL_SHA256) return { bytes, patched: [], skipped: `not onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm (SHA-256 ${digest})` };
+  const binary = BINARIES.find((b) => b.sha256 === digest);
+  if (!binary) return { bytes, patched: [], skipped: `not one of the binaries this script patches (onnxruntime-web 1.30.0's ${BINARIES.map((b) => b.name).join(', ')}): SHA-256 ${digest}` };
   const all = sections(bytes);
   const imports = all.find((s) => s.id === 2);
   const code = all.find((s) => s.id === 10);
   const functionImports = imports ? importedFunctions(bytes, imports) : 0;
   const entries = codeEntries(bytes, code);
   const patched = [];
-  for (const k of KERNELS) {
-    const i = k.functionIndex - functionImports;
-    entries[i] = patchedEntry(k, entries[i]);
-    patched.push(`function ${k.functionIndex}`);
-  }
+  KERNELS.forEach((k, n) => {
+    const index = binary.functions[n];
+    entries[index - functionImports] = patchedEntry(k, index, entries[index - functionImports]);
+    patched.push(`function ${index}`);
+  });
   // The code section again, its sizes re-encoded: 13 MB, so written part by part.
   const parts = [Uint8Array.from(uleb(entries.length))];
   for (const entry of entries) parts.push(Uint8Array.from(uleb(entry.length)), entry);
@@ -228,7 +234,7 @@ export function patchOrtSgemm(bytes) {
     out.set(part, at);
     at += part.length;
   }
-  return { bytes: out, patched };
+  return { bytes: out, binary: binary.name, patched };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -239,5 +245,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const result = patchOrtSgemm(readFileSync(input));
   writeFileSync(output, result.bytes);
-  console.log(result.skipped ? `patch-ort-sgemm: ${input} left as it is: ${result.skipped}` : `patch-ort-sgemm: ${output}: SGEMM loop reordered in ${result.patched.join(', ')}`);
+  console.log(result.skipped ? `patch-ort-sgemm: ${input} left as it is: ${result.skipped}` : `patch-ort-sgemm: ${output}: SGEMM loop of ${result.binary} reordered in ${result.patched.join(', ')}`);
 }

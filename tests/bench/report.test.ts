@@ -54,6 +54,30 @@ describe('benchmark markdown', () => {
     expect(without).not.toContain("(onnxruntime-web's binary as shipped:");
   });
 
+  test('rows of the WebGPU build\'s WASM provider (the fallback) get a ratio of their own, never the verdict', () => {
+    const r = run();
+    r.models = r.models.filter((m) => !m.shippedOrt && !m.ortBuild);
+    const served = (threads: number) => r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads)!;
+    const native = (threads: number) => r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads)!;
+    for (const threads of [1, 2]) {
+      served(threads).batch1.medianMs = 2.5 * native(threads).batch1.medianMs;
+      served(threads).batch4.medianMs = 2.5 * native(threads).batch4.medianMs;
+    }
+    const fallback = (threads: number, factor: number, shippedOrt: boolean) => {
+      const row = served(threads);
+      const at = (factor: number, stats: typeof row.batch1, nativeMs: number) => ({ ...stats, medianMs: factor * nativeMs });
+      return { ...row, ortBuild: 'webgpu' as const, ...(shippedOrt ? { shippedOrt: true } : {}), batch1: at(factor, row.batch1, native(threads).batch1.medianMs), batch4: at(factor, row.batch4, native(threads).batch4.medianMs) };
+    };
+    // Ahead of the WASM build's rows, so that a look-up not told them apart would find them first.
+    r.models.unshift(fallback(1, 3.6, false), fallback(1, 4.4, true), fallback(2, 3.5, false));
+    const md = renderMarkdown(r);
+    expect(targetLine(md, WASM_TARGET)).toMatch(/: 2\.50x, met$/);
+    expect(md).not.toContain("(onnxruntime-web's binary as shipped:");
+    expect(md).toContain('- trus-student, 1 thread(s): WASM/native 2.50x at batch 1, 2.50x at batch 4\n');
+    expect(md).toContain('- trus-student, 1 thread(s): WASM in the WebGPU build (the fallback)/native 3.60x at batch 1, 3.60x at batch 4 (as shipped: 4.40x and 4.40x)\n');
+    expect(md).toContain('- trus-student, 2 thread(s): WASM in the WebGPU build (the fallback)/native 3.50x at batch 1, 3.50x at batch 4\n');
+  });
+
   test('without GPU rows the GPU target is not measured, and without WASM rows neither is the ratio', () => {
     const r = run();
     r.models = r.models.filter((m) => m.backend !== 'webgpu' && m.backend !== 'wasm');

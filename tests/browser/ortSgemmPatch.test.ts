@@ -1,8 +1,9 @@
 /**
- * The onnxruntime-web binary the build serves (its SGEMM loop reordered by
- * scripts/patch-ort-sgemm.mjs) computes bit for bit what the binary onnxruntime-web ships computes,
- * in headless Chromium: the shipped student and teacher, and MatMuls whose shapes take the
- * kernel's every path (one row or two, an odd step of k left over, columns short of 16).
+ * The onnxruntime-web binaries the build serves (their SGEMM loop reordered by
+ * scripts/patch-ort-sgemm.mjs) compute bit for bit what the binaries onnxruntime-web ships compute,
+ * in headless Chromium, through the WASM provider of both builds (the WASM build, and the WebGPU
+ * build that a loop falls back in): the shipped student and teacher, and MatMuls whose shapes take
+ * the kernel's every path (one row or two, an odd step of k left over, columns short of 16).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,12 +19,16 @@ jest.setTimeout(180000);
 const ROOT = resolve(__dirname, '../..');
 const BUNDLE_DIR = join(ROOT, 'dist/browser');
 const ORT_DIR = dirname(require.resolve('onnxruntime-web'));
-const WASM = 'ort-wasm-simd-threaded.wasm';
+/** onnxruntime-web 1.30.0's binaries, as its package ships them: the WASM build's and the WebGPU build's. */
+const SERVED = [
+  { name: 'ort-wasm-simd-threaded.wasm', sha256: '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2' },
+  { name: 'ort-wasm-simd-threaded.asyncify.wasm', sha256: '39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da' },
+];
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
-window.run = async (ortDir, threads, models) => {
-  const ort = await import(ortDir + 'ort.wasm.min.mjs');
+window.run = async (ortDir, build, threads, models) => {
+  const ort = await import(ortDir + 'ort.' + build + '.min.mjs');
   ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
@@ -58,7 +63,7 @@ describe('the served onnxruntime-web WASM binary', () => {
   const files: Record<string, Uint8Array | string> = { '/index.html': PAGE };
 
   beforeAll(async () => {
-    if (!existsSync(join(BUNDLE_DIR, 'ort', WASM))) throw new Error('dist/browser is missing: run "npm run build" first');
+    if (!SERVED.every(({ name }) => existsSync(join(BUNDLE_DIR, 'ort', name)))) throw new Error('dist/browser is missing: run "npm run build" first');
     // The binary as onnxruntime-web ships it, beside its loader, under /ort-shipped/ (as the bench serves it).
     Object.assign(files, shippedOrtFiles(ROOT));
     for (const name of ['trus-student', 'trus-teacher']) {
@@ -78,27 +83,46 @@ describe('the served onnxruntime-web WASM binary', () => {
     await server?.close();
   });
 
-  async function outputs(ortDir: string, threads: number): Promise<number[][]> {
+  /** The outputs of every model, and the .wasm files the page fetched to compute them. */
+  async function outputs(ortDir: string, build: string, threads: number): Promise<{ values: number[][]; binaries: string[] }> {
     const page = await browser.context.newPage();
+    const binaries: string[] = [];
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith('.wasm')) binaries.push(path);
+    });
     try {
       await page.goto(`${server.url}/index.html`);
-      return (await page.evaluate(`window.run(${JSON.stringify(ortDir)}, ${threads}, ${JSON.stringify(models)})`)) as number[][];
+      const values = (await page.evaluate(`window.run(${JSON.stringify(ortDir)}, '${build}', ${threads}, ${JSON.stringify(models)})`)) as number[][];
+      return { values, binaries };
     } finally {
       await page.close();
     }
   }
 
-  it('is the patched one: onnxruntime-web 1.30.0 with its SGEMM loop changed', () => {
-    const shipped = readFileSync(join(ORT_DIR, WASM));
-    const served = readFileSync(join(BUNDLE_DIR, 'ort', WASM));
-    expect(sha256(shipped)).toBe('3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2');
-    expect(sha256(served)).not.toBe(sha256(shipped));
-    // Two loops of 111 instructions become 115 each, and each kernel declares one more group of locals.
-    expect(served.length - shipped.length).toBe(20);
+  it('serves both binaries patched: the WASM build’s and the WebGPU build’s', () => {
+    for (const { name, sha256: original } of SERVED) {
+      const shipped = readFileSync(join(ORT_DIR, name));
+      const served = readFileSync(join(BUNDLE_DIR, 'ort', name));
+      expect({ name, sha256: sha256(shipped) }).toEqual({ name, sha256: original });
+      expect(sha256(served)).not.toBe(sha256(shipped));
+      // Two loops of 111 instructions become 115 each, and each kernel declares one more group of locals.
+      expect({ name, grown: served.length - shipped.length }).toEqual({ name, grown: 20 });
+    }
   });
 
-  it.each([1, 2])('gives bit for bit the shipped binary’s outputs, %i thread(s)', async (threads) => {
-    const [patched, shipped] = [await outputs('/ort/', threads), await outputs('/ort-shipped/', threads)];
+  it.each([
+    ['wasm', 1],
+    ['wasm', 2],
+    ['webgpu', 1],
+    ['webgpu', 2],
+  ])('gives bit for bit the shipped binary’s outputs, WASM provider of the %s build, %i thread(s)', async (build, threads) => {
+    const served = await outputs('/ort/', build as string, threads as number);
+    const asShipped = await outputs('/ort-shipped/', build as string, threads as number);
+    const binary = build === 'webgpu' ? 'ort-wasm-simd-threaded.asyncify.wasm' : 'ort-wasm-simd-threaded.wasm';
+    expect(served.binaries).toEqual([`/ort/${binary}`]);
+    expect(asShipped.binaries).toEqual([`/ort-shipped/${binary}`]);
+    const [patched, shipped] = [served.values, asShipped.values];
     expect(patched).toHaveLength(models.length);
     models.forEach((model, i) => {
       expect({ model: model.url, length: patched[i]!.length }).toEqual({ model: model.url, length: shipped[i]!.length });
@@ -110,10 +134,12 @@ describe('the served onnxruntime-web WASM binary', () => {
 
   it('leaves any other binary as it is, and says why', () => {
     const out = join(tempDir('ort-patch-'), 'out.wasm');
-    const other = join(ORT_DIR, 'ort-wasm-simd-threaded.asyncify.wasm');
+    // The JSEP binary of the same package: same kernels, not served, not known to the script.
+    const other = join(ORT_DIR, 'ort-wasm-simd-threaded.jsep.wasm');
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/patch-ort-sgemm.mjs'), other, out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`left as it is: not onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm (SHA-256 ${sha256(readFileSync(other))})`);
+    expect(r.stdout).toContain(`left as it is: not one of the binaries this script patches`);
+    expect(r.stdout).toContain(`SHA-256 ${sha256(readFileSync(other))}`);
     expect(sha256(readFileSync(out))).toBe(sha256(readFileSync(other)));
   });
 });
