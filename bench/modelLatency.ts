@@ -1,7 +1,8 @@
 /**
  * Model-only latency of a shipped model: onnxruntime-node (the CLI's backend) at 1 and 2 threads,
  * and onnxruntime-web WASM in headless Chromium, single-threaded (no cross-origin isolation) and
- * threaded (isolated). Batch 1 gives per-frame latency (median, p95); batch 4 the per-frame cost
+ * threaded (isolated), through its WASM build and through the WASM provider of its WebGPU build (what a loop
+ * runs on once WebGPU falls back). Batch 1 gives per-frame latency (median, p95); batch 4 the per-frame cost
  * when frames are batched, as the engine does by default.
  */
 import { readFileSync } from 'node:fs';
