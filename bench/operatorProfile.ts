@@ -4,6 +4,7 @@
  * batch 1, summed per kind of kernel and per resolution of the U-Net. What the "WASM within 3x of
  * native" analysis in docs/benchmarks.md rests on.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { servedModel } from './servedModel.js';
 import { buildMatMulModel } from '../tests/helpers/onnxModel.js';
 import { percentile, sampleCalls } from './stats.js';
 import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
+import { functionShares, KNOWN_BINARIES, sampledProfile, type WasmFunctionProfile } from './wasmFunctionProfile.js';
 
 /** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
 export interface TraceEvent {
@@ -43,6 +45,8 @@ export interface OperatorProfile {
   simdPeak?: SimdPeak;
   /** onnxruntime's own SGEMM on one product (a MatMul), 1 thread, in both runtimes; absent from results before 2026-12-05. */
   gemm?: GemmSpeed;
+  /** onnxruntime-web's WASM functions by self time (Chromium's sampling profiler); absent from results before 2026-12-05. */
+  wasmFunctions?: WasmFunctionProfile;
 }
 
 export interface GemmSpeed {
@@ -58,6 +62,9 @@ const GEMM_RUNS = 100;
 const GEMM_WARMUP_MS = 2000;
 
 const RUNS = 100;
+/** How long the sampling profiler watches the model run: about 250 runs of the student, 25,000 samples. */
+const SAMPLED_MS = 5000;
+const SAMPLING_INTERVAL_US = 200;
 /**
  * Runs left out before measuring: enough for V8 to have swapped its baseline WebAssembly code for
  * the optimised code it compiles in the background once a function is hot.
@@ -152,6 +159,21 @@ window.profile = async (runs, warmup) => {
   await session.release();
   return crossOriginIsolated;
 };
+// A session without onnxruntime's profiler, for Chromium's: prepared first, so that only runs are sampled.
+window.prepareSampled = async (warmup) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  const manifest = await (await fetch('/model/model.json')).json();
+  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
+  const shape = [1, ...manifest.input.shape.slice(1)];
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
+  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  for (let i = 0; i < warmup; i++) await session.run(feeds);
+  window.runSampled = async (ms) => {
+    for (const t0 = performance.now(); performance.now() - t0 < ms; ) await session.run(feeds);
+    await session.release();
+  };
+};
 window.gemm = async (shape, runs, warmupMs) => {
   const ort = await import('/ort/ort.wasm.min.mjs');
   // The first session fixes the backend's threads: one, as for the profile after it.
@@ -183,7 +205,14 @@ async function nativeGemmMs(model: Uint8Array, input: number[]): Promise<number[
   return times;
 }
 
-async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Array; input: number[] }): Promise<{ events: TraceEvent[]; simdPeak: SimdPeak; gemmMs: number[] } | string> {
+interface WasmMeasures {
+  events: TraceEvent[];
+  simdPeak: SimdPeak;
+  gemmMs: number[];
+  wasmFunctions: WasmFunctionProfile;
+}
+
+async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Array; input: number[] }): Promise<WasmMeasures | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const model = servedModel(modelDir);
   // Isolated for the timer's resolution (Chromium coarsens performance.now to 100 us otherwise); one thread all the same.
@@ -197,12 +226,18 @@ async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Ar
     const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
     const gemmMs = (await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${GEMM_WARMUP_MS})`)) as number[];
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
+    await page.evaluate(`window.prepareSampled(${WARMUP})`);
+    const cpu = await sampledProfile(browser.context, page, () => page.evaluate(`window.runSampled(${SAMPLED_MS})`), SAMPLING_INTERVAL_US);
+    const binary = createHash('sha256').update(readFileSync(join(root, 'dist/browser/ort/ort-wasm-simd-threaded.wasm'))).digest('hex');
+    const knownBinary = KNOWN_BINARIES.includes(binary);
+    const functions = functionShares(cpu, `${server.url}/ort/ort-wasm-simd-threaded.wasm`, knownBinary);
+    const wasmFunctions = { model: model.name, samples: cpu.samples.length, knownBinary, functions };
     const events: TraceEvent[] = [];
     for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
       const text = line.trim().replace(/,$/, '');
       if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
     }
-    return events.length ? { events, simdPeak: peak, gemmMs } : 'onnxruntime-web printed no profile';
+    return events.length ? { events, simdPeak: peak, gemmMs, wasmFunctions } : 'onnxruntime-web printed no profile';
   } finally {
     await browser.close();
     await server.close();
@@ -219,7 +254,7 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
   if (typeof wasm === 'string') return wasm;
   const gmacs = (ms: number[]) => (m * k * n) / percentile(ms, 0.5) / 1e6;
   const gemm = { shape: GEMM, nativeGmacs: gmacs(await nativeGemmMs(product.model, product.input)), wasmGmacs: gmacs(wasm.gemmMs) };
-  return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm };
+  return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm, wasmFunctions: wasm.wasmFunctions };
 }
 
 function profiled(model: string, native: ReturnType<typeof grouped>, web: ReturnType<typeof grouped>): OperatorProfile {

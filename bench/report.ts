@@ -154,6 +154,16 @@ export function renderMarkdown(r: Results): string {
         );
       }
     }
+    const f = p.wasmFunctions;
+    if (f && f.functions.length) {
+      lines.push(
+        `Inside onnxruntime-web's WASM (${f.model}, 1 thread, batch 1; Chromium's sampling profiler, ${f.samples.toLocaleString('en-US')} samples, self time; \`bench/wasmFunctionProfile.ts\`${f.knownBinary ? '' : '; not onnxruntime-web 1.30.0\'s binary, so its functions are not named'}):`,
+        '',
+      );
+      header(['function', 'what it does', 'share of the samples']);
+      for (const x of f.functions) row([x.name, x.role ?? '', `${(100 * x.share).toFixed(1)}%`]);
+      lines.push('');
+    }
   }
 
   const loopFps = (p: PipelineResult & { triesFps?: number[] }) => {

@@ -78,6 +78,21 @@ describe('benchmark markdown', () => {
     expect(md).toContain('- trus-student, 2 thread(s): WASM in the WebGPU build (the fallback)/native 3.50x at batch 1, 3.50x at batch 4\n');
   });
 
+  test("the profile's table of WASM functions names their roles, and says when the binary is not one it knows", () => {
+    const r = run();
+    const functions = [
+      { name: 'wasm-function[1422]', role: 'SGEMM kernel (C = AB)', share: 0.392 },
+      { name: 'wasm-function[1709]', role: 'im2col', share: 0.123 },
+      { name: 'JavaScript, the rest', share: 0.039 },
+    ];
+    r.profile!.wasmFunctions = { model: 'trus-student', samples: 17276, knownBinary: true, functions };
+    const md = renderMarkdown(r);
+    expect(md).toContain("Inside onnxruntime-web's WASM (trus-student, 1 thread, batch 1; Chromium's sampling profiler, 17,276 samples, self time; `bench/wasmFunctionProfile.ts`):");
+    expect(md).toContain('| wasm-function[1422] | SGEMM kernel (C = AB) | 39.2% |\n| wasm-function[1709] | im2col | 12.3% |\n| JavaScript, the rest |  | 3.9% |');
+    r.profile!.wasmFunctions = { model: 'trus-student', samples: 100, knownBinary: false, functions: [{ name: 'wasm-function[5]', share: 1 }] };
+    expect(renderMarkdown(r)).toContain("not onnxruntime-web 1.30.0's binary, so its functions are not named");
+  });
+
   test('without GPU rows the GPU target is not measured, and without WASM rows neither is the ratio', () => {
     const r = run();
     r.models = r.models.filter((m) => m.backend !== 'webgpu' && m.backend !== 'wasm');

@@ -1,0 +1,101 @@
+/**
+ * Where onnxruntime-web's WASM time goes inside its kernels: Chromium's sampling profiler (the
+ * DevTools protocol's Profiler domain) while a session runs, self time per function. onnxruntime's
+ * own profiler stops at the kernel (a Conv); this shows how a Conv's time splits between the SGEMM
+ * kernel, the im2col that feeds it and the packing of its B matrix.
+ *
+ * The binary carries no function names. The functions that matter in onnxruntime-web 1.30.0's
+ * binary are named by ROLES, from which models call them (tests/bench/wasmFunctionProfile.test.ts
+ * checks each): the SGEMM kernels (functions 1422, C = AB, and 2415, C += AB, the two that
+ * scripts/patch-ort-sgemm.mjs reorders) in a MatMul and in every convolution; im2col (1709) in 3x3
+ * convolutions only, never in a MatMul or a 1x1 convolution; the packing of B (1001) in all of
+ * them; bias and activation (1226) in convolutions, not in a MatMul. Other functions keep their
+ * index.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+
+/** The part of a DevTools CPU profile read here. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+}
+
+export interface FunctionShare {
+  /** "wasm-function[1422]", or "JavaScript, the rest" for everything outside the WASM binary. */
+  name: string;
+  role?: string;
+  /** Fraction of the samples with this function on top of the stack. */
+  share: number;
+}
+
+export interface WasmFunctionProfile {
+  model: string;
+  samples: number;
+  /** Whether the served binary was one whose functions ROLES names. */
+  knownBinary: boolean;
+  /** By share, largest first: the WASM functions of at least MIN_SHARE, then the rest together. */
+  functions: FunctionShare[];
+}
+
+/**
+ * onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm, as shipped and as the build serves it (its
+ * SGEMM loop reordered): same function indices, so the same roles.
+ */
+export const KNOWN_BINARIES = [
+  '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2',
+  '97cbb1d13bec694999924e66a360253adb098eb1cb01a9b4e9f7d4baa1a26a14',
+];
+
+export const ROLES: Record<string, string> = {
+  'wasm-function[1422]': 'SGEMM kernel (C = AB)',
+  'wasm-function[2415]': 'SGEMM kernel (C += AB)',
+  'wasm-function[1709]': 'im2col',
+  'wasm-function[1001]': 'packing of B',
+  'wasm-function[1226]': 'bias and activation',
+};
+
+const MIN_SHARE = 0.005;
+export const OUTSIDE_WASM = 'JavaScript, the rest';
+const OTHER_WASM = 'other WASM functions';
+
+/** Self-time shares by function from a CPU profile: WASM functions of the binary at `wasmUrl`, everything else as one. */
+export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary: boolean): FunctionShare[] {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const counts = new Map<string, number>();
+  for (const id of profile.samples) {
+    const frame = nodes.get(id)?.callFrame;
+    const name = frame && frame.url === wasmUrl && frame.functionName ? frame.functionName : OUTSIDE_WASM;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  if (!total) return [];
+  const shares = [...counts.entries()].map(([name, n]) => ({ name, share: n / total })).sort((a, b) => b.share - a.share);
+  const kept = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share >= MIN_SHARE);
+  const otherWasm = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share < MIN_SHARE).reduce((sum, s) => sum + s.share, 0);
+  const outside = counts.get(OUTSIDE_WASM) ?? 0;
+  return [
+    ...kept.map((s) => (knownBinary && ROLES[s.name] ? { ...s, role: ROLES[s.name] } : s)),
+    ...(otherWasm > 0 ? [{ name: OTHER_WASM, share: otherWasm }] : []),
+    ...(outside ? [{ name: OUTSIDE_WASM, share: outside / total }] : []),
+  ];
+}
+
+/** Samples the page while `run` runs (every `intervalUs` microseconds) and returns the profile. */
+export async function sampledProfile(context: BrowserContext, page: Page, run: () => Promise<unknown>, intervalUs = 200): Promise<CpuProfile> {
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs });
+    await cdp.send('Profiler.start');
+    await run();
+    const { profile } = await cdp.send('Profiler.stop');
+    return profile as CpuProfile;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** The share a role's functions take together (both SGEMM kernels under "SGEMM kernel"). */
+export function roleShare(functions: FunctionShare[], role: string): number {
+  return functions.filter((f) => f.role?.startsWith(role)).reduce((sum, f) => sum + f.share, 0);
+}

@@ -1,0 +1,124 @@
+/**
+ * The benchmark's look inside onnxruntime-web's WASM: shares from a DevTools CPU profile, and the
+ * roles it gives functions of the unnamed binary, checked against which models call them in
+ * headless Chromium (a MatMul has no im2col; a 1x1 convolution neither; a 3x3 convolution has).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { functionShares, KNOWN_BINARIES, OUTSIDE_WASM, roleShare, ROLES, sampledProfile, type CpuProfile, type FunctionShare } from '../../bench/wasmFunctionProfile.js';
+import { launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
+import { buildMatMulModel, buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
+
+jest.setTimeout(180000);
+
+const ROOT = resolve(__dirname, '../..');
+const BUNDLE_DIR = join(ROOT, 'dist/browser');
+const WASM = '/ort/ort-wasm-simd-threaded.wasm';
+
+describe('function shares from a CPU profile', () => {
+  const frame = (functionName: string, url: string) => ({ functionName, url });
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', '') },
+      { id: 2, callFrame: frame('wasm-function[1422]', 'http://x/ort/a.wasm') },
+      { id: 3, callFrame: frame('wasm-function[1709]', 'http://x/ort/a.wasm') },
+      { id: 4, callFrame: frame('run', 'http://x/ort/ort.wasm.min.mjs') },
+      { id: 5, callFrame: frame('wasm-function[7]', 'http://x/ort/a.wasm') },
+      { id: 6, callFrame: frame('wasm-function[1422]', 'http://x/ort/a.wasm') },
+    ],
+    // 1422 twice as a node of its own (two call paths): 600 + 100 samples; 1709 200; JS 99; function 7 once.
+    samples: [...Array(600).fill(2), ...Array(100).fill(6), ...Array(200).fill(3), ...Array(99).fill(4), 5],
+  };
+
+  it('sums a function over its nodes, keeps those of at least 0.5%, and puts the rest together', () => {
+    const shares = functionShares(profile, 'http://x/ort/a.wasm', true);
+    expect(shares).toEqual([
+      { name: 'wasm-function[1422]', role: ROLES['wasm-function[1422]'], share: 0.7 },
+      { name: 'wasm-function[1709]', role: 'im2col', share: 0.2 },
+      { name: 'other WASM functions', share: 0.001 },
+      { name: OUTSIDE_WASM, share: 0.099 },
+    ]);
+    expect(roleShare(shares, 'SGEMM kernel')).toBeCloseTo(0.7, 10);
+  });
+
+  it('names no role for a binary it does not know, and counts another binary’s functions as outside', () => {
+    expect(functionShares(profile, 'http://x/ort/a.wasm', false).every((s) => s.role === undefined)).toBe(true);
+    expect(functionShares(profile, 'http://x/ort/other.wasm', true)).toEqual([{ name: OUTSIDE_WASM, share: 1 }]);
+  });
+});
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+window.prepare = async (url, shape) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const session = await ort.InferenceSession.create(url, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const size = shape.reduce((a, b) => a * b, 1);
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(size).map((_, i) => Math.sin(i * 0.01)), shape) };
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  window.runFor = async (ms) => {
+    for (const t0 = performance.now(); performance.now() - t0 < ms; ) await session.run(feeds);
+  };
+};
+</script>`;
+
+describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
+  let server: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(join(BUNDLE_DIR, WASM))) throw new Error('dist/browser is missing: run "npm run build" first');
+    server = await serveStatic(BUNDLE_DIR, {
+      '/index.html': PAGE,
+      '/matmul.onnx': buildMatMulModel({ m: 256, k: 256, n: 256 }),
+      '/conv3x3.onnx': buildTinySegmentationModel({ height: 128, width: 192, hidden: 32, batch: 1 }),
+      '/conv1x1.onnx': buildThresholdModel({ height: 128, width: 192, batch: 1 }),
+    });
+    browser = await launchChromium([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function shares(model: string, shape: number[]): Promise<FunctionShare[]> {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${server.url}/index.html`);
+      await page.evaluate(`window.prepare('/${model}.onnx', ${JSON.stringify(shape)})`);
+      const profile = await sampledProfile(browser.context, page, () => page.evaluate('window.runFor(2000)'));
+      return functionShares(profile, `${server.url}${WASM}`, true);
+    } finally {
+      await page.close();
+    }
+  }
+  const share = (s: FunctionShare[], role: string) => roleShare(s, role);
+
+  it('knows the binary the build serves', () => {
+    const served = createHash('sha256').update(readFileSync(join(BUNDLE_DIR, WASM))).digest('hex');
+    expect(KNOWN_BINARIES).toContain(served);
+  });
+
+  it('a MatMul: the SGEMM kernels and the packing of B, no im2col, no bias', async () => {
+    const s = await shares('matmul', [256, 256]);
+    const wasm = s.filter((x) => x.name !== OUTSIDE_WASM).reduce((sum, x) => sum + x.share, 0);
+    expect(share(s, 'SGEMM kernel') / wasm).toBeGreaterThan(0.8);
+    expect(share(s, 'packing of B')).toBeGreaterThan(0);
+    expect(share(s, 'im2col')).toBe(0);
+    expect(share(s, 'bias and activation')).toBe(0);
+  });
+
+  it('3x3 convolutions: im2col, the packing of B, the kernel, bias and activation', async () => {
+    const s = await shares('conv3x3', [1, 1, 128, 192]);
+    for (const role of ['im2col', 'packing of B', 'SGEMM kernel', 'bias and activation']) expect({ role, present: share(s, role) > 0.01 }).toEqual({ role, present: true });
+  });
+
+  it('a 1x1 convolution: no im2col', async () => {
+    const s = await shares('conv1x1', [1, 1, 128, 192]);
+    expect(share(s, 'im2col')).toBe(0);
+    expect(share(s, 'bias and activation')).toBeGreaterThan(0);
+  });
+});
