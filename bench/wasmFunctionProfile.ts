@@ -6,8 +6,9 @@
  *
  * The binary carries no function names. The functions that matter in onnxruntime-web 1.30.0's
  * binary are named by ROLES, from which models call them (tests/bench/wasmFunctionProfile.test.ts
- * checks each): the SGEMM kernels (functions 1422, C = AB, and 2415, C += AB, the two that
- * scripts/patch-ort-sgemm.mjs reorders) in a MatMul and in every convolution; im2col (1709) in 3x3
+ * checks each): the SGEMM kernels (the two that scripts/patch-ort-sgemm.mjs reorders) in a MatMul
+ * and in every convolution, 1422 (C = AB) alone when K fits one of the SGEMM's blocks and 2415
+ * (C += AB) beside it when K spans more; im2col (1709) in 3x3
  * convolutions only, never in a MatMul or a 1x1 convolution; the packing of B (1001) in all of
  * them; bias and activation (1226) in convolutions, not in a MatMul. Other functions keep their
  * index.

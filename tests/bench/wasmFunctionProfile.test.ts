@@ -1,7 +1,8 @@
 /**
  * The benchmark's look inside onnxruntime-web's WASM: shares from a DevTools CPU profile, and the
  * roles it gives functions of the unnamed binary, checked against which models call them in
- * headless Chromium (a MatMul has no im2col; a 1x1 convolution neither; a 3x3 convolution has).
+ * headless Chromium (a MatMul has no im2col; a 1x1 convolution neither; a 3x3 convolution has; the
+ * kernel that adds to C runs only when K spans more than one of the SGEMM's blocks).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -73,6 +74,7 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     server = await serveStatic(BUNDLE_DIR, {
       '/index.html': PAGE,
       '/matmul.onnx': buildMatMulModel({ m: 256, k: 256, n: 256 }),
+      '/matmul-short-k.onnx': buildMatMulModel({ m: 256, k: 64, n: 256 }),
       '/conv3x3.onnx': buildTinySegmentationModel({ height: 128, width: 192, hidden: 32, batch: 1 }),
       '/conv1x1.onnx': buildThresholdModel({ height: 128, width: 192, batch: 1 }),
     });
@@ -109,6 +111,15 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     expect(share(s, 'packing of B')).toBeGreaterThan(0);
     expect(share(s, 'im2col')).toBe(0);
     expect(share(s, 'bias and activation')).toBe(0);
+  });
+
+  it('the kernel that adds to C only where K spans more than one of its blocks', async () => {
+    const long = await shares('matmul', [256, 256]);
+    const short = await shares('matmul-short-k', [64, 256]);
+    expect(share(long, 'SGEMM kernel (C = AB)')).toBeGreaterThan(0.05);
+    expect(share(long, 'SGEMM kernel (C += AB)')).toBeGreaterThan(0.05);
+    expect(share(short, 'SGEMM kernel (C = AB)')).toBeGreaterThan(0.05);
+    expect(share(short, 'SGEMM kernel (C += AB)')).toBe(0);
   });
 
   it('3x3 convolutions: im2col, the packing of B, the kernel, bias and activation', async () => {
