@@ -115,22 +115,16 @@ async function main(): Promise<void> {
         log(`model latency: ${dir} onnxruntime-node ${threads} thread(s)`);
         results.models.push(await nodeLatency(dir, threads));
       }
-      for (const isolated of [false, true]) {
-        log(`model latency: ${dir} WASM in Chromium, ${isolated ? 'isolated' : 'not isolated'}`);
-        const row = keep(`WASM latency of ${dir}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm' }));
-        if (row) results.models.push(row);
-      }
-      for (const isolated of [false, true]) {
-        log(`model latency: ${dir} WASM in Chromium, onnxruntime-web's binary as shipped, ${isolated ? 'isolated' : 'not isolated'}`);
-        const row = keep(`WASM latency of ${dir} (binary as shipped)`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', shippedOrt: true }));
-        if (row) results.models.push(row);
-      }
-      // The WebGPU build's WASM provider: what a loop runs on once WebGPU falls back (lost device, failed self-check).
-      for (const isolated of [false, true]) {
+      // Each build's WASM provider, with the binary the build serves and as onnxruntime-web ships it. The WebGPU
+      // build's is what a loop runs on once WebGPU falls back (lost device, failed self-check).
+      for (const ortBuild of ['wasm', 'webgpu'] as const) {
         for (const shippedOrt of [false, true]) {
-          log(`model latency: ${dir} WASM in Chromium through onnxruntime-web's WebGPU build${shippedOrt ? ', binary as shipped' : ''}, ${isolated ? 'isolated' : 'not isolated'}`);
-          const row = keep(`WASM latency of ${dir} in the WebGPU build${shippedOrt ? ' (binary as shipped)' : ''}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', ortBuild: 'webgpu', shippedOrt }));
-          if (row) results.models.push(row);
+          for (const isolated of [false, true]) {
+            const what = `${ortBuild === 'webgpu' ? " through onnxruntime-web's WebGPU build" : ''}${shippedOrt ? ", onnxruntime-web's binary as shipped" : ''}`;
+            log(`model latency: ${dir} WASM in Chromium${what}, ${isolated ? 'isolated' : 'not isolated'}`);
+            const row = keep(`WASM latency of ${dir}${what}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', ortBuild, shippedOrt }));
+            if (row) results.models.push(row);
+          }
         }
       }
     }
