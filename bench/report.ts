@@ -35,6 +35,14 @@ export interface Results {
 }
 
 
+/** A model's WASM row at some threads: the binary the build serves or as shipped, through the WASM build or (ortBuild 'webgpu') the WebGPU build's fallback. */
+function wasmRow(models: ModelLatencyRow[], model: string, threads: number | undefined, shipped: boolean, ortBuild?: 'webgpu'): ModelLatencyRow | undefined {
+  return models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && !!m.shippedOrt === shipped && m.ortBuild === ortBuild);
+}
+
+/** Time per frame against native at the same threads: at batch 1, at batch 4. */
+const againstNative = (w: ModelLatencyRow, native: ModelLatencyRow): [number, number] => [w.batch1.medianMs / native.batch1.medianMs, w.batch4.medianMs / native.batch4.medianMs];
+
 type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
 const perFrame = (r: PipelineResult, k: StageKey) => r.timings[k] / r.frames;
 
@@ -97,15 +105,18 @@ export function renderMarkdown(r: Results): string {
     for (const model of ['trus-student', 'trus-teacher']) {
       for (const threads of [1, 2]) {
         const native = r.models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
-        const wasm = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && !m.shippedOrt && !m.ortBuild);
-        const shipped = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.shippedOrt && !m.ortBuild);
-        const asShipped = native && shipped ? ` (onnxruntime-web's binary as shipped: ${(shipped.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x and ${(shipped.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x)` : '';
-        if (native && wasm) ratios.push(`${model}, ${threads} thread(s): WASM/native ${(wasm.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(wasm.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4${asShipped}`);
-        const fallback = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.ortBuild === 'webgpu' && !m.shippedOrt);
-        const fallbackShipped = r.models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && m.ortBuild === 'webgpu' && m.shippedOrt);
-        if (native && fallback) {
-          const shippedToo = fallbackShipped ? ` (as shipped: ${(fallbackShipped.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x and ${(fallbackShipped.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x)` : '';
-          ratios.push(`${model}, ${threads} thread(s): WASM in the WebGPU build (the fallback)/native ${(fallback.batch1.medianMs / native.batch1.medianMs).toFixed(2)}x at batch 1, ${(fallback.batch4.medianMs / native.batch4.medianMs).toFixed(2)}x at batch 4${shippedToo}`);
+        // Each build's served binary against native, with its binary as shipped in brackets.
+        for (const [ortBuild, name, shippedName] of [
+          [undefined, 'WASM/native', "onnxruntime-web's binary as shipped"],
+          ['webgpu', 'WASM in the WebGPU build (the fallback)/native', 'as shipped'],
+        ] as const) {
+          const wasm = wasmRow(r.models, model, threads, false, ortBuild);
+          if (!native || !wasm) continue;
+          const times = (w: ModelLatencyRow) => againstNative(w, native).map((x) => `${x.toFixed(2)}x`);
+          const [b1, b4] = times(wasm);
+          const shipped = wasmRow(r.models, model, threads, true, ortBuild);
+          const asShipped = shipped ? ` (${shippedName}: ${times(shipped).join(' and ')})` : '';
+          ratios.push(`${model}, ${threads} thread(s): ${name} ${b1} at batch 1, ${b4} at batch 4${asShipped}`);
         }
         const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
         if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);
@@ -190,7 +201,7 @@ export function renderMarkdown(r: Results): string {
     const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
     const ratios = browser
       .map((p) => {
-        const wasm = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === p.threads && !m.shippedOrt && !m.ortBuild);
+        const wasm = wasmRow(r.models, 'trus-student', p.threads, false);
         return wasm ? `${p.where}: browser pipeline/model only ${(p.totalMs / p.frames / wasm.batch4.medianMs).toFixed(2)}x (per frame, against WASM batch 4 at the same threads)` : '';
       })
       .filter(Boolean);
@@ -272,8 +283,8 @@ function targets(r: Results): string[] {
     const ratios = [1, 2]
       .map((threads) => {
         const n = r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads);
-        const w = r.models.find((m) => m.model === 'trus-student' && m.backend === 'wasm' && m.threads === threads && !!m.shippedOrt === shipped && !m.ortBuild);
-        return n && w ? Math.max(w.batch1.medianMs / n.batch1.medianMs, w.batch4.medianMs / n.batch4.medianMs) : undefined;
+        const w = wasmRow(r.models, 'trus-student', threads, shipped);
+        return n && w ? Math.max(...againstNative(w, n)) : undefined;
       })
       .filter((x): x is number => x !== undefined);
     return ratios.length ? Math.max(...ratios) : undefined;
