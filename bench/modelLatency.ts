@@ -27,27 +27,47 @@ export interface ModelLatencyRow {
   threads: number;
   batch1: LatencyStats;
   batch4: LatencyStats;
+  /** Measured in rounds (latencyInRounds): each round's median per frame, in the order the rounds ran. */
+  rounds?: { batch1MedianMs: number[]; batch4MedianMs: number[] };
 }
 
-const TIMING = { warmup: 5, seconds: 3, minSamples: 20 };
+export interface Timing {
+  warmup: number;
+  seconds: number;
+  minSamples: number;
+}
+const TIMING: Timing = { warmup: 5, seconds: 3, minSamples: 20 };
+
+/** One measurement's per-frame times (ms) at batch 1 and 4, with what its row says of the runtime. */
+export interface LatencySamples {
+  row: Omit<ModelLatencyRow, 'batch1' | 'batch4' | 'rounds'>;
+  msPerFrame: { 1: number[]; 4: number[] };
+}
+
+const latencyRow = (s: LatencySamples): ModelLatencyRow => ({ ...s.row, batch1: latencyStats(s.msPerFrame[1]), batch4: latencyStats(s.msPerFrame[4]) });
 
 function input(manifest: ModelManifest, batch: number): Float32Array {
   const [, c, h, w] = manifest.input.shape as [unknown, number, number, number];
   return new Float32Array(batch * c * h * w).map((_, i) => Math.sin(i * 0.01));
 }
 
-export async function nodeLatency(modelDir: string, threads: number): Promise<ModelLatencyRow> {
+async function nodeSamples(modelDir: string, threads: number, timing: Timing): Promise<LatencySamples> {
   const model = await loadNodeModel(modelDir, { threads });
   try {
     const per = async (batch: number) => {
       const x = input(model.manifest, batch);
-      const samples = await sampleCalls(() => model.backend.run(x, batch), TIMING);
-      return latencyStats(samples.map((s) => s / batch));
+      const samples = await sampleCalls(() => model.backend.run(x, batch), timing);
+      return samples.map((s) => s / batch);
     };
-    return { model: model.manifest.name, backend: 'node', runtime: 'onnxruntime-node (CPU EP)', threads, batch1: await per(1), batch4: await per(4) };
+    const row = { model: model.manifest.name, backend: 'node' as const, runtime: 'onnxruntime-node (CPU EP)', threads };
+    return { row, msPerFrame: { 1: await per(1), 4: await per(4) } };
   } finally {
     await model.backend.dispose();
   }
+}
+
+export async function nodeLatency(modelDir: string, threads: number): Promise<ModelLatencyRow> {
+  return latencyRow(await nodeSamples(modelDir, threads, TIMING));
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
@@ -100,7 +120,7 @@ export interface ChromiumRun {
   flags?: string[];
   /** Let Chromium use the machine's GPU (a hardware WebGPU adapter). */
   gpu?: boolean;
-  timing?: typeof TIMING;
+  timing?: Timing;
   /** For WebGPU: whether a software adapter (SwiftShader) is acceptable. */
   allowSoftwareAdapter?: boolean;
   /** WASM through onnxruntime-web's binary as its package ships it (the build serves it with its SGEMM loop reordered). */
@@ -120,6 +140,11 @@ export function shippedOrtFiles(root: string): Record<string, Uint8Array> {
 }
 
 export async function chromiumLatency(root: string, modelDir: string, o: ChromiumRun): Promise<ModelLatencyRow | string> {
+  const s = await chromiumSamples(root, modelDir, o);
+  return typeof s === 'string' ? s : latencyRow(s);
+}
+
+async function chromiumSamples(root: string, modelDir: string, o: ChromiumRun): Promise<LatencySamples | string> {
   if (!chromiumAvailable()) return 'Chromium is not installed';
   const model = servedModel(modelDir);
   const server = await serveStatic(
@@ -144,7 +169,7 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
     }
     const ortDir = o.shippedOrt ? '/ort-shipped/' : '/ort/';
     const r = (await page.evaluate(`window.latency(${o.isolated ? 2 : 1}, ${JSON.stringify(o.timing ?? TIMING)}, '${o.provider}', '${ortDir}', '${build}')`)) as { isolated: boolean; threads: number; out: Record<string, number[]> };
-    return {
+    const row = {
       model: model.name,
       backend: o.provider,
       ...(software ? { softwareAdapter: true } : {}),
@@ -152,11 +177,61 @@ export async function chromiumLatency(root: string, modelDir: string, o: Chromiu
       ...(o.provider === 'wasm' && build === 'webgpu' ? { ortBuild: 'webgpu' as const } : {}),
       runtime,
       threads: o.provider === 'webgpu' ? 0 : r.threads,
-      batch1: latencyStats(r.out['1']!),
-      batch4: latencyStats(r.out['4']!),
     };
+    return { row, msPerFrame: { 1: r.out['1']!, 4: r.out['4']! } };
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+/** A row that rounds repeat: `sample` measures it once, for the share of the time a round gives it. */
+export interface RoundRow {
+  what: string;
+  sample: (timing: Timing) => Promise<LatencySamples | string>;
+}
+
+export const nodeRoundRow = (modelDir: string, threads: number): RoundRow => ({
+  what: `${modelDir} onnxruntime-node ${threads} thread(s)`,
+  sample: (timing) => nodeSamples(modelDir, threads, timing),
+});
+
+export const chromiumRoundRow = (root: string, modelDir: string, o: Omit<ChromiumRun, 'timing'>, what: string): RoundRow => ({
+  what,
+  sample: (timing) => chromiumSamples(root, modelDir, { ...o, timing }),
+});
+
+/**
+ * Rows measured in rounds: every row once for a share of the time, then every row again, and each
+ * row's figures from the samples of all its rounds. Run one after another, a slow spell of the host
+ * moved a single row (the teacher's native row at 2 threads ran at 15.3 ms in one run and 11.6 in
+ * the next), and with it a ratio; in rounds it falls on all rows alike, and each round's median
+ * shows how far a row moved. A row that fails in any round is not measured: its reason is given.
+ */
+export async function latencyInRounds(
+  rows: readonly RoundRow[],
+  rounds: number,
+  log: (line: string) => void,
+): Promise<{ rows: ModelLatencyRow[]; failed: { what: string; why: string }[] }> {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`latencyInRounds: rounds must be a whole number of at least 1, not ${rounds}`);
+  const timing: Timing = { warmup: TIMING.warmup, seconds: TIMING.seconds / rounds, minSamples: Math.ceil(TIMING.minSamples / rounds) };
+  const measured: LatencySamples[][] = rows.map(() => []);
+  const failed = new Map<number, string>();
+  for (let k = 1; k <= rounds; k++) {
+    for (const [i, r] of rows.entries()) {
+      if (failed.has(i)) continue;
+      log(`model latency (round ${k} of ${rounds}): ${r.what}`);
+      const s = await r.sample(timing);
+      if (typeof s === 'string') failed.set(i, s);
+      else measured[i]!.push(s);
+    }
+  }
+  const out: ModelLatencyRow[] = [];
+  for (const [i, runs] of measured.entries()) {
+    if (failed.has(i)) continue;
+    const pooled = (batch: 1 | 4) => runs.flatMap((s) => s.msPerFrame[batch]);
+    const medians = (batch: 1 | 4) => runs.map((s) => latencyStats(s.msPerFrame[batch]).medianMs);
+    out.push({ ...latencyRow({ row: runs[0]!.row, msPerFrame: { 1: pooled(1), 4: pooled(4) } }), rounds: { batch1MedianMs: medians(1), batch4MedianMs: medians(4) } });
+  }
+  return { rows: out, failed: [...failed].map(([i, why]) => ({ what: rows[i]!.what, why })) };
 }

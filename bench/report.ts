@@ -43,6 +43,19 @@ function wasmRow(models: ModelLatencyRow[], model: string, threads: number | und
 /** Time per frame against native at the same threads: at batch 1, at batch 4. */
 const againstNative = (w: ModelLatencyRow, native: ModelLatencyRow): [number, number] => [w.batch1.medianMs / native.batch1.medianMs, w.batch4.medianMs / native.batch4.medianMs];
 
+/**
+ * The lowest and highest ratio of a row to native over the rounds (round k against round k, which
+ * ran close in time): at batch 1, at batch 4. Undefined unless both rows ran in the same rounds.
+ */
+export function roundSpread(w: ModelLatencyRow, native: ModelLatencyRow): [string, string] | undefined {
+  if (!w.rounds || !native.rounds || w.rounds.batch1MedianMs.length !== native.rounds.batch1MedianMs.length || w.rounds.batch1MedianMs.length < 2) return undefined;
+  const range = (a: number[], b: number[]) => {
+    const x = a.map((v, k) => v / b[k]!);
+    return `${Math.min(...x).toFixed(2)}-${Math.max(...x).toFixed(2)}x`;
+  };
+  return [range(w.rounds.batch1MedianMs, native.rounds.batch1MedianMs), range(w.rounds.batch4MedianMs, native.rounds.batch4MedianMs)];
+}
+
 type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
 const perFrame = (r: PipelineResult, k: StageKey) => r.timings[k] / r.frames;
 
@@ -87,18 +100,22 @@ export function renderMarkdown(r: Results): string {
 
   if (r.models.length || r.torch || r.torchCuda) {
     lines.push('## Model only (per frame, after warm-up)', '');
-    header(['model', 'runtime', 'threads', 'batch 1 median ms', 'batch 1 p95 ms', 'batch 1 FPS', 'batch 4 median ms/frame', 'batch 4 FPS']);
-    for (const m of r.models) row([m.model, m.runtime, m.threads || '—', ms(m.batch1.medianMs), ms(m.batch1.p95Ms), fps(m.batch1.fps), ms(m.batch4.medianMs), fps(m.batch4.fps)]);
+    // Results measured before the rows ran in rounds have no such column.
+    const inRounds = r.models.some((m) => m.rounds);
+    const notInRounds = inRounds ? ['—'] : [];
+    const byRound = (m: ModelLatencyRow) => (m.rounds ? [m.rounds.batch1MedianMs.map((x) => ms(x)).join(', ')] : notInRounds);
+    header(['model', 'runtime', 'threads', 'batch 1 median ms', 'batch 1 p95 ms', 'batch 1 FPS', 'batch 4 median ms/frame', 'batch 4 FPS', ...(inRounds ? ['batch 1 median ms, round by round'] : [])]);
+    for (const m of r.models) row([m.model, m.runtime, m.threads || '—', ms(m.batch1.medianMs), ms(m.batch1.p95Ms), fps(m.batch1.fps), ms(m.batch4.medianMs), fps(m.batch4.fps), ...byRound(m)]);
     for (const model of ['trus-student', 'trus-teacher']) {
       for (const threads of [1, 2]) {
         const t1 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
         const t4 = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 4);
-        if (t1 && t4) row([model, `PyTorch ${r.torch!.torch} CPU (architecture, eval, no_grad)`, threads, ms(t1.medianMsPerFrame), ms(t1.p95MsPerFrame), fps(1000 / t1.medianMsPerFrame), ms(t4.medianMsPerFrame), fps(1000 / t4.medianMsPerFrame)]);
+        if (t1 && t4) row([model, `PyTorch ${r.torch!.torch} CPU (architecture, eval, no_grad)`, threads, ms(t1.medianMsPerFrame), ms(t1.p95MsPerFrame), fps(1000 / t1.medianMsPerFrame), ms(t4.medianMsPerFrame), fps(1000 / t4.medianMsPerFrame), ...notInRounds]);
       }
       const c1 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 1);
       const c4 = r.torchCuda?.rows.find((x) => x.model === model && x.batch === 4);
       const elsewhere = r.torchCuda?.importedFrom ? `; measured on that GPU's machine, imported from ${r.torchCuda.importedFrom}` : '';
-      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad${elsewhere})`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame)]);
+      if (c1 && c4) row([model, `PyTorch ${r.torchCuda!.torch} CUDA, ${r.torchCuda!.device} (architecture, float32, eval, no_grad${elsewhere})`, '—', ms(c1.medianMsPerFrame), ms(c1.p95MsPerFrame), fps(1000 / c1.medianMsPerFrame), ms(c4.medianMsPerFrame), fps(1000 / c4.medianMsPerFrame), ...notInRounds]);
     }
     lines.push('');
     const ratios: string[] = [];
@@ -114,9 +131,11 @@ export function renderMarkdown(r: Results): string {
           if (!native || !wasm) continue;
           const times = (w: ModelLatencyRow) => againstNative(w, native).map((x) => `${x.toFixed(2)}x`);
           const [b1, b4] = times(wasm);
+          const spread = roundSpread(wasm, native);
           const shipped = wasmRow(r.models, model, threads, true, ortBuild);
-          const asShipped = shipped ? ` (${shippedName}: ${times(shipped).join(' and ')})` : '';
-          ratios.push(`${model}, ${threads} thread(s): ${name} ${b1} at batch 1, ${b4} at batch 4${asShipped}`);
+          const asShipped = shipped ? `${shippedName}: ${times(shipped).join(' and ')}` : '';
+          const brackets = [spread ? `round by round ${spread.join(' and ')}` : '', asShipped].filter(Boolean).join('; ');
+          ratios.push(`${model}, ${threads} thread(s): ${name} ${b1} at batch 1, ${b4} at batch 4${brackets ? ` (${brackets})` : ''}`);
         }
         const torch = r.torch?.rows.find((x) => x.model === model && x.threads === threads && x.batch === 1);
         if (native && torch) ratios.push(`${model}, ${threads} thread(s): PyTorch CPU/onnxruntime-node ${(torch.medianMsPerFrame / native.batch1.medianMs).toFixed(2)}x at batch 1`);

@@ -3,13 +3,13 @@
  * in one run on the same inputs, printed and written to bench/results/latest.{md,json}.
  * Figures only: nothing here passes or fails on timing. Sections can be chosen with
  * `npm run bench -- --only models,profile,sizes,pipeline,memory,codecs,pacs,viewer,torch,gpu`; such a run writes
- * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row, and warm runs in the viewer. `--torch-cuda FILE`, `--chromium-gpu FILE`, `--webgpu-node FILE`, `--webgpu-web FILE` and `--node-loop-gpu FILE` take
+ * bench/results/only-<sections>.{md,json} instead. `--tries N` (default 3): loops per whole-pipeline row, and warm runs in the viewer. `--rounds N` (default 3): rounds of the model-only rows. `--torch-cuda FILE`, `--chromium-gpu FILE`, `--webgpu-node FILE`, `--webgpu-web FILE` and `--node-loop-gpu FILE` take
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { nodeLatency, chromiumLatency } from './modelLatency.js';
+import { chromiumLatency, chromiumRoundRow, latencyInRounds, nodeRoundRow, type RoundRow } from './modelLatency.js';
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
 import { decodeThroughput, segWriteThroughput } from './codecs.js';
 import { viewerFirstMask, viewerLoopFromPacs } from './viewerFirstMask.js';
@@ -61,6 +61,10 @@ const chromiumGpuFiles = optionValues('--chromium-gpu');
 const triesArg = process.argv.indexOf('--tries');
 const PIPELINE_TRIES = triesArg >= 0 ? Number(process.argv[triesArg + 1]) : 3;
 if (!Number.isInteger(PIPELINE_TRIES) || PIPELINE_TRIES < 1) throw new Error(`--tries wants a whole number of at least 1, not ${process.argv[triesArg + 1]}`);
+/** `--rounds N`: the model-only rows are measured in N rounds, every row once a round (default 3; latencyInRounds). */
+const roundsArg = process.argv.indexOf('--rounds');
+const MODEL_ROUNDS = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 3;
+if (!Number.isInteger(MODEL_ROUNDS) || MODEL_ROUNDS < 1) throw new Error(`--rounds wants a whole number of at least 1, not ${process.argv[roundsArg + 1]}`);
 
 /** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
 function torchLatency(args: string[]): TorchLatency | string {
@@ -110,24 +114,23 @@ async function main(): Promise<void> {
   };
 
   if (only.has('models')) {
+    const rows: RoundRow[] = [];
     for (const dir of MODELS) {
-      for (const threads of [1, 2]) {
-        log(`model latency: ${dir} onnxruntime-node ${threads} thread(s)`);
-        results.models.push(await nodeLatency(dir, threads));
-      }
+      for (const threads of [1, 2]) rows.push(nodeRoundRow(dir, threads));
       // Each build's WASM provider, with the binary the build serves and as onnxruntime-web ships it. The WebGPU
       // build's is what a loop runs on once WebGPU falls back (lost device, failed self-check).
       for (const ortBuild of ['wasm', 'webgpu'] as const) {
         for (const shippedOrt of [false, true]) {
           for (const isolated of [false, true]) {
             const what = `${ortBuild === 'webgpu' ? " through onnxruntime-web's WebGPU build" : ''}${shippedOrt ? ", onnxruntime-web's binary as shipped" : ''}`;
-            log(`model latency: ${dir} WASM in Chromium${what}, ${isolated ? 'isolated' : 'not isolated'}`);
-            const row = keep(`WASM latency of ${dir}${what}`, await chromiumLatency(ROOT, dir, { isolated, provider: 'wasm', ortBuild, shippedOrt }));
-            if (row) results.models.push(row);
+            rows.push(chromiumRoundRow(ROOT, dir, { isolated, provider: 'wasm', ortBuild, shippedOrt }, `WASM latency of ${dir} in Chromium${what}, ${isolated ? 'isolated' : 'not isolated'}`));
           }
         }
       }
     }
+    const measured = await latencyInRounds(rows, MODEL_ROUNDS, log);
+    results.models.push(...measured.rows);
+    for (const f of measured.failed) skip(f.what, f.why);
   }
 
   if (only.has('profile')) {

@@ -102,6 +102,30 @@ describe('benchmark markdown', () => {
     expect(targetLine(md, '- WebGPU on an H100-class GPU')).toMatch(/not measured \(no GPU here\)$/);
   });
 
+  test('rows measured in rounds show each round\'s median, and a ratio its lowest and highest round against round', () => {
+    const r = run();
+    r.models = r.models.filter((m) => !m.shippedOrt && !m.ortBuild && m.backend !== 'webgpu');
+    for (const m of r.models) delete m.rounds;
+    expect(renderMarkdown(r)).not.toContain('round by round');
+    const row = (backend: string, threads: number) => r.models.find((m) => m.model === 'trus-student' && m.backend === backend && m.threads === threads)!;
+    row('node', 1).rounds = { batch1MedianMs: [10, 12, 10], batch4MedianMs: [8, 8, 10] };
+    row('wasm', 1).rounds = { batch1MedianMs: [24, 27.6, 26], batch4MedianMs: [20, 16, 25] };
+    const md = renderMarkdown(r);
+    const header = md.split('\n').find((l) => l.startsWith('| model | runtime |'))!;
+    expect(header.endsWith('| batch 1 median ms, round by round |')).toBe(true);
+    const cells = (line: string) => line.split(' | ');
+    const nativeLine = md.split('\n').find((l) => l.startsWith('| trus-student | onnxruntime-node (CPU EP) | 1 |'))!;
+    expect(cells(nativeLine).at(-1)).toBe('10.00, 12.00, 10.00 |');
+    const teacherLine = md.split('\n').find((l) => l.startsWith('| trus-teacher | onnxruntime-node (CPU EP) | 1 |'))!;
+    expect(cells(teacherLine).at(-1)).toBe('— |');
+    const columns = cells(header).length;
+    for (const line of md.split('\n').filter((l) => l.startsWith('| trus-'))) expect(cells(line)).toHaveLength(columns);
+    // Round k against round k: 2.4, 2.3, 2.6 at batch 1; 2.5, 2.0, 2.5 at batch 4.
+    expect(md).toMatch(/- trus-student, 1 thread\(s\): WASM\/native [\d.]+x at batch 1, [\d.]+x at batch 4 \(round by round 2\.30-2\.60x and 2\.00-2\.50x\)\n/);
+    // Only one of the two rows in rounds: no spread.
+    expect(md).toMatch(/- trus-student, 2 thread\(s\): WASM\/native [\d.]+x at batch 1, [\d.]+x at batch 4\n/);
+  });
+
   test('the end-to-end target takes the best browser loop on WASM, not a GPU loop', () => {
     const r = run();
     const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu');
