@@ -32,11 +32,18 @@ export interface ModelLatencyRow {
 }
 
 export interface Timing {
+  /** Calls before timing starts: at least this many, and for at least `warmupSeconds`. */
   warmup: number;
+  warmupSeconds?: number;
   seconds: number;
   minSamples: number;
 }
-const TIMING: Timing = { warmup: 5, seconds: 3, minSamples: 20 };
+/**
+ * A second of warm-up: after 5 warm-up calls, the WebGPU build's WASM binary still ran 6-7 of
+ * its first 15 timed calls at 24-44 ms against a median of 17.8 (V8 still tiering its code up),
+ * which put that row's p95 at twice its median in 1-second rounds; after 60 warm-up calls, none.
+ */
+const TIMING: Timing = { warmup: 5, warmupSeconds: 1, seconds: 3, minSamples: 20 };
 
 /** One measurement's per-frame times (ms) at batch 1 and 4, with what its row says of the runtime. */
 export interface LatencySamples {
@@ -98,7 +105,8 @@ window.latency = async (threads, timing, provider, ortDir, build) => {
   for (const batch of [1, 4]) {
     const data = new Float32Array(batch * c * h * w).map((_, i) => Math.sin(i * 0.01));
     const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, [batch, c, h, w]) };
-    for (let i = 0; i < timing.warmup; i++) await session.run(feeds);
+    const warmStart = performance.now();
+    for (let i = 0; i < timing.warmup || performance.now() - warmStart < (timing.warmupSeconds ?? 0) * 1000; i++) await session.run(feeds);
     const samples = [];
     const t0 = performance.now();
     while (performance.now() - t0 < timing.seconds * 1000 || samples.length < timing.minSamples) {
@@ -214,7 +222,8 @@ export async function latencyInRounds(
   log: (line: string) => void,
 ): Promise<{ rows: ModelLatencyRow[]; failed: { what: string; why: string }[] }> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`latencyInRounds: rounds must be a whole number of at least 1, not ${rounds}`);
-  const timing: Timing = { warmup: TIMING.warmup, seconds: TIMING.seconds / rounds, minSamples: Math.ceil(TIMING.minSamples / rounds) };
+  // Each round starts its runtime afresh, so each warms up in full.
+  const timing: Timing = { ...TIMING, seconds: TIMING.seconds / rounds, minSamples: Math.ceil(TIMING.minSamples / rounds) };
   const measured: LatencySamples[][] = rows.map(() => []);
   const failed = new Map<number, string>();
   for (let k = 1; k <= rounds; k++) {

@@ -18,9 +18,13 @@ export function latencyStats(msPerFrame: number[]): LatencyStats {
   return { samples: msPerFrame.length, medianMs, p95Ms: percentile(msPerFrame, 0.95), fps: 1000 / medianMs };
 }
 
-/** Per-call times (ms) of `call`, after `warmup` calls, for at least `seconds` and `minSamples` calls. */
-export async function sampleCalls(call: () => Promise<unknown>, options: { warmup: number; seconds: number; minSamples: number }): Promise<number[]> {
-  for (let i = 0; i < options.warmup; i++) await call();
+/**
+ * Per-call times (ms) of `call`, after a warm-up of at least `warmup` calls and `warmupSeconds`
+ * (default none), for at least `seconds` and `minSamples` calls.
+ */
+export async function sampleCalls(call: () => Promise<unknown>, options: { warmup: number; warmupSeconds?: number; seconds: number; minSamples: number }): Promise<number[]> {
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup || performance.now() - warmStart < (options.warmupSeconds ?? 0) * 1000; i++) await call();
   const samples: number[] = [];
   const start = performance.now();
   while (performance.now() - start < options.seconds * 1000 || samples.length < options.minSamples) {

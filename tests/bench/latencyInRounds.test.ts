@@ -18,7 +18,7 @@ function recorded(row: RoundRow, calls: { what: string; timing: Timing; samples?
 }
 
 describe('latencyInRounds', () => {
-  test('every row once a round, in turn, for its share of the time; figures from all rounds pooled, with each round\'s median', async () => {
+  test('every row once a round, in turn, for its share of the time after a full warm-up; figures from all rounds pooled, with each round\'s median', async () => {
     const calls: { what: string; timing: Timing; samples?: LatencySamples }[] = [];
     const native = recorded(nodeRoundRow(STUDENT, 1), calls);
     // A second row in the same rounds: its own figures, so that the order of calls can be seen.
@@ -27,7 +27,7 @@ describe('latencyInRounds', () => {
     const out = await latencyInRounds([native, second], 3, (l) => lines.push(l));
 
     expect(calls.map((c) => c.what)).toEqual([native.what, 'a second row', native.what, 'a second row', native.what, 'a second row']);
-    for (const c of calls) expect(c.timing).toEqual({ warmup: 5, seconds: 1, minSamples: 7 });
+    for (const c of calls) expect(c.timing).toEqual({ warmup: 5, warmupSeconds: 1, seconds: 1, minSamples: 7 });
     expect(lines[0]).toBe(`model latency (round 1 of 3): ${native.what}`);
     expect(out.failed).toEqual([]);
 
