@@ -35,6 +35,11 @@ export interface Results {
 }
 
 
+/** A model's onnxruntime-node (native) row at some threads. */
+function nativeRow(models: ModelLatencyRow[], model: string, threads: number): ModelLatencyRow | undefined {
+  return models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
+}
+
 /** A model's WASM row at some threads: the binary the build serves or as shipped, through the WASM build or (ortBuild 'webgpu') the WebGPU build's fallback. */
 function wasmRow(models: ModelLatencyRow[], model: string, threads: number | undefined, shipped: boolean, ortBuild?: 'webgpu'): ModelLatencyRow | undefined {
   return models.find((m) => m.model === model && m.backend === 'wasm' && m.threads === threads && !!m.shippedOrt === shipped && m.ortBuild === ortBuild);
@@ -121,7 +126,7 @@ export function renderMarkdown(r: Results): string {
     const ratios: string[] = [];
     for (const model of ['trus-student', 'trus-teacher']) {
       for (const threads of [1, 2]) {
-        const native = r.models.find((m) => m.model === model && m.backend === 'node' && m.threads === threads);
+        const native = nativeRow(r.models, model, threads);
         // Each build's served binary against native, with its binary as shipped in brackets.
         for (const [ortBuild, name, shippedName] of [
           [undefined, 'WASM/native', "onnxruntime-web's binary as shipped"],
@@ -301,7 +306,7 @@ function targets(r: Results): string[] {
   const worstRatio = (shipped: boolean) => {
     const ratios = [1, 2]
       .map((threads) => {
-        const n = r.models.find((m) => m.model === 'trus-student' && m.backend === 'node' && m.threads === threads);
+        const n = nativeRow(r.models, 'trus-student', threads);
         const w = wasmRow(r.models, 'trus-student', threads, shipped);
         return n && w ? Math.max(...againstNative(w, n)) : undefined;
       })

@@ -38,6 +38,13 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 function optionValues(name: string): string[] {
   return process.argv.flatMap((arg, i) => (arg === name && process.argv[i + 1] !== undefined ? [process.argv[i + 1]!] : []));
 }
+/** The whole number of at least 1 given after `name`, or `fallback` when the option is absent; anything else is an error. */
+function countOption(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  const n = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} wants a whole number of at least 1, not ${process.argv[at + 1]}`);
+  return n;
+}
 /**
  * `--torch-cuda FILE`: PyTorch CUDA figures measured elsewhere (`python3 bench/torch_latency.py
  * --device cuda > FILE` on a GPU machine that has PyTorch but no Node or Chromium), put in the table
@@ -58,13 +65,9 @@ const nodeLoopGpuFiles = optionValues('--node-loop-gpu');
  */
 const chromiumGpuFiles = optionValues('--chromium-gpu');
 /** `--tries N`: each whole-pipeline row is the median of N loops, run in turn with the other rows' (default 3); the viewer's warm row, of N runs. */
-const triesArg = process.argv.indexOf('--tries');
-const PIPELINE_TRIES = triesArg >= 0 ? Number(process.argv[triesArg + 1]) : 3;
-if (!Number.isInteger(PIPELINE_TRIES) || PIPELINE_TRIES < 1) throw new Error(`--tries wants a whole number of at least 1, not ${process.argv[triesArg + 1]}`);
+const PIPELINE_TRIES = countOption('--tries', 3);
 /** `--rounds N`: the model-only rows are measured in N rounds, every row once a round (default 3; latencyInRounds). */
-const roundsArg = process.argv.indexOf('--rounds');
-const MODEL_ROUNDS = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 3;
-if (!Number.isInteger(MODEL_ROUNDS) || MODEL_ROUNDS < 1) throw new Error(`--rounds wants a whole number of at least 1, not ${process.argv[roundsArg + 1]}`);
+const MODEL_ROUNDS = countOption('--rounds', 3);
 
 /** bench/torch_latency.py through the system Python: its JSON, or why it gave none (exit 3: no CUDA). */
 function torchLatency(args: string[]): TorchLatency | string {
