@@ -10,6 +10,7 @@ import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
 import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
+import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, seconds, silenceReason } from './httpTransfer.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
@@ -22,36 +23,6 @@ export interface DicomwebClientOptions {
 }
 
 const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60_000;
-
-function seconds(ms: number): string {
-  return `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
-}
-
-/**
- * Aborts `xhr` once no byte of its answer has come for `ms`: a server that took the request and
- * went silent must not hold a batch for ever. A large transfer that keeps arriving is not cut.
- */
-function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSignal; stop(): void } {
-  const controller = new AbortController();
-  const fire = () => {
-    xhr.abort();
-    controller.abort();
-  };
-  let timer = setTimeout(fire, ms);
-  const reset = () => {
-    clearTimeout(timer);
-    timer = setTimeout(fire, ms);
-  };
-  xhr.addEventListener('progress', reset);
-  return {
-    stalled: controller.signal,
-    stop: () => {
-      clearTimeout(timer);
-      xhr.removeEventListener('progress', reset);
-    },
-  };
-}
 
 // dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
 type LooseOptions = any;
@@ -62,26 +33,6 @@ export interface StowResult {
   /** HTTP status (200 all stored, 202 some warnings). */
   status: number;
   body: string;
-}
-
-async function ensureXmlHttpRequest(): Promise<void> {
-  // dicomweb-client is built on XMLHttpRequest, which browsers have and Node does not.
-  if (typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest === 'undefined') {
-    const mod = await import('xhr2');
-    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = mod.default;
-  }
-}
-
-function bodyText(response: unknown): string {
-  if (response === undefined || response === null) return '';
-  if (typeof response === 'string') return response;
-  if (response instanceof ArrayBuffer) return new TextDecoder().decode(response);
-  if (ArrayBuffer.isView(response)) return new TextDecoder().decode(response as Uint8Array);
-  try {
-    return JSON.stringify(response);
-  } catch {
-    return String(response);
-  }
 }
 
 function naturalize(json: unknown): NaturalDataset[] {
@@ -143,7 +94,7 @@ export class DicomwebClient {
     try {
       return await unlessAborted(Promise.resolve(answer), watch.stalled);
     } catch (err) {
-      if (watch.stalled.aborted) throw new DicomwebRequestError(url, 0, '', what, `no data from the server for ${seconds(this.idleTimeoutMs)} (it took the request and went silent)`);
+      if (watch.stalled.aborted) throw new DicomwebRequestError(url, 0, '', what, silenceReason(this.idleTimeoutMs));
       throw err;
     } finally {
       watch.stop();

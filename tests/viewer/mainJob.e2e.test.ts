@@ -5,7 +5,7 @@
  * files, and Export SEG offers a valid SEG for download (a DICOM JSON study has no PACS to store to).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
@@ -110,4 +110,34 @@ async function segment(page: Page, frames: number): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, 'main-job-demo.png') });
     expect(errors).toEqual([]);
   }, 300_000);
+
+  test('a demo cine that its server no longer has when Segment loop asks: the panel names the file and the HTTP 404; once it is back, the loop is segmented', async () => {
+    const printed = /^demo loop in the TRUS Cine Segmentation mode: (http:\/\/\S+)$/m.exec(viewer.output())!;
+    // A browser of its own: nothing of the first test's runs kept in its storage.
+    const own = await launchChromium();
+    const served = join(ROOT, 'dist/viewer/demo/trus-demo-axial.dcm');
+    const moved = `${served}.moved-by-test`;
+    try {
+      const page = await own.context.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(printed[1]!);
+      await page.locator('[data-testid=trus-segment]').waitFor({ timeout: 60_000 });
+      await loopShown(page, axial.numberOfFrames);
+      // The file is really gone from the server's folder: the host already shows its frames, and
+      // the engine's retrieval must say what the server answered, not hand an error page to the reader.
+      renameSync(served, moved);
+      await page.locator('[data-testid=trus-segment]').click();
+      const status = page.locator('[data-testid=trus-status][data-status=error]');
+      await status.waitFor({ timeout: 60_000 });
+      const origin = new URL(printed[1]!).origin;
+      expect(await status.textContent()).toBe(`${origin}/demo/trus-demo-axial.dcm: DICOM file retrieval failed: HTTP 404 — not found: /demo/trus-demo-axial.dcm`);
+      renameSync(moved, served);
+      await segment(page, axial.numberOfFrames);
+      expect(errors).toEqual([]);
+    } finally {
+      if (existsSync(moved)) renameSync(moved, served);
+      await own.close();
+    }
+  }, 180_000);
 });

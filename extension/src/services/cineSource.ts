@@ -1,10 +1,13 @@
 /**
  * The Part 10 bytes of a display set's cine, which the engine reads itself (its own decoders,
  * calibration and the identifiers the SEG copies). From a DICOMweb data source through the
- * engine's WADO-RS client (original transfer syntax, no transcoding); otherwise (a DICOM JSON
- * study, local files) through the host's own DICOM loader, which knows where the file is.
+ * engine's WADO-RS client (original transfer syntax, no transcoding); from a DICOM JSON study's
+ * file URL through the engine's file retrieval; otherwise (local files) through the host's own
+ * DICOM loader, which holds the file. The engine's requests fail on an HTTP error or a server that
+ * goes silent, where the host's loader would hand on an error page or wait for ever.
  */
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
+import { retrieveDicomFile } from '../../../src/dicom/dicomFileRetrieval.js';
 import type { DisplaySet, ExtensionManager, OhifInstance, UserAuthenticationService } from '../types/ohif.js';
 
 export class CineSourceError extends Error {
@@ -51,6 +54,27 @@ export function userAuthorization(auth: UserAuthenticationService | undefined): 
   return header && header.Authorization ? { Authorization: header.Authorization } : {};
 }
 
+/**
+ * The http(s) URL of the whole file behind a DICOM JSON instance's `url` (`dicomweb:` or
+ * `wadouri:` and a URL, relative to `base`, with `frame=N` naming one frame of it as OHIF's
+ * DICOM JSON does); undefined for anything else (local files' `dicomfile:`).
+ */
+export function dicomFileUrlOf(instance: OhifInstance, base = globalThis.location?.href): string | undefined {
+  if (!instance.url) return undefined;
+  const target = instance.url.replace(/^(dicomweb|wadouri):/, '');
+  let url: URL;
+  try {
+    url = new URL(target, base);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  // The other parameters stay as written (a signed URL's signature must not be re-encoded).
+  const kept = url.search.slice(1).split('&').filter((p) => p !== '' && !/^frame=\d*$/.test(p));
+  url.search = kept.length > 0 ? `?${kept.join('&')}` : '';
+  return url.href;
+}
+
 /** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG); `headers` go with a DICOMweb retrieval. */
 export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager, headers: Record<string, string> = {}): Promise<Uint8Array> {
   const root = dicomwebRootOf(instance, extensionManager);
@@ -58,6 +82,8 @@ export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifI
     const client = new DicomwebClient({ url: root, headers });
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
   }
+  const fileUrl = dicomFileUrlOf(instance);
+  if (fileUrl) return retrieveDicomFile(fileUrl, { headers });
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
   if (!loader) throw new CineSourceError('the host has no DICOM loader (@ohif/extension-cornerstone is required)');
   const data = await loader.findDicomDataPromise(displaySet);
