@@ -10,7 +10,7 @@ import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
 import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
-import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, seconds, silenceReason } from './httpTransfer.js';
+import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, seconds, silenceReason } from '../util/httpTransfer.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */

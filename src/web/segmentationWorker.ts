@@ -9,6 +9,7 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
+import { getBytes } from '../util/httpTransfer.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
@@ -35,15 +36,18 @@ let metricsWorkers: MetricsWorkerPool | undefined;
 let frameWorkers: FrameWorkerPool | undefined;
 const running = new Map<number, AbortController>();
 
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new ModelLoadError(`${url}: cannot fetch the ${what} (${err instanceof Error ? err.message : String(err)})`);
-  }
-  if (!response.ok) throw new ModelLoadError(`${url}: the ${what} is missing (HTTP ${response.status})`);
-  return new Uint8Array(await response.arrayBuffer());
+/** A model file; a server that goes silent fails the load (which a later run can then retry). */
+function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+  return getBytes(url, {
+    fail: (status, _body, reason) =>
+      new ModelLoadError(
+        reason !== undefined
+          ? `${url}: the ${what} did not arrive: ${reason}`
+          : status === 0
+            ? `${url}: cannot fetch the ${what} (no response: server unreachable or connection refused)`
+            : `${url}: the ${what} ${status === 404 || status === 410 ? 'is missing' : 'cannot be fetched'} (HTTP ${status})`,
+      ),
+  });
 }
 
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {

@@ -18,6 +18,7 @@ import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
 import { expectWorkerMetricsEqualInline } from '../helpers/metricsAgreement.js';
+import { startLoopbackServer } from '../helpers/loopbackServer.js';
 import { CROSS_ORIGIN_ISOLATION, launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
 
 jest.setTimeout(300000);
@@ -339,11 +340,15 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.againFrames).toBe(6);
   });
 
-  it('refuses a tampered or missing model with a clear error', async () => {
+  it('refuses a tampered, missing or unreachable model with a clear error', async () => {
+    const gone = await startLoopbackServer(() => undefined);
+    await gone.close();
     const { p } = await page(noGpuBrowser, plain);
     const tampered = await p.evaluate((m) => (window as any).startError(m), '/tampered/model.json');
     const missing = await p.evaluate((m) => (window as any).startError(m), '/nowhere/model.json');
+    const unreachable = await p.evaluate((m) => (window as any).startError(m), `${gone.url}/model.json`);
     await p.close();
+    expect(unreachable).toEqual({ name: 'ModelLoadError', message: `${gone.url}/model.json: cannot fetch the model manifest (no response: server unreachable or connection refused)` });
     expect(tampered.name).toBe('ModelLoadError');
     expect(tampered.message).toMatch(/tampered\/model\.onnx: weights sha256 [0-9a-f]{64} does not match the manifest's/);
     expect(missing.name).toBe('ModelLoadError');

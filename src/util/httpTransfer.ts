@@ -1,0 +1,112 @@
+/**
+ * What every HTTP request of the engine shares: XMLHttpRequest in Node as in the browser (and its
+ * workers), and an idle watch, so that a server that takes a request and goes silent fails it with
+ * a reason instead of holding a batch or the panel for ever.
+ */
+import { unlessAborted } from './unlessAborted.js';
+
+export async function ensureXmlHttpRequest(): Promise<void> {
+  // The requests are XMLHttpRequests (dicomweb-client is built on them), which browsers have and Node does not.
+  if (typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest === 'undefined') {
+    const mod = await import('xhr2');
+    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = mod.default;
+  }
+}
+
+/** A server's answer as text, for an error to quote. */
+export function bodyText(response: unknown): string {
+  if (response === undefined || response === null) return '';
+  if (typeof response === 'string') return response;
+  if (response instanceof ArrayBuffer) return new TextDecoder().decode(response);
+  if (ArrayBuffer.isView(response)) return new TextDecoder().decode(response as Uint8Array);
+  try {
+    return JSON.stringify(response);
+  } catch {
+    return String(response);
+  }
+}
+
+/** A duration as a message gives it: tenths of a second below 10 s. */
+export function seconds(ms: number): string {
+  return `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
+}
+
+/** How long an answer may go without a byte before the request fails (a search, a retrieval). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60_000;
+
+/** Why a request that `idleWatch` stopped failed. */
+export function silenceReason(ms: number): string {
+  return `no data from the server for ${seconds(ms)} (it took the request and went silent)`;
+}
+
+/**
+ * Aborts `xhr` once no byte of its answer has come for `ms`. A large transfer that keeps
+ * arriving is not cut.
+ */
+export function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const fire = () => {
+    xhr.abort();
+    controller.abort();
+  };
+  let timer = setTimeout(fire, ms);
+  const reset = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fire, ms);
+  };
+  xhr.addEventListener('progress', reset);
+  return {
+    stalled: controller.signal,
+    stop: () => {
+      clearTimeout(timer);
+      xhr.removeEventListener('progress', reset);
+    },
+  };
+}
+
+export interface GetBytesOptions {
+  headers?: Record<string, string>;
+  /** How long the answer may go without a byte before the request fails (default 2 minutes). */
+  idleTimeoutMs?: number;
+  /** Aborts the transfer; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * The error the caller's layer throws: `status` is 0 where no answer came, `body` the server's
+   * words on an HTTP error, `reason` set for a server that went silent.
+   */
+  fail(status: number, body: string, reason?: string): Error;
+}
+
+/** The body of a GET, as the server sends it; an HTTP error, no answer or silence fail through `fail`. */
+export async function getBytes(url: string, options: GetBytesOptions): Promise<Uint8Array> {
+  const { headers = {}, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, signal, fail } = options;
+  signal?.throwIfAborted();
+  await ensureXmlHttpRequest();
+  const xhr = new XMLHttpRequest();
+  const answer = new Promise<Uint8Array>((resolve, reject) => {
+    xhr.open('GET', url);
+    xhr.responseType = 'arraybuffer';
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve(new Uint8Array(xhr.response as ArrayBuffer));
+      else reject(fail(xhr.status, bodyText(xhr.response)));
+    };
+    xhr.onerror = () => reject(fail(0, ''));
+    // Aborted by the idle watch or the caller's signal, which answer for it below.
+    xhr.onabort = () => reject(fail(0, '', 'aborted'));
+  });
+  const watch = idleWatch(xhr, idleTimeoutMs);
+  const stopTransfer = () => xhr.abort();
+  signal?.addEventListener('abort', stopTransfer, { once: true });
+  try {
+    xhr.send();
+    return await unlessAborted(unlessAborted(answer, watch.stalled), signal);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    if (watch.stalled.aborted) throw fail(0, '', silenceReason(idleTimeoutMs));
+    throw err;
+  } finally {
+    watch.stop();
+    signal?.removeEventListener('abort', stopTransfer);
+  }
+}
