@@ -10,7 +10,7 @@ import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
 import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
-import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, seconds, silenceReason } from '../util/httpTransfer.js';
+import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, noAnswerCause, seconds, silenceReason } from '../util/httpTransfer.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
@@ -208,7 +208,7 @@ export class DicomwebClient {
       const body = bodyText(e.response);
       const failed = parseStowResponse(body).failed;
       const detail = failed.length ? `failure reason ${failed.map(describeFailureReason).join(', ')}` : body.slice(0, 500);
-      const reason = status === 0 ? `no response from ${url} (server unreachable or connection refused)` : `HTTP ${status}${detail ? ` — ${detail}` : ''}`;
+      const reason = status === 0 ? `no response from ${url} (${noAnswerCause()})` : `HTTP ${status}${detail ? ` — ${detail}` : ''}`;
       throw new StowError(url, status, body, instances, reason);
     } finally {
       clearTimeout(timer);

@@ -3,6 +3,8 @@
  * so a batch run can report exactly which input failed and why without crashing the process.
  */
 
+import { noAnswerCause } from '../util/httpTransfer.js';
+
 export type DicomErrorCode =
   | 'NOT_DICOM'
   | 'TRUNCATED_FILE'
@@ -115,7 +117,7 @@ export class DicomwebRequestError extends DicomError {
   readonly status: number;
   readonly body: string;
   /** `reason` says what happened where the status cannot (a server that went silent). */
-  constructor(url: string, status: number, body: string, what: string, reason = status === 0 ? 'no response (server unreachable or connection refused)' : status < 0 ? 'client error' : `HTTP ${status}`) {
+  constructor(url: string, status: number, body: string, what: string, reason = status === 0 ? `no response (${noAnswerCause()})` : status < 0 ? 'client error' : `HTTP ${status}`) {
     super('DICOMWEB_REQUEST_FAILED', url, `${what} failed: ${reason}${body ? ` — ${body.slice(0, 500)}` : ''}`);
     this.status = status;
     this.body = body;

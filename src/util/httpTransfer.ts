@@ -13,6 +13,17 @@ export async function ensureXmlHttpRequest(): Promise<void> {
   }
 }
 
+/**
+ * What a request that got no answer may have met. A browser reports an answer it withholds from
+ * the page (a server of another origin that does not allow this one) as no answer at all, and
+ * that is the commonest cause in a viewer deployment, so there it is named.
+ */
+export function noAnswerCause(): string {
+  return 'location' in globalThis
+    ? 'server unreachable, connection refused, or its answer withheld by the browser: a server of another origin must allow this one (CORS)'
+    : 'server unreachable or connection refused';
+}
+
 /** A server's answer as text, for an error to quote. */
 export function bodyText(response: unknown): string {
   if (response === undefined || response === null) return '';

@@ -9,7 +9,7 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
-import { getBytes } from '../util/httpTransfer.js';
+import { getBytes, noAnswerCause } from '../util/httpTransfer.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
 import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
@@ -44,7 +44,7 @@ function fetchBytes(url: string, what: string): Promise<Uint8Array> {
         reason !== undefined
           ? `${url}: the ${what} did not arrive: ${reason}`
           : status === 0
-            ? `${url}: cannot fetch the ${what} (no response: server unreachable or connection refused)`
+            ? `${url}: cannot fetch the ${what} (no response: ${noAnswerCause()})`
             : `${url}: the ${what} ${status === 404 || status === 410 ? 'is missing' : 'cannot be fetched'} (HTTP ${status})`,
       ),
   });

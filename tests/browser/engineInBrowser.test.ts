@@ -340,15 +340,25 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.againFrames).toBe(6);
   });
 
-  it('refuses a tampered, missing or unreachable model with a clear error', async () => {
+  it('refuses a tampered, missing or unreachable model, or one the browser withholds, with a clear error', async () => {
     const gone = await startLoopbackServer(() => undefined);
     await gone.close();
+    // Another origin that answers but does not allow the page's (no Access-Control-Allow-Origin).
+    const elsewhere = await startLoopbackServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(readFileSync(join(tiny.dir, 'model.json')));
+    });
     const { p } = await page(noGpuBrowser, plain);
     const tampered = await p.evaluate((m) => (window as any).startError(m), '/tampered/model.json');
     const missing = await p.evaluate((m) => (window as any).startError(m), '/nowhere/model.json');
     const unreachable = await p.evaluate((m) => (window as any).startError(m), `${gone.url}/model.json`);
+    const withheld = await p.evaluate((m) => (window as any).startError(m), `${elsewhere.url}/model.json`);
     await p.close();
-    expect(unreachable).toEqual({ name: 'ModelLoadError', message: `${gone.url}/model.json: cannot fetch the model manifest (no response: server unreachable or connection refused)` });
+    await elsewhere.close();
+    const noAnswer = 'no response: server unreachable, connection refused, or its answer withheld by the browser: a server of another origin must allow this one (CORS)';
+    expect(unreachable).toEqual({ name: 'ModelLoadError', message: `${gone.url}/model.json: cannot fetch the model manifest (${noAnswer})` });
+    expect(withheld).toEqual({ name: 'ModelLoadError', message: `${elsewhere.url}/model.json: cannot fetch the model manifest (${noAnswer})` });
     expect(tampered.name).toBe('ModelLoadError');
     expect(tampered.message).toMatch(/tampered\/model\.onnx: weights sha256 [0-9a-f]{64} does not match the manifest's/);
     expect(missing.name).toBe('ModelLoadError');
