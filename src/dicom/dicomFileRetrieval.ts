@@ -5,15 +5,10 @@
  * page to the DICOM reader.
  */
 import { DicomwebRequestError } from './errors.js';
-import { getBytes } from '../util/httpTransfer.js';
+import { getBytes, type GetBytesOptions } from '../util/httpTransfer.js';
 
-export interface DicomFileRetrievalOptions {
-  headers?: Record<string, string>;
-  /** How long the answer may go without a byte before the request fails (default 2 minutes). */
-  idleTimeoutMs?: number;
-  /** Aborts the transfer; the call rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+/** Headers, idle timeout and abort signal, as for any GET of the engine. */
+export type DicomFileRetrievalOptions = Omit<GetBytesOptions, 'fail'>;
 
 export function retrieveDicomFile(url: string, options: DicomFileRetrievalOptions = {}): Promise<Uint8Array> {
   return getBytes(url, { ...options, fail: (status, body, reason) => new DicomwebRequestError(url, status, body, 'DICOM file retrieval', reason) });

@@ -10,7 +10,7 @@ import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
 import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
-import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, idleWatch, noAnswerCause, seconds, silenceReason } from '../util/httpTransfer.js';
+import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, noAnswerCause, seconds, unlessSilent } from '../util/httpTransfer.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
@@ -83,23 +83,9 @@ export class DicomwebClient {
     return pagedSearch(queryParams, page, notes);
   }
 
-  /**
-   * The request's answer, or a DicomwebRequestError once it has gone `idleTimeoutMs` without a
-   * byte. A caller's `signal` stops the watch (the caller has stopped waiting: no timer may keep
-   * the process alive for an answer nobody wants).
-   */
-  private async unlessSilent<T>(what: string, url: string, xhr: XMLHttpRequest, answer: T | Promise<T>, signal?: AbortSignal): Promise<T> {
-    const watch = idleWatch(xhr, this.idleTimeoutMs);
-    signal?.addEventListener('abort', watch.stop, { once: true });
-    try {
-      return await unlessAborted(Promise.resolve(answer), watch.stalled);
-    } catch (err) {
-      if (watch.stalled.aborted) throw new DicomwebRequestError(url, 0, '', what, silenceReason(this.idleTimeoutMs));
-      throw err;
-    } finally {
-      watch.stop();
-      signal?.removeEventListener('abort', watch.stop);
-    }
+  /** The request's answer, or a DicomwebRequestError once it has gone `idleTimeoutMs` without a byte. */
+  private unlessSilent<T>(what: string, url: string, xhr: XMLHttpRequest, answer: T | Promise<T>, signal?: AbortSignal): Promise<T> {
+    return unlessSilent(xhr, answer, this.idleTimeoutMs, (reason) => new DicomwebRequestError(url, 0, '', what, reason), signal);
   }
 
   searchForStudies(queryParams: Record<string, string> = {}, notes: SearchNotes = {}): Promise<NaturalDataset[]> {

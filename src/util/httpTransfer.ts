@@ -45,16 +45,11 @@ export function seconds(ms: number): string {
 /** How long an answer may go without a byte before the request fails (a search, a retrieval). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60_000;
 
-/** Why a request that `idleWatch` stopped failed. */
-export function silenceReason(ms: number): string {
-  return `no data from the server for ${seconds(ms)} (it took the request and went silent)`;
-}
-
 /**
  * Aborts `xhr` once no byte of its answer has come for `ms`. A large transfer that keeps
  * arriving is not cut.
  */
-export function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSignal; stop(): void } {
+function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSignal; stop(): void } {
   const controller = new AbortController();
   const fire = () => {
     xhr.abort();
@@ -73,6 +68,25 @@ export function idleWatch(xhr: XMLHttpRequest, ms: number): { stalled: AbortSign
       xhr.removeEventListener('progress', reset);
     },
   };
+}
+
+/**
+ * `answer`, or `silent(reason)` once `xhr` has gone `ms` without a byte. A caller's `signal` stops
+ * the watch (the caller has stopped waiting: no timer may keep the process alive for an answer
+ * nobody wants).
+ */
+export async function unlessSilent<T>(xhr: XMLHttpRequest, answer: T | Promise<T>, ms: number, silent: (reason: string) => Error, signal?: AbortSignal): Promise<T> {
+  const watch = idleWatch(xhr, ms);
+  signal?.addEventListener('abort', watch.stop, { once: true });
+  try {
+    return await unlessAborted(Promise.resolve(answer), watch.stalled);
+  } catch (err) {
+    if (watch.stalled.aborted) throw silent(`no data from the server for ${seconds(ms)} (it took the request and went silent)`);
+    throw err;
+  } finally {
+    watch.stop();
+    signal?.removeEventListener('abort', watch.stop);
+  }
 }
 
 export interface GetBytesOptions {
@@ -103,21 +117,17 @@ export async function getBytes(url: string, options: GetBytesOptions): Promise<U
       else reject(fail(xhr.status, bodyText(xhr.response)));
     };
     xhr.onerror = () => reject(fail(0, ''));
-    // Aborted by the idle watch or the caller's signal, which answer for it below.
+    // Aborted by the idle watch or the caller's signal, which answer for it.
     xhr.onabort = () => reject(fail(0, '', 'aborted'));
   });
-  const watch = idleWatch(xhr, idleTimeoutMs);
   const stopTransfer = () => xhr.abort();
   signal?.addEventListener('abort', stopTransfer, { once: true });
   try {
     xhr.send();
-    return await unlessAborted(unlessAborted(answer, watch.stalled), signal);
+    return await unlessAborted(unlessSilent(xhr, answer, idleTimeoutMs, (reason) => fail(0, '', reason), signal), signal);
   } catch (err) {
-    if (signal?.aborted) throw signal.reason;
-    if (watch.stalled.aborted) throw fail(0, '', silenceReason(idleTimeoutMs));
-    throw err;
+    throw signal?.aborted ? signal.reason : err;
   } finally {
-    watch.stop();
     signal?.removeEventListener('abort', stopTransfer);
   }
 }
