@@ -3,6 +3,7 @@
  * opened at the URL it prints, in headless Chromium. Both demo loops are segmented as a user does
  * it (the second from the study browser), the panel's prostate volume is the CLI's on the same
  * files, and Export SEG offers a valid SEG for download (a DICOM JSON study has no PACS to store to).
+ * Then the same study with its cine file moved away on the server: what the panel says.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
