@@ -117,8 +117,8 @@ export async function getBytes(url: string, options: GetBytesOptions): Promise<U
       else reject(fail(xhr.status, bodyText(xhr.response)));
     };
     xhr.onerror = () => reject(fail(0, ''));
-    // Aborted by the idle watch or the caller's signal, which answer for it.
-    xhr.onabort = () => reject(fail(0, '', 'aborted'));
+    // Only the idle watch or the caller's signal abort it, and each answers with its own error.
+    xhr.onabort = () => reject(new Error(`${url}: request aborted`));
   });
   const stopTransfer = () => xhr.abort();
   signal?.addEventListener('abort', stopTransfer, { once: true });
