@@ -79,6 +79,7 @@ export class SegmentationClient {
       ...(options.metricsWorker !== undefined ? { metricsWorker: options.metricsWorker } : {}),
       ...(options.metricsWorkers !== undefined ? { metricsWorkers: options.metricsWorkers } : {}),
       ...(options.frameWorkers !== undefined ? { frameWorkers: options.frameWorkers } : {}),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     };
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {

@@ -12,7 +12,7 @@ import { ModelLoadError } from '../inference/backend.js';
 import { getBytes, noAnswerCause } from '../util/httpTransfer.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
-import { createWebBackend, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
+import { createWebBackend, ORT_RUNTIME_BINARY, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import { webFrameWorkerPool } from './frameWorkerPool.js';
 import { frameWorkersFor, type FrameWorkerPool } from '../inference/frameWorkerPool.js';
 import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -36,9 +36,10 @@ let metricsWorkers: MetricsWorkerPool | undefined;
 let frameWorkers: FrameWorkerPool | undefined;
 const running = new Map<number, AbortController>();
 
-/** A model file; a server that goes silent fails the load (which a later run can then retry). */
-function fetchBytes(url: string, what: string): Promise<Uint8Array> {
+/** A file the load needs; a server that goes silent fails the load (which a later run can then retry). */
+function fetchBytes(url: string, what: string, idleTimeoutMs: number | undefined): Promise<Uint8Array> {
   return getBytes(url, {
+    ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     fail: (status, _body, reason) =>
       new ModelLoadError(
         reason !== undefined
@@ -50,23 +51,45 @@ function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   });
 }
 
+function isWebAssembly(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+}
+
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   // Refused before any model is fetched or session made.
   const requested = options.metricsWorkers;
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
   const requestedFrameWorkers = options.frameWorkers;
   if (requestedFrameWorkers !== undefined && !(Number.isInteger(requestedFrameWorkers) && requestedFrameWorkers >= 0)) throw new RangeError(`frameWorkers must be a whole number of at least 0, not ${requestedFrameWorkers}`);
-  const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest'));
+  const idle = options.idleTimeoutMs;
+  if (idle !== undefined && !(Number.isFinite(idle) && idle > 0)) throw new RangeError(`idleTimeoutMs must be a number of milliseconds above 0, not ${idle}`);
+  const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest', options.idleTimeoutMs));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
-  const bytes = await fetchBytes(weightsUrl, 'model weights');
+  const bytes = await fetchBytes(weightsUrl, 'model weights', options.idleTimeoutMs);
   verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
-  const loadOrt = (build: OrtBuild) => import(/* webpackIgnore: true */ `${base}ort.${build}.min.mjs`) as Promise<OrtModule>;
+  const loadOrt = async (build: OrtBuild): Promise<OrtModule> => {
+    const url = `${base}ort.${build}.min.mjs`;
+    try {
+      return (await import(/* webpackIgnore: true */ url)) as OrtModule;
+    } catch (err) {
+      throw new ModelLoadError(`${url}: cannot load onnxruntime-web (${err instanceof Error ? err.message : String(err)})`);
+    }
+  };
+  const loadRuntimeBinary = async (build: OrtBuild): Promise<Uint8Array> => {
+    const url = `${base}${ORT_RUNTIME_BINARY[build]}`;
+    const binary = await fetchBytes(url, 'onnxruntime-web runtime', options.idleTimeoutMs);
+    // A server that answers a missing file with a page of its own (200, text) would otherwise meet
+    // the WebAssembly compiler, whose error names neither the file nor the cause.
+    if (!isWebAssembly(binary)) throw new ModelLoadError(`${url}: the onnxruntime-web runtime is not a WebAssembly binary (it begins ${JSON.stringify(new TextDecoder().decode(binary.subarray(0, 24)))})`);
+    return binary;
+  };
   const metricsWorker = options.metricsWorker ?? true;
   const backend = await createWebBackend(bytes, manifest, weightsUrl, {
     preference: options.preference,
     loadOrt,
+    loadRuntimeBinary,
     wasmPaths: base,
     // The metrics worker runs beside inference: an inference thread on its core slows both (on
     // two cores, one inference thread beside the metrics worker beat two; bench/results).

@@ -14,12 +14,24 @@ import { navigatorGpu, type GpuDeviceLike, type GpuDeviceLostInfoLike } from './
 export type OrtModule = typeof Ort;
 export type OrtBuild = 'webgpu' | 'wasm';
 
+/** The WebAssembly runtime each build of onnxruntime-web 1.30 instantiates, beside its module. */
+export const ORT_RUNTIME_BINARY: Record<OrtBuild, string> = {
+  wasm: 'ort-wasm-simd-threaded.wasm',
+  webgpu: 'ort-wasm-simd-threaded.asyncify.wasm',
+};
+
 export interface WebBackendOptions {
   preference: ProviderPreference;
   /** Loads onnxruntime-web: its WebGPU build (which also runs WASM) or its smaller WASM-only build. */
   loadOrt: (build: OrtBuild) => Promise<OrtModule>;
   /** URL prefix of onnxruntime-web's .mjs/.wasm files. */
   wasmPaths: string;
+  /**
+   * The build's WebAssembly runtime (ORT_RUNTIME_BINARY), fetched by the caller. Without it
+   * onnxruntime-web fetches the file itself, with no timeout, and a missing one surfaces as a
+   * compile error blamed on the model.
+   */
+  loadRuntimeBinary?: (build: OrtBuild) => Promise<Uint8Array>;
   /** WASM threads; default: up to 4 when cross-origin isolated (less `spareCores`), else 1 (threads need COOP/COEP). */
   numThreads?: number;
   /** Cores the default thread count leaves to other work (the metrics worker): default 0. */
@@ -53,8 +65,10 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores - (options.spareCores ?? 0))) : 1);
   const choice = await chooseProvider(options.preference, navigatorGpu());
-  const ort = await options.loadOrt(choice.provider === 'webgpu' ? 'webgpu' : 'wasm');
+  const build: OrtBuild = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
+  const [ort, runtimeBinary] = await Promise.all([options.loadOrt(build), options.loadRuntimeBinary?.(build)]);
   ort.env.wasm.wasmPaths = options.wasmPaths;
+  if (runtimeBinary) ort.env.wasm.wasmBinary = runtimeBinary;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
@@ -65,6 +79,8 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   try {
     wasm = await create('wasm');
   } catch (err) {
+    // The first session also starts the runtime: a failure there is not the model's.
+    if (/no available backend found/.test(message(err))) throw new ModelLoadError(`${options.wasmPaths}: onnxruntime-web cannot start its WebAssembly runtime: ${message(err)}`);
     throw new ModelLoadError(`${source}: onnxruntime-web cannot load the model: ${message(err)}`);
   }
   if (!wasm.inputNames.includes(manifest.input.name)) throw new ModelLoadError(`${source}: the model has no input "${manifest.input.name}" (it has ${wasm.inputNames.join(', ')})`);

@@ -13,6 +13,11 @@ export interface WorkerLoadOptions {
   numThreads?: number;
   destroyDeviceAfterBatches?: number;
   /**
+   * How long the model's files or onnxruntime-web's runtime may go without a byte before the load
+   * fails (default 2 minutes, as every request of the engine).
+   */
+  idleTimeoutMs?: number;
+  /**
    * Run the temporal metrics in a worker of their own (trus-metrics-worker.mjs beside the
    * segmentation worker) so that they overlap inference; default true. False, or a worker that
    * cannot start, computes them in the segmentation worker (slower, same results).

@@ -1,7 +1,8 @@
 /**
  * The engine in headless Chromium through its Web Worker and onnxruntime-web: WASM with and
  * without cross-origin isolation, WebGPU on SwiftShader (forced, as design.md prescribes for
- * machines without a GPU), a WebGPU device destroyed mid-loop, cancellation and bad models.
+ * machines without a GPU), a WebGPU device destroyed mid-loop, cancellation, bad models and
+ * onnxruntime-web files that are missing or stall.
  * Masks are compared with onnxruntime-node on the same loop and model.
  */
 import { execFileSync } from 'node:child_process';
@@ -74,9 +75,9 @@ window.cancelAfterFirstFrame = async (o) => {
   client.terminate();
   return { error, seen, againFrames: again.run.masks.length };
 };
-window.startError = async (model) => {
+window.startError = async (model, options = {}) => {
   try {
-    const client = await engine.SegmentationClient.start({ manifestUrl: model, preference: 'wasm' });
+    const client = await engine.SegmentationClient.start({ manifestUrl: model, preference: 'wasm', ...options });
     client.terminate();
     return null;
   } catch (e) {
@@ -145,7 +146,22 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     const bytes = readFileSync(tampered.weightsPath);
     bytes[bytes.length - 3] ^= 0x55;
     writeFileSync(tampered.weightsPath, bytes);
-    servedExtra = { '/index.html': PAGE, '/loop.dcm': loop.cine, ...modelFiles('/tiny', tiny), ...modelFiles('/threshold', threshold), ...modelFiles('/tampered', tampered) };
+    // onnxruntime-web's module and glue without the runtime binary, or with a page where it should be,
+    const ortModule = (name: string) => readFileSync(join(BUNDLE_DIR, 'ort', name));
+    const ortWithout = (prefix: string) => ({ [`${prefix}/ort.wasm.min.mjs`]: ortModule('ort.wasm.min.mjs'), [`${prefix}/ort-wasm-simd-threaded.mjs`]: ortModule('ort-wasm-simd-threaded.mjs') });
+    servedExtra = {
+      '/index.html': PAGE,
+      '/loop.dcm': loop.cine,
+      ...modelFiles('/tiny', tiny),
+      ...modelFiles('/threshold', threshold),
+      ...modelFiles('/tampered', tampered),
+      ...ortWithout('/ort-no-runtime'),
+      ...ortWithout('/ort-page'),
+      '/ort-page/ort-wasm-simd-threaded.wasm': '<!doctype html><title>Not found</title>',
+      // ...or without the glue module that instantiates the runtime.
+      '/ort-no-glue/ort.wasm.min.mjs': ortModule('ort.wasm.min.mjs'),
+      '/ort-no-glue/ort-wasm-simd-threaded.wasm': ortModule('ort-wasm-simd-threaded.wasm'),
+    };
     plain = await serveStatic(BUNDLE_DIR, servedExtra);
     isolated = await serveStatic(BUNDLE_DIR, servedExtra, CROSS_ORIGIN_ISOLATION);
     gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
@@ -363,6 +379,53 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(tampered.message).toMatch(/tampered\/model\.onnx: weights sha256 [0-9a-f]{64} does not match the manifest's/);
     expect(missing.name).toBe('ModelLoadError');
     expect(missing.message).toMatch(/nowhere\/model\.json: the model manifest is missing \(HTTP 404\)/);
+  });
+
+  it("onnxruntime-web's files missing, answered with a page, or stalling, and model weights that stall: a clear error naming the file", async () => {
+    const ortDir = join(BUNDLE_DIR, 'ort');
+    // Another origin (allowing this one) whose runtime and weights stop after their first bytes.
+    const stalling = await startLoopbackServer((req, res) => {
+      req.resume();
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const [, folder, file] = path.split('/');
+      const cors = { 'Access-Control-Allow-Origin': '*' };
+      if (folder === 'stall-weights' && file === 'model.json') {
+        res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+        res.end(readFileSync(tiny.manifestPath));
+      } else if ((folder === 'stall-runtime' && file === 'ort-wasm-simd-threaded.wasm') || (folder === 'stall-weights' && file === 'model.onnx')) {
+        const bytes = readFileSync(file === 'model.onnx' ? tiny.weightsPath : join(ortDir, file));
+        res.writeHead(200, { ...cors, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) });
+        res.write(bytes.subarray(0, Math.min(4096, bytes.length >> 1)));
+      } else if (folder === 'stall-runtime' && file && existsSync(join(ortDir, file))) {
+        res.writeHead(200, { ...cors, 'Content-Type': 'text/javascript' });
+        res.end(readFileSync(join(ortDir, file)));
+      } else {
+        res.writeHead(404, cors);
+        res.end('not found');
+      }
+    });
+    const { p } = await page(noGpuBrowser, plain);
+    const start = (ortBaseUrl: string, options: Record<string, unknown> = {}, model = '/tiny/model.json') =>
+      p.evaluate(([m, o]) => (window as any).startError(m, o), [model, { ortBaseUrl, ...options }] as const);
+    const silent = 'no data from the server for 0.5 s (it took the request and went silent)';
+    try {
+      const noModule = await start('/ort-none/');
+      expect(noModule.name).toBe('ModelLoadError');
+      expect(noModule.message).toMatch(new RegExp(`^${plain.url}/ort-none/ort\\.wasm\\.min\\.mjs: cannot load onnxruntime-web \\(.+\\)$`));
+      expect(await start('/ort-no-runtime/')).toEqual({ name: 'ModelLoadError', message: `${plain.url}/ort-no-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime is missing (HTTP 404)` });
+      const noGlue = await start('/ort-no-glue/');
+      expect(noGlue.name).toBe('ModelLoadError');
+      expect(noGlue.message).toMatch(new RegExp(`^${plain.url}/ort-no-glue/: onnxruntime-web cannot start its WebAssembly runtime: .*${plain.url}/ort-no-glue/ort-wasm-simd-threaded\\.mjs`));
+      expect(await start('/ort-page/')).toEqual({ name: 'ModelLoadError', message: `${plain.url}/ort-page/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime is not a WebAssembly binary (it begins "<!doctype html><title>No")` });
+      expect(await start(`${stalling.url}/stall-runtime/`, { idleTimeoutMs: 500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime did not arrive: ${silent}` });
+      expect(await start('/ort/', { idleTimeoutMs: 500 }, `${stalling.url}/stall-weights/model.json`)).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-weights/model.onnx: the model weights did not arrive: ${silent}` });
+      expect(await start('/ort/', { idleTimeoutMs: 0 })).toEqual({ name: 'RangeError', message: 'idleTimeoutMs must be a number of milliseconds above 0, not 0' });
+      // The same short idle timeout does not cut files that keep arriving.
+      expect(await start('/ort/', { idleTimeoutMs: 500 })).toBeNull();
+    } finally {
+      await p.close();
+      await stalling.close();
+    }
   });
 
   it('the browser path writes the same SEG as the CLI (same masks, same references)', async () => {
