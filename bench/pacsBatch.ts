@@ -7,14 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
 import { parsePart10, writePart10 } from '../src/dicom/part10.js';
 import { createUID } from '../src/dicom/uids.js';
 import { orthancAvailable, startOrthanc } from '../tests/helpers/orthanc.js';
+import { throttlingProxy } from '../tests/helpers/throttlingProxy.js';
 
 export interface PacsBatchRow {
   /** Link speed in MB/s (10^6 bytes); undefined: loopback, not throttled. */
@@ -25,35 +24,6 @@ export interface PacsBatchRow {
   bytesPerLoop: number;
   /** Each try's wall time, in the order run. */
   seconds: number[];
-}
-
-/** A proxy to `target` whose responses flow at `bytesPerSecond` at most (undefined: as fast as they come). */
-async function throttlingProxy(target: string, bytesPerSecond: number | undefined): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const forward = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      const start = Date.now();
-      let sent = 0;
-      answer.on('data', (chunk: Buffer) => {
-        res.write(chunk);
-        if (bytesPerSecond === undefined) return;
-        sent += chunk.length;
-        const aheadMs = (1000 * sent) / bytesPerSecond - (Date.now() - start);
-        if (aheadMs > 2) {
-          answer.pause();
-          setTimeout(() => answer.resume(), aheadMs);
-        }
-      });
-      answer.on('end', () => res.end());
-    });
-    forward.on('error', (err) => {
-      res.writeHead(502);
-      res.end(err.message);
-    });
-    req.pipe(forward);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 function runCli(cli: string, args: string[]): Promise<number> {
@@ -96,7 +66,7 @@ export async function pacsBatch(cli: string, loopFile: string, options: { loops:
         }
         rows.push(...pair);
       } finally {
-        await new Promise((r) => proxy.server.close(r));
+        await proxy.close();
       }
     }
     return rows;

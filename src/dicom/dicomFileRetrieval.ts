@@ -7,7 +7,7 @@
 import { DicomwebRequestError } from './errors.js';
 import { getBytes, type GetBytesOptions } from '../util/httpTransfer.js';
 
-/** Headers, idle timeout and abort signal, as for any GET of the engine. */
+/** Headers, idle timeout, progress and abort signal, as for any GET of the engine. */
 export type DicomFileRetrievalOptions = Omit<GetBytesOptions, 'fail'>;
 
 export function retrieveDicomFile(url: string, options: DicomFileRetrievalOptions = {}): Promise<Uint8Array> {

@@ -10,7 +10,7 @@ import { DicomwebRequestError, StowError } from './errors.js';
 import { toArrayBuffer } from './part10.js';
 import { pagedSearch, type SearchNotes, type SearchPage } from './qidoPaging.js';
 import { unlessAborted } from '../util/unlessAborted.js';
-import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, noAnswerCause, seconds, unlessSilent } from '../util/httpTransfer.js';
+import { bodyText, DEFAULT_IDLE_TIMEOUT_MS, ensureXmlHttpRequest, noAnswerCause, reportProgress, seconds, unlessSilent, type TransferProgress } from '../util/httpTransfer.js';
 
 export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
@@ -26,6 +26,13 @@ const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
 
 // dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
 type LooseOptions = any;
+
+export interface InstanceRetrievalOptions {
+  /** Aborts the transfer; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called as the instance arrives (bytes of the multipart answer, a little more than the instance). */
+  onProgress?: (progress: TransferProgress) => void;
+}
 
 export interface StowResult {
   /** SOP Instance UIDs the server reports as stored. */
@@ -112,8 +119,8 @@ export class DicomwebClient {
    * aborts the transfer (a cancelled batch does not wait for a large cine to arrive) and rejects
    * with the signal's reason.
    */
-  async retrieveInstance(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
-    const { signal } = options;
+  async retrieveInstance(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: InstanceRetrievalOptions = {}): Promise<Uint8Array> {
+    const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const url = `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`;
     let xhr: XMLHttpRequest | undefined;
@@ -128,7 +135,8 @@ export class DicomwebClient {
       };
       signal?.throwIfAborted();
       xhr = new XMLHttpRequest();
-      const parts = await this.unlessSilent('WADO-RS instance retrieval', url, xhr, client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr }), signal);
+      const stopReporting = reportProgress(xhr, onProgress);
+      const parts = await this.unlessSilent('WADO-RS instance retrieval', url, xhr, client._httpGetMultipartApplicationDicom(url, [{ mediaType: 'application/dicom', transferSyntaxUID: '*' }], false, { instance: xhr }), signal).finally(stopReporting);
       const result = parts[0];
       if (!result) throw Object.assign(new Error('empty response'), { status: 204 });
       return new Uint8Array(result);
@@ -141,7 +149,7 @@ export class DicomwebClient {
     }
   }
 
-  async retrieveCine(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: { signal?: AbortSignal } = {}): Promise<CineImage> {
+  async retrieveCine(studyInstanceUID: string, seriesInstanceUID: string, sopInstanceUID: string, options: InstanceRetrievalOptions = {}): Promise<CineImage> {
     const bytes = await this.retrieveInstance(studyInstanceUID, seriesInstanceUID, sopInstanceUID, options);
     return CineImage.fromPart10(bytes, `${this.url}/studies/${studyInstanceUID}/series/${seriesInstanceUID}/instances/${sopInstanceUID}`);
   }

@@ -89,8 +89,24 @@ export async function unlessSilent<T>(xhr: XMLHttpRequest, answer: T | Promise<T
   }
 }
 
+/** How much of an answer has come: `total` where the server said (Content-Length). */
+export interface TransferProgress {
+  received: number;
+  total?: number;
+}
+
+/** Calls `onProgress` as `xhr`'s answer arrives; returns what stops it. */
+export function reportProgress(xhr: XMLHttpRequest, onProgress: ((progress: TransferProgress) => void) | undefined): () => void {
+  if (!onProgress) return () => undefined;
+  const listener = (e: ProgressEvent) => onProgress({ received: e.loaded, ...(e.lengthComputable && e.total > 0 ? { total: e.total } : {}) });
+  xhr.addEventListener('progress', listener);
+  return () => xhr.removeEventListener('progress', listener);
+}
+
 export interface GetBytesOptions {
   headers?: Record<string, string>;
+  /** Called as the answer arrives (a large file over a slow link: the user sees it come). */
+  onProgress?: (progress: TransferProgress) => void;
   /** How long the answer may go without a byte before the request fails (default 2 minutes). */
   idleTimeoutMs?: number;
   /** Aborts the transfer; the call rejects with the signal's reason. */
@@ -104,7 +120,7 @@ export interface GetBytesOptions {
 
 /** The body of a GET, as the server sends it; an HTTP error, no answer or silence fail through `fail`. */
 export async function getBytes(url: string, options: GetBytesOptions): Promise<Uint8Array> {
-  const { headers = {}, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, signal, fail } = options;
+  const { headers = {}, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, signal, fail, onProgress } = options;
   signal?.throwIfAborted();
   await ensureXmlHttpRequest();
   const xhr = new XMLHttpRequest();
@@ -122,12 +138,14 @@ export async function getBytes(url: string, options: GetBytesOptions): Promise<U
   });
   const stopTransfer = () => xhr.abort();
   signal?.addEventListener('abort', stopTransfer, { once: true });
+  const stopReporting = reportProgress(xhr, onProgress);
   try {
     xhr.send();
     return await unlessAborted(unlessSilent(xhr, answer, idleTimeoutMs, (reason) => fail(0, '', reason), signal), signal);
   } catch (err) {
     throw signal?.aborted ? signal.reason : err;
   } finally {
+    stopReporting();
     signal?.removeEventListener('abort', stopTransfer);
   }
 }

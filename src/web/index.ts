@@ -2,4 +2,4 @@
 export * from '../index.js';
 export { SegmentationClient, WorkerError, WORKER_FILE, type ClientStartOptions, type ClientSegmentOptions, type ClientRun, type ClientFrame } from './segmentationClient.js';
 export { chooseProvider, type ProviderPreference, type ProviderChoice } from './providerChoice.js';
-export type { BackendInfo, WorkerSegmentOptions } from './workerProtocol.js';
+export type { BackendInfo, LoadProgress, WorkerSegmentOptions } from './workerProtocol.js';

@@ -5,7 +5,7 @@
 import { PackedMask } from '../dicom/bitPacking.js';
 import type { SegmentationRun } from '../inference/engine.js';
 import type { FrameMetrics } from '../temporal/loopMetrics.js';
-import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse, WorkerSegmentOptions } from './workerProtocol.js';
+import type { BackendInfo, LoadProgress, WorkerLoadOptions, WorkerRequest, WorkerResponse, WorkerSegmentOptions } from './workerProtocol.js';
 
 /** The worker bundle's file name, beside the engine bundle. */
 export const WORKER_FILE = 'trus-seg-worker.mjs';
@@ -16,6 +16,8 @@ export interface ClientStartOptions extends Omit<WorkerLoadOptions, 'ortBaseUrl'
   ortBaseUrl?: string;
   /** Default: the worker bundle beside the engine bundle. */
   workerUrl?: string | URL;
+  /** Called as the model weights and onnxruntime-web's runtime arrive. */
+  onLoadProgress?: (progress: LoadProgress) => void;
 }
 
 export interface ClientFrame {
@@ -93,6 +95,8 @@ export class SegmentationClient {
           if (m.type === 'loaded') {
             done();
             resolve(m.info);
+          } else if (m.type === 'load-progress') {
+            options.onLoadProgress?.(m.progress);
           } else if (m.type === 'error' && m.id === undefined) {
             done();
             reject(new WorkerError(m.name, m.message));
@@ -140,7 +144,7 @@ export class SegmentationClient {
   }
 
   private receive(m: WorkerResponse): void {
-    if (m.type === 'loaded' || m.id === undefined) return;
+    if (m.type === 'loaded' || m.type === 'load-progress' || m.id === undefined) return;
     const p = this.pending.get(m.id);
     if (!p) return;
     switch (m.type) {

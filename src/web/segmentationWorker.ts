@@ -9,13 +9,13 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
-import { getBytes, noAnswerCause } from '../util/httpTransfer.js';
+import { getBytes, noAnswerCause, type TransferProgress } from '../util/httpTransfer.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
 import { createWebBackend, ORT_RUNTIME_BINARY, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import { webFrameWorkerPool } from './frameWorkerPool.js';
 import { frameWorkersFor, type FrameWorkerPool } from '../inference/frameWorkerPool.js';
-import type { BackendInfo, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { BackendInfo, LoadProgress, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
 interface WorkerScope {
   postMessage(message: WorkerResponse, transfer?: Transferable[]): void;
@@ -36,10 +36,14 @@ let metricsWorkers: MetricsWorkerPool | undefined;
 let frameWorkers: FrameWorkerPool | undefined;
 const running = new Map<number, AbortController>();
 
-/** A file the load needs; a server that goes silent fails the load (which a later run can then retry). */
-function fetchBytes(url: string, what: string, idleTimeoutMs: number | undefined): Promise<Uint8Array> {
+/**
+ * A file the load needs; a server that goes silent fails the load (which a later run can then
+ * retry). The large ones report their progress to the page.
+ */
+function fetchBytes(url: string, what: string, idleTimeoutMs: number | undefined, progressOf?: LoadProgress['file']): Promise<Uint8Array> {
   return getBytes(url, {
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(progressOf ? { onProgress: (p: TransferProgress) => scope.postMessage({ type: 'load-progress', progress: { file: progressOf, url, ...p } }) } : {}),
     fail: (status, _body, reason) =>
       new ModelLoadError(
         reason !== undefined
@@ -66,7 +70,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest', options.idleTimeoutMs));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
-  const bytes = await fetchBytes(weightsUrl, 'model weights', options.idleTimeoutMs);
+  const bytes = await fetchBytes(weightsUrl, 'model weights', options.idleTimeoutMs, 'model weights');
   verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
   const loadOrt = async (build: OrtBuild): Promise<OrtModule> => {
@@ -79,7 +83,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   };
   const loadRuntimeBinary = async (build: OrtBuild): Promise<Uint8Array> => {
     const url = `${base}${ORT_RUNTIME_BINARY[build]}`;
-    const binary = await fetchBytes(url, 'onnxruntime-web runtime', options.idleTimeoutMs);
+    const binary = await fetchBytes(url, 'onnxruntime-web runtime', options.idleTimeoutMs, 'onnxruntime-web runtime');
     // A server that answers a missing file with a page of its own (200, text) would otherwise meet
     // the WebAssembly compiler, whose error names neither the file nor the cause.
     if (!isWebAssembly(binary)) throw new ModelLoadError(`${url}: the onnxruntime-web runtime is not a WebAssembly binary (it begins ${JSON.stringify(new TextDecoder().decode(binary.subarray(0, 24)))})`);

@@ -66,7 +66,11 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores - (options.spareCores ?? 0))) : 1);
   const choice = await chooseProvider(options.preference, navigatorGpu());
   const build: OrtBuild = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
-  const [ort, runtimeBinary] = await Promise.all([options.loadOrt(build), options.loadRuntimeBinary?.(build)]);
+  // Fetched side by side; a missing module is reported before a missing runtime, whichever fails first.
+  const runtimeBinaryLoad = options.loadRuntimeBinary?.(build);
+  runtimeBinaryLoad?.catch(() => undefined);
+  const ort = await options.loadOrt(build);
+  const runtimeBinary = await runtimeBinaryLoad;
   ort.env.wasm.wasmPaths = options.wasmPaths;
   if (runtimeBinary) ort.env.wasm.wasmBinary = runtimeBinary;
   ort.env.wasm.numThreads = threads;

@@ -70,8 +70,18 @@ export type WorkerRequest =
 /** A run as it crosses threads: masks as their packed bits. */
 export type TransferredRun = Omit<SegmentationRun, 'masks'> & { masks: { length: number; bits: Uint8Array }[] };
 
+/** A file of the model load as it arrives: the model weights or onnxruntime-web's runtime. */
+export interface LoadProgress {
+  file: 'model weights' | 'onnxruntime-web runtime';
+  url: string;
+  received: number;
+  /** Where the server said (Content-Length). */
+  total?: number;
+}
+
 export type WorkerResponse =
   | { type: 'loaded'; info: BackendInfo }
+  | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'frame'; id: number; frameIndex: number; total: number; mask?: Uint8Array; metrics: FrameMetrics; provider: string }
   | { type: 'done'; id: number; run: TransferredRun; segmentation?: ArrayBuffer; segmentationWriteMs?: number }
   | { type: 'error'; id?: number; name: string; message: string };

@@ -84,6 +84,12 @@ window.startError = async (model, options = {}) => {
     return { name: e.name, message: e.message };
   }
 };
+window.loadProgress = async (model, options = {}) => {
+  const seen = [];
+  const client = await engine.SegmentationClient.start({ manifestUrl: model, preference: 'wasm', ...options, onLoadProgress: (p) => seen.push(p) });
+  client.terminate();
+  return seen;
+};
 window.adapterInfo = async () => {
   const a = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
   return a ? { fallback: a.info?.isFallbackAdapter ?? a.isFallbackAdapter ?? null, vendor: a.info?.vendor ?? '', architecture: a.info?.architecture ?? '' } : null;
@@ -407,7 +413,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     const { p } = await page(noGpuBrowser, plain);
     const start = (ortBaseUrl: string, options: Record<string, unknown> = {}, model = '/tiny/model.json') =>
       p.evaluate(([m, o]) => (window as any).startError(m, o), [model, { ortBaseUrl, ...options }] as const);
-    const silent = 'no data from the server for 0.5 s (it took the request and went silent)';
+    const silent = 'no data from the server for 1.5 s (it took the request and went silent)';
     try {
       const noModule = await start('/ort-none/');
       expect(noModule.name).toBe('ModelLoadError');
@@ -417,15 +423,67 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       expect(noGlue.name).toBe('ModelLoadError');
       expect(noGlue.message).toMatch(new RegExp(`^${plain.url}/ort-no-glue/: onnxruntime-web cannot start its WebAssembly runtime: .*${plain.url}/ort-no-glue/ort-wasm-simd-threaded\\.mjs`));
       expect(await start('/ort-page/')).toEqual({ name: 'ModelLoadError', message: `${plain.url}/ort-page/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime is not a WebAssembly binary (it begins "<!doctype html><title>No")` });
-      expect(await start(`${stalling.url}/stall-runtime/`, { idleTimeoutMs: 500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime did not arrive: ${silent}` });
-      expect(await start('/ort/', { idleTimeoutMs: 500 }, `${stalling.url}/stall-weights/model.json`)).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-weights/model.onnx: the model weights did not arrive: ${silent}` });
+      expect(await start(`${stalling.url}/stall-runtime/`, { idleTimeoutMs: 1500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime did not arrive: ${silent}` });
+      expect(await start('/ort/', { idleTimeoutMs: 1500 }, `${stalling.url}/stall-weights/model.json`)).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-weights/model.onnx: the model weights did not arrive: ${silent}` });
       expect(await start('/ort/', { idleTimeoutMs: 0 })).toEqual({ name: 'RangeError', message: 'idleTimeoutMs must be a number of milliseconds above 0, not 0' });
       // The same short idle timeout does not cut files that keep arriving.
-      expect(await start('/ort/', { idleTimeoutMs: 500 })).toBeNull();
+      expect(await start('/ort/', { idleTimeoutMs: 1500 })).toBeNull();
     } finally {
       await p.close();
       await stalling.close();
     }
+  });
+
+  it("reports the model's weights and onnxruntime-web's runtime as they arrive, each out of its length", async () => {
+    const ortDir = join(BUNDLE_DIR, 'ort');
+    const runtime = readFileSync(join(ortDir, 'ort-wasm-simd-threaded.wasm'));
+    const weights = readFileSync(tiny.weightsPath);
+    // Another origin (allowing this one) that sends the runtime in four parts 300 ms apart.
+    const slow = await startLoopbackServer((req, res) => {
+      req.resume();
+      const file = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+      const cors = { 'Access-Control-Allow-Origin': '*' };
+      if (file === 'ort-wasm-simd-threaded.wasm') {
+        res.writeHead(200, { ...cors, 'Content-Type': 'application/wasm', 'Content-Length': String(runtime.length) });
+        const quarter = Math.ceil(runtime.length / 4);
+        let next: NodeJS.Timeout | undefined;
+        res.on('close', () => clearTimeout(next));
+        const part = (i: number) => {
+          if (i === 4) return void res.end();
+          res.write(runtime.subarray(i * quarter, (i + 1) * quarter));
+          next = setTimeout(() => part(i + 1), 300);
+        };
+        part(0);
+      } else if (file === 'model.json' || file === 'model.onnx' || existsSync(join(ortDir, file))) {
+        const body = file === 'model.json' ? readFileSync(tiny.manifestPath) : file === 'model.onnx' ? weights : readFileSync(join(ortDir, file));
+        res.writeHead(200, { ...cors, 'Content-Type': file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream', 'Content-Length': String(body.length) });
+        res.end(body);
+      } else {
+        res.writeHead(404, cors);
+        res.end('not found');
+      }
+    });
+    const { p } = await page(noGpuBrowser, plain);
+    let seen: { file: string; url: string; received: number; total?: number }[];
+    try {
+      seen = await p.evaluate(([m, o]) => (window as any).loadProgress(m, o), [`${slow.url}/model.json`, { ortBaseUrl: `${slow.url}/` }] as const);
+    } finally {
+      await p.close();
+      await slow.close();
+    }
+    const weightsSeen = seen.filter((e) => e.file === 'model weights');
+    const runtimeSeen = seen.filter((e) => e.file === 'onnxruntime-web runtime');
+    expect(weightsSeen.length + runtimeSeen.length).toBe(seen.length);
+    // The weights first (checked before the runtime is fetched), all of them by the end.
+    expect(seen.findIndex((e) => e.file === 'onnxruntime-web runtime')).toBe(weightsSeen.length);
+    expect(weightsSeen.at(-1)).toEqual({ file: 'model weights', url: `${slow.url}/model.onnx`, received: weights.length, total: weights.length });
+    expect(runtimeSeen.at(-1)).toEqual({ file: 'onnxruntime-web runtime', url: `${slow.url}/ort-wasm-simd-threaded.wasm`, received: runtime.length, total: runtime.length });
+    const received = runtimeSeen.map((e) => e.received);
+    expect(received).toEqual([...received].sort((a, b) => a - b));
+    // Seen on the way, in at least three of the pauses between the parts.
+    const quarter = Math.ceil(runtime.length / 4);
+    const during = new Set(received.filter((r) => r < runtime.length).map((r) => Math.floor(r / quarter)));
+    expect(during.size).toBeGreaterThanOrEqual(3);
   });
 
   it('the browser path writes the same SEG as the CLI (same masks, same references)', async () => {

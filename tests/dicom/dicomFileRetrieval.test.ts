@@ -77,6 +77,19 @@ describe('retrieveDicomFile', () => {
     await expect(retrieveDicomFile(`${server.url}/demo/trus-demo-axial.dcm`, { idleTimeoutMs: 1000 })).rejects.toThrow(/no data from the server for 1\.0 s/);
   });
 
+  test('reports the file as it arrives, out of the length the server gave', async () => {
+    gap = 300;
+    const progress: { received: number; total?: number }[] = [];
+    await retrieveDicomFile(`${server.url}/demo/trus-demo-axial.dcm`, { onProgress: (p) => progress.push(p) });
+    const quarter = Math.ceil(demo.length / 4);
+    const received = progress.map((p) => p.received);
+    // In the order it came, reported in at least three of the server's pauses between parts.
+    expect(received).toEqual([...received].sort((a, b) => a - b));
+    expect(new Set(received.filter((r) => r < demo.length).map((r) => Math.floor(r / quarter))).size).toBeGreaterThanOrEqual(3);
+    expect(received.at(-1)).toBe(demo.length);
+    for (const p of progress) expect(p.total).toBe(demo.length);
+  });
+
   test('a caller\'s abort stops the transfer and rejects with its reason', async () => {
     gap = 1000;
     const abort = new AbortController();

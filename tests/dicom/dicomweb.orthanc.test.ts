@@ -50,6 +50,21 @@ describe('DICOMweb against Orthanc', () => {
     a.forEach((f, i) => expect(Array.from(f)).toEqual(Array.from(frames[i]!)));
   });
 
+  it('reports the progress of a WADO-RS retrieval: the multipart answer, all of it by the end, out of the length Orthanc gave', async () => {
+    const progress: { received: number; total?: number }[] = [];
+    const bytes = await client.retrieveInstance(IDENTITY_A.StudyInstanceUID, local.seriesInstanceUID, local.sopInstanceUID, { onProgress: (p) => progress.push(p) });
+    expect(Array.from(bytes)).toEqual(Array.from(cineBytes));
+    expect(progress.length).toBeGreaterThan(0);
+    const received = progress.map((p) => p.received);
+    expect(received).toEqual([...received].sort((a, b) => a - b));
+    // The instance, its part's headers and the boundaries around it.
+    const last = progress.at(-1)!;
+    expect(last.received).toBeGreaterThan(bytes.length);
+    expect(last.received).toBeLessThan(bytes.length + 1000);
+    // Orthanc gives the answer's length.
+    expect(last.total).toBe(last.received);
+  });
+
   it('retrieves single frames (1-based) as uncompressed pixels', async () => {
     const parts = await client.retrieveFrames(IDENTITY_A.StudyInstanceUID, local.seriesInstanceUID, local.sopInstanceUID, [1, 4]);
     expect(parts).toHaveLength(2);

@@ -10,6 +10,7 @@ import type { Dialog, Locator, Page, Route } from 'playwright-core';
 import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
+import { throttlingProxy } from '../helpers/throttlingProxy.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { loopShown } from '../helpers/viewerPage.js';
 import { dciodvfy } from '../helpers/tools.js';
@@ -20,6 +21,7 @@ import { metricsForMasks } from '../../src/report/maskMetrics.js';
 import { loopOfReport, prostateVolume } from '../../src/report/prostateVolume.js';
 import { dicomCielabToRgb } from '../../src/dicom/cielab.js';
 import { PROSTATE_CIELAB } from '../../src/inference/segmentationFromRun.js';
+import { transferText } from '../../extension/src/utils/panelFigures.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
@@ -305,6 +307,7 @@ async function segmentLoop(page: Page): Promise<void> {
   let study: string;
   let cineSop: string;
   let longStudy: string;
+  let longCineBytes = 0;
   let gpuStudy: string;
   /** Prostate pixels per frame after the student's run, and the frame later erased in part. */
   let segmentedPixels: number[] = [];
@@ -326,6 +329,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const long = await phantomLoop('viewer-e2e-long', LONG_FRAMES, 256, 'jpeg');
     await client.storeInstances([long.cine]);
     longStudy = String((await client.searchForStudies()).map((s) => s.StudyInstanceUID).find((uid) => uid !== study));
+    longCineBytes = long.cine.length;
     const tiny = await phantomLoop('viewer-e2e-gpu', GPU_FRAMES, 256, 'jpeg');
     await client.storeInstances([tiny.cine]);
     gpuStudy = String((await client.searchForStudies()).map((s) => s.StudyInstanceUID).find((uid) => uid !== study && uid !== longStudy));
@@ -842,6 +846,62 @@ async function segmentLoop(page: Page): Promise<void> {
     await segmentLoop(page);
     expect(await page.locator('[data-chart=area] [data-series=trus-student] circle[data-frame]').count()).toBe(LONG_FRAMES);
   }, 300_000);
+
+  test('a cine coming over a slow link: the panel shows how much of it has come, until the run starts', async () => {
+    // The PACS behind a link that brings the cine in about 3 s (Orthanc on loopback answers at once).
+    const link = await throttlingProxy(orthanc.httpUrl, longCineBytes / 3);
+    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
+    const slowPage = await browser.context.newPage();
+    try {
+      await openInMode(slowPage, slowViewer.url, longStudy, LONG_FRAMES);
+      await slowPage.locator('[data-testid=trus-segment]').click();
+      await slowPage.locator('[data-testid=trus-status][data-status=loading]').waitFor({ timeout: 10_000 });
+      const seen: { status: string | null; received?: number; total?: number; text?: string; lines: number }[] = [];
+      for (let waited = 0; ; waited += 40) {
+        if (waited > 60_000) throw new Error(`the run never started: ${JSON.stringify(seen.at(-1))}`);
+        const now = await slowPage.evaluate(() => {
+          const cine = document.querySelector('[data-testid=trus-loading-cine]');
+          const number = (name: string) => (cine?.hasAttribute(name) ? Number(cine.getAttribute(name)) : undefined);
+          return {
+            status: document.querySelector('[data-testid=trus-status]')?.getAttribute('data-status') ?? null,
+            received: number('data-received'),
+            total: number('data-total'),
+            text: cine?.textContent ?? undefined,
+            lines: document.querySelectorAll('[data-testid=trus-loading]').length,
+          };
+        });
+        seen.push(now);
+        if (now.status !== 'loading') break;
+        await slowPage.waitForTimeout(40);
+      }
+      const during = seen.filter((s) => s.received !== undefined);
+      const received = [...new Set(during.map((s) => s.received!))];
+      // Seen on the way, in order.
+      expect(received.length).toBeGreaterThanOrEqual(3);
+      expect(received).toEqual([...received].sort((a, b) => a - b));
+      expect(received[0]).toBeLessThan(received.at(-1)! / 2);
+      // Out of the whole multipart answer where the length is known; Orthanc gzips its answer for a
+      // browser (which asks for that), and then the browser gives no length: "so far".
+      const totals = new Set(during.map((s) => s.total));
+      expect(totals.size).toBe(1);
+      const total = [...totals][0];
+      if (total !== undefined) {
+        expect(total).toBeGreaterThan(longCineBytes);
+        expect(total).toBeLessThan(longCineBytes + 1000);
+      }
+      for (const s of during) expect(s.text).toBe(`Cine: ${transferText({ received: s.received!, ...(total !== undefined ? { total } : {}) })}`);
+      // Once the run goes, the transfers' line is gone and the frames' progress takes over.
+      const last = seen.at(-1)!;
+      expect(last.status).toBe('running');
+      expect(last.lines).toBe(0);
+      await slowPage.locator('[data-testid=trus-cancel]').click();
+      await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
+    } finally {
+      await slowPage.close();
+      await slowViewer.stop();
+      await link.close();
+    }
+  }, 180_000);
 
   test('a run kept across leaving the mode is named on another study, and restored as it was on its own', async () => {
     const pixels = await labelmapPixelsPerFrame(page, 'prostate');

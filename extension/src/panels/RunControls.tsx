@@ -1,7 +1,8 @@
-/** The model, Segment loop and Cancel, the run's progress, the provider in use and the service's last message. */
+/** The model, Segment loop and Cancel, the run's progress (and its downloads), the provider in use and the service's last message. */
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { ACCENT, BUTTON, ERROR, SELECT } from './styles.js';
+import { transferText } from '../utils/panelFigures.js';
 
 export function RunControls({ service, state, busy }: { service: TrusSegmentationService; state: ServiceState; busy: boolean }): React.ReactElement {
   const { progress, backend } = state;
@@ -27,6 +28,20 @@ export function RunControls({ service, state, busy }: { service: TrusSegmentatio
             <div className="h-2 rounded" data-testid="trus-progress-fill" style={{ width: `${progress.total ? (100 * progress.done) / progress.total : 0}%`, background: ACCENT }} />
           </div>
           <div className="text-primary-light text-xs">{progress.done} / {progress.total} frames</div>
+        </div>
+      )}
+      {state.status === 'loading' && state.loading && (
+        <div className="text-primary-light text-xs" data-testid="trus-loading">
+          {state.loading.cine && (
+            <div data-testid="trus-loading-cine" data-received={state.loading.cine.received} data-total={state.loading.cine.total}>
+              Cine: {transferText(state.loading.cine)}
+            </div>
+          )}
+          {state.loading.model && (
+            <div data-testid="trus-loading-model" data-file={state.loading.model.file} data-received={state.loading.model.received} data-total={state.loading.model.total}>
+              {state.loading.model.file === 'model weights' ? 'Model weights' : 'Runtime (onnxruntime-web)'}: {transferText(state.loading.model)}
+            </div>
+          )}
         </div>
       )}
       {backend && (

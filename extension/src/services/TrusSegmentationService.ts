@@ -6,7 +6,8 @@
  */
 import { SegmentationClient, WorkerError, WORKER_FILE } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
-import type { BackendInfo } from '../../../src/web/workerProtocol.js';
+import type { BackendInfo, LoadProgress } from '../../../src/web/workerProtocol.js';
+import type { TransferProgress } from '../../../src/util/httpTransfer.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
@@ -58,6 +59,8 @@ export interface ServiceState {
   modelId: string;
   backend?: BackendInfo;
   displaySetInstanceUID?: string;
+  /** While a run waits for them (status 'loading'): how much of the cine and of the model's files has come. */
+  loading?: LoadingTransfers;
   /** Frames already segmented in the run in progress (their metrics, as they come). */
   liveFrames: FrameMetrics[];
   results: LoopResult[];
@@ -71,6 +74,12 @@ export interface ServiceState {
   namedPlanesNotKept?: string;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
+}
+
+/** Transfers a run waits for; absent where nothing is (or was) fetched over HTTP. */
+export interface LoadingTransfers {
+  cine?: TransferProgress;
+  model?: LoadProgress;
 }
 
 export interface ExportOutcome {
@@ -152,6 +161,9 @@ export class TrusSegmentationService {
   private readonly listeners = new Set<Listener>();
   private readonly clients = new Map<string, Promise<SegmentationClient>>();
   private readonly cines = new Map<string, Promise<Uint8Array>>();
+  /** How much has come of each cine and model load (a failed one is dropped, so that a retry starts afresh). */
+  private readonly cineTransfers = new Map<string, TransferProgress>();
+  private readonly modelTransfers = new Map<string, LoadProgress>();
   private abort: AbortController | undefined;
   private readonly provider: ProviderPreference;
   private readonly assets: string;
@@ -295,6 +307,7 @@ export class TrusSegmentationService {
 
   private set(patch: Partial<ServiceState>): void {
     this.state = { ...this.state, ...patch };
+    if (this.state.status !== 'loading' && this.state.loading) this.state = { ...this.state, loading: undefined };
     if (patch.results || patch.kept) this.syncKept();
     for (const l of this.listeners) l(this.state);
   }
@@ -447,11 +460,27 @@ export class TrusSegmentationService {
         preference: this.provider,
         workerUrl: new URL(WORKER_FILE, this.assets).href,
         ortBaseUrl: new URL('ort/', this.assets).href,
+        onLoadProgress: (progress) => {
+          this.modelTransfers.set(model.id, progress);
+          this.showTransfers();
+        },
       });
       this.clients.set(model.id, client);
-      client.catch(() => this.clients.delete(model.id));
+      client.catch(() => {
+        this.clients.delete(model.id);
+        this.modelTransfers.delete(model.id);
+      });
     }
     return client;
+  }
+
+  /** The transfers of the run waiting for its cine and model, as they come. */
+  private showTransfers(): void {
+    if (this.state.status !== 'loading') return;
+    const uid = this.state.displaySetInstanceUID;
+    const cine = uid !== undefined ? this.cineTransfers.get(uid) : undefined;
+    const model = this.modelTransfers.get(this.state.modelId);
+    if (cine || model) this.set({ loading: { ...(cine ? { cine } : {}), ...(model ? { model } : {}) } });
   }
 
   /** The user's Authorization, as the host's own DICOMweb requests carry it (cineSource.ts). */
@@ -462,9 +491,19 @@ export class TrusSegmentationService {
   private cineBytes(displaySet: DisplaySet): Promise<Uint8Array> {
     let bytes = this.cines.get(displaySet.displaySetInstanceUID);
     if (!bytes) {
-      bytes = fetchCineBytes(displaySet, this.extensionManager, this.pacsHeaders());
-      this.cines.set(displaySet.displaySetInstanceUID, bytes);
-      bytes.catch(() => this.cines.delete(displaySet.displaySetInstanceUID));
+      const uid = displaySet.displaySetInstanceUID;
+      bytes = fetchCineBytes(displaySet, this.extensionManager, {
+        headers: this.pacsHeaders(),
+        onProgress: (progress) => {
+          this.cineTransfers.set(uid, progress);
+          this.showTransfers();
+        },
+      });
+      this.cines.set(uid, bytes);
+      bytes.catch(() => {
+        this.cines.delete(uid);
+        this.cineTransfers.delete(uid);
+      });
     }
     return bytes;
   }
@@ -492,7 +531,10 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       // Cancel answers at once while the model loads or the cine arrives; both go on, kept for the next run
       // (the cine's bytes may be shared with another use of the loop, a stored SEG being read).
-      const [client, bytes] = await unlessAborted(Promise.all([this.client(model), this.cineBytes(displaySet)]), abort.signal);
+      const loads = Promise.all([this.client(model), this.cineBytes(displaySet)]);
+      // What a transfer under way (the model's, started in the background) has brought so far.
+      this.showTransfers();
+      const [client, bytes] = await unlessAborted(loads, abort.signal);
       const total = Number(instance.NumberOfFrames);
       this.set({ backend: client.info });
       // Not shown yet: LiveLabelmap shows it with the first mask.
@@ -636,7 +678,7 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
       if (!segInstance) throw new Error('the SEG series has no instance');
-      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, this.pacsHeaders()), this.cineBytes(displaySet)]);
+      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, { headers: this.pacsHeaders() }), this.cineBytes(displaySet)]);
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
       // Named as the study's series list names it, for the messages.
       const cine = CineImage.fromPart10(cineBytes, this.loopName({ displaySetInstanceUID: displaySet.displaySetInstanceUID, sopInstanceUID: instance.SOPInstanceUID }));

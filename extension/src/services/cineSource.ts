@@ -8,6 +8,7 @@
  */
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
 import { retrieveDicomFile } from '../../../src/dicom/dicomFileRetrieval.js';
+import type { TransferProgress } from '../../../src/util/httpTransfer.js';
 import type { DisplaySet, ExtensionManager, OhifInstance, UserAuthenticationService } from '../types/ohif.js';
 
 export class CineSourceError extends Error {
@@ -75,15 +76,23 @@ export function dicomFileUrlOf(instance: OhifInstance, base = globalThis.locatio
   return url.href;
 }
 
-/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG); `headers` go with a DICOMweb retrieval. */
-export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager, headers: Record<string, string> = {}): Promise<Uint8Array> {
+export interface InstanceFetchOptions {
+  /** Go with a DICOMweb or file retrieval (the user's Authorization). */
+  headers?: Record<string, string>;
+  /** Called as the bytes arrive over HTTP (not for local files, which the host already holds). */
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+/** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
+export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager, options: InstanceFetchOptions = {}): Promise<Uint8Array> {
+  const { headers = {}, onProgress } = options;
   const root = dicomwebRootOf(instance, extensionManager);
   if (root) {
     const client = new DicomwebClient({ url: root, headers });
-    return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID);
+    return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID, onProgress ? { onProgress } : {});
   }
   const fileUrl = dicomFileUrlOf(instance);
-  if (fileUrl) return retrieveDicomFile(fileUrl, { headers });
+  if (fileUrl) return retrieveDicomFile(fileUrl, { headers, ...(onProgress ? { onProgress } : {}) });
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
   if (!loader) throw new CineSourceError('the host has no DICOM loader (@ohif/extension-cornerstone is required)');
   const data = await loader.findDicomDataPromise(displaySet);
@@ -91,6 +100,6 @@ export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifI
   return new Uint8Array(data);
 }
 
-export function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager, headers: Record<string, string> = {}): Promise<Uint8Array> {
-  return fetchInstanceBytes(displaySet, cineInstanceOf(displaySet), extensionManager, headers);
+export function fetchCineBytes(displaySet: DisplaySet, extensionManager: ExtensionManager, options: InstanceFetchOptions = {}): Promise<Uint8Array> {
+  return fetchInstanceBytes(displaySet, cineInstanceOf(displaySet), extensionManager, options);
 }
