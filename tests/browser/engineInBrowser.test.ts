@@ -19,7 +19,7 @@ import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
 import { expectWorkerMetricsEqualInline } from '../helpers/metricsAgreement.js';
-import { startLoopbackServer } from '../helpers/loopbackServer.js';
+import { sendInParts, startLoopbackServer } from '../helpers/loopbackServer.js';
 import { CROSS_ORIGIN_ISOLATION, launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
 
 jest.setTimeout(300000);
@@ -445,15 +445,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       const cors = { 'Access-Control-Allow-Origin': '*' };
       if (file === 'ort-wasm-simd-threaded.wasm') {
         res.writeHead(200, { ...cors, 'Content-Type': 'application/wasm', 'Content-Length': String(runtime.length) });
-        const quarter = Math.ceil(runtime.length / 4);
-        let next: NodeJS.Timeout | undefined;
-        res.on('close', () => clearTimeout(next));
-        const part = (i: number) => {
-          if (i === 4) return void res.end();
-          res.write(runtime.subarray(i * quarter, (i + 1) * quarter));
-          next = setTimeout(() => part(i + 1), 300);
-        };
-        part(0);
+        sendInParts(res, runtime, 4, 300);
       } else if (file === 'model.json' || file === 'model.onnx' || existsSync(join(ortDir, file))) {
         const body = file === 'model.json' ? readFileSync(tiny.manifestPath) : file === 'model.onnx' ? weights : readFileSync(join(ortDir, file));
         res.writeHead(200, { ...cors, 'Content-Type': file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream', 'Content-Length': String(body.length) });

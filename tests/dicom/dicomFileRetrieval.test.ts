@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startLoopbackServer, type LoopbackServer } from '../helpers/loopbackServer.js';
+import { sendInParts, startLoopbackServer, type LoopbackServer } from '../helpers/loopbackServer.js';
 import { retrieveDicomFile } from '../../src/dicom/dicomFileRetrieval.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { DicomwebRequestError } from '../../src/dicom/errors.js';
@@ -29,16 +29,7 @@ describe('retrieveDicomFile', () => {
         return;
       }
       res.writeHead(200, { 'Content-Type': 'application/dicom', 'Content-Length': demo.length });
-      const quarter = Math.ceil(demo.length / 4);
-      let next: NodeJS.Timeout | undefined;
-      // A client that gave up stops the rest (no timer outlives the test).
-      res.on('close', () => clearTimeout(next));
-      const part = (i: number) => {
-        if (i === 4) return void res.end();
-        res.write(demo.subarray(i * quarter, (i + 1) * quarter));
-        next = setTimeout(() => part(i + 1), gap);
-      };
-      part(0);
+      sendInParts(res, demo, 4, gap);
     });
   });
   afterAll(() => server.close());

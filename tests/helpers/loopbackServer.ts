@@ -25,6 +25,23 @@ export async function startLoopbackServer(handler: (req: IncomingMessage, res: S
   };
 }
 
+/**
+ * Writes `bytes` in `parts` equal parts `gapMs` apart, then ends the answer: a transfer that
+ * pauses, as a slow or busy server's does. A client that gives up stops the rest (no timer
+ * outlives the test).
+ */
+export function sendInParts(res: ServerResponse, bytes: Uint8Array, parts: number, gapMs: number): void {
+  const size = Math.ceil(bytes.length / parts);
+  let next: NodeJS.Timeout | undefined;
+  res.on('close', () => clearTimeout(next));
+  const part = (i: number) => {
+    if (i === parts) return void res.end();
+    res.write(bytes.subarray(i * size, (i + 1) * size));
+    next = setTimeout(() => part(i + 1), gapMs);
+  };
+  part(0);
+}
+
 export interface ForwardOptions {
   /** Path and query sent on (default the request's own). */
   path?: string;

@@ -59,7 +59,7 @@ export interface ServiceState {
   modelId: string;
   backend?: BackendInfo;
   displaySetInstanceUID?: string;
-  /** While a run waits for them (status 'loading'): how much of the cine and of the model's files has come. */
+  /** While a run (or a stored SEG's reading) waits for them (status 'loading'): how much of the cine and of the model's files has come. */
   loading?: LoadingTransfers;
   /** Frames already segmented in the run in progress (their metrics, as they come). */
   liveFrames: FrameMetrics[];
@@ -164,6 +164,8 @@ export class TrusSegmentationService {
   /** How much has come of each cine and model load (a failed one is dropped, so that a retry starts afresh). */
   private readonly cineTransfers = new Map<string, TransferProgress>();
   private readonly modelTransfers = new Map<string, LoadProgress>();
+  /** What the run or SEG load in progress waits for: its loop's cine, and for a run its model. */
+  private waitingFor: { displaySetInstanceUID: string; modelId?: string } | undefined;
   private abort: AbortController | undefined;
   private readonly provider: ProviderPreference;
   private readonly assets: string;
@@ -476,10 +478,10 @@ export class TrusSegmentationService {
 
   /** The transfers of the run waiting for its cine and model, as they come. */
   private showTransfers(): void {
-    if (this.state.status !== 'loading') return;
-    const uid = this.state.displaySetInstanceUID;
-    const cine = uid !== undefined ? this.cineTransfers.get(uid) : undefined;
-    const model = this.modelTransfers.get(this.state.modelId);
+    if (this.state.status !== 'loading' || !this.waitingFor) return;
+    const { displaySetInstanceUID, modelId } = this.waitingFor;
+    const cine = this.cineTransfers.get(displaySetInstanceUID);
+    const model = modelId !== undefined ? this.modelTransfers.get(modelId) : undefined;
     if (cine || model) this.set({ loading: { ...(cine ? { cine } : {}), ...(model ? { model } : {}) } });
   }
 
@@ -532,6 +534,7 @@ export class TrusSegmentationService {
       // Cancel answers at once while the model loads or the cine arrives; both go on, kept for the next run
       // (the cine's bytes may be shared with another use of the loop, a stored SEG being read).
       const loads = Promise.all([this.client(model), this.cineBytes(displaySet)]);
+      this.waitingFor = { displaySetInstanceUID: displaySet.displaySetInstanceUID, modelId: model.id };
       // What a transfer under way (the model's, started in the background) has brought so far.
       this.showTransfers();
       const [client, bytes] = await unlessAborted(loads, abort.signal);
@@ -678,7 +681,10 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
       if (!segInstance) throw new Error('the SEG series has no instance');
-      const [segBytes, cineBytes] = await Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, { headers: this.pacsHeaders() }), this.cineBytes(displaySet)]);
+      const loads = Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, { headers: this.pacsHeaders() }), this.cineBytes(displaySet)]);
+      this.waitingFor = { displaySetInstanceUID: displaySet.displaySetInstanceUID };
+      this.showTransfers();
+      const [segBytes, cineBytes] = await loads;
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
       // Named as the study's series list names it, for the messages.
       const cine = CineImage.fromPart10(cineBytes, this.loopName({ displaySetInstanceUID: displaySet.displaySetInstanceUID, sopInstanceUID: instance.SOPInstanceUID }));

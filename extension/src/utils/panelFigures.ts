@@ -165,7 +165,7 @@ export function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
 }
 
 /** A byte count as the panel gives it: kB below a megabyte, else MB with one decimal (10^3, 10^6). */
-export function byteSize(bytes: number): string {
+function byteSize(bytes: number): string {
   return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
