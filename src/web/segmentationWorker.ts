@@ -38,12 +38,12 @@ const running = new Map<number, AbortController>();
 
 /**
  * A file the load needs; a server that goes silent fails the load (which a later run can then
- * retry). The large ones report their progress to the page.
+ * retry). The large ones, all but the manifest, report their progress to the page.
  */
-function fetchBytes(url: string, what: string, idleTimeoutMs: number | undefined, progressOf?: LoadProgress['file']): Promise<Uint8Array> {
+function fetchBytes(url: string, what: 'model manifest' | LoadProgress['file'], idleTimeoutMs: number | undefined): Promise<Uint8Array> {
   return getBytes(url, {
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
-    ...(progressOf ? { onProgress: (p: TransferProgress) => scope.postMessage({ type: 'load-progress', progress: { file: progressOf, url, ...p } }) } : {}),
+    ...(what !== 'model manifest' ? { onProgress: (p: TransferProgress) => scope.postMessage({ type: 'load-progress', progress: { file: what, url, ...p } }) } : {}),
     fail: (status, _body, reason) =>
       new ModelLoadError(
         reason !== undefined
@@ -67,10 +67,10 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   if (requestedFrameWorkers !== undefined && !(Number.isInteger(requestedFrameWorkers) && requestedFrameWorkers >= 0)) throw new RangeError(`frameWorkers must be a whole number of at least 0, not ${requestedFrameWorkers}`);
   const idle = options.idleTimeoutMs;
   if (idle !== undefined && !(Number.isFinite(idle) && idle > 0)) throw new RangeError(`idleTimeoutMs must be a number of milliseconds above 0, not ${idle}`);
-  const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest', options.idleTimeoutMs));
+  const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest', idle));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
-  const bytes = await fetchBytes(weightsUrl, 'model weights', options.idleTimeoutMs, 'model weights');
+  const bytes = await fetchBytes(weightsUrl, 'model weights', idle);
   verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
   const loadOrt = async (build: OrtBuild): Promise<OrtModule> => {
@@ -83,7 +83,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   };
   const loadRuntimeBinary = async (build: OrtBuild): Promise<Uint8Array> => {
     const url = `${base}${ORT_RUNTIME_BINARY[build]}`;
-    const binary = await fetchBytes(url, 'onnxruntime-web runtime', options.idleTimeoutMs, 'onnxruntime-web runtime');
+    const binary = await fetchBytes(url, 'onnxruntime-web runtime', idle);
     // A server that answers a missing file with a page of its own (200, text) would otherwise meet
     // the WebAssembly compiler, whose error names neither the file nor the cause.
     if (!isWebAssembly(binary)) throw new ModelLoadError(`${url}: the onnxruntime-web runtime is not a WebAssembly binary (it begins ${JSON.stringify(new TextDecoder().decode(binary.subarray(0, 24)))})`);
