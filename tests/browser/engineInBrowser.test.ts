@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { readSegmentation, masksForSource } from '../../src/dicom/segmentationReader.js';
 import { PackedMask } from '../../src/dicom/bitPacking.js';
@@ -19,7 +20,7 @@ import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
 import { expectWorkerMetricsEqualInline } from '../helpers/metricsAgreement.js';
-import { sendInParts, startLoopbackServer } from '../helpers/loopbackServer.js';
+import { partsReportedDuring, sendInParts, startLoopbackServer, type LoopbackServer } from '../helpers/loopbackServer.js';
 import { CROSS_ORIGIN_ISOLATION, launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
 
 jest.setTimeout(300000);
@@ -113,6 +114,30 @@ interface EngineResult {
   metricsIn: 'worker' | 'inline';
   preparedIn: 'worker' | 'inline';
   seg: number[] | null;
+}
+
+/** What a server of another origin must send for this page to read its answer. */
+const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+
+/**
+ * A server of another origin (allowing this one): `answer` serves the paths the test makes
+ * special and says whether it did; any other path is onnxruntime-web's file of that name from
+ * the build (a module in any folder), or 404.
+ */
+function ortElsewhere(answer: (path: string, res: ServerResponse) => boolean): Promise<LoopbackServer> {
+  return startLoopbackServer((req, res) => {
+    req.resume();
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (answer(path, res)) return;
+    const file = join(BUNDLE_DIR, 'ort', basename(path));
+    if (path.endsWith('.mjs') && existsSync(file)) {
+      res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'text/javascript' });
+      res.end(readFileSync(file));
+    } else {
+      res.writeHead(404, ANY_ORIGIN);
+      res.end('not found');
+    }
+  });
 }
 
 function modelFiles(prefix: string, folder: ModelFolder): Record<string, Uint8Array> {
@@ -388,27 +413,20 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
   });
 
   it("onnxruntime-web's files missing, answered with a page, or stalling, and model weights that stall: a clear error naming the file", async () => {
-    const ortDir = join(BUNDLE_DIR, 'ort');
-    // Another origin (allowing this one) whose runtime and weights stop after their first bytes.
-    const stalling = await startLoopbackServer((req, res) => {
-      req.resume();
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // Another origin whose runtime and weights stop after their first bytes.
+    const stalling = await ortElsewhere((path, res) => {
       const [, folder, file] = path.split('/');
-      const cors = { 'Access-Control-Allow-Origin': '*' };
       if (folder === 'stall-weights' && file === 'model.json') {
-        res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+        res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/json' });
         res.end(readFileSync(tiny.manifestPath));
       } else if ((folder === 'stall-runtime' && file === 'ort-wasm-simd-threaded.wasm') || (folder === 'stall-weights' && file === 'model.onnx')) {
-        const bytes = readFileSync(file === 'model.onnx' ? tiny.weightsPath : join(ortDir, file));
-        res.writeHead(200, { ...cors, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) });
+        const bytes = readFileSync(file === 'model.onnx' ? tiny.weightsPath : join(BUNDLE_DIR, 'ort', file));
+        res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) });
         res.write(bytes.subarray(0, Math.min(4096, bytes.length >> 1)));
-      } else if (folder === 'stall-runtime' && file && existsSync(join(ortDir, file))) {
-        res.writeHead(200, { ...cors, 'Content-Type': 'text/javascript' });
-        res.end(readFileSync(join(ortDir, file)));
       } else {
-        res.writeHead(404, cors);
-        res.end('not found');
+        return false;
       }
+      return true;
     });
     const { p } = await page(noGpuBrowser, plain);
     const start = (ortBaseUrl: string, options: Record<string, unknown> = {}, model = '/tiny/model.json') =>
@@ -435,25 +453,21 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
   });
 
   it("reports the model's weights and onnxruntime-web's runtime as they arrive, each out of its length", async () => {
-    const ortDir = join(BUNDLE_DIR, 'ort');
-    const runtime = readFileSync(join(ortDir, 'ort-wasm-simd-threaded.wasm'));
+    const runtime = readFileSync(join(BUNDLE_DIR, 'ort', 'ort-wasm-simd-threaded.wasm'));
     const weights = readFileSync(tiny.weightsPath);
-    // Another origin (allowing this one) that sends the runtime in four parts 300 ms apart.
-    const slow = await startLoopbackServer((req, res) => {
-      req.resume();
-      const file = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
-      const cors = { 'Access-Control-Allow-Origin': '*' };
-      if (file === 'ort-wasm-simd-threaded.wasm') {
-        res.writeHead(200, { ...cors, 'Content-Type': 'application/wasm', 'Content-Length': String(runtime.length) });
+    // Another origin that serves the model and sends the runtime in four parts 300 ms apart.
+    const slow = await ortElsewhere((path, res) => {
+      if (path === '/ort-wasm-simd-threaded.wasm') {
+        res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/wasm', 'Content-Length': String(runtime.length) });
         sendInParts(res, runtime, 4, 300);
-      } else if (file === 'model.json' || file === 'model.onnx' || existsSync(join(ortDir, file))) {
-        const body = file === 'model.json' ? readFileSync(tiny.manifestPath) : file === 'model.onnx' ? weights : readFileSync(join(ortDir, file));
-        res.writeHead(200, { ...cors, 'Content-Type': file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream', 'Content-Length': String(body.length) });
+      } else if (path === '/model.json' || path === '/model.onnx') {
+        const body = path === '/model.json' ? readFileSync(tiny.manifestPath) : weights;
+        res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.length) });
         res.end(body);
       } else {
-        res.writeHead(404, cors);
-        res.end('not found');
+        return false;
       }
+      return true;
     });
     const { p } = await page(noGpuBrowser, plain);
     let seen: { file: string; url: string; received: number; total?: number }[];
@@ -473,9 +487,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     const received = runtimeSeen.map((e) => e.received);
     expect(received).toEqual([...received].sort((a, b) => a - b));
     // Seen on the way, in at least three of the pauses between the parts.
-    const quarter = Math.ceil(runtime.length / 4);
-    const during = new Set(received.filter((r) => r < runtime.length).map((r) => Math.floor(r / quarter)));
-    expect(during.size).toBeGreaterThanOrEqual(3);
+    expect(partsReportedDuring(received, runtime.length, 4)).toBeGreaterThanOrEqual(3);
   });
 
   it('the browser path writes the same SEG as the CLI (same masks, same references)', async () => {

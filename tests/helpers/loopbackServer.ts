@@ -42,6 +42,15 @@ export function sendInParts(res: ServerResponse, bytes: Uint8Array, parts: numbe
   part(0);
 }
 
+/**
+ * Of a transfer sent by sendInParts, how many of its parts a client's progress reports were seen
+ * in before the whole had come: each pause between parts gives a report within the part reached.
+ */
+export function partsReportedDuring(received: number[], length: number, parts: number): number {
+  const size = Math.ceil(length / parts);
+  return new Set(received.filter((r) => r < length).map((r) => Math.floor(r / size))).size;
+}
+
 export interface ForwardOptions {
   /** Path and query sent on (default the request's own). */
   path?: string;
