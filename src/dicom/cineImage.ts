@@ -12,7 +12,7 @@ import { frameDecoderFor } from './decode/transferSyntaxes.js';
 import { decodeFrameToGrayscale } from './decode/decodeFrame.js';
 import { isImageStorageSopClass, isUltrasoundSopClass } from './uids.js';
 import { readScanPlane, type ScanPlaneReading } from './scanPlane.js';
-import { FrameDecodeError, MissingPixelDataError, NotAnImageError, UnsupportedTransferSyntaxError, FrameCountMismatchError } from './errors.js';
+import { DecoderUnavailableError, FrameDecodeError, MissingPixelDataError, NotAnImageError, UnsupportedTransferSyntaxError, FrameCountMismatchError } from './errors.js';
 
 export interface DecodeProgress {
   /** Frames finished so far. */
@@ -130,6 +130,8 @@ export class CineImage {
     try {
       return await decodeFrameToGrayscale(this.encodedFrames[frameIndex]!, this.pixelFormat, this.transferSyntaxUID);
     } catch (err) {
+      // No frame is at fault when the decoder itself could not be loaded.
+      if (err instanceof DecoderUnavailableError) throw err;
       const detail = err instanceof Error ? err.message : String(err);
       throw new FrameDecodeError(this.source, frameIndex + 1, detail, { cause: err });
     }

@@ -14,6 +14,7 @@ export type DicomErrorCode =
   | 'UNSUPPORTED_PIXEL_FORMAT'
   | 'FRAME_COUNT_MISMATCH'
   | 'DECODE_FAILED'
+  | 'DECODER_UNAVAILABLE'
   | 'INVALID_SEGMENTATION'
   | 'DICOMWEB_REQUEST_FAILED'
   | 'STOW_FAILED';
@@ -102,6 +103,17 @@ export class FrameDecodeError extends DicomError {
   constructor(source: string, frameNumber: number, detail: string, options?: { cause?: unknown }) {
     super('DECODE_FAILED', source, `frame ${frameNumber} could not be decoded: ${detail}`, options);
     this.frameNumber = frameNumber;
+  }
+}
+
+/**
+ * A decoder that could not be loaded (its script or its WebAssembly missing or not arriving): no
+ * frame is at fault, and a later try may succeed once the server serves it.
+ */
+export class DecoderUnavailableError extends DicomError {
+  override readonly name: string = 'DecoderUnavailableError';
+  constructor(source: string, problem: string, options?: { cause?: unknown }) {
+    super('DECODER_UNAVAILABLE', source, problem, options);
   }
 }
 

@@ -10,6 +10,7 @@
 import type { CineImage } from '../dicom/cineImage.js';
 import type { PixelFormat } from '../dicom/pixelFormat.js';
 import { decodeFrameToGrayscale } from '../dicom/decode/decodeFrame.js';
+import { seconds } from '../util/httpTransfer.js';
 import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSourceFactory, type PreparationSpec, type PreparedFrame } from './frameSource.js';
 
 /**
@@ -18,7 +19,7 @@ import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSou
  * next loop's frames of the same index (another cine's pixels).
  */
 export type FrameRequest = { type: 'init'; loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; loop: number; index: number; encoded: Uint8Array };
-export type FrameReply = ({ type: 'frame'; loop: number; index: number } & PreparedFrame) | { type: 'error'; loop: number; index: number; message: string };
+export type FrameReply = { type: 'ready' } | ({ type: 'frame'; loop: number; index: number } & PreparedFrame) | { type: 'error'; loop: number; index: number; message: string };
 
 /** One side of a frame worker's channel, as the host's worker API offers it. */
 export interface FrameEndpoint {
@@ -47,6 +48,11 @@ export interface FrameWorkerPoolOptions {
   framesAhead?: number;
   /** Told once when a worker stops and the frames are prepared in the engine's thread instead. */
   onFallback?: (reason: string) => void;
+  /**
+   * How long a new worker may take to say it is ready (its script loaded and run) before the loop
+   * goes on without it; default 30 s, as the metrics workers'.
+   */
+  startTimeoutMs?: number;
 }
 
 export interface FrameWorkerPool {
@@ -64,13 +70,30 @@ class FrameWorker {
   private readonly pending = new Map<number, Pending>();
   private loop = 0;
   stopped: Error | undefined;
+  /** Settles once the worker says it is ready, or stops (rejected with why). */
+  readonly ready: Promise<void>;
+  private started: { resolve: () => void; reject: (reason: Error) => void; timer: ReturnType<typeof setTimeout> } | undefined;
 
-  constructor(readonly endpoint: FrameEndpoint) {
+  constructor(
+    readonly endpoint: FrameEndpoint,
+    startTimeoutMs: number,
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      // A script that never finishes loading raises no failure: the frames asked of it would never come.
+      const timer = setTimeout(() => this.stop(new Error(`it did not answer within ${seconds(startTimeoutMs)}`)), startTimeoutMs);
+      this.started = { resolve, reject, timer };
+    });
+    this.ready.catch(() => undefined);
     endpoint.onMessage((reply) => this.receive(reply as FrameReply));
     endpoint.onFailure((err) => this.stop(err));
   }
 
   private receive(reply: FrameReply): void {
+    if (reply.type === 'ready') {
+      clearTimeout(this.started?.timer);
+      this.started?.resolve();
+      return;
+    }
     if (reply.loop !== this.loop) return;
     const p = this.pending.get(reply.index);
     if (!p) return;
@@ -82,6 +105,8 @@ class FrameWorker {
   private stop(err: Error): void {
     if (this.stopped) return;
     this.stopped = new Error(`the frame worker stopped: ${err.message}`);
+    clearTimeout(this.started?.timer);
+    this.started?.reject(this.stopped);
     for (const p of this.pending.values()) p.reject(this.stopped);
     this.pending.clear();
   }
@@ -121,7 +146,7 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
     async source(cine, spec, first) {
       if (unavailable !== undefined || options.workers < 1) return inlineFrameSource(cine, spec, first);
       try {
-        workers ??= Array.from({ length: options.workers }, () => new FrameWorker(options.create()));
+        workers ??= Array.from({ length: options.workers }, () => new FrameWorker(options.create(), options.startTimeoutMs ?? 30_000));
       } catch (err) {
         // No worker support at all (a host without Worker): this and later loops in line.
         fallBack(`no frame worker could start: ${err instanceof Error ? err.message : String(err)}`);
@@ -129,6 +154,15 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
       }
       const team = workers;
       for (const w of team) w.start(cine, spec);
+      try {
+        await Promise.all(team.map((w) => w.ready));
+      } catch (err) {
+        // This and later loops in line (as for a worker that stops mid-loop).
+        fallBack(err instanceof Error ? err.message : String(err));
+        for (const w of team) w.endpoint.terminate();
+        if (workers === team) workers = undefined;
+        return inlineFrameSource(cine, spec, first);
+      }
       const inline = await inlineFrameSource(cine, spec, first);
       const asked = new Map<number, Promise<PreparedFrame>>();
       let nextToAsk = 0;
@@ -180,6 +214,7 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
 /** The worker side: decodes and prepares each frame asked for, for the loop last initialised. */
 export function serveFramePreparation(endpoint: FrameEndpoint): void {
   let current: Extract<FrameRequest, { type: 'init' }> | undefined;
+  endpoint.post({ type: 'ready' });
   endpoint.onMessage((message) => {
     const request = message as FrameRequest;
     if (request.type === 'init') {

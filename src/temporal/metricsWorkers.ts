@@ -28,6 +28,8 @@ export interface MetricsWorkerPoolOptions {
   runLength?: number;
   /** Told once when no worker could start and the metrics run inline instead. */
   onFallback?: (reason: string) => void;
+  /** How long a worker may take to answer its first loop before the metrics run inline; default 30 s. */
+  startTimeoutMs?: number;
 }
 
 export interface MetricsWorkerPool {
@@ -60,7 +62,7 @@ export function metricsWorkerPool(options: MetricsWorkerPoolOptions): MetricsWor
     runner: async (metricsOptions) => {
       if (unavailable === undefined) {
         // async: a worker that cannot even be constructed (no Worker support) rejects like one that fails to start.
-        const startOne = async () => RemoteLoopMetrics.start(take(), metricsOptions, release, options.framesAhead);
+        const startOne = async () => RemoteLoopMetrics.start(take(), metricsOptions, release, options.framesAhead, options.startTimeoutMs);
         const started = await Promise.allSettled(Array.from({ length: workersPerLoop }, startOne));
         const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         const workers = started.filter((r): r is PromiseFulfilledResult<RemoteLoopMetrics> => r.status === 'fulfilled').map((r) => r.value);

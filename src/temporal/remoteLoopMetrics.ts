@@ -2,6 +2,7 @@
  * The calling side of a metrics worker: frames posted to it, their masks and metrics awaited in
  * order, and what a worker that fails to start or dies mid-loop turns into (MetricsWorkerError).
  */
+import { seconds } from '../util/httpTransfer.js';
 import type { FrameMetrics, LoopSummary } from './loopMetrics.js';
 import type { FinishedFrame, FrameContext, LoopMetricsRunner, LoopRunnerOptions, MetricsEndpoint, MetricsResponse, ModelFrame } from './metricsRunner.js';
 
@@ -54,7 +55,7 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     return new Promise((resolve, reject) => {
       let runner: RemoteLoopMetrics | undefined;
       // A worker that neither answers nor fails (a script that never finishes loading) must not stall the loop.
-      const timer = setTimeout(() => failToStart(new MetricsWorkerError(`the metrics worker did not answer within ${startTimeoutMs / 1000} s`)), startTimeoutMs);
+      const timer = setTimeout(() => failToStart(new MetricsWorkerError(`the metrics worker did not answer within ${seconds(startTimeoutMs)}`)), startTimeoutMs);
       const failToStart = (error: Error) => {
         clearTimeout(timer);
         endpoint.terminate();

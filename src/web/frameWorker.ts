@@ -3,6 +3,7 @@
  * on a GPU: decodes and pre-processes frames ahead of inference (frameWorkerPool.ts).
  */
 import { configureCodecs } from '../dicom/decode/codecs.js';
+import { browserCodecs } from './browserCodecs.js';
 import { serveFramePreparation } from '../inference/frameWorkerPool.js';
 
 interface WorkerScope {
@@ -13,7 +14,7 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 // The codecs' .wasm files sit beside this bundle (see segmentationWorker.ts).
-configureCodecs({ locateFile: (path) => new URL(path, globalThis.location.href).href });
+configureCodecs(browserCodecs(globalThis.location.href));
 
 serveFramePreparation({
   post: (message, transfer) => scope.postMessage(message, transfer ?? []),

@@ -5,6 +5,7 @@
 import { PackedMask } from '../dicom/bitPacking.js';
 import type { SegmentationRun } from '../inference/engine.js';
 import type { FrameMetrics } from '../temporal/loopMetrics.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, seconds } from '../util/httpTransfer.js';
 import type { BackendInfo, LoadProgress, WorkerLoadOptions, WorkerRequest, WorkerResponse, WorkerSegmentOptions } from './workerProtocol.js';
 
 /** The worker bundle's file name, beside the engine bundle. */
@@ -71,7 +72,10 @@ export class SegmentationClient {
 
   /** Starts a worker and loads the model; rejects with the worker's error (missing or corrupt model...). */
   static async start(options: ClientStartOptions): Promise<SegmentationClient> {
-    const worker = new Worker(options.workerUrl ?? bundleRelative(WORKER_FILE), { type: 'module', name: 'trus-seg-worker' });
+    const idle = options.idleTimeoutMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle > 0)) throw new RangeError(`idleTimeoutMs must be a number of milliseconds above 0, not ${idle}`);
+    const scriptUrl = new URL(options.workerUrl ?? bundleRelative(WORKER_FILE), globalThis.location?.href).href;
+    const worker = new Worker(scriptUrl, { type: 'module', name: 'trus-seg-worker' });
     const load: WorkerLoadOptions = {
       manifestUrl: new URL(options.manifestUrl, globalThis.location?.href).href,
       preference: options.preference ?? 'auto',
@@ -81,18 +85,22 @@ export class SegmentationClient {
       ...(options.metricsWorker !== undefined ? { metricsWorker: options.metricsWorker } : {}),
       ...(options.metricsWorkers !== undefined ? { metricsWorkers: options.metricsWorkers } : {}),
       ...(options.frameWorkers !== undefined ? { frameWorkers: options.frameWorkers } : {}),
-      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
     };
+    const scriptWait = idle ?? DEFAULT_IDLE_TIMEOUT_MS;
     try {
       const info = await new Promise<BackendInfo>((resolve, reject) => {
         // Load-time listeners only: the client's own take over once the model is loaded.
         const done = () => {
+          clearTimeout(scriptTimer);
           worker.removeEventListener('message', onMessage);
           worker.removeEventListener('error', onError);
         };
         const onMessage = (e: MessageEvent<WorkerResponse>) => {
           const m = e.data;
-          if (m.type === 'loaded') {
+          if (m.type === 'ready') {
+            clearTimeout(scriptTimer);
+          } else if (m.type === 'loaded') {
             done();
             resolve(m.info);
           } else if (m.type === 'load-progress') {
@@ -106,6 +114,12 @@ export class SegmentationClient {
           done();
           reject(new WorkerError('WorkerError', e.message || 'the segmentation worker could not start'));
         };
+        // A script that never arrives raises no error event: the worker would wait for ever, and
+        // with it every run waiting for this model.
+        const scriptTimer = setTimeout(() => {
+          done();
+          reject(new WorkerError('WorkerError', `${scriptUrl}: the segmentation worker's script did not arrive within ${seconds(scriptWait)} (the server took the request and went silent)`));
+        }, scriptWait);
         worker.addEventListener('message', onMessage);
         worker.addEventListener('error', onError);
         worker.postMessage({ type: 'load', options: load } satisfies WorkerRequest);
@@ -144,7 +158,7 @@ export class SegmentationClient {
   }
 
   private receive(m: WorkerResponse): void {
-    if (m.type === 'loaded' || m.type === 'load-progress' || m.id === undefined) return;
+    if (m.type === 'ready' || m.type === 'loaded' || m.type === 'load-progress' || m.id === undefined) return;
     const p = this.pending.get(m.id);
     if (!p) return;
     switch (m.type) {

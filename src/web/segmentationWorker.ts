@@ -9,10 +9,13 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
-import { getBytes, noAnswerCause, type TransferProgress } from '../util/httpTransfer.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, seconds, type TransferProgress } from '../util/httpTransfer.js';
+import { withinDeadline } from '../util/withinDeadline.js';
+import { fetchAsset, fetchWebAssembly } from './assetFetch.js';
+import { browserCodecs } from './browserCodecs.js';
 import { webMetricsWorkerPool } from './metricsWorkerPool.js';
 import { metricsWorkersFor, type MetricsWorkerPool } from '../temporal/metricsWorkers.js';
-import { createWebBackend, ORT_RUNTIME_BINARY, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
+import { createWebBackend, ORT_RUNTIME_BINARY, ORT_RUNTIME_GLUE, type OrtBuild, type OrtModule, type WebBackend } from './webBackend.js';
 import { webFrameWorkerPool } from './frameWorkerPool.js';
 import { frameWorkersFor, type FrameWorkerPool } from '../inference/frameWorkerPool.js';
 import type { BackendInfo, LoadProgress, WorkerLoadOptions, WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -23,9 +26,8 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
-// The codecs' .wasm files sit beside this worker bundle. Emscripten's own guess resolves them
-// against the page in a module worker, which breaks as soon as the page is not in the same folder.
-configureCodecs({ locateFile: (path) => new URL(path, globalThis.location.href).href });
+// The codecs' .wasm files sit beside this worker bundle.
+configureCodecs(browserCodecs(globalThis.location.href));
 
 /** The metrics and frame workers' bundles, beside this one. */
 const METRICS_WORKER_FILE = 'trus-metrics-worker.mjs';
@@ -41,22 +43,26 @@ const running = new Map<number, AbortController>();
  * retry). The large ones, all but the manifest, report their progress to the page.
  */
 function fetchBytes(url: string, what: 'model manifest' | LoadProgress['file'], idleTimeoutMs: number | undefined): Promise<Uint8Array> {
-  return getBytes(url, {
+  const fetch = what === 'onnxruntime-web runtime' ? fetchWebAssembly : fetchAsset;
+  return fetch(url, what, {
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(what !== 'model manifest' ? { onProgress: (p: TransferProgress) => scope.postMessage({ type: 'load-progress', progress: { file: what, url, ...p } }) } : {}),
-    fail: (status, _body, reason) =>
-      new ModelLoadError(
-        reason !== undefined
-          ? `${url}: the ${what} did not arrive: ${reason}`
-          : status === 0
-            ? `${url}: cannot fetch the ${what} (no response: ${noAnswerCause()})`
-            : `${url}: the ${what} ${status === 404 || status === 410 ? 'is missing' : 'cannot be fetched'} (HTTP ${status})`,
-      ),
+    error: (where, problem) => new ModelLoadError(`${where}: ${problem}`),
   });
 }
 
-function isWebAssembly(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+/**
+ * One of onnxruntime-web's modules (tens of kB): `import()` takes no timeout and reports no
+ * progress, so the whole module has the load's idle time to arrive.
+ */
+async function importOrtModule(url: string, what: string, idleTimeoutMs: number | undefined): Promise<unknown> {
+  const ms = idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  try {
+    return await withinDeadline(import(/* webpackIgnore: true */ url), ms, () => new ModelLoadError(`${url}: ${what} did not arrive within ${seconds(ms)} (the server took the request and went silent)`));
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(`${url}: cannot load ${what} (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
@@ -65,35 +71,25 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) throw new RangeError(`metricsWorkers must be a whole number of at least 1, not ${requested}`);
   const requestedFrameWorkers = options.frameWorkers;
   if (requestedFrameWorkers !== undefined && !(Number.isInteger(requestedFrameWorkers) && requestedFrameWorkers >= 0)) throw new RangeError(`frameWorkers must be a whole number of at least 0, not ${requestedFrameWorkers}`);
+  // Checked by the client, which times the worker's script with it.
   const idle = options.idleTimeoutMs;
-  if (idle !== undefined && !(Number.isFinite(idle) && idle > 0)) throw new RangeError(`idleTimeoutMs must be a number of milliseconds above 0, not ${idle}`);
+  // The codecs this worker decodes with wait no longer than the load's files.
+  configureCodecs(browserCodecs(globalThis.location.href, idle));
   const text = new TextDecoder().decode(await fetchBytes(options.manifestUrl, 'model manifest', idle));
   const manifest = manifestFromText(text, options.manifestUrl);
   const weightsUrl = new URL(manifest.file, new URL(options.manifestUrl, globalThis.location?.href)).href;
   const bytes = await fetchBytes(weightsUrl, 'model weights', idle);
   verifyWeights(manifest, bytes, weightsUrl);
   const base = options.ortBaseUrl.endsWith('/') ? options.ortBaseUrl : `${options.ortBaseUrl}/`;
-  const loadOrt = async (build: OrtBuild): Promise<OrtModule> => {
-    const url = `${base}ort.${build}.min.mjs`;
-    try {
-      return (await import(/* webpackIgnore: true */ url)) as OrtModule;
-    } catch (err) {
-      throw new ModelLoadError(`${url}: cannot load onnxruntime-web (${err instanceof Error ? err.message : String(err)})`);
-    }
-  };
-  const loadRuntimeBinary = async (build: OrtBuild): Promise<Uint8Array> => {
-    const url = `${base}${ORT_RUNTIME_BINARY[build]}`;
-    const binary = await fetchBytes(url, 'onnxruntime-web runtime', idle);
-    // A server that answers a missing file with a page of its own (200, text) would otherwise meet
-    // the WebAssembly compiler, whose error names neither the file nor the cause.
-    if (!isWebAssembly(binary)) throw new ModelLoadError(`${url}: the onnxruntime-web runtime is not a WebAssembly binary (it begins ${JSON.stringify(new TextDecoder().decode(binary.subarray(0, 24)))})`);
-    return binary;
-  };
+  const loadOrt = (build: OrtBuild) => importOrtModule(`${base}ort.${build}.min.mjs`, 'onnxruntime-web', idle) as Promise<OrtModule>;
+  const loadRuntimeGlue = (build: OrtBuild) => importOrtModule(`${base}${ORT_RUNTIME_GLUE[build]}`, "onnxruntime-web's WebAssembly runtime module", idle);
+  const loadRuntimeBinary = (build: OrtBuild) => fetchBytes(`${base}${ORT_RUNTIME_BINARY[build]}`, 'onnxruntime-web runtime', idle);
   const metricsWorker = options.metricsWorker ?? true;
   const backend = await createWebBackend(bytes, manifest, weightsUrl, {
     preference: options.preference,
     loadOrt,
     loadRuntimeBinary,
+    loadRuntimeGlue,
     wasmPaths: base,
     // The metrics worker runs beside inference: an inference thread on its core slows both (on
     // two cores, one inference thread beside the metrics worker beat two; bench/results).
@@ -111,6 +107,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   if (metricsWorker) {
     metricsWorkers = webMetricsWorkerPool(new URL(METRICS_WORKER_FILE, globalThis.location.href).href, {
       workersPerLoop,
+      ...(idle !== undefined ? { startTimeoutMs: idle } : {}),
       onFallback: (reason) => console.warn(`trus-cine-seg: temporal metrics computed in the segmentation worker (${reason})`),
     });
     // Its script loads while the page is still busy with the cine, not on the first click.
@@ -122,6 +119,7 @@ async function load(options: WorkerLoadOptions): Promise<BackendInfo> {
   if (framesPerLoop > 0) {
     frameWorkers = webFrameWorkerPool(new URL(FRAME_WORKER_FILE, globalThis.location.href).href, {
       workers: framesPerLoop,
+      ...(idle !== undefined ? { startTimeoutMs: idle } : {}),
       onFallback: (reason) => console.warn(`trus-cine-seg: frames decoded in the segmentation worker (${reason})`),
     });
   }
@@ -194,3 +192,5 @@ scope.addEventListener('message', (event) => {
       break;
   }
 });
+
+scope.postMessage({ type: 'ready' });

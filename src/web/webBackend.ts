@@ -20,6 +20,12 @@ export const ORT_RUNTIME_BINARY: Record<OrtBuild, string> = {
   webgpu: 'ort-wasm-simd-threaded.asyncify.wasm',
 };
 
+/** The JavaScript module each build imports to start that runtime (Emscripten's glue). */
+export const ORT_RUNTIME_GLUE: Record<OrtBuild, string> = {
+  wasm: 'ort-wasm-simd-threaded.mjs',
+  webgpu: 'ort-wasm-simd-threaded.asyncify.mjs',
+};
+
 export interface WebBackendOptions {
   preference: ProviderPreference;
   /** Loads onnxruntime-web: its WebGPU build (which also runs WASM) or its smaller WASM-only build. */
@@ -32,6 +38,12 @@ export interface WebBackendOptions {
    * compile error blamed on the model.
    */
   loadRuntimeBinary?: (build: OrtBuild) => Promise<Uint8Array>;
+  /**
+   * Imports the build's glue (ORT_RUNTIME_GLUE) from `wasmPaths` before onnxruntime-web does:
+   * its own import of the same URL then finds the module loaded. onnxruntime-web's import has no
+   * timeout; the caller's can have one.
+   */
+  loadRuntimeGlue?: (build: OrtBuild) => Promise<unknown>;
   /** WASM threads; default: up to 4 when cross-origin isolated (less `spareCores`), else 1 (threads need COOP/COEP). */
   numThreads?: number;
   /** Cores the default thread count leaves to other work (the metrics worker): default 0. */
@@ -66,10 +78,14 @@ export async function createWebBackend(modelBytes: Uint8Array, manifest: ModelMa
   const threads = options.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores - (options.spareCores ?? 0))) : 1);
   const choice = await chooseProvider(options.preference, navigatorGpu());
   const build: OrtBuild = choice.provider === 'webgpu' ? 'webgpu' : 'wasm';
-  // Fetched side by side; a missing module is reported before a missing runtime, whichever fails first.
+  // Fetched side by side; a missing module is reported before a missing glue or runtime,
+  // whichever fails first.
   const runtimeBinaryLoad = options.loadRuntimeBinary?.(build);
   runtimeBinaryLoad?.catch(() => undefined);
+  const runtimeGlueLoad = options.loadRuntimeGlue?.(build);
+  runtimeGlueLoad?.catch(() => undefined);
   const ort = await options.loadOrt(build);
+  await runtimeGlueLoad;
   const runtimeBinary = await runtimeBinaryLoad;
   ort.env.wasm.wasmPaths = options.wasmPaths;
   if (runtimeBinary) ort.env.wasm.wasmBinary = runtimeBinary;

@@ -13,8 +13,11 @@ export interface WorkerLoadOptions {
   numThreads?: number;
   destroyDeviceAfterBatches?: number;
   /**
-   * How long the model's files or onnxruntime-web's runtime may go without a byte before the load
-   * fails (default 2 minutes, as every request of the engine).
+   * How long the model's files, onnxruntime-web's runtime or a codec's WebAssembly may go without
+   * a byte before the load (or the run needing the codec) fails; and how long the worker's script,
+   * onnxruntime-web's modules and a codec's script, loaded whole by the browser with no progress
+   * to watch, may take to arrive. Default 2 minutes, as every request of the engine. Also how long
+   * a metrics or frame worker may take to start before the loop goes on without it (default 30 s).
    */
   idleTimeoutMs?: number;
   /**
@@ -80,6 +83,8 @@ export interface LoadProgress {
 }
 
 export type WorkerResponse =
+  /** The worker's script has arrived and run: what is slow from now on is the load, which says. */
+  | { type: 'ready' }
   | { type: 'loaded'; info: BackendInfo }
   | { type: 'load-progress'; progress: LoadProgress }
   | { type: 'frame'; id: number; frameIndex: number; total: number; mask?: Uint8Array; metrics: FrameMetrics; provider: string }

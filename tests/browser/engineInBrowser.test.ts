@@ -6,7 +6,7 @@
  * Masks are compared with onnxruntime-node on the same loop and model.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -34,7 +34,7 @@ const MAX_DIFFERING_FRACTION = 1e-3;
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
 window.runEngine = async (o) => {
-  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}), ...(o.metricsWorkers !== undefined ? { metricsWorkers: o.metricsWorkers } : {}), ...(o.frameWorkers !== undefined ? { frameWorkers: o.frameWorkers } : {}) });
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: o.preference, ...(o.destroy !== undefined ? { destroyDeviceAfterBatches: o.destroy } : {}), ...(o.metricsWorker !== undefined ? { metricsWorker: o.metricsWorker } : {}), ...(o.metricsWorkers !== undefined ? { metricsWorkers: o.metricsWorkers } : {}), ...(o.frameWorkers !== undefined ? { frameWorkers: o.frameWorkers } : {}), ...(o.worker ? { workerUrl: o.worker } : {}), ...(o.idle ? { idleTimeoutMs: o.idle } : {}) });
   try {
     const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
     const streamed = [];
@@ -83,6 +83,22 @@ window.startError = async (model, options = {}) => {
     return null;
   } catch (e) {
     return { name: e.name, message: e.message };
+  }
+};
+window.segmentTwice = async (o) => {
+  const client = await engine.SegmentationClient.start({ manifestUrl: '/tiny/model.json', preference: 'wasm', workerUrl: o.worker, idleTimeoutMs: o.idle });
+  const bytes = new Uint8Array(await (await fetch('/loop.dcm')).arrayBuffer());
+  const attempt = async () => {
+    try {
+      return { frames: (await client.segment(bytes, 'loop.dcm')).run.masks.length };
+    } catch (e) {
+      return { name: e.name, message: e.message };
+    }
+  };
+  try {
+    return [await attempt(), await attempt()];
+  } finally {
+    client.terminate();
   }
 };
 window.loadProgress = async (model, options = {}) => {
@@ -140,6 +156,50 @@ function ortElsewhere(answer: (path: string, res: ServerResponse) => boolean): P
   });
 }
 
+/** An answer that stops after its first bytes: a server that took the request and went silent. */
+function stallAfterFirstBytes(res: ServerResponse, bytes: Uint8Array, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length), ...headers });
+  res.write(bytes.subarray(0, Math.min(4096, bytes.length >> 1)));
+}
+
+/**
+ * The bundle in folders each with one fault: /<fault>/<file> is the build's file, except that the
+ * JPEG decoder's WebAssembly is missing (codec-missing), a page (codec-page), stalls
+ * (codec-stall) or is missing the first time only (codec-once), the decoder's script stalls
+ * (codec-script-stall), the segmentation worker's script stalls (worker-stall), or the metrics
+ * and frame workers' scripts stall (helpers-stall).
+ */
+function faultyBundle(): (path: string, res: ServerResponse) => boolean {
+  const codecWasm = 'libjpegturbowasm_decode.wasm';
+  const codecScript = readdirSync(BUNDLE_DIR).find((f) => f.endsWith('.chunk.mjs') && readFileSync(join(BUNDLE_DIR, f), 'latin1').includes(codecWasm));
+  if (!codecScript) throw new Error(`no chunk of ${BUNDLE_DIR} loads ${codecWasm}`);
+  let onceAsked = false;
+  return (path, res) => {
+    const m = /^\/(codec-missing|codec-page|codec-stall|codec-once|codec-script-stall|worker-stall|helpers-stall)\/([^/]+)$/.exec(path);
+    if (!m) return false;
+    const [, fault, file] = m as unknown as [string, string, string];
+    const own = join(BUNDLE_DIR, file);
+    const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+    if (file === codecWasm && (fault === 'codec-missing' || (fault === 'codec-once' && !onceAsked))) {
+      if (fault === 'codec-once') onceAsked = true;
+      res.writeHead(404);
+      res.end('not found');
+    } else if (file === codecWasm && fault === 'codec-page') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><title>Not found</title>');
+    } else if ((file === codecWasm && fault === 'codec-stall') || (file === codecScript && fault === 'codec-script-stall') || (file === 'trus-seg-worker.mjs' && fault === 'worker-stall') || (/^trus-(metrics|frame)-worker\.mjs$/.test(file) && fault === 'helpers-stall')) {
+      stallAfterFirstBytes(res, readFileSync(own), { 'Content-Type': type });
+    } else if (existsSync(own)) {
+      res.writeHead(200, { 'Content-Type': type });
+      res.end(readFileSync(own));
+    } else {
+      res.writeHead(404);
+      res.end('not found');
+    }
+    return true;
+  };
+}
+
 function modelFiles(prefix: string, folder: ModelFolder): Record<string, Uint8Array> {
   return { [`${prefix}/model.json`]: readFileSync(folder.manifestPath), [`${prefix}/model.onnx`]: readFileSync(folder.weightsPath) };
 }
@@ -193,7 +253,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       '/ort-no-glue/ort.wasm.min.mjs': ortModule('ort.wasm.min.mjs'),
       '/ort-no-glue/ort-wasm-simd-threaded.wasm': ortModule('ort-wasm-simd-threaded.wasm'),
     };
-    plain = await serveStatic(BUNDLE_DIR, servedExtra);
+    plain = await serveStatic(BUNDLE_DIR, servedExtra, {}, faultyBundle());
     isolated = await serveStatic(BUNDLE_DIR, servedExtra, CROSS_ORIGIN_ISOLATION);
     gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
     noGpuBrowser = await launchChromium();
@@ -413,16 +473,16 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
   });
 
   it("onnxruntime-web's files missing, answered with a page, or stalling, and model weights that stall: a clear error naming the file", async () => {
-    // Another origin whose runtime and weights stop after their first bytes.
+    // Another origin whose module, glue, runtime and weights stop after their first bytes.
     const stalling = await ortElsewhere((path, res) => {
       const [, folder, file] = path.split('/');
       if (folder === 'stall-weights' && file === 'model.json') {
         res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/json' });
         res.end(readFileSync(tiny.manifestPath));
-      } else if ((folder === 'stall-runtime' && file === 'ort-wasm-simd-threaded.wasm') || (folder === 'stall-weights' && file === 'model.onnx')) {
-        const bytes = readFileSync(file === 'model.onnx' ? tiny.weightsPath : join(BUNDLE_DIR, 'ort', file));
-        res.writeHead(200, { ...ANY_ORIGIN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) });
-        res.write(bytes.subarray(0, Math.min(4096, bytes.length >> 1)));
+      } else if (folder === 'stall-weights' && file === 'model.onnx') {
+        stallAfterFirstBytes(res, readFileSync(tiny.weightsPath), ANY_ORIGIN);
+      } else if ((folder === 'stall-runtime' && file === 'ort-wasm-simd-threaded.wasm') || (folder === 'stall-module' && file === 'ort.wasm.min.mjs') || (folder === 'stall-glue' && file === 'ort-wasm-simd-threaded.mjs')) {
+        stallAfterFirstBytes(res, readFileSync(join(BUNDLE_DIR, 'ort', file)), { ...ANY_ORIGIN, ...(file.endsWith('.mjs') ? { 'Content-Type': 'text/javascript' } : {}) });
       } else {
         return false;
       }
@@ -439,9 +499,13 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       expect(await start('/ort-no-runtime/')).toEqual({ name: 'ModelLoadError', message: `${plain.url}/ort-no-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime is missing (HTTP 404)` });
       const noGlue = await start('/ort-no-glue/');
       expect(noGlue.name).toBe('ModelLoadError');
-      expect(noGlue.message).toMatch(new RegExp(`^${plain.url}/ort-no-glue/: onnxruntime-web cannot start its WebAssembly runtime: .*${plain.url}/ort-no-glue/ort-wasm-simd-threaded\\.mjs`));
+      expect(noGlue.message).toMatch(new RegExp(`^${plain.url}/ort-no-glue/ort-wasm-simd-threaded\\.mjs: cannot load onnxruntime-web's WebAssembly runtime module \\(.+\\)$`));
       expect(await start('/ort-page/')).toEqual({ name: 'ModelLoadError', message: `${plain.url}/ort-page/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime is not a WebAssembly binary (it begins "<!doctype html><title>No")` });
       expect(await start(`${stalling.url}/stall-runtime/`, { idleTimeoutMs: 1500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-runtime/ort-wasm-simd-threaded.wasm: the onnxruntime-web runtime did not arrive: ${silent}` });
+      // onnxruntime-web's modules come whole through import(), which reports no progress: the idle time bounds all of each.
+      const late = 'within 1.5 s (the server took the request and went silent)';
+      expect(await start(`${stalling.url}/stall-module/`, { idleTimeoutMs: 1500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-module/ort.wasm.min.mjs: onnxruntime-web did not arrive ${late}` });
+      expect(await start(`${stalling.url}/stall-glue/`, { idleTimeoutMs: 1500 })).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-glue/ort-wasm-simd-threaded.mjs: onnxruntime-web's WebAssembly runtime module did not arrive ${late}` });
       expect(await start('/ort/', { idleTimeoutMs: 1500 }, `${stalling.url}/stall-weights/model.json`)).toEqual({ name: 'ModelLoadError', message: `${stalling.url}/stall-weights/model.onnx: the model weights did not arrive: ${silent}` });
       expect(await start('/ort/', { idleTimeoutMs: 0 })).toEqual({ name: 'RangeError', message: 'idleTimeoutMs must be a number of milliseconds above 0, not 0' });
       // The same short idle timeout does not cut files that keep arriving.
@@ -449,6 +513,47 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     } finally {
       await p.close();
       await stalling.close();
+    }
+  });
+
+  it('metrics and frame workers whose scripts stall: the loop goes on without them once the start time has passed', async () => {
+    const r = await run(noGpuBrowser, plain, { preference: 'wasm', frameWorkers: 2, worker: '/helpers-stall/trus-seg-worker.mjs', idle: 1500 });
+    expect(r.info.frameWorkers).toBe(2);
+    expect(r.preparedIn).toBe('inline');
+    expect(r.metricsIn).toBe('inline');
+    expect(r.summaryFrames).toBe(6);
+    expectAgreesWithNode(r);
+  });
+
+  it("a segmentation worker's script that stalls fails the start, naming the file", async () => {
+    const { p } = await page(noGpuBrowser, plain);
+    try {
+      const error = await p.evaluate((o) => (window as any).startError('/tiny/model.json', o), { workerUrl: '/worker-stall/trus-seg-worker.mjs', idleTimeoutMs: 1500 });
+      expect(error).toEqual({ name: 'WorkerError', message: `${plain.url}/worker-stall/trus-seg-worker.mjs: the segmentation worker's script did not arrive within 1.5 s (the server took the request and went silent)` });
+      // The same short wait lets a script that comes start.
+      expect(await p.evaluate((o) => (window as any).startError('/tiny/model.json', o), { workerUrl: '/codec-missing/trus-seg-worker.mjs', idleTimeoutMs: 1500 })).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("a JPEG decoder missing, answered with a page or stalling fails the run naming the decoder's file, not a frame; the next run loads it again", async () => {
+    const { p } = await page(noGpuBrowser, plain);
+    const twice = (fault: string) => p.evaluate((o) => (window as any).segmentTwice(o), { worker: `/${fault}/trus-seg-worker.mjs`, idle: 1500 });
+    const wasm = (fault: string) => `${plain.url}/${fault}/libjpegturbowasm_decode.wasm`;
+    const failed = (message: string) => ({ name: 'DecoderUnavailableError', message });
+    try {
+      const missing = failed(`${wasm('codec-missing')}: the JPEG decoder (libjpeg-turbo) is missing (HTTP 404)`);
+      expect(await twice('codec-missing')).toEqual([missing, missing]);
+      const page = failed(`${wasm('codec-page')}: the JPEG decoder (libjpeg-turbo) is not a WebAssembly binary (it begins "<!doctype html><title>No")`);
+      expect(await twice('codec-page')).toEqual([page, page]);
+      const stalled = failed(`${wasm('codec-stall')}: the JPEG decoder (libjpeg-turbo) did not arrive: no data from the server for 1.5 s (it took the request and went silent)`);
+      expect(await twice('codec-stall')).toEqual([stalled, stalled]);
+      const scriptStalled = failed('JPEG decoder (libjpeg-turbo): its script did not arrive within 1.5 s (the server took the request and went silent)');
+      expect(await twice('codec-script-stall')).toEqual([scriptStalled, scriptStalled]);
+      expect(await twice('codec-once')).toEqual([failed(`${wasm('codec-once')}: the JPEG decoder (libjpeg-turbo) is missing (HTTP 404)`), { frames: 6 }]);
+    } finally {
+      await p.close();
     }
   });
 

@@ -2,7 +2,7 @@
  * Headless Debian Chromium driven by playwright-core, and a loopback static server for the
  * browser bundle, as the tests use them (flags from design.md: no network chatter, fresh profile).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -34,10 +34,15 @@ export interface StaticServer {
 /** Headers that make a page cross-origin isolated (needed for WASM threads). */
 export const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
-/** Serves `root`, plus in-memory `extra` files (path -> body), on 127.0.0.1. */
-export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}, headers: Record<string, string> = {}): Promise<StaticServer> {
+/**
+ * Serves `root`, plus in-memory `extra` files (path -> body), on 127.0.0.1. `answer` may answer a
+ * request itself first (a test's faulty server), returning whether it did; close() also closes
+ * the connections of answers it left hanging.
+ */
+export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}, headers: Record<string, string> = {}, answer?: (path: string, res: ServerResponse) => boolean): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (answer?.(path, res)) return;
     const body = extra[path];
     try {
       const data = body ?? (await readFile(join(root, normalize(path).replace(/^(\.\.[/\\])+/, ''))));
@@ -51,7 +56,14 @@ export async function serveStatic(root: string, extra: Record<string, string | U
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export interface Browser {

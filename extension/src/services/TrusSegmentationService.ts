@@ -22,6 +22,7 @@ import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
 import { segmentationMasksOnCine } from '../../../src/dicom/segmentationOnCine.js';
 import { storedSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
 import { configureCodecs } from '../../../src/dicom/decode/codecs.js';
+import { browserCodecs } from '../../../src/web/browserCodecs.js';
 import { LiveLabelmap } from './liveLabelmap.js';
 import { FrameLabelmap } from './labelmap.js';
 import { BrowserKeptStore } from './keptStore.js';
@@ -208,7 +209,7 @@ export class TrusSegmentationService {
     const assets = assetsBase(configuration.assetsUrl);
     this.assets = assets.url;
     this.assetsProblem = assets.problem;
-    configureCodecs({ locateFile: (path) => new URL(path, this.assets).href });
+    configureCodecs(browserCodecs(this.assets));
     const models = configuration.models?.length ? configuration.models : defaultModels(this.assets);
     const planeStorage = configuration.keepUnsavedInBrowser === false ? { problem: 'keeping them in the browser is turned off in the configuration' } : pageStorage();
     this.planeStorage = 'storage' in planeStorage ? planeStorage.storage : undefined;

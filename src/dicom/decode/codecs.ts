@@ -3,10 +3,21 @@
  * In a browser bundle the .wasm files are served beside the bundle; `configureCodecs` tells
  * Emscripten where, since a bundler cannot follow their runtime file look-up.
  */
+import { DecoderUnavailableError } from '../errors.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, seconds } from '../../util/httpTransfer.js';
+import { withinDeadline } from '../../util/withinDeadline.js';
 
 export interface CodecOptions {
   /** Maps a codec's .wasm file name to its URL; Emscripten's own locateFile contract. */
   locateFile?: (path: string, scriptDirectory: string) => string;
+  /**
+   * Fetches a codec's .wasm (at its locateFile URL) for Emscripten, whose own fetch has no timeout
+   * and reports a missing file as "both async and sync fetching of the wasm failed", blamed on the
+   * frame being decoded. `what` names the codec for the caller's error.
+   */
+  loadBinary?: (url: string, what: string) => Promise<Uint8Array>;
+  /** How long a codec's script (a bundle's chunk, tens of kB) may take to load; default 2 minutes. */
+  scriptTimeoutMs?: number;
 }
 
 let options: CodecOptions = {};
@@ -18,6 +29,21 @@ export function configureCodecs(next: CodecOptions): void {
 }
 
 type CodecName = 'jpeg-baseline' | 'jpeg-ls' | 'jpeg-2000' | 'jpeg-baseline-encoder';
+
+/** Each codec's WebAssembly, as its package names it (and the bundle serves it). */
+export const CODEC_WASM_FILE: Record<CodecName, string> = {
+  'jpeg-baseline': 'libjpegturbowasm_decode.wasm',
+  'jpeg-ls': 'charlswasm_decode.wasm',
+  'jpeg-2000': 'openjpegwasm_decode.wasm',
+  'jpeg-baseline-encoder': 'libjpegturbowasm.wasm',
+};
+
+const CODEC_LABEL: Record<CodecName, string> = {
+  'jpeg-baseline': 'JPEG decoder (libjpeg-turbo)',
+  'jpeg-ls': 'JPEG-LS decoder (CharLS)',
+  'jpeg-2000': 'JPEG 2000 decoder (OpenJPEG)',
+  'jpeg-baseline-encoder': 'JPEG encoder (libjpeg-turbo)',
+};
 
 async function importFactory(name: CodecName): Promise<(arg?: Record<string, unknown>) => Promise<any>> {
   switch (name) {
@@ -32,13 +58,33 @@ async function importFactory(name: CodecName): Promise<(arg?: Record<string, unk
   }
 }
 
+async function importScript(name: CodecName): Promise<(arg?: Record<string, unknown>) => Promise<any>> {
+  const ms = options.scriptTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const label = CODEC_LABEL[name];
+  try {
+    return await withinDeadline(importFactory(name), ms, () => new DecoderUnavailableError(label, `its script did not arrive within ${seconds(ms)} (the server took the request and went silent)`));
+  } catch (err) {
+    if (err instanceof DecoderUnavailableError) throw err;
+    throw new DecoderUnavailableError(label, `its script cannot be loaded (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+}
+
+async function instantiate(name: CodecName, settings: CodecOptions): Promise<any> {
+  // OpenJPEG prints "[INFO] ..." lines for every frame through Emscripten's print; keep stdout for our output.
+  const moduleArg: Record<string, unknown> = { print: () => {}, printErr: () => {} };
+  if (settings.locateFile) moduleArg.locateFile = settings.locateFile;
+  const binary = settings.loadBinary?.(settings.locateFile?.(CODEC_WASM_FILE[name], '') ?? CODEC_WASM_FILE[name], CODEC_LABEL[name]);
+  // Fetched side by side; a script that cannot load is reported first.
+  binary?.catch(() => undefined);
+  const factory = await importScript(name);
+  if (binary) moduleArg.wasmBinary = await binary;
+  return factory(moduleArg);
+}
+
 export function loadCodec(name: CodecName): Promise<any> {
   let pending = loaded.get(name);
   if (!pending) {
-    // OpenJPEG prints "[INFO] ..." lines for every frame through Emscripten's print; keep stdout for our output.
-    const moduleArg: Record<string, unknown> = { print: () => {}, printErr: () => {} };
-    if (options.locateFile) moduleArg.locateFile = options.locateFile;
-    pending = importFactory(name).then((factory) => factory(moduleArg));
+    pending = instantiate(name, options);
     pending.catch(() => loaded.delete(name));
     loaded.set(name, pending);
   }
@@ -61,19 +107,13 @@ const DECODER_CLASS: Record<Exclude<CodecName, 'jpeg-baseline-encoder'>, string>
   'jpeg-2000': 'J2KDecoder',
 };
 
-const DECODER_LABEL: Record<Exclude<CodecName, 'jpeg-baseline-encoder'>, string> = {
-  'jpeg-baseline': 'JPEG decoder (libjpeg-turbo)',
-  'jpeg-ls': 'JPEG-LS decoder (CharLS)',
-  'jpeg-2000': 'JPEG 2000 decoder (OpenJPEG)',
-};
-
 /**
  * The codecs' C++ exceptions reach JavaScript as a bare number (a pointer into the WASM heap),
  * which would make an error message of a number that changes from run to run.
  */
 function decoderFailure(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  return new Error(`the ${DECODER_LABEL[name]} rejected the data (corrupt, or a variant of the format it does not decode)`, { cause: thrown });
+  return new Error(`the ${CODEC_LABEL[name]} rejected the data (corrupt, or a variant of the format it does not decode)`, { cause: thrown });
 }
 
 /** Decodes one compressed frame; the copy out of the WASM heap is kept, the decoder is freed. */
