@@ -19,6 +19,12 @@ export interface ClientStartOptions extends Omit<WorkerLoadOptions, 'ortBaseUrl'
   workerUrl?: string | URL;
   /** Called as the model weights and onnxruntime-web's runtime arrive. */
   onLoadProgress?: (progress: LoadProgress) => void;
+  /**
+   * How long a cancelled run may take to stop before the worker is ended (default 5 s). The
+   * worker looks at a cancel between batches; a batch that takes long (a slow machine, a GPU that
+   * hangs without reporting its loss) would otherwise hold the cancel, and the panel, until it ends.
+   */
+  cancelGraceMs?: number;
 }
 
 export interface ClientFrame {
@@ -58,13 +64,31 @@ function bundleRelative(file: string): string {
   return new URL(file, here).href;
 }
 
+/** The default of ClientStartOptions.cancelGraceMs. */
+export const DEFAULT_CANCEL_GRACE_MS = 5000;
+
+interface PendingRun {
+  resolve: (r: ClientRun) => void;
+  reject: (e: Error) => void;
+  options: ClientSegmentOptions;
+  /** Set once the run is cancelled: ends the worker if the run has not stopped by then. */
+  grace?: ReturnType<typeof setTimeout>;
+}
+
+function checkedMs(name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a number of milliseconds above 0, not ${value}`);
+  return value;
+}
+
 export class SegmentationClient {
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: ClientRun) => void; reject: (e: Error) => void; options: ClientSegmentOptions }>();
+  private pending = new Map<number, PendingRun>();
+  private ended = false;
 
   private constructor(
     private readonly worker: Worker,
     readonly info: BackendInfo,
+    private readonly cancelGraceMs: number,
   ) {
     worker.addEventListener('message', (e: MessageEvent<WorkerResponse>) => this.receive(e.data));
     worker.addEventListener('error', (e) => this.failAll(new WorkerError('WorkerError', e.message || 'the segmentation worker failed')));
@@ -72,8 +96,8 @@ export class SegmentationClient {
 
   /** Starts a worker and loads the model; rejects with the worker's error (missing or corrupt model...). */
   static async start(options: ClientStartOptions): Promise<SegmentationClient> {
-    const idle = options.idleTimeoutMs;
-    if (idle !== undefined && !(Number.isFinite(idle) && idle > 0)) throw new RangeError(`idleTimeoutMs must be a number of milliseconds above 0, not ${idle}`);
+    const idle = checkedMs('idleTimeoutMs', options.idleTimeoutMs);
+    const cancelGrace = checkedMs('cancelGraceMs', options.cancelGraceMs) ?? DEFAULT_CANCEL_GRACE_MS;
     const scriptUrl = new URL(options.workerUrl ?? bundleRelative(WORKER_FILE), globalThis.location?.href).href;
     const worker = new Worker(scriptUrl, { type: 'module', name: 'trus-seg-worker' });
     const load: WorkerLoadOptions = {
@@ -124,7 +148,7 @@ export class SegmentationClient {
         worker.addEventListener('error', onError);
         worker.postMessage({ type: 'load', options: load } satisfies WorkerRequest);
       });
-      return new SegmentationClient(worker, info);
+      return new SegmentationClient(worker, info, cancelGrace);
     } catch (err) {
       worker.terminate();
       throw err;
@@ -140,21 +164,50 @@ export class SegmentationClient {
         reject(new WorkerError('AbortError', 'the segmentation was cancelled'));
         return;
       }
-      this.pending.set(id, { resolve, reject, options });
-      options.signal?.addEventListener('abort', () => this.worker.postMessage({ type: 'cancel', id } satisfies WorkerRequest), { once: true });
+      if (this.ended) {
+        reject(new WorkerError('AbortError', 'the segmentation worker was stopped'));
+        return;
+      }
+      const run: PendingRun = { resolve, reject, options };
+      this.pending.set(id, run);
+      options.signal?.addEventListener('abort', () => this.cancel(id, run), { once: true });
       const { signal: _s, onFrame: _f, onProgress: _p, ...workerOptions } = options;
       this.worker.postMessage({ type: 'segment', id, cine: bytes as ArrayBuffer, name, options: workerOptions } satisfies WorkerRequest, [bytes as ArrayBuffer]);
     });
   }
 
+  /** True once the worker has been ended (terminate, or a cancel it did not answer in time): start another. */
+  get stopped(): boolean {
+    return this.ended;
+  }
+
   terminate(): void {
+    this.ended = true;
     this.worker.terminate();
     this.failAll(new WorkerError('AbortError', 'the segmentation worker was stopped'));
   }
 
+  private cancel(id: number, run: PendingRun): void {
+    if (this.pending.get(id) !== run) return;
+    this.worker.postMessage({ type: 'cancel', id } satisfies WorkerRequest);
+    run.grace = setTimeout(() => {
+      if (this.pending.get(id) !== run) return;
+      this.pending.delete(id);
+      run.reject(new WorkerError('AbortError', `the segmentation was cancelled; the worker did not stop within ${seconds(this.cancelGraceMs)} and was ended (the next run starts another)`));
+      this.terminate();
+    }, this.cancelGraceMs);
+  }
+
+  private settle(id: number): PendingRun | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.grace);
+    return p;
+  }
+
   private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
   }
 
   private receive(m: WorkerResponse): void {
@@ -167,14 +220,14 @@ export class SegmentationClient {
         p.options.onProgress?.({ done: m.frameIndex + 1, total: m.total });
         break;
       case 'done':
-        this.pending.delete(m.id);
+        this.settle(m.id);
         p.resolve({
           run: { ...m.run, masks: m.run.masks.map((k) => PackedMask.fromBits(k.length, k.bits)) },
           ...(m.segmentation ? { segmentation: new Uint8Array(m.segmentation), segmentationWriteMs: m.segmentationWriteMs ?? 0 } : {}),
         });
         break;
       case 'error':
-        this.pending.delete(m.id);
+        this.settle(m.id);
         p.reject(new WorkerError(m.name, m.message));
         break;
     }

@@ -15,7 +15,7 @@ import { PackedMask } from '../../src/dicom/bitPacking.js';
 import { loadNodeModel } from '../../src/inference/nodeModel.js';
 import { segmentCine } from '../../src/inference/engine.js';
 import { metricsWorkersFor } from '../../src/temporal/metricsWorkers.js';
-import { buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
+import { buildSlowSegmentationModel, buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder, type ModelFolder } from '../helpers/modelDir.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
@@ -75,6 +75,28 @@ window.cancelAfterFirstFrame = async (o) => {
   const again = await client.segment(bytes, 'loop.dcm');
   client.terminate();
   return { error, seen, againFrames: again.run.masks.length };
+};
+window.cancelDuringSlowBatch = async (o) => {
+  const client = await engine.SegmentationClient.start({ manifestUrl: o.model, preference: 'wasm', ...(o.grace !== undefined ? { cancelGraceMs: o.grace } : {}) });
+  const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
+  const controller = new AbortController();
+  let error = null;
+  try {
+    await client.segment(bytes, 'loop.dcm', { batchSize: 1, signal: controller.signal, onFrame: () => controller.abort() });
+  } catch (e) {
+    error = { name: e.name, message: e.message };
+  }
+  const stopped = client.stopped;
+  let later = null;
+  if (stopped) {
+    try {
+      await client.segment(bytes, 'loop.dcm');
+    } catch (e) {
+      later = { name: e.name, message: e.message };
+    }
+  }
+  client.terminate();
+  return { error, stopped, later };
 };
 window.startError = async (model, options = {}) => {
   try {
@@ -233,6 +255,8 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     writeFileSync(cinePath, loop.cine);
     tiny = writeModelFolder(join(dir, 'tiny'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64], { name: 'tiny-net' });
     threshold = writeModelFolder(join(dir, 'threshold'), buildThresholdModel({ height: 64, width: 64, scale: 12, bias: -3 }), ['N', 1, 64, 64], { name: 'threshold-net' });
+    // A second or so a frame with WASM on one thread here: a batch that a cancel must wait for.
+    const slow = writeModelFolder(join(dir, 'slow'), buildSlowSegmentationModel({ height: 128, width: 128, hidden: 96, layers: 12 }), ['N', 1, 128, 128], { name: 'slow-net' });
     const tampered = writeModelFolder(join(dir, 'tampered'), buildTinySegmentationModel({ height: 64, width: 64, seed: 9 }), ['N', 1, 64, 64]);
     const bytes = readFileSync(tampered.weightsPath);
     bytes[bytes.length - 3] ^= 0x55;
@@ -246,6 +270,7 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
       ...modelFiles('/tiny', tiny),
       ...modelFiles('/threshold', threshold),
       ...modelFiles('/tampered', tampered),
+      ...modelFiles('/slow', slow),
       ...ortWithout('/ort-no-runtime'),
       ...ortWithout('/ort-page'),
       '/ort-page/ort-wasm-simd-threaded.wasm': '<!doctype html><title>Not found</title>',
@@ -445,6 +470,23 @@ describe('engine in headless Chromium (onnxruntime-web in a worker)', () => {
     expect(r.error).toEqual({ name: 'AbortError', message: 'the segmentation was cancelled' });
     expect(r.seen).toBeLessThan(6);
     expect(r.againFrames).toBe(6);
+  });
+
+  it('a cancel the worker cannot answer within the grace time (a batch still running) ends the worker; one it can is answered by the worker', async () => {
+    const { p } = await page(noGpuBrowser, plain);
+    try {
+      const cancel = (grace?: number) => p.evaluate((o) => (window as any).cancelDuringSlowBatch(o), { cine: '/loop.dcm', model: '/slow/model.json', ...(grace !== undefined ? { grace } : {}) });
+      const ended = await cancel(200);
+      expect(ended.error).toEqual({ name: 'AbortError', message: 'the segmentation was cancelled; the worker did not stop within 0.2 s and was ended (the next run starts another)' });
+      expect(ended.stopped).toBe(true);
+      expect(ended.later).toEqual({ name: 'AbortError', message: 'the segmentation worker was stopped' });
+      // The default grace (5 s) outlasts the batch: the worker stops by itself and is kept.
+      const answered = await cancel();
+      expect(answered).toEqual({ error: { name: 'AbortError', message: 'the segmentation was cancelled' }, stopped: false, later: null });
+      expect(await p.evaluate(() => (window as any).startError('/tiny/model.json', { cancelGraceMs: -1 }))).toEqual({ name: 'RangeError', message: 'cancelGraceMs must be a number of milliseconds above 0, not -1' });
+    } finally {
+      await p.close();
+    }
   });
 
   it('refuses a tampered, missing or unreachable model, or one the browser withholds, with a clear error', async () => {

@@ -185,3 +185,31 @@ export function buildMatMulModel(o: { m: number; k: number; n: number; seed?: nu
   const opset = new ProtoWriter().string(1, '').int(2, 17);
   return new ProtoWriter().int(1, 8).string(2, 'trus-cine-seg tests').message(7, graph).message(8, opset).finish();
 }
+
+/**
+ * A segmentation model made slow on purpose: `layers` 3x3 convolutions of `hidden` channels
+ * between the input and the output (about layers x hidden^2 x 9 multiply-adds a pixel), for a
+ * test that needs a batch to take seconds, as a large model on a slow machine does.
+ */
+export function buildSlowSegmentationModel(o: { height: number; width: number; hidden: number; layers: number }): Uint8Array {
+  const rand = seeded(5);
+  const pads = intsAttribute('pads', [1, 1, 1, 1]);
+  const kernel = intsAttribute('kernel_shape', [3, 3]);
+  const graph = new ProtoWriter().message(1, node('Conv', ['input', 'w0', 'b0'], ['h0'], [kernel, pads]));
+  for (let l = 1; l <= o.layers; l++) {
+    graph.message(1, node('Relu', [`h${l - 1}`], [`r${l - 1}`])).message(1, node('Conv', [`r${l - 1}`, `w${l}`, `b${l}`], [`h${l}`], [kernel, pads]));
+  }
+  graph.message(1, node('Conv', [`h${o.layers}`, 'wout', 'bout'], ['output'], [kernel, pads])).string(2, 'slow-segmenter');
+  const weights = (count: number, scale: number) => new Float32Array(count).map(() => scale * rand());
+  graph.message(5, tensor('w0', [o.hidden, 1, 3, 3], weights(o.hidden * 9, 0.5))).message(5, tensor('b0', [o.hidden], weights(o.hidden, 0.1)));
+  for (let l = 1; l <= o.layers; l++) {
+    graph.message(5, tensor(`w${l}`, [o.hidden, o.hidden, 3, 3], weights(o.hidden * o.hidden * 9, 1 / (3 * o.hidden)))).message(5, tensor(`b${l}`, [o.hidden], weights(o.hidden, 0.1)));
+  }
+  graph
+    .message(5, tensor('wout', [1, o.hidden, 3, 3], weights(o.hidden * 9, 0.5)))
+    .message(5, tensor('bout', [1], new Float32Array([0])))
+    .message(11, valueInfo('input', ['N', 1, o.height, o.width]))
+    .message(12, valueInfo('output', ['N', 1, o.height, o.width]));
+  const opset = new ProtoWriter().string(1, '').int(2, 17);
+  return new ProtoWriter().int(1, 8).string(2, 'trus-cine-seg tests').message(7, graph).message(8, opset).finish();
+}

@@ -477,6 +477,11 @@ export class TrusSegmentationService {
     return client;
   }
 
+  private forgetClient(modelId: string): void {
+    this.clients.delete(modelId);
+    this.modelTransfers.delete(modelId);
+  }
+
   /** The transfers of the run waiting for its cine and model, as they come. */
   private showTransfers(): void {
     if (this.state.status !== 'loading' || !this.waitingFor) return;
@@ -530,6 +535,7 @@ export class TrusSegmentationService {
     this.set({ status: 'loading', message: `loading ${model.label} and the cine`, displaySetInstanceUID: displaySet.displaySetInstanceUID, progress: { done: 0, total: 0 }, liveFrames: [] });
     let labelmap: FrameLabelmap | undefined;
     let live: LiveLabelmap | undefined;
+    let started: SegmentationClient | undefined;
     try {
       const instance = cineInstanceOf(displaySet);
       // Cancel answers at once while the model loads or the cine arrives; both go on, kept for the next run
@@ -539,6 +545,7 @@ export class TrusSegmentationService {
       // What a transfer under way (the model's, started in the background) has brought so far.
       this.showTransfers();
       const [client, bytes] = await unlessAborted(loads, abort.signal);
+      started = client;
       const total = Number(instance.NumberOfFrames);
       this.set({ backend: client.info });
       // Not shown yet: LiveLabelmap shows it with the first mask.
@@ -581,6 +588,8 @@ export class TrusSegmentationService {
       return result;
     } catch (err) {
       const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
+      // A worker ended because it did not stop in time: the next run starts another.
+      if (started?.stopped) this.forgetClient(model.id);
       await live?.abandon();
       if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
       this.set({
