@@ -4,10 +4,9 @@
  * figures per loop, recomputes them after brush/eraser edits, and writes the engine's DICOM SEG
  * (download, STOW-RS). The panel and the commands only call this service and listen to it.
  */
-import { SegmentationClient, WorkerError, WORKER_FILE } from '../../../src/web/segmentationClient.js';
+import { WorkerError, type SegmentationClient } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
-import type { BackendInfo, LoadProgress } from '../../../src/web/workerProtocol.js';
-import type { TransferProgress } from '../../../src/util/httpTransfer.js';
+import type { BackendInfo } from '../../../src/web/workerProtocol.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
@@ -17,7 +16,8 @@ import { metricsForMasks } from '../../../src/report/maskMetrics.js';
 import type { ProstateVolume } from '../../../src/report/prostateVolume.js';
 import type { ScanPlane, ScanPlaneReading } from '../../../src/dicom/scanPlane.js';
 import type { FrameMetrics } from '../../../src/temporal/loopMetrics.js';
-import { cineInstanceOf, dicomwebRootOf, fetchCineBytes, fetchInstanceBytes, userAuthorization } from './cineSource.js';
+import { cineInstanceOf, dicomwebRootOf, fetchInstanceBytes, userAuthorization } from './cineSource.js';
+import { RunInputs, type LoadingTransfers } from './runInputs.js';
 import { readSegmentation } from '../../../src/dicom/segmentationReader.js';
 import { segmentationMasksOnCine } from '../../../src/dicom/segmentationOnCine.js';
 import { storedSegmentOrigin } from '../../../src/dicom/editedSegmentation.js';
@@ -75,12 +75,6 @@ export interface ServiceState {
   namedPlanesNotKept?: string;
   /** The last Export SEG: its bytes stay here for the download even when the STOW failed. */
   exported?: { status: 'writing' } | { status: 'done'; outcome: ExportOutcome } | { status: 'error'; message: string };
-}
-
-/** Transfers a run waits for; absent where nothing is (or was) fetched over HTTP. */
-export interface LoadingTransfers {
-  cine?: TransferProgress;
-  model?: LoadProgress;
 }
 
 export interface ExportOutcome {
@@ -160,13 +154,7 @@ export class TrusSegmentationService {
 
   private state: ServiceState;
   private readonly listeners = new Set<Listener>();
-  private readonly clients = new Map<string, Promise<SegmentationClient>>();
-  private readonly cines = new Map<string, Promise<Uint8Array>>();
-  /** How much has come of each cine and model load (a failed one is dropped, so that a retry starts afresh). */
-  private readonly cineTransfers = new Map<string, TransferProgress>();
-  private readonly modelTransfers = new Map<string, LoadProgress>();
-  /** What the run or SEG load in progress waits for: its loop's cine, and for a run its model. */
-  private waitingFor: { displaySetInstanceUID: string; modelId?: string } | undefined;
+  private readonly inputs: RunInputs;
   private abort: AbortController | undefined;
   private readonly provider: ProviderPreference;
   private readonly assets: string;
@@ -214,6 +202,16 @@ export class TrusSegmentationService {
     const planeStorage = configuration.keepUnsavedInBrowser === false ? { problem: 'keeping them in the browser is turned off in the configuration' } : pageStorage();
     this.planeStorage = 'storage' in planeStorage ? planeStorage.storage : undefined;
     this.provider = providerFromPage() ?? configuration.provider ?? 'auto';
+    this.inputs = new RunInputs({
+      provider: this.provider,
+      assets: this.assets,
+      extensionManager,
+      pacsHeaders: () => this.pacsHeaders(),
+      // Shown only while the run or reading waits; it clears the line when it goes on.
+      onTransfers: (loading) => {
+        if (this.state.status === 'loading') this.set({ loading });
+      },
+    });
     this.state = {
       status: this.assetsProblem ? 'error' : 'idle',
       ...(this.assetsProblem ? { message: this.assetsProblem } : {}),
@@ -328,12 +326,12 @@ export class TrusSegmentationService {
   prepareModel(): void {
     if (this.assetsProblem || this.state.status === 'loading' || this.state.status === 'running') return;
     const model = this.state.models.find((m) => m.id === this.state.modelId);
-    if (!model || this.clients.has(model.id)) return;
-    const client = this.client(model);
+    if (!model || this.inputs.startedClient(model.id)) return;
+    const client = this.inputs.client(model);
     client.then(
       (c) => {
         // Not after leaving the mode (the client is terminated then), nor over a run's own.
-        if (this.clients.get(model.id) === client && !this.state.backend) this.set({ backend: c.info });
+        if (this.inputs.startedClient(model.id) === client && !this.state.backend) this.set({ backend: c.info });
       },
       () => undefined,
     );
@@ -455,65 +453,9 @@ export class TrusSegmentationService {
     this.set({ results, ...(kept.length !== this.state.kept.length ? { kept } : {}) });
   }
 
-  private client(model: ModelChoice): Promise<SegmentationClient> {
-    let client = this.clients.get(model.id);
-    if (!client) {
-      client = SegmentationClient.start({
-        manifestUrl: model.manifestUrl,
-        preference: this.provider,
-        workerUrl: new URL(WORKER_FILE, this.assets).href,
-        ortBaseUrl: new URL('ort/', this.assets).href,
-        onLoadProgress: (progress) => {
-          this.modelTransfers.set(model.id, progress);
-          this.showTransfers();
-        },
-      });
-      this.clients.set(model.id, client);
-      client.catch(() => {
-        this.clients.delete(model.id);
-        this.modelTransfers.delete(model.id);
-      });
-    }
-    return client;
-  }
-
-  private forgetClient(modelId: string): void {
-    this.clients.delete(modelId);
-    this.modelTransfers.delete(modelId);
-  }
-
-  /** The transfers of the run waiting for its cine and model, as they come. */
-  private showTransfers(): void {
-    if (this.state.status !== 'loading' || !this.waitingFor) return;
-    const { displaySetInstanceUID, modelId } = this.waitingFor;
-    const cine = this.cineTransfers.get(displaySetInstanceUID);
-    const model = modelId !== undefined ? this.modelTransfers.get(modelId) : undefined;
-    if (cine || model) this.set({ loading: { ...(cine ? { cine } : {}), ...(model ? { model } : {}) } });
-  }
-
   /** The user's Authorization, as the host's own DICOMweb requests carry it (cineSource.ts). */
   private pacsHeaders(): Record<string, string> {
     return userAuthorization(this.servicesManager.services.userAuthenticationService);
-  }
-
-  private cineBytes(displaySet: DisplaySet): Promise<Uint8Array> {
-    let bytes = this.cines.get(displaySet.displaySetInstanceUID);
-    if (!bytes) {
-      const uid = displaySet.displaySetInstanceUID;
-      bytes = fetchCineBytes(displaySet, this.extensionManager, {
-        headers: this.pacsHeaders(),
-        onProgress: (progress) => {
-          this.cineTransfers.set(uid, progress);
-          this.showTransfers();
-        },
-      });
-      this.cines.set(uid, bytes);
-      bytes.catch(() => {
-        this.cines.delete(uid);
-        this.cineTransfers.delete(uid);
-      });
-    }
-    return bytes;
   }
 
   /** Segments every frame of the active loop with the selected model; masks appear as they are done. */
@@ -540,10 +482,9 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       // Cancel answers at once while the model loads or the cine arrives; both go on, kept for the next run
       // (the cine's bytes may be shared with another use of the loop, a stored SEG being read).
-      const loads = Promise.all([this.client(model), this.cineBytes(displaySet)]);
-      this.waitingFor = { displaySetInstanceUID: displaySet.displaySetInstanceUID, modelId: model.id };
+      const loads = Promise.all([this.inputs.client(model), this.inputs.cineBytes(displaySet)]);
       // What a transfer under way (the model's, started in the background) has brought so far.
-      this.showTransfers();
+      this.inputs.waitFor(displaySet.displaySetInstanceUID, model.id);
       const [client, bytes] = await unlessAborted(loads, abort.signal);
       started = client;
       const total = Number(instance.NumberOfFrames);
@@ -589,7 +530,7 @@ export class TrusSegmentationService {
     } catch (err) {
       const cancelled = err instanceof WorkerError ? err.name === 'AbortError' : abort.signal.aborted;
       // A worker ended because it did not stop in time: the next run starts another.
-      if (started?.stopped) this.forgetClient(model.id);
+      if (started?.stopped) this.inputs.forgetClient(model.id);
       await live?.abandon();
       if (labelmap?.exists()) this.servicesManager.services.segmentationService.remove(labelmap.segmentationId);
       this.set({
@@ -646,7 +587,7 @@ export class TrusSegmentationService {
     try {
       const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(result.displaySetInstanceUID);
       if (!displaySet) return;
-      const cine = CineImage.fromPart10(await this.cineBytes(displaySet), result.sopInstanceUID);
+      const cine = CineImage.fromPart10(await this.inputs.cineBytes(displaySet), result.sopInstanceUID);
       const figures = await metricsForMasks(cine, edit.masks);
       // A later stroke's measuring began meanwhile and has (or will have) the labelmap's masks: these
       // figures are of an earlier state, and landing after it they would put the older masks and
@@ -691,9 +632,8 @@ export class TrusSegmentationService {
       const instance = cineInstanceOf(displaySet);
       const segInstance = segDisplaySet.instance ?? segDisplaySet.instances?.[0];
       if (!segInstance) throw new Error('the SEG series has no instance');
-      const loads = Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, { headers: this.pacsHeaders() }), this.cineBytes(displaySet)]);
-      this.waitingFor = { displaySetInstanceUID: displaySet.displaySetInstanceUID };
-      this.showTransfers();
+      const loads = Promise.all([fetchInstanceBytes(segDisplaySet, segInstance, this.extensionManager, { headers: this.pacsHeaders() }), this.inputs.cineBytes(displaySet)]);
+      this.inputs.waitFor(displaySet.displaySetInstanceUID);
       const [segBytes, cineBytes] = await loads;
       const seg = readSegmentation(segBytes, segInstance.SOPInstanceUID);
       // Named as the study's series list names it, for the messages.
@@ -784,7 +724,7 @@ export class TrusSegmentationService {
     if (!hasSegToWrite(current)) throw new Error(`${current.model.label} was loaded from the PACS and is unchanged: it is already stored`);
     const displaySet = this.servicesManager.services.displaySetService.getDisplaySetByUID(current.displaySetInstanceUID);
     if (!displaySet) throw new Error('the loop is no longer loaded');
-    const cine = CineImage.fromPart10(await this.cineBytes(displaySet), current.sopInstanceUID);
+    const cine = CineImage.fromPart10(await this.inputs.cineBytes(displaySet), current.sopInstanceUID);
     const seg = segmentationOf(cine, current);
     const bytes = seg.toPart10();
     const outcome: ExportOutcome = { resultKey: current.key, masks: current.masks, bytes, fileName: `${current.sopInstanceUID}.${current.model.id}${current.edited ? '.edited' : ''}.seg.dcm` };
@@ -808,9 +748,7 @@ export class TrusSegmentationService {
     const now = Date.now();
     const kept = [...this.state.kept, ...this.state.results.flatMap((r) => this.asKept(r, labelmapEdit(r), 'mode', now) ?? [])];
     this.unmeasuredEdits.clear();
-    for (const c of this.clients.values()) c.then((client) => client.terminate(), () => undefined);
-    this.clients.clear();
-    this.cines.clear();
+    this.inputs.dispose();
     this.set({ status: 'idle', message: undefined, backend: undefined, results: [], kept, exported: undefined, liveFrames: [], progress: { done: 0, total: 0 } });
   }
 
@@ -857,7 +795,9 @@ export class TrusSegmentationService {
       labelmap = await FrameLabelmap.create({ displaySet, viewportId, label: labelmapLabel(kept.model, kept.run !== undefined), frames: masks.length, segmentationService, extensionManager: this.extensionManager, colour: colourOf(kept) });
       labelmap.writeFrames(masks);
       // The cine is read now, as for a run: Export SEG needs it, and the PACS may be gone by then.
-      const cine = CineImage.fromPart10(await this.cineBytes(displaySet), kept.sopInstanceUID);
+      const cineBytes = this.inputs.cineBytes(displaySet);
+      this.inputs.waitFor(displaySet.displaySetInstanceUID);
+      const cine = CineImage.fromPart10(await cineBytes, kept.sopInstanceUID);
       if (cine.numberOfFrames !== masks.length) throw new Error(`the cine has ${cine.numberOfFrames} frames, the kept masks ${masks.length}`);
       const { frames, summary } = kept.staleFigures ? await metricsForMasks(cine, masks) : kept;
       if (visit !== this.visit) throw new Error('the mode was left while restoring; it stays kept');
