@@ -16,13 +16,22 @@ export interface DicomwebClientOptions {
   /** Root of the DICOMweb service, e.g. http://127.0.0.1:8042/dicom-web */
   url: string;
   headers?: Record<string, string>;
-  /** How long a STOW-RS may go unanswered before it fails as not known to be stored (default 5 minutes). */
+  /**
+   * How long a STOW-RS may go unanswered before it fails as not known to be stored (default 5
+   * minutes), counted again from each part of the upload the server takes (where the runtime
+   * reports an upload's progress, as browsers do): a large SEG going slowly is not cut.
+   */
   stowTimeoutMs?: number;
   /** How long a search's or a retrieval's answer may go without a byte before the request fails (default 2 minutes). */
   idleTimeoutMs?: number;
 }
 
 const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
+
+export interface StoreOptions {
+  /** Called as the server takes the request's bytes (`received`: sent so far), where the runtime reports it (browsers). */
+  onProgress?: (progress: TransferProgress) => void;
+}
 
 // dicomweb-client's generated declarations type mediaTypes and frameNumbers as strings; its code takes objects and arrays.
 type LooseOptions = any;
@@ -173,17 +182,29 @@ export class DicomwebClient {
    * Stores Part 10 instances. Resolves only when the server confirms every instance; otherwise
    * throws StowError carrying the instances, the status and the server's response body.
    */
-  async storeInstances(instances: Uint8Array[], studyInstanceUID?: string): Promise<StowResult> {
+  async storeInstances(instances: Uint8Array[], studyInstanceUID?: string, options: StoreOptions = {}): Promise<StowResult> {
     const url = `${this.url}/studies${studyInstanceUID ? `/${studyInstanceUID}` : ''}`;
     await ensureXmlHttpRequest();
     const xhr = new XMLHttpRequest();
     let response: unknown;
     // A PACS that takes the request and never answers must not hold a batch (or the panel) for ever.
     const unanswered = new AbortController();
-    const timer = setTimeout(() => {
-      xhr.abort();
-      unanswered.abort();
-    }, this.stowTimeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const wait = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        xhr.abort();
+        unanswered.abort();
+      }, this.stowTimeoutMs);
+    };
+    const uploading = (e: ProgressEvent) => {
+      wait();
+      options.onProgress?.({ received: e.loaded, ...(e.lengthComputable && e.total > 0 ? { total: e.total } : {}) });
+    };
+    // Node's XMLHttpRequest has an upload object that never reports: there the wait is counted from the start only.
+    xhr.upload?.addEventListener('progress', uploading);
+    xhr.upload?.addEventListener('load', wait);
+    wait();
     try {
       response = await unlessAborted(
         this.client.storeInstances({
@@ -206,6 +227,8 @@ export class DicomwebClient {
       throw new StowError(url, status, body, instances, reason);
     } finally {
       clearTimeout(timer);
+      xhr.upload?.removeEventListener('progress', uploading);
+      xhr.upload?.removeEventListener('load', wait);
     }
     const body = bodyText(response);
     const status = xhr.status || 200;

@@ -15,4 +15,4 @@ export { packBinaryFrames, unpackBinaryFrame, PackedMask, type MaskFrame } from 
 export * from './segmentation.js';
 export * from './segmentationReader.js';
 export * from './ultrasoundCineWriter.js';
-export { DicomwebClient, parseStowResponse, type DicomwebClientOptions, type StowResult } from './dicomwebClient.js';
+export { DicomwebClient, parseStowResponse, type DicomwebClientOptions, type StoreOptions, type StowResult } from './dicomwebClient.js';

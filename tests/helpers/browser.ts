@@ -2,7 +2,7 @@
  * Headless Debian Chromium driven by playwright-core, and a loopback static server for the
  * browser bundle, as the tests use them (flags from design.md: no network chatter, fresh profile).
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -39,10 +39,10 @@ export const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-orig
  * request itself first (a test's faulty server), returning whether it did; close() also closes
  * the connections of answers it left hanging.
  */
-export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}, headers: Record<string, string> = {}, answer?: (path: string, res: ServerResponse) => boolean): Promise<StaticServer> {
+export async function serveStatic(root: string, extra: Record<string, string | Uint8Array> = {}, headers: Record<string, string> = {}, answer?: (path: string, res: ServerResponse, req: IncomingMessage) => boolean): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (answer?.(path, res)) return;
+    if (answer?.(path, res, req)) return;
     const body = extra[path];
     try {
       const data = body ?? (await readFile(join(root, normalize(path).replace(/^(\.\.[/\\])+/, ''))));

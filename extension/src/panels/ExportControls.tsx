@@ -5,7 +5,7 @@
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { hasSegToWrite, type LoopResult } from '../services/loopResult.js';
-import { panelReport, reportFile } from '../utils/panelFigures.js';
+import { panelReport, reportFile, transferText } from '../utils/panelFigures.js';
 import { download } from '../utils/download.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 
@@ -44,7 +44,9 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
       {exported && (
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.storing ? 'storing' : exported.stored ? 'true' : 'false'}>
           {exported.storing ? (
-            <div data-testid="trus-storing">SEG written; storing it to the PACS ({exported.storing}). It can be downloaded meanwhile.</div>
+            <div data-testid="trus-storing">
+              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${transferText(exported.storingSent)} sent` : ''}. It can be downloaded meanwhile.
+            </div>
           ) : exported.stored ? (
             <div style={{ color: SUCCESS }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>
           ) : exported.noPacs ? (

@@ -7,6 +7,7 @@
 import { WorkerError, type SegmentationClient } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
 import type { BackendInfo } from '../../../src/web/workerProtocol.js';
+import type { TransferProgress } from '../../../src/util/httpTransfer.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
@@ -90,6 +91,8 @@ export interface ExportOutcome {
   noPacs?: true;
   /** The STOW-RS to this URL is under way (the SEG can be downloaded meanwhile). */
   storing?: string;
+  /** How much of it the PACS has taken so far, where the browser reports it. */
+  storingSent?: TransferProgress;
 }
 
 /** Where a written SEG goes: the loop's DICOMweb PACS, under the cine's study. */
@@ -702,8 +705,13 @@ export class TrusSegmentationService {
     // The SEG can be downloaded while the PACS takes it, however long that is.
     this.set({ exported: { status: 'done', outcome: { ...written.outcome, storing: storeTo.url } } });
     const outcome = { ...written.outcome };
+    const onProgress = (storingSent: TransferProgress) => {
+      // Only while this store is the export shown (leaving the mode clears it).
+      const shown = this.state.exported;
+      if (shown?.status === 'done' && shown.outcome.bytes === outcome.bytes && shown.outcome.storing) this.set({ exported: { status: 'done', outcome: { ...shown.outcome, storingSent } } });
+    };
     try {
-      await new DicomwebClient({ url: storeTo.url, headers: this.pacsHeaders() }).storeInstances([outcome.bytes], storeTo.studyInstanceUID);
+      await new DicomwebClient({ url: storeTo.url, headers: this.pacsHeaders() }).storeInstances([outcome.bytes], storeTo.studyInstanceUID, { onProgress });
       outcome.stored = { url: storeTo.url, sopInstanceUID: storeTo.sopInstanceUID };
     } catch (err) {
       outcome.storeError = err instanceof DicomError ? `${err.problem} (${err.source})` : `STOW-RS failed: ${messageOf(err)}`;
