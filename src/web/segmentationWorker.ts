@@ -43,8 +43,8 @@ const running = new Map<number, AbortController>();
  * retry). The large ones, all but the manifest, report their progress to the page.
  */
 function fetchBytes(url: string, what: 'model manifest' | LoadProgress['file'], idleTimeoutMs: number | undefined): Promise<Uint8Array> {
-  const fetch = what === 'onnxruntime-web runtime' ? fetchWebAssembly : fetchAsset;
-  return fetch(url, what, {
+  const get = what === 'onnxruntime-web runtime' ? fetchWebAssembly : fetchAsset;
+  return get(url, what, {
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(what !== 'model manifest' ? { onProgress: (p: TransferProgress) => scope.postMessage({ type: 'load-progress', progress: { file: what, url, ...p } }) } : {}),
     error: (where, problem) => new ModelLoadError(`${where}: ${problem}`),

@@ -81,8 +81,15 @@ window.cancelDuringSlowBatch = async (o) => {
   const bytes = new Uint8Array(await (await fetch(o.cine)).arrayBuffer());
   const controller = new AbortController();
   let error = null;
+  // The worker reports a frame once the batch after it has run, and at once starts the next: the
+  // cancel, sent a little later, comes while a batch runs.
+  let armed = false;
+  const cancelSoon = () => {
+    if (!armed) setTimeout(() => controller.abort(), 100);
+    armed = true;
+  };
   try {
-    await client.segment(bytes, 'loop.dcm', { batchSize: 1, signal: controller.signal, onFrame: () => controller.abort() });
+    await client.segment(bytes, 'loop.dcm', { batchSize: 1, signal: controller.signal, onFrame: cancelSoon });
   } catch (e) {
     error = { name: e.name, message: e.message };
   }
