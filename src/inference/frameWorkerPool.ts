@@ -70,28 +70,21 @@ class FrameWorker {
   private readonly pending = new Map<number, Pending>();
   private loop = 0;
   stopped: Error | undefined;
-  /** Settles once the worker says it is ready, or stops (rejected with why). */
-  readonly ready: Promise<void>;
-  private started: { resolve: () => void; reject: (reason: Error) => void; timer: ReturnType<typeof setTimeout> } | undefined;
+  /** Runs until the worker says it is ready: a script that never finishes loading raises no failure, and the frames asked of it would never come. */
+  private readonly startTimer: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly endpoint: FrameEndpoint,
     startTimeoutMs: number,
   ) {
-    this.ready = new Promise<void>((resolve, reject) => {
-      // A script that never finishes loading raises no failure: the frames asked of it would never come.
-      const timer = setTimeout(() => this.stop(new Error(`it did not answer within ${seconds(startTimeoutMs)}`)), startTimeoutMs);
-      this.started = { resolve, reject, timer };
-    });
-    this.ready.catch(() => undefined);
+    this.startTimer = setTimeout(() => this.stop(new Error(`it did not answer within ${seconds(startTimeoutMs)}`)), startTimeoutMs);
     endpoint.onMessage((reply) => this.receive(reply as FrameReply));
     endpoint.onFailure((err) => this.stop(err));
   }
 
   private receive(reply: FrameReply): void {
     if (reply.type === 'ready') {
-      clearTimeout(this.started?.timer);
-      this.started?.resolve();
+      clearTimeout(this.startTimer);
       return;
     }
     if (reply.loop !== this.loop) return;
@@ -105,8 +98,7 @@ class FrameWorker {
   private stop(err: Error): void {
     if (this.stopped) return;
     this.stopped = new Error(`the frame worker stopped: ${err.message}`);
-    clearTimeout(this.started?.timer);
-    this.started?.reject(this.stopped);
+    clearTimeout(this.startTimer);
     for (const p of this.pending.values()) p.reject(this.stopped);
     this.pending.clear();
   }
@@ -153,16 +145,9 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
         return inlineFrameSource(cine, spec, first);
       }
       const team = workers;
+      // Not waited for: frames asked of a worker still starting wait in its queue, and one that
+      // does not start in time is stopped, which hands its frames to this thread (below).
       for (const w of team) w.start(cine, spec);
-      try {
-        await Promise.all(team.map((w) => w.ready));
-      } catch (err) {
-        // This and later loops in line (as for a worker that stops mid-loop).
-        fallBack(err instanceof Error ? err.message : String(err));
-        for (const w of team) w.endpoint.terminate();
-        if (workers === team) workers = undefined;
-        return inlineFrameSource(cine, spec, first);
-      }
       const inline = await inlineFrameSource(cine, spec, first);
       const asked = new Map<number, Promise<PreparedFrame>>();
       let nextToAsk = 0;
