@@ -197,13 +197,12 @@ export class DicomwebClient {
         unanswered.abort();
       }, this.stowTimeoutMs);
     };
-    const uploading = (e: ProgressEvent) => {
-      wait();
-      options.onProgress?.({ received: e.loaded, ...(e.lengthComputable && e.total > 0 ? { total: e.total } : {}) });
-    };
     // Node's XMLHttpRequest has an upload object that never reports: there the wait is counted from the start only.
-    xhr.upload?.addEventListener('progress', uploading);
-    xhr.upload?.addEventListener('load', wait);
+    const stopReporting = reportProgress(xhr.upload, (progress) => {
+      wait();
+      options.onProgress?.(progress);
+    });
+    xhr.upload.addEventListener('load', wait);
     wait();
     try {
       response = await unlessAborted(
@@ -227,8 +226,8 @@ export class DicomwebClient {
       throw new StowError(url, status, body, instances, reason);
     } finally {
       clearTimeout(timer);
-      xhr.upload?.removeEventListener('progress', uploading);
-      xhr.upload?.removeEventListener('load', wait);
+      stopReporting();
+      xhr.upload.removeEventListener('load', wait);
     }
     const body = bodyText(response);
     const status = xhr.status || 200;

@@ -42,6 +42,11 @@ export function seconds(ms: number): string {
   return `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 }
 
+/** Why a file loaded whole, with no progress to watch (a module, a worker's script), failed its deadline. */
+export function notArrivedWithin(ms: number): string {
+  return `did not arrive within ${seconds(ms)} (the server took the request and went silent)`;
+}
+
 /** How long an answer may go without a byte before the request fails (a search, a retrieval). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60_000;
 
@@ -95,8 +100,11 @@ export interface TransferProgress {
   total?: number;
 }
 
-/** Calls `onProgress` as `xhr`'s answer arrives; returns what stops it. */
-export function reportProgress(xhr: XMLHttpRequest, onProgress: ((progress: TransferProgress) => void) | undefined): () => void {
+/**
+ * Calls `onProgress` as `xhr`'s answer arrives (or, given `xhr.upload`, as its request goes);
+ * returns what stops it.
+ */
+export function reportProgress(xhr: XMLHttpRequestEventTarget, onProgress: ((progress: TransferProgress) => void) | undefined): () => void {
   if (!onProgress) return () => undefined;
   const listener = (e: ProgressEvent) => onProgress({ received: e.loaded, ...(e.lengthComputable && e.total > 0 ? { total: e.total } : {}) });
   xhr.addEventListener('progress', listener);

@@ -5,7 +5,7 @@
 import { PackedMask } from '../dicom/bitPacking.js';
 import type { SegmentationRun } from '../inference/engine.js';
 import type { FrameMetrics } from '../temporal/loopMetrics.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, seconds } from '../util/httpTransfer.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, notArrivedWithin, seconds } from '../util/httpTransfer.js';
 import type { BackendInfo, LoadProgress, WorkerLoadOptions, WorkerRequest, WorkerResponse, WorkerSegmentOptions } from './workerProtocol.js';
 
 /** The worker bundle's file name, beside the engine bundle. */
@@ -142,7 +142,7 @@ export class SegmentationClient {
         // with it every run waiting for this model.
         const scriptTimer = setTimeout(() => {
           done();
-          reject(new WorkerError('WorkerError', `${scriptUrl}: the segmentation worker's script did not arrive within ${seconds(scriptWait)} (the server took the request and went silent)`));
+          reject(new WorkerError('WorkerError', `${scriptUrl}: the segmentation worker's script ${notArrivedWithin(scriptWait)}`));
         }, scriptWait);
         worker.addEventListener('message', onMessage);
         worker.addEventListener('error', onError);

@@ -9,7 +9,7 @@ import { segmentCine } from '../inference/engine.js';
 import { segmentationFromRun } from '../inference/segmentationFromRun.js';
 import { verifyWeights, checkDeclaredShapes, manifestFromText, type LoadedModel } from '../inference/model.js';
 import { ModelLoadError } from '../inference/backend.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, seconds, type TransferProgress } from '../util/httpTransfer.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, notArrivedWithin, type TransferProgress } from '../util/httpTransfer.js';
 import { withinDeadline } from '../util/withinDeadline.js';
 import { fetchAsset, fetchWebAssembly } from './assetFetch.js';
 import { browserCodecs } from './browserCodecs.js';
@@ -58,7 +58,7 @@ function fetchBytes(url: string, what: 'model manifest' | LoadProgress['file'], 
 async function importOrtModule(url: string, what: string, idleTimeoutMs: number | undefined): Promise<unknown> {
   const ms = idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   try {
-    return await withinDeadline(import(/* webpackIgnore: true */ url), ms, () => new ModelLoadError(`${url}: ${what} did not arrive within ${seconds(ms)} (the server took the request and went silent)`));
+    return await withinDeadline(import(/* webpackIgnore: true */ url), ms, () => new ModelLoadError(`${url}: ${what} ${notArrivedWithin(ms)}`));
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
     throw new ModelLoadError(`${url}: cannot load ${what} (${err instanceof Error ? err.message : String(err)})`);

@@ -4,7 +4,7 @@
  * Emscripten where, since a bundler cannot follow their runtime file look-up.
  */
 import { DecoderUnavailableError } from '../errors.js';
-import { DEFAULT_IDLE_TIMEOUT_MS, seconds } from '../../util/httpTransfer.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, notArrivedWithin } from '../../util/httpTransfer.js';
 import { withinDeadline } from '../../util/withinDeadline.js';
 
 export interface CodecOptions {
@@ -62,7 +62,7 @@ async function importScript(name: CodecName): Promise<(arg?: Record<string, unkn
   const ms = options.scriptTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const label = CODEC_LABEL[name];
   try {
-    return await withinDeadline(importFactory(name), ms, () => new DecoderUnavailableError(label, `its script did not arrive within ${seconds(ms)} (the server took the request and went silent)`));
+    return await withinDeadline(importFactory(name), ms, () => new DecoderUnavailableError(label, `its script ${notArrivedWithin(ms)}`));
   } catch (err) {
     if (err instanceof DecoderUnavailableError) throw err;
     throw new DecoderUnavailableError(label, `its script cannot be loaded (${err instanceof Error ? err.message : String(err)})`, { cause: err });
