@@ -1,5 +1,6 @@
-/** The CLI's batch progress labels: place in the batch and the time left. */
-import { batchLabel, durationText } from '../src/cli/progress.js';
+/** The CLI's progress: a batch's labels (place in the batch, the time left) and a transfer's line. */
+import { batchLabel, durationText, transferLine, type LineOutput } from '../src/cli/progress.js';
+import { transferText } from '../src/util/httpTransfer.js';
 
 describe('batch progress', () => {
   it('says the time left no more precisely than an estimate allows', () => {
@@ -18,5 +19,62 @@ describe('batch progress', () => {
     const long = `http://pacs/dicom-web/studies/1.2.3/series/4.5.6/instances/${'7'.repeat(40)}`;
     const label = batchLabel(5, 9, long);
     expect(label).toBe(`[6/9] …${long.slice(-47)}`);
+  });
+});
+
+describe('transfer progress', () => {
+  it('gives what has gone in the unit of the whole, or so far where the size was not given', () => {
+    expect(transferText({ received: 340_000, total: 3_420_000 })).toBe('0.3 of 3.4 MB');
+    expect(transferText({ received: 3_420_000, total: 3_420_000 })).toBe('3.4 of 3.4 MB');
+    expect(transferText({ received: 120_400, total: 480_000 })).toBe('120 of 480 kB');
+    expect(transferText({ received: 2_500_000 })).toBe('2.5 MB so far');
+    expect(transferText({ received: 800 })).toBe('1 kB so far');
+  });
+
+  /** A stream that records what is written, on a clock the test sets. */
+  function output(isTTY: boolean): LineOutput & { text: string; t: number } {
+    const out = { isTTY, text: '', t: 0, write: (s: string) => (out.text += s), now: () => out.t };
+    return out;
+  }
+
+  it('says nothing of a transfer that is over within a second', () => {
+    for (const tty of [true, false]) {
+      const out = output(tty);
+      const line = transferLine('retrieving a.dcm', '', out);
+      out.t = 900;
+      line.update({ received: 5e6, total: 5e6 });
+      line.end();
+      expect(out.text).toBe('');
+    }
+  });
+
+  it('redraws one line on a terminal, at most five times a second but always at the end, and ends it', () => {
+    const out = output(true);
+    const line = transferLine('storing s.dcm', ' sent', out);
+    out.t = 1000;
+    line.update({ received: 1e6, total: 4e6 });
+    out.t = 1100;
+    line.update({ received: 2e6, total: 4e6 });
+    out.t = 1150;
+    line.update({ received: 4e6, total: 4e6 });
+    line.end();
+    expect(out.text).toBe('\rstoring s.dcm: 1.0 of 4.0 MB sent\rstoring s.dcm: 4.0 of 4.0 MB sent\n');
+  });
+
+  it('writes a log a line at each quarter of a known size, and every 10 s of an unknown one', () => {
+    const out = output(false);
+    const line = transferLine('retrieving a.dcm', '', out);
+    out.t = 2000;
+    for (const received of [0.5e6, 1e6, 1.2e6, 2.1e6, 4e6]) line.update({ received, total: 4e6 });
+    line.end();
+    expect(out.text.split('\n')).toEqual(['retrieving a.dcm: 1.0 of 4.0 MB', 'retrieving a.dcm: 2.1 of 4.0 MB', 'retrieving a.dcm: 4.0 of 4.0 MB', '']);
+
+    const unknown = output(false);
+    const open = transferLine('retrieving b.dcm', '', unknown);
+    for (const [t, received] of [[5000, 1e6], [10_000, 2e6], [12_000, 3e6], [19_000, 4e6], [20_000, 5e6]] as const) {
+      unknown.t = t;
+      open.update({ received });
+    }
+    expect(unknown.text).toBe('retrieving b.dcm: 2.0 MB so far\nretrieving b.dcm: 5.0 MB so far\n');
   });
 });

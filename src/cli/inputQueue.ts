@@ -5,6 +5,7 @@
  */
 import type { CineImage } from '../dicom/cineImage.js';
 import type { CineInput } from './inputs.js';
+import type { TransferProgress } from '../util/httpTransfer.js';
 
 export interface InputQueueOptions {
   /** Retrieve the next DICOMweb image ahead (false: each when its turn comes). */
@@ -15,19 +16,49 @@ export interface InputQueueOptions {
   signal: AbortSignal;
 }
 
+/** A load under way, with the last progress it reported, for whoever waits on it later. */
+class Loading {
+  readonly cine: Promise<CineImage>;
+  settled = false;
+  latest?: TransferProgress;
+  onProgress?: (progress: TransferProgress) => void;
+
+  constructor(input: CineInput, signal: AbortSignal) {
+    this.cine = input.load({
+      signal,
+      onProgress: (progress) => {
+        this.latest = progress;
+        this.onProgress?.(progress);
+      },
+    });
+    // Handled here, so a load retrieved ahead that fails is reported when its turn comes, not as an unhandled rejection now.
+    const settle = () => {
+      this.settled = true;
+    };
+    this.cine.then(settle, settle);
+  }
+}
+
 export class InputQueue {
-  private readonly ahead = new Map<number, Promise<CineImage>>();
+  private readonly ahead = new Map<number, Loading>();
 
   constructor(
     private readonly inputs: readonly CineInput[],
     private readonly options: InputQueueOptions,
   ) {}
 
-  /** The input's cine: the one retrieved ahead, or loaded now. */
-  load(index: number): Promise<CineImage> {
-    const loading = this.ahead.get(index) ?? this.inputs[index]!.load(this.options.signal);
+  /**
+   * The input's cine: the one retrieved ahead, or loaded now. `onProgress` hears of the retrieval
+   * from now until it ends (with where it has got to, for one already under way).
+   */
+  load(index: number, onProgress?: (progress: TransferProgress) => void): Promise<CineImage> {
+    const loading = this.ahead.get(index) ?? new Loading(this.inputs[index]!, this.options.signal);
     this.ahead.delete(index);
-    return loading;
+    if (onProgress && !loading.settled) {
+      loading.onProgress = onProgress;
+      if (loading.latest) onProgress(loading.latest);
+    }
+    return loading.cine;
   }
 
   /** Starts retrieving the first input after `index` that will be loaded (past those passed over or done), if it is a DICOMweb image. */
@@ -37,10 +68,7 @@ export class InputQueue {
       const input = this.inputs[next]!;
       if (input.passOver || (await this.options.isDone(input))) continue;
       if (input.path || this.ahead.has(next)) return;
-      const loading = input.load(this.options.signal);
-      // Its failure is reported when its turn comes, not as an unhandled rejection now.
-      loading.catch(() => undefined);
-      this.ahead.set(next, loading);
+      this.ahead.set(next, new Loading(input, this.options.signal));
       return;
     }
   }

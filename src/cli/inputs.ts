@@ -9,6 +9,7 @@ import { readFolderFile, type FolderFile, type FolderFileOptions } from '../dico
 import { readSegmentation, type ReadSegmentation } from '../dicom/segmentationReader.js';
 import { NOT_PART10_PROBLEM } from '../dicom/errors.js';
 import { DicomwebClient } from '../dicom/dicomwebClient.js';
+import type { TransferProgress } from '../util/httpTransfer.js';
 import { isImageStorageSopClass } from '../dicom/uids.js';
 
 export interface CineInput {
@@ -20,10 +21,15 @@ export interface CineInput {
   sopInstanceUID?: string;
   /** Why it is passed over, where that is known before loading (another modality's image in a DICOMweb study); `load` then throws PassedOverFile. */
   passOver?: string;
-  /** `signal` aborts a DICOMweb retrieval under way (a file is read whole, quickly). */
-  load(signal?: AbortSignal): Promise<CineImage>;
+  /** `signal` aborts a DICOMweb retrieval under way, `onProgress` reports it (a file is read whole, quickly). */
+  load(options?: InputLoadOptions): Promise<CineImage>;
   /** From a folder scan or a DICOMweb study: `load` throws PassedOverFile for an image that is not a cine to segment. */
   optional: boolean;
+}
+
+export interface InputLoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: TransferProgress) => void;
 }
 
 /** A DICOMweb study or series named by its URL. */
@@ -148,9 +154,9 @@ async function dicomwebImages(client: DicomwebClient, study: string, series: str
     // QIDO-RS returns Modality with instances on most servers; where it does not, the image is retrieved to tell.
     const modality = inst.Modality === undefined ? undefined : String(inst.Modality);
     const passOver = optional && requireUltrasound && modality !== undefined && !isUltrasoundDataset(inst) ? notUltrasoundProblem(modality) : undefined;
-    const load = async (signal?: AbortSignal): Promise<CineImage> => {
+    const load = async (options: InputLoadOptions = {}): Promise<CineImage> => {
       if (passOver) throw new PassedOverFile(name, passOver);
-      const cine = await client.retrieveCine(study, seriesUid, sop, signal ? { signal } : {});
+      const cine = await client.retrieveCine(study, seriesUid, sop, options);
       if (optional && requireUltrasound && !cine.isUltrasound) throw new PassedOverFile(name, notUltrasoundProblem(cine.modality));
       return cine;
     };

@@ -1,4 +1,5 @@
 import type { RunReport } from '../report/runReport.js';
+import { transferText, type TransferProgress } from '../util/httpTransfer.js';
 
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
@@ -10,6 +11,64 @@ export function progressBar(label: string): (done: number, total: number) => voi
     last = pct;
     const bar = '#'.repeat(Math.round(pct / 5)).padEnd(20, '.');
     process.stderr.write(`${tty ? '\r' : ''}${label} [${bar}] ${done}/${total} frames${tty ? (done === total ? '\n' : '') : '\n'}`);
+  };
+}
+
+export interface TransferLine {
+  update(progress: TransferProgress): void;
+  /** The transfer is over (done or failed): ends a line left open on a terminal. */
+  end(): void;
+}
+
+/** Where a transfer line is written, and the clock it goes by (process.stderr and Date.now, but for tests). */
+export interface LineOutput {
+  isTTY?: boolean;
+  write(text: string): unknown;
+  now?(): number;
+}
+
+/** A transfer says nothing before this: one that ends sooner is no wait worth a line. */
+const TRANSFER_QUIET_MS = 1000;
+/** How often a terminal's line is redrawn at most, and a log's line written where the size is unknown. */
+const TTY_REDRAW_MS = 200;
+const LOG_UNKNOWN_SIZE_MS = 10_000;
+
+/**
+ * A transfer's progress on stderr (`retrieving …: 12.5 of 80.0 MB`, `storing …: 3.1 of 33.6 MB
+ * sent`), once it has taken a second: redrawn on a terminal; in a log, a line at each quarter of
+ * a known size, or every 10 s where the server gave none.
+ */
+export function transferLine(label: string, suffix = '', out: LineOutput = process.stderr): TransferLine {
+  const now = () => out.now?.() ?? Date.now();
+  const started = now();
+  let drawn = 0;
+  let lastWrite = -Infinity;
+  let lastQuarter = 0;
+  return {
+    update(progress) {
+      const t = now();
+      if (t - started < TRANSFER_QUIET_MS) return;
+      const text = `${label}: ${transferText(progress)}${suffix}`;
+      const whole = progress.total !== undefined && progress.received >= progress.total;
+      if (out.isTTY) {
+        if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
+        out.write(`\r${text.padEnd(drawn)}`);
+        drawn = text.length;
+      } else if (progress.total !== undefined) {
+        const quarter = Math.floor((4 * progress.received) / progress.total);
+        if (quarter <= lastQuarter) return;
+        lastQuarter = quarter;
+        out.write(`${text}\n`);
+      } else {
+        if (t - Math.max(lastWrite, started) < LOG_UNKNOWN_SIZE_MS) return;
+        out.write(`${text}\n`);
+      }
+      lastWrite = t;
+    },
+    end() {
+      if (drawn > 0) out.write('\n');
+      drawn = 0;
+    },
   };
 }
 

@@ -18,8 +18,8 @@ export interface DicomwebClientOptions {
   headers?: Record<string, string>;
   /**
    * How long a STOW-RS may go unanswered before it fails as not known to be stored (default 5
-   * minutes), counted again from each part of the upload the server takes (where the runtime
-   * reports an upload's progress, as browsers do): a large SEG going slowly is not cut.
+   * minutes), counted again from each part of the upload that leaves (the browser's report of the
+   * upload's progress; in Node, src/util/nodeXmlHttpRequest.ts): a large SEG going slowly is not cut.
    */
   stowTimeoutMs?: number;
   /** How long a search's or a retrieval's answer may go without a byte before the request fails (default 2 minutes). */
@@ -29,7 +29,7 @@ export interface DicomwebClientOptions {
 const DEFAULT_STOW_TIMEOUT_MS = 5 * 60_000;
 
 export interface StoreOptions {
-  /** Called as the server takes the request's bytes (`received`: sent so far), where the runtime reports it (browsers). */
+  /** Called as the request's bytes leave (`received`: sent so far, `total`: the multipart body's size). */
   onProgress?: (progress: TransferProgress) => void;
 }
 
@@ -197,7 +197,6 @@ export class DicomwebClient {
         unanswered.abort();
       }, this.stowTimeoutMs);
     };
-    // Node's XMLHttpRequest has an upload object that never reports: there the wait is counted from the start only.
     const stopReporting = reportProgress(xhr.upload, (progress) => {
       wait();
       options.onProgress?.(progress);

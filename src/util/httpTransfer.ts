@@ -3,13 +3,13 @@
  * workers), and an idle watch, so that a server that takes a request and goes silent fails it with
  * a reason instead of holding a batch or the panel for ever.
  */
+import { nodeXmlHttpRequest } from './nodeXmlHttpRequest.js';
 import { unlessAborted } from './unlessAborted.js';
 
 export async function ensureXmlHttpRequest(): Promise<void> {
   // The requests are XMLHttpRequests (dicomweb-client is built on them), which browsers have and Node does not.
   if (typeof (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest === 'undefined') {
-    const mod = await import('xhr2');
-    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = mod.default;
+    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = await nodeXmlHttpRequest();
   }
 }
 
@@ -98,6 +98,18 @@ export async function unlessSilent<T>(xhr: XMLHttpRequest, answer: T | Promise<T
 export interface TransferProgress {
   received: number;
   total?: number;
+}
+
+/** A byte count as a person reads it: kB below a megabyte, else MB with one decimal (10^3, 10^6). */
+function byteSize(bytes: number): string {
+  return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** How much of a transfer has gone, in the total's unit: "0.3 of 3.4 MB", or "1.2 MB so far" where the size was not given (the panel and the CLI). */
+export function transferText(progress: TransferProgress): string {
+  const { received, total } = progress;
+  if (total === undefined) return `${byteSize(received)} so far`;
+  return total >= 1e6 ? `${(received / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${Math.round(received / 1e3)} of ${Math.round(total / 1e3)} kB`;
 }
 
 /**

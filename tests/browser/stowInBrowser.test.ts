@@ -6,15 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
+import { STORED_UID, stopTaking, takeSlowly } from '../helpers/slowUploadServer.js';
 
 jest.setTimeout(120000);
 
 const BUNDLE_DIR = resolve(__dirname, '../../dist/browser');
 /** Larger than loopback's socket buffers, so that the server's reading paces the upload. */
 const INSTANCE_BYTES = 32 * 1024 * 1024;
-const STORED_UID = '1.2.826.0.1.3680043.8.498.1';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 import * as engine from '/trus-cine-seg.mjs';
@@ -31,24 +30,6 @@ window.store = async (path, stowTimeoutMs) => {
 window.ready = true;
 </script>`;
 
-/** Takes the request's body at about `bytesPerSecond`, then answers that the instance is stored. */
-function takeSlowly(req: IncomingMessage, res: ServerResponse, bytesPerSecond: number): void {
-  let taken = 0;
-  const started = Date.now();
-  req.on('data', (chunk: Buffer) => {
-    taken += chunk.length;
-    const due = started + (taken / bytesPerSecond) * 1000;
-    if (due > Date.now()) {
-      req.pause();
-      setTimeout(() => req.resume(), due - Date.now());
-    }
-  });
-  req.on('end', () => {
-    res.writeHead(200, { 'Content-Type': 'application/dicom+json' });
-    res.end(JSON.stringify({ '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: [STORED_UID] } }] } }));
-  });
-}
-
 describe('STOW-RS from the browser over a slow link', () => {
   let server: StaticServer;
   let browser: Browser;
@@ -59,7 +40,7 @@ describe('STOW-RS from the browser over a slow link', () => {
       if (req.method !== 'POST') return false;
       // The slow server takes the upload in about 30 s, three times the wait; the stalling one takes its first bytes and no more.
       if (path === '/slow/studies') takeSlowly(req, res, 1024 * 1024);
-      else if (path === '/stalling/studies') req.once('data', () => req.pause());
+      else if (path === '/stalling/studies') stopTaking(req);
       else return false;
       return true;
     });

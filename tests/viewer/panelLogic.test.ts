@@ -1,5 +1,5 @@
 /** The panel's figures and the mode's choices, without a browser. */
-import { curve, valueRange, summaryLines, panelReport, reportFile, resultWarnings, transferText } from '../../extension/src/utils/panelFigures.js';
+import { curve, valueRange, summaryLines, panelReport, reportFile, resultWarnings } from '../../extension/src/utils/panelFigures.js';
 import { isValidMode, modeInstance } from '../../modes/src/index.js';
 import getHangingProtocolModule from '../../extension/src/getHangingProtocolModule.js';
 import { HANGING_PROTOCOL_ID } from '../../extension/src/id.js';
@@ -162,15 +162,5 @@ describe('the mode', () => {
       ]),
     );
     expect(modeInstance.routes[0]!.layoutTemplate().props.rightPanels[0]).toBe('trus-cine-seg-extension.panelModule.temporalConsistency');
-  });
-});
-
-describe('transfers in the panel', () => {
-  it('gives what has come in the unit of the whole, or so far where the server gave no length', () => {
-    expect(transferText({ received: 340_000, total: 3_420_000 })).toBe('0.3 of 3.4 MB');
-    expect(transferText({ received: 3_420_000, total: 3_420_000 })).toBe('3.4 of 3.4 MB');
-    expect(transferText({ received: 120_400, total: 480_000 })).toBe('120 of 480 kB');
-    expect(transferText({ received: 2_500_000 })).toBe('2.5 MB so far');
-    expect(transferText({ received: 800 })).toBe('1 kB so far');
   });
 });

@@ -21,7 +21,7 @@ import { metricsForMasks } from '../../src/report/maskMetrics.js';
 import { loopOfReport, prostateVolume } from '../../src/report/prostateVolume.js';
 import { dicomCielabToRgb } from '../../src/dicom/cielab.js';
 import { PROSTATE_CIELAB } from '../../src/inference/segmentationFromRun.js';
-import { transferText } from '../../extension/src/utils/panelFigures.js';
+import { transferText } from '../../src/util/httpTransfer.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;

@@ -5,7 +5,8 @@
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { hasSegToWrite, type LoopResult } from '../services/loopResult.js';
-import { panelReport, reportFile, transferText } from '../utils/panelFigures.js';
+import { panelReport, reportFile } from '../utils/panelFigures.js';
+import { transferText } from '../../../src/util/httpTransfer.js';
 import { download } from '../utils/download.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 

@@ -2,7 +2,7 @@
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { ACCENT, BUTTON, ERROR, SELECT } from './styles.js';
-import { transferText } from '../utils/panelFigures.js';
+import { transferText } from '../../../src/util/httpTransfer.js';
 
 export function RunControls({ service, state, busy }: { service: TrusSegmentationService; state: ServiceState; busy: boolean }): React.ReactElement {
   const { progress, backend } = state;

@@ -163,15 +163,3 @@ export function afterClosing(keeping: BrowserKeeping): string {
 export function resultName(r: Pick<LoopResult, 'model' | 'edited'>): string {
   return `${r.model.label}${r.edited ? ' (edited)' : ''}`;
 }
-
-/** A byte count as the panel gives it: kB below a megabyte, else MB with one decimal (10^3, 10^6). */
-function byteSize(bytes: number): string {
-  return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-/** How much of a transfer has come, in the total's unit: "0.3 of 3.4 MB", or "1.2 MB so far" where the server gave no length. */
-export function transferText(progress: { received: number; total?: number }): string {
-  const { received, total } = progress;
-  if (total === undefined) return `${byteSize(received)} so far`;
-  return total >= 1e6 ? `${(received / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${Math.round(received / 1e3)} of ${Math.round(total / 1e3)} kB`;
-}

@@ -15,7 +15,7 @@ import { batchSummaryToCsv, reportFiguresFromJson, type BatchRow } from '../../r
 import { DicomwebClient } from '../../dicom/dicomwebClient.js';
 import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inputs.js';
 import { InputQueue } from '../inputQueue.js';
-import { batchLabel, progressBar, summaryText } from '../progress.js';
+import { batchLabel, progressBar, summaryText, transferLine } from '../progress.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
@@ -163,7 +163,8 @@ export async function runSegment(args: string[]): Promise<number> {
       const loopStart = performance.now();
       let cine;
       try {
-        cine = await queue.load(index);
+        const retrieving = transferLine(`retrieving ${batchLabel(index, inputs.length, input.name)}`);
+        cine = await queue.load(index, retrieving.update).finally(retrieving.end);
         await queue.prefetchAfter(index);
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
       } catch (err) {
@@ -237,7 +238,8 @@ export async function runSegment(args: string[]): Promise<number> {
         console.error(`  ${cine.numberOfFrames} frames -> ${segPath}\n${summaryText(report)}${report.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
         if (stow) {
           try {
-            await stow.storeInstances([seg], cine.studyInstanceUID);
+            const storing = transferLine(`  storing to ${values.stow}`, ' sent');
+            await stow.storeInstances([seg], cine.studyInstanceUID, { onProgress: storing.update }).finally(storing.end);
             console.error(`  stored to ${values.stow}`);
           } catch (err) {
             failures++;

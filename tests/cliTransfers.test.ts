@@ -1,0 +1,104 @@
+/**
+ * The CLI over slow links (a real Orthanc behind a proxy that paces what passes, as a slow network
+ * does): a cine that takes a while to retrieve shows how much has come, and a SEG that takes a
+ * while to store shows how much has been sent and is not cut by a STOW wait shorter than it.
+ * Piped stderr is a log, so the lines are those a log gets: one at each quarter.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CineImage } from '../src/dicom/cineImage.js';
+import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
+import { encodeJpegBaselineFrames } from '../src/dicom/encode/jpegBaseline.js';
+import { BinarySegmentation } from '../src/dicom/segmentation.js';
+import { TransferSyntax } from '../src/dicom/uids.js';
+import { CLI, cliAsync } from './helpers/cliProcess.js';
+import { writeModelFolder } from './helpers/modelDir.js';
+import { buildTinySegmentationModel } from './helpers/onnxModel.js';
+import { startOrthanc, type RunningOrthanc } from './helpers/orthanc.js';
+import { cineFile } from './helpers/synthetic.js';
+import { throttlingProxy } from './helpers/throttlingProxy.js';
+import { tempDir } from './helpers/tools.js';
+
+jest.setTimeout(180000);
+
+const DEMO = resolve(__dirname, '../demo/trus-demo-axial.dcm');
+const dir = tempDir('cli-transfers-');
+const SEG_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
+
+/** Quarter lines of one transfer in a log: `<label>: <received> of <total> MB<suffix>`, the sizes as numbers. */
+function quarterLines(stderr: string, label: RegExp, suffix = ''): { received: number; total: number }[] {
+  const line = new RegExp(`^${label.source}: (\\d+\\.\\d) of (\\d+\\.\\d) MB${suffix}$`, 'gm');
+  return [...stderr.matchAll(line)].map((m) => ({ received: Number(m[1]), total: Number(m[2]) }));
+}
+
+let orthanc: RunningOrthanc;
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+  orthanc = await startOrthanc();
+});
+afterAll(() => orthanc?.stop());
+
+it('segment: a cine retrieved over a slow link shows how much of it has come', async () => {
+  const demoBytes = readFileSync(DEMO);
+  const demo = CineImage.fromPart10(demoBytes, DEMO);
+  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
+  // About 4 s for the 1.6 MB cine.
+  const link = await throttlingProxy(orthanc.httpUrl, 400_000);
+  try {
+    const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-out'));
+    expect(r.code).toBe(0);
+    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
+    const label = new RegExp(`retrieving …${name.slice(-47).replace(/[.]/g, '\\.')}`);
+    const lines = quarterLines(r.stderr, label);
+    // A quarter reached within the first second is not written (a quick transfer gets no lines); the last is the whole.
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const total = lines[0]!.total;
+    expect(total).toBeGreaterThanOrEqual(Number((demoBytes.length / 1e6).toFixed(1)));
+    expect(lines.every((l) => l.total === total)).toBe(true);
+    expect(lines.map((l) => l.received)).toEqual([...lines.map((l) => l.received)].sort((a, b) => a - b));
+    expect(lines.at(-1)!.received).toBe(total);
+    // Before the loop's progress bar, not in it.
+    expect(r.stderr.indexOf(`${total.toFixed(1)} of ${total.toFixed(1)} MB\n`)).toBeLessThan(r.stderr.search(/\[#+\] \d+\/\d+ frames/));
+  } finally {
+    await link.close();
+  }
+});
+
+it('store: a large SEG stored over a slow link shows how much has been sent, and is stored', async () => {
+  // A 16 MB SEG (500 frames of 512 x 512, one bit a pixel), four times what loopback's buffers take
+  // at once, so that the link's pace is what the upload's progress follows. Its source cine is
+  // one JPEG frame repeated, small to build.
+  const rows = 512;
+  const columns = 512;
+  const frameCount = 500;
+  const gray = new Uint8Array(rows * columns).fill(90);
+  const [jpeg] = await encodeJpegBaselineFrames([gray], { rows, columns, samplesPerPixel: 1 });
+  const cineBytes = cineFile({ rows, columns, frames: new Array(frameCount).fill(gray), encapsulatedFrames: new Array(frameCount).fill(jpeg), transferSyntaxUID: TransferSyntax.JPEGBaseline8Bit });
+  const source = CineImage.fromPart10(cineBytes, 'large.dcm');
+  const mask = Uint8Array.from({ length: rows * columns }, (_, i) => (i % columns > 100 && i % columns < 400 ? 1 : 0));
+  const seg = new BinarySegmentation({ source, segments: [{ label: 'Prostate', algorithmType: 'AUTOMATIC', algorithm: { name: 'm', version: '1' }, frames: new Array(frameCount).fill(mask) }] }).toPart10();
+  expect(seg.length).toBeGreaterThan(16e6);
+  mkdirSync(join(dir, 'large'), { recursive: true });
+  const segFile = join(dir, 'large', 'large.seg.dcm');
+  writeFileSync(segFile, seg);
+  // About 4 s to send at 4 MB/s.
+  const link = await throttlingProxy(orthanc.httpUrl, undefined, 4e6);
+  try {
+    const r = await cliAsync('store', segFile, '--stow', `${link.url}/dicom-web`);
+    expect(r.stderr).toContain(`${segFile} -> ${link.url}/dicom-web (study ${source.studyInstanceUID})`);
+    expect(r.code).toBe(0);
+    const lines = quarterLines(r.stderr, new RegExp(`storing ${segFile.replace(/[.]/g, '\\.')}`), ' sent');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const total = lines[0]!.total;
+    // The multipart body: the SEG and its boundaries.
+    expect(total).toBe(Number((seg.length / 1e6).toFixed(1)));
+    expect(lines.at(-1)!.received).toBe(total);
+    expect(lines.slice(0, -1).every((l) => l.received < total)).toBe(true);
+  } finally {
+    await link.close();
+  }
+  const stored = await new DicomwebClient({ url: orthanc.dicomwebUrl }).searchForInstances(source.studyInstanceUID);
+  expect(stored.filter((i) => i.SOPClassUID === SEG_CLASS)).toHaveLength(1);
+});
