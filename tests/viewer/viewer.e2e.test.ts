@@ -1178,6 +1178,51 @@ async function segmentLoop(page: Page): Promise<void> {
     });
   }, 300_000);
 
+  test('a SEG stored over a slow link: the panel shows how much of it has been sent, then that it is stored', async () => {
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    const segSeriesOf = async () => (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG').map((s) => String(s.SeriesInstanceUID));
+    const before = await segSeriesOf();
+    const slowPage = await browser.context.newPage();
+    try {
+      await openInMode(slowPage, viewer.url, study, FRAMES);
+      await segmentLoop(slowPage);
+      // Chromium's own network throttling, for this page's uploads only: 16 kB/s, so the loop's
+      // SEG (about 90 kB) takes some 6 s. Chromium reports an upload's progress as each 16 kB
+      // part of it goes.
+      const cdp = await browser.context.newCDPSession(slowPage);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16_000 });
+      await slowPage.locator('[data-testid=trus-export]').click();
+      await slowPage.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
+      const texts: string[] = [];
+      for (let waited = 0; ; waited += 50) {
+        if (waited > 60_000) throw new Error(`the SEG was never stored: ${texts.at(-1)}`);
+        const text = await slowPage.evaluate(() => document.querySelector('[data-testid=trus-storing]')?.textContent ?? null);
+        if (text === null) break;
+        if (texts.at(-1) !== text) texts.push(text);
+        await slowPage.waitForTimeout(50);
+      }
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      expect(await slowPage.locator('[data-testid=trus-export-result]').getAttribute('data-stored')).toBe('true');
+      const line = /^SEG written; storing it to the PACS \(http:\/\/[^)]+\/dicom-web\)(?:: (\d+) of (\d+) kB sent)?\. It can be downloaded meanwhile\.$/;
+      for (const t of texts) expect(t).toMatch(line);
+      const sent = texts.map((t) => line.exec(t)!).filter((m) => m[1] !== undefined).map((m) => ({ sent: Number(m[1]), total: Number(m[2]) }));
+      // Seen on the way, in order, out of one whole.
+      expect(sent.filter((s) => s.sent < s.total).length).toBeGreaterThanOrEqual(3);
+      expect(sent.map((s) => s.sent)).toEqual([...sent.map((s) => s.sent)].sort((a, b) => a - b));
+      expect(new Set(sent.map((s) => s.total)).size).toBe(1);
+      const added = (await segSeriesOf()).filter((uid) => !before.includes(uid));
+      expect(added).toHaveLength(1);
+      const seg = await storedValidSeg(client, study, added[0]!, 'stored-over-slow-link.seg.dcm');
+      expect(seg.frames).toHaveLength(FRAMES);
+      // The whole is the SEG's bytes with the multipart body's boundaries around them (a few hundred bytes).
+      const segBytes = readFileSync(join(ARTIFACTS, 'stored-over-slow-link.seg.dcm')).length;
+      expect(Math.abs(sent[0]!.total - segBytes / 1000)).toBeLessThan(1.5);
+    } finally {
+      await slowPage.close();
+    }
+  }, 180_000);
+
   test('a refused STOW (PACS stopped) shows the error and still offers the SEG for download', async () => {
     await orthanc.stop();
     await page.locator('[data-testid=trus-export]').click();
