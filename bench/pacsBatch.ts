@@ -1,9 +1,10 @@
 /**
  * A batch from a PACS: `trus-seg segment` on a study of several copies of a loop stored in Debian's
- * Orthanc on loopback, reached through a proxy that lets bytes through at a given rate, as a
- * network link of that speed would. Each speed is run with the next image retrieved while one is
- * segmented (the CLI's default) and with `--no-prefetch`, in turn, to show what retrieving ahead
- * saves where the network is slow. Wall time of the whole CLI process (start and model load included).
+ * Orthanc on loopback, reached through a proxy that lets bytes through at a given rate each way, as
+ * a network link of that speed would. Each speed is run with the next image retrieved while one is
+ * segmented (the CLI's default), with `--no-prefetch`, and with `--stow` back to the same PACS
+ * through the same link, in turn, to show what retrieving ahead saves where the network is slow
+ * and what storing the SEGs costs. Wall time of the whole CLI process (start and model load included).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface PacsBatchRow {
   /** Link speed in MB/s (10^6 bytes); undefined: loopback, not throttled. */
   linkMBps?: number;
   prefetch: boolean;
+  /** Each SEG stored back (--stow) through the same link. */
+  stow?: boolean;
   loops: number;
   framesPerLoop: number;
   bytesPerLoop: number;
@@ -55,16 +58,19 @@ export async function pacsBatch(cli: string, loopFile: string, options: { loops:
     }
     const rows: PacsBatchRow[] = [];
     for (const linkMBps of options.linksMBps) {
-      const proxy = await throttlingProxy(orthanc.httpUrl, linkMBps === undefined ? undefined : linkMBps * 1e6);
+      const rate = linkMBps === undefined ? undefined : linkMBps * 1e6;
+      const proxy = await throttlingProxy(orthanc.httpUrl, rate, rate);
       try {
-        const pair = [true, false].map((prefetch) => ({ linkMBps, prefetch, loops: options.loops, framesPerLoop, bytesPerLoop: source.length, seconds: [] as number[] }));
+        const row = (prefetch: boolean, stow: boolean): PacsBatchRow => ({ linkMBps, prefetch, ...(stow ? { stow } : {}), loops: options.loops, framesPerLoop, bytesPerLoop: source.length, seconds: [] });
+        const variants = [row(true, false), row(false, false), row(true, true)];
         for (let t = 0; t < options.tries; t++) {
-          for (const row of pair) {
+          for (const variant of variants) {
             rmSync(out, { recursive: true, force: true });
-            row.seconds.push(await runCli(cli, ['segment', `${proxy.url}/dicom-web/studies/${study}`, '--out', out, ...(row.prefetch ? [] : ['--no-prefetch'])]));
+            const args = ['segment', `${proxy.url}/dicom-web/studies/${study}`, '--out', out, ...(variant.prefetch ? [] : ['--no-prefetch']), ...(variant.stow ? ['--stow', `${proxy.url}/dicom-web`] : [])];
+            variant.seconds.push(await runCli(cli, args));
           }
         }
-        rows.push(...pair);
+        rows.push(...variants);
       } finally {
         await proxy.close();
       }

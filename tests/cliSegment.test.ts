@@ -649,7 +649,7 @@ describe('trus-seg segment with a PACS (Orthanc)', () => {
       const out = join(dir, 'pacs-out');
       const url = `${orthanc.dicomwebUrl}/studies/${demo.studyInstanceUID}`;
       const r = cli('segment', url, '--model', model.dir, '--out', out, '--stow', orthanc.dicomwebUrl);
-      expect(r.stderr).toContain(`stored to ${orthanc.dicomwebUrl}`);
+      expect(r.stderr).toContain(`  stored ${join(out, `${demo.sopInstanceUID}.seg.dcm`)} to ${orthanc.dicomwebUrl}\n`);
       expect(r.code).toBe(0);
       const instances = await client.searchForInstances(demo.studyInstanceUID);
       const segs = instances.filter((i) => i.SOPClassUID === '1.2.840.10008.5.1.4.1.1.66.4');

@@ -1,16 +1,19 @@
 /**
  * The CLI over slow links (a real Orthanc behind a proxy that paces what passes, as a slow network
- * does): a cine that takes a while to retrieve shows how much has come, and a SEG that takes a
- * while to store shows how much has been sent and is not cut by a STOW wait shorter than it.
- * Piped stderr is a log, so the lines are those a log gets: one at each quarter.
+ * does): a cine that takes a while to retrieve shows how much has come, a SEG that takes a while
+ * to store shows how much has been sent and is not cut by a STOW wait shorter than it, and a
+ * batch's STOW goes on beside the next loop's segmentation. Piped stderr is a log, so the lines
+ * are those a log gets: one at each quarter.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CineImage } from '../src/dicom/cineImage.js';
 import { DicomwebClient } from '../src/dicom/dicomwebClient.js';
 import { encodeJpegBaselineFrames } from '../src/dicom/encode/jpegBaseline.js';
 import { BinarySegmentation } from '../src/dicom/segmentation.js';
-import { TransferSyntax } from '../src/dicom/uids.js';
+import { createUID, TransferSyntax } from '../src/dicom/uids.js';
+import { parsePart10, writePart10 } from '../src/dicom/part10.js';
 import { CLI, cliAsync } from './helpers/cliProcess.js';
 import { writeModelFolder } from './helpers/modelDir.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
@@ -24,6 +27,7 @@ jest.setTimeout(180000);
 const DEMO = resolve(__dirname, '../demo/trus-demo-axial.dcm');
 const dir = tempDir('cli-transfers-');
 const SEG_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
+const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
 
 /** Quarter lines of one transfer in a log: `<label>: <received> of <total> MB<suffix>`, the sizes as numbers. */
 function quarterLines(stderr: string, label: RegExp, suffix = ''): { received: number; total: number }[] {
@@ -43,7 +47,6 @@ it('segment: a cine retrieved over a slow link shows how much of it has come', a
   const demoBytes = readFileSync(DEMO);
   const demo = CineImage.fromPart10(demoBytes, DEMO);
   await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
-  const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
   // About 4 s for the 1.6 MB cine.
   const link = await throttlingProxy(orthanc.httpUrl, 400_000);
   try {
@@ -101,4 +104,81 @@ it('store: a large SEG stored over a slow link shows how much has been sent, and
   }
   const stored = await new DicomwebClient({ url: orthanc.dicomwebUrl }).searchForInstances(source.studyInstanceUID);
   expect(stored.filter((i) => i.SOPClassUID === SEG_CLASS)).toHaveLength(1);
+});
+
+describe('segment --stow over a slow link', () => {
+  /** A study of two copies of the demo loop (each its own series and instance) in Orthanc; its UID. */
+  async function twoLoopStudy(): Promise<string> {
+    const study = createUID();
+    for (let i = 0; i < 2; i++) {
+      const parsed = parsePart10(readFileSync(DEMO), DEMO);
+      Object.assign(parsed.dataset, { StudyInstanceUID: study, SeriesInstanceUID: createUID(), SOPInstanceUID: createUID(), SeriesNumber: i + 1 });
+      await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([writePart10(parsed.dataset, parsed.transferSyntaxUID)]);
+    }
+    return study;
+  }
+  const storedSegs = async (study: string) => (await new DicomwebClient({ url: orthanc.dicomwebUrl }).searchForInstances(study)).filter((i) => i.SOPClassUID === SEG_CLASS).length;
+  /** The SEGs a run wrote, in the order it wrote them. */
+  const writtenSegs = (stderr: string) => [...stderr.matchAll(/^  72 frames -> (\S+\.seg\.dcm)$/gm)].map((m) => m[1]!);
+  /** The second loop's progress bar, not its retrieval. */
+  const SECOND_LOOP_BAR = /^\[2\/2[^\]]*\] \S+ \[#+\.*\] \d+\/72 frames$/m;
+  // Each SEG (about 0.8 MB) takes some 5 s to reach Orthanc; a loop takes a second or two to segment.
+  const UPLOAD_BYTES_PER_SECOND = 150_000;
+
+  it("stores each SEG beside the next loop's segmentation, and tells how each went", async () => {
+    const study = await twoLoopStudy();
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, UPLOAD_BYTES_PER_SECOND);
+    const out = join(dir, 'stow-batch');
+    try {
+      const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${study}`, '--model', model.dir, '--out', out, '--stow', `${link.url}/dicom-web`);
+      expect(r.code).toBe(0);
+      const [first, second] = writtenSegs(r.stderr);
+      expect(second).toBeDefined();
+      const storedFirst = r.stderr.indexOf(`  stored ${first} to ${link.url}/dicom-web\n`);
+      const storedSecond = r.stderr.indexOf(`  stored ${second} to ${link.url}/dicom-web\n`);
+      expect(storedFirst).toBeGreaterThan(0);
+      // The second loop was segmented while the first SEG was still on its way.
+      const secondLoop = r.stderr.search(SECOND_LOOP_BAR);
+      expect(secondLoop).toBeGreaterThan(0);
+      expect(secondLoop).toBeLessThan(storedFirst);
+      expect(storedSecond).toBeGreaterThan(storedFirst);
+      // The summary is written once both are answered, and says nothing failed.
+      expect(r.stderr.indexOf('batch summary')).toBeGreaterThan(storedSecond);
+      expect(readFileSync(join(out, 'batch-summary.csv'), 'utf8')).not.toContain('not stored');
+    } finally {
+      await link.close();
+    }
+    expect(await storedSegs(study)).toBe(2);
+  });
+
+  it('Ctrl-C while a SEG is on its way: the batch stops, waits for the PACS to answer that STOW, and says so', async () => {
+    const study = await twoLoopStudy();
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, UPLOAD_BYTES_PER_SECOND);
+    const out = join(dir, 'stow-cancel');
+    try {
+      const child = spawn(process.execPath, [CLI, 'segment', `${link.url}/dicom-web/studies/${study}`, '--model', model.dir, '--out', out, '--stow', `${link.url}/dicom-web`, '--batch', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && SECOND_LOOP_BAR.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      expect(sent).toBe(true);
+      expect(code).toBe(1);
+      const [first, second] = writtenSegs(stderr);
+      expect(second).toBeUndefined();
+      expect(stderr).toContain('cancelled during');
+      const waiting = stderr.indexOf(`waiting for the PACS to answer the STOW of ${first} (Ctrl-C again stops now; the SEG is kept)`);
+      expect(waiting).toBeGreaterThan(stderr.indexOf('cancelled during'));
+      expect(stderr.indexOf(`  stored ${first} to ${link.url}/dicom-web\n`)).toBeGreaterThan(waiting);
+      expect(readdirSync(out).filter((f) => f.endsWith('.seg.dcm'))).toHaveLength(1);
+    } finally {
+      await link.close();
+    }
+    expect(await storedSegs(study)).toBe(1);
+  });
 });

@@ -16,6 +16,7 @@ import { DicomwebClient } from '../../dicom/dicomwebClient.js';
 import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inputs.js';
 import { InputQueue } from '../inputQueue.js';
 import { batchLabel, progressBar, summaryText, transferLine } from '../progress.js';
+import { BackgroundStow } from '../backgroundStow.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
@@ -32,7 +33,8 @@ export const SEGMENT_USAGE = `trus-seg segment <file | folder | DICOMweb study, 
   --model DIR        model folder with model.json (default: ${'models/trus-student'})
   --out DIR          output folder (default: trus-seg-out)
   --report json|csv  report format (default: json)
-  --stow URL         store each SEG to this DICOMweb service (STOW-RS)
+  --stow URL         store each SEG to this DICOMweb service (STOW-RS), one at a time, while
+                     the next loop is segmented; a batch ends once the PACS has answered the last
   --header 'N: V'    an HTTP header for every DICOMweb request (repeatable), e.g. an
                      Authorization; TRUS_PACS_AUTHORIZATION in the environment sets that one
                      without showing it in the process list
@@ -113,7 +115,6 @@ export async function runSegment(args: string[]): Promise<number> {
   const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   const sources = new Set(inputs.map((i) => i.path).filter((p): p is string => !!p));
-  const stow = values.stow ? new DicomwebClient({ url: values.stow, headers }) : undefined;
   const metricsWorkers = !metricsWorker
     ? undefined
     : nodeMetricsWorkerPool({ workersPerLoop: metricsWorkerCount, onFallback: (reason) => console.error(`  temporal metrics computed in the main thread (${reason})`) });
@@ -144,6 +145,20 @@ export async function runSegment(args: string[]): Promise<number> {
     Object.assign(row, { status: 'skipped', problem: 'outputs exist', seg: segPath }, earlier ? { report: earlier } : {});
     return true;
   };
+  const stowRows = new Map<string, BatchRow>();
+  const stower = values.stow
+    ? new BackgroundStow(new DicomwebClient({ url: values.stow, headers }), ({ segPath, error }) => {
+        if (error === undefined) {
+          console.error(`  stored ${segPath} to ${values.stow}`);
+          return;
+        }
+        failures++;
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`error: ${message} (the SEG is kept at ${segPath}: \`trus-seg store ${segPath} --stow ${values.stow}\` stores it later)`);
+        const row = stowRows.get(segPath);
+        if (row) row.problem = `not stored: ${message}`;
+      })
+    : undefined;
   const queue = new InputQueue(inputs, {
     prefetch: !values['no-prefetch'],
     isDone: async (input) => !!input.sopInstanceUID && (await outputsExist(input.sopInstanceUID)),
@@ -151,6 +166,7 @@ export async function runSegment(args: string[]): Promise<number> {
   });
   try {
     for (const [index, input] of inputs.entries()) {
+      stower?.report();
       if (controller.signal.aborted) break;
       // A DICOMweb instance's UID is known from the search: a resumed batch does not retrieve what it has done.
       if (input.sopInstanceUID) {
@@ -236,17 +252,10 @@ export async function runSegment(args: string[]): Promise<number> {
         written++;
         Object.assign(row, { status: 'written', seg: segPath, report });
         console.error(`  ${cine.numberOfFrames} frames -> ${segPath}\n${summaryText(report)}${report.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
-        if (stow) {
-          try {
-            const storing = transferLine(`  storing to ${values.stow}`, ' sent');
-            await stow.storeInstances([seg], cine.studyInstanceUID, { onProgress: storing.update }).finally(storing.end);
-            console.error(`  stored to ${values.stow}`);
-          } catch (err) {
-            failures++;
-            const message = err instanceof Error ? err.message : String(err);
-            console.error(`error: ${message} (the SEG is kept at ${segPath}: \`trus-seg store ${segPath} --stow ${values.stow}\` stores it later)`);
-            row.problem = `not stored: ${message}`;
-          }
+        if (stower) {
+          // Stored beside the next loop's work; its outcome is told before the next loop's lines.
+          stowRows.set(segPath, row);
+          await stower.store(seg, cine.studyInstanceUID, segPath, controller.signal);
         }
         segmentedMs += performance.now() - loopStart;
         segmented++;
@@ -268,6 +277,12 @@ export async function runSegment(args: string[]): Promise<number> {
     metricsWorkers?.dispose();
     frameWorkers?.dispose();
     await model.backend.dispose();
+  }
+  if (stower) {
+    const underWay = stower.underWay;
+    if (underWay && controller.signal.aborted) console.error(`waiting for the PACS to answer the STOW of ${underWay} (Ctrl-C again stops now; the SEG is kept)`);
+    await stower.waitForCurrent();
+    stower.report();
   }
   await writeStudyVolumes(rows, out);
   const summaryPath = values.summary ? resolve(values.summary) : rows.length > 1 ? join(out, 'batch-summary.csv') : undefined;
