@@ -13,7 +13,9 @@ import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.j
 import { throttlingProxy } from '../helpers/throttlingProxy.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { loopShown } from '../helpers/viewerPage.js';
-import { dciodvfy } from '../helpers/tools.js';
+import { dciodvfy, tempDir } from '../helpers/tools.js';
+import { buildSlowSegmentationModel } from '../helpers/onnxModel.js';
+import { writeModelFolder } from '../helpers/modelDir.js';
 import { DicomwebClient } from '../../src/dicom/dicomwebClient.js';
 import { masksForSource, readSegmentation } from '../../src/dicom/segmentationReader.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -1222,6 +1224,33 @@ async function segmentLoop(page: Page): Promise<void> {
       await slowPage.close();
     }
   }, 180_000);
+
+  test('a cancelled run whose worker does not stop in time: the worker is ended, and the next run starts another and completes', async () => {
+    // The student's files replaced, for this browser only, by a model slow on purpose (some
+    // 150 GMAC a frame, far longer a batch than the 5 s a cancelled run is given to stop).
+    const slow = writeModelFolder(join(tempDir('viewer-slow-model-'), 'trus-student'), buildSlowSegmentationModel({ height: 256, width: 256, hidden: 64, layers: 64 }), ['N', 1, 256, 256]);
+    await inOwnBrowser([], 'slow model', pageErrors, async (slowPage, own) => {
+      const manifests: string[] = [];
+      slowPage.on('request', (r) => void (r.url().endsWith('/models/trus-student/model.json') && manifests.push(r.url())));
+      const replace = async (route: Route) => route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) });
+      await own.context.route('**/models/trus-student/model.{json,onnx}', replace);
+      await openInMode(slowPage, viewer.url, gpuStudy, GPU_FRAMES);
+      await slowPage.locator('[data-testid=trus-segment]').click();
+      await slowPage.locator('[data-testid=trus-status][data-status=running]').waitFor({ timeout: 60_000 });
+      await slowPage.waitForTimeout(500);
+      await slowPage.locator('[data-testid=trus-cancel]').click();
+      await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
+      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe('0');
+      // The shipped student again: the next run loads it into a new worker (the ended one's model is gone with it).
+      await own.context.unroute('**/models/trus-student/model.{json,onnx}', replace);
+      const before = manifests.length;
+      await segmentLoop(slowPage);
+      expect(manifests.length).toBe(before + 1);
+      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(GPU_FRAMES));
+      const labelled = await labelmapPixelsPerFrame(slowPage, 'prostate');
+      for (const n of labelled) expect(n).toBeGreaterThan(500);
+    });
+  }, 240_000);
 
   test('a refused STOW (PACS stopped) shows the error and still offers the SEG for download', async () => {
     await orthanc.stop();
