@@ -6,9 +6,9 @@
  * loops, not in the middle of a progress bar.
  */
 import type { DicomwebClient } from '../dicom/dicomwebClient.js';
-import type { TransferProgress } from '../util/httpTransfer.js';
 import { unlessAborted } from '../util/unlessAborted.js';
 import { transferLine } from './progress.js';
+import { ProgressRelay } from './progressRelay.js';
 
 export interface StowOutcome {
   segPath: string;
@@ -19,8 +19,7 @@ export interface StowOutcome {
 interface Storing {
   segPath: string;
   done: Promise<void>;
-  latest?: TransferProgress;
-  onProgress?: (progress: TransferProgress) => void;
+  progress: ProgressRelay;
 }
 
 export class BackgroundStow {
@@ -46,19 +45,12 @@ export class BackgroundStow {
       this.settled.push({ segPath, error: new Error('not sent: the batch was cancelled') });
       return;
     }
-    const storing: Storing = { segPath, done: Promise.resolve() };
-    storing.done = this.client
-      .storeInstances([seg], studyInstanceUID, {
-        onProgress: (progress) => {
-          storing.latest = progress;
-          storing.onProgress?.(progress);
-        },
-      })
-      .then(
-        () => void this.settled.push({ segPath }),
-        (error: unknown) => void this.settled.push({ segPath, error }),
-      );
-    this.storing = storing;
+    const progress = new ProgressRelay();
+    const done = this.client.storeInstances([seg], studyInstanceUID, { onProgress: progress.report }).then(
+      () => void this.settled.push({ segPath }),
+      (error: unknown) => void this.settled.push({ segPath, error }),
+    );
+    this.storing = { segPath, done, progress };
   }
 
   /** The SEG whose STOW was started last, until it has been waited for. */
@@ -71,13 +63,12 @@ export class BackgroundStow {
     const storing = this.storing;
     if (!storing) return;
     const line = transferLine(`  storing ${storing.segPath}`, ' sent');
-    storing.onProgress = line.update;
-    if (storing.latest) line.update(storing.latest);
+    storing.progress.listen(line.update);
     try {
       await unlessAborted(storing.done, signal);
       if (this.storing === storing) this.storing = undefined;
     } finally {
-      if (storing.onProgress === line.update) storing.onProgress = undefined;
+      storing.progress.stopListening(line.update);
       line.end();
     }
   }

@@ -6,6 +6,7 @@
 import type { CineImage } from '../dicom/cineImage.js';
 import type { CineInput } from './inputs.js';
 import type { TransferProgress } from '../util/httpTransfer.js';
+import { ProgressRelay } from './progressRelay.js';
 
 export interface InputQueueOptions {
   /** Retrieve the next DICOMweb image ahead (false: each when its turn comes). */
@@ -16,21 +17,14 @@ export interface InputQueueOptions {
   signal: AbortSignal;
 }
 
-/** A load under way, with the last progress it reported, for whoever waits on it later. */
+/** A load under way, with its progress for whoever waits on it later. */
 class Loading {
   readonly cine: Promise<CineImage>;
+  readonly progress = new ProgressRelay();
   settled = false;
-  latest?: TransferProgress;
-  onProgress?: (progress: TransferProgress) => void;
 
   constructor(input: CineInput, signal: AbortSignal) {
-    this.cine = input.load({
-      signal,
-      onProgress: (progress) => {
-        this.latest = progress;
-        this.onProgress?.(progress);
-      },
-    });
+    this.cine = input.load({ signal, onProgress: this.progress.report });
     // Handled here, so a load retrieved ahead that fails is reported when its turn comes, not as an unhandled rejection now.
     const settle = () => {
       this.settled = true;
@@ -54,10 +48,7 @@ export class InputQueue {
   load(index: number, onProgress?: (progress: TransferProgress) => void): Promise<CineImage> {
     const loading = this.ahead.get(index) ?? new Loading(this.inputs[index]!, this.options.signal);
     this.ahead.delete(index);
-    if (onProgress && !loading.settled) {
-      loading.onProgress = onProgress;
-      if (loading.latest) onProgress(loading.latest);
-    }
+    if (onProgress && !loading.settled) loading.progress.listen(onProgress);
     return loading.cine;
   }
 

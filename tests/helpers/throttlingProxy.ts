@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { startLoopbackServer, type LoopbackServer } from './loopbackServer.js';
 
 /** Copies `from` to `to` at `bytesPerSecond` at most (undefined: as fast as it comes), then ends `to`. */
-function flow(from: Readable, to: Writable, bytesPerSecond: number | undefined): void {
+export function flow(from: Readable, to: Writable, bytesPerSecond: number | undefined): void {
   const start = Date.now();
   let sent = 0;
   let resume: NodeJS.Timeout | undefined;
