@@ -91,7 +91,7 @@ export interface ExportOutcome {
   noPacs?: true;
   /** The STOW-RS to this URL is under way (the SEG can be downloaded meanwhile). */
   storing?: string;
-  /** How much of it the PACS has taken so far, where the browser reports it. */
+  /** How much of it has left for the PACS so far (the browser's report of the upload). */
   storingSent?: TransferProgress;
 }
 
