@@ -1,6 +1,6 @@
 /** The CLI's progress: a batch's labels (place in the batch, the time left) and a transfer's line. */
 import { batchLabel, durationText, transferLine, type LineOutput } from '../src/cli/progress.js';
-import { transferText } from '../src/util/httpTransfer.js';
+import { sentText, transferText } from '../src/util/httpTransfer.js';
 
 describe('batch progress', () => {
   it('says the time left no more precisely than an estimate allows', () => {
@@ -31,26 +31,52 @@ describe('transfer progress', () => {
     expect(transferText({ received: 800 })).toBe('1 kB so far');
   });
 
-  /** A stream that records what is written, on a clock the test sets. */
-  function output(isTTY: boolean): LineOutput & { text: string; t: number } {
-    const out = { isTTY, text: '', t: 0, write: (s: string) => (out.text += s), now: () => out.t };
+  it('says of an upload all sent that the answer is awaited', () => {
+    expect(sentText({ received: 3_100_000, total: 16_600_000 })).toBe('3.1 of 16.6 MB sent');
+    expect(sentText({ received: 16_600_000, total: 16_600_000 })).toBe("16.6 of 16.6 MB sent, waiting for the PACS's answer");
+    expect(sentText({ received: 90_000 })).toBe('90 kB sent so far');
+  });
+
+  /** A stream that records what is written, on a clock the test sets and with timers it runs. */
+  function output(isTTY: boolean): LineOutput & { text: string; t: number; timers: { at: number; fn: () => void }[]; advance(to: number): void } {
+    const out = {
+      isTTY,
+      text: '',
+      t: 0,
+      timers: [] as { at: number; fn: () => void }[],
+      write: (s: string) => (out.text += s),
+      now: () => out.t,
+      after: (ms: number, fn: () => void) => {
+        const timer = { at: out.t + ms, fn };
+        out.timers.push(timer);
+        return () => void out.timers.splice(out.timers.indexOf(timer), 1);
+      },
+      advance(to: number) {
+        out.t = to;
+        for (const due of out.timers.filter((timer) => timer.at <= to)) {
+          out.timers.splice(out.timers.indexOf(due), 1);
+          due.fn();
+        }
+      },
+    };
     return out;
   }
 
   it('says nothing of a transfer that is over within a second', () => {
     for (const tty of [true, false]) {
       const out = output(tty);
-      const line = transferLine('retrieving a.dcm', '', out);
+      const line = transferLine('retrieving a.dcm', transferText, out);
       out.t = 900;
       line.update({ received: 5e6, total: 5e6 });
       line.end();
+      out.advance(5000);
       expect(out.text).toBe('');
     }
   });
 
   it('redraws one line on a terminal, at most five times a second but always at the end, and ends it', () => {
     const out = output(true);
-    const line = transferLine('storing s.dcm', ' sent', out);
+    const line = transferLine('storing s.dcm', sentText, out);
     out.t = 1000;
     line.update({ received: 1e6, total: 4e6 });
     out.t = 1100;
@@ -58,23 +84,42 @@ describe('transfer progress', () => {
     out.t = 1150;
     line.update({ received: 4e6, total: 4e6 });
     line.end();
-    expect(out.text).toBe('\rstoring s.dcm: 1.0 of 4.0 MB sent\rstoring s.dcm: 4.0 of 4.0 MB sent\n');
+    expect(out.text).toBe("\rstoring s.dcm: 1.0 of 4.0 MB sent\rstoring s.dcm: 4.0 of 4.0 MB sent, waiting for the PACS's answer\n");
   });
 
   it('writes a log a line at each quarter of a known size, and every 10 s of an unknown one', () => {
     const out = output(false);
-    const line = transferLine('retrieving a.dcm', '', out);
+    const line = transferLine('retrieving a.dcm', transferText, out);
     out.t = 2000;
     for (const received of [0.5e6, 1e6, 1.2e6, 2.1e6, 4e6]) line.update({ received, total: 4e6 });
     line.end();
     expect(out.text.split('\n')).toEqual(['retrieving a.dcm: 1.0 of 4.0 MB', 'retrieving a.dcm: 2.1 of 4.0 MB', 'retrieving a.dcm: 4.0 of 4.0 MB', '']);
 
     const unknown = output(false);
-    const open = transferLine('retrieving b.dcm', '', unknown);
+    const open = transferLine('retrieving b.dcm', transferText, unknown);
     for (const [t, received] of [[5000, 1e6], [10_000, 2e6], [12_000, 3e6], [19_000, 4e6], [20_000, 5e6]] as const) {
       unknown.t = t;
       open.update({ received });
     }
     expect(unknown.text).toBe('retrieving b.dcm: 2.0 MB so far\nretrieving b.dcm: 5.0 MB so far\n');
+  });
+
+  it('shows a transfer whose last report came within the first second once the second is up, if it is still awaited', () => {
+    for (const tty of [true, false]) {
+      // A small SEG all sent at once, the PACS slow to answer.
+      const out = output(tty);
+      const line = transferLine('storing s.dcm', sentText, out);
+      out.t = 300;
+      line.update({ received: 2e5, total: 9e5 });
+      out.t = 400;
+      line.update({ received: 9e5, total: 9e5 });
+      expect(out.text).toBe('');
+      out.advance(1000);
+      const text = "storing s.dcm: 900 of 900 kB sent, waiting for the PACS's answer";
+      expect(out.text).toBe(tty ? `\r${text}` : `${text}\n`);
+      out.advance(6000);
+      line.end();
+      expect(out.text).toBe(tty ? `\r${text}\n` : `${text}\n`);
+    }
   });
 });

@@ -18,7 +18,7 @@ import { CLI, cliAsync } from './helpers/cliProcess.js';
 import { writeModelFolder } from './helpers/modelDir.js';
 import { buildTinySegmentationModel } from './helpers/onnxModel.js';
 import { startOrthanc, type RunningOrthanc } from './helpers/orthanc.js';
-import { cineFile } from './helpers/synthetic.js';
+import { cineFile, IDENTITY_A } from './helpers/synthetic.js';
 import { throttlingProxy } from './helpers/throttlingProxy.js';
 import { tempDir } from './helpers/tools.js';
 
@@ -29,10 +29,10 @@ const dir = tempDir('cli-transfers-');
 const SEG_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 const model = writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]);
 
-/** Quarter lines of one transfer in a log: `<label>: <received> of <total> MB<suffix>`, the sizes as numbers. */
-function quarterLines(stderr: string, label: RegExp, suffix = ''): { received: number; total: number }[] {
-  const line = new RegExp(`^${label.source}: (\\d+\\.\\d) of (\\d+\\.\\d) MB${suffix}$`, 'gm');
-  return [...stderr.matchAll(line)].map((m) => ({ received: Number(m[1]), total: Number(m[2]) }));
+/** Quarter lines of one transfer in a log: `<label>: <received> of <total> MB<after>`, the sizes as numbers. */
+function quarterLines(stderr: string, label: RegExp): { received: number; total: number; after: string }[] {
+  const line = new RegExp(`^${label.source}: (\\d+\\.\\d) of (\\d+\\.\\d) MB(.*)$`, 'gm');
+  return [...stderr.matchAll(line)].map((m) => ({ received: Number(m[1]), total: Number(m[2]), after: m[3]! }));
 }
 
 let orthanc: RunningOrthanc;
@@ -55,6 +55,7 @@ it('segment: a cine retrieved over a slow link shows how much of it has come', a
     const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
     const label = new RegExp(`retrieving …${name.slice(-47).replace(/[.]/g, '\\.')}`);
     const lines = quarterLines(r.stderr, label);
+    expect(lines.every((l) => l.after === '')).toBe(true);
     // A quarter reached within the first second is not written (a quick transfer gets no lines); the last is the whole.
     expect(lines.length).toBeGreaterThanOrEqual(2);
     const total = lines[0]!.total;
@@ -92,13 +93,43 @@ it('store: a large SEG stored over a slow link shows how much has been sent, and
     const r = await cliAsync('store', segFile, '--stow', `${link.url}/dicom-web`);
     expect(r.stderr).toContain(`${segFile} -> ${link.url}/dicom-web (study ${source.studyInstanceUID})`);
     expect(r.code).toBe(0);
-    const lines = quarterLines(r.stderr, new RegExp(`storing ${segFile.replace(/[.]/g, '\\.')}`), ' sent');
+    const lines = quarterLines(r.stderr, new RegExp(`storing ${segFile.replace(/[.]/g, '\\.')}`));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     const total = lines[0]!.total;
     // The multipart body: the SEG and its boundaries.
     expect(total).toBe(Number((seg.length / 1e6).toFixed(1)));
     expect(lines.at(-1)!.received).toBe(total);
     expect(lines.slice(0, -1).every((l) => l.received < total)).toBe(true);
+    // All of it gone, the wait is for the PACS's answer, and the line says so.
+    expect(lines.map((l) => l.after)).toEqual([...lines.slice(0, -1).map(() => ' sent'), " sent, waiting for the PACS's answer"]);
+  } finally {
+    await link.close();
+  }
+  const stored = await new DicomwebClient({ url: orthanc.dicomwebUrl }).searchForInstances(source.studyInstanceUID);
+  expect(stored.filter((i) => i.SOPClassUID === SEG_CLASS)).toHaveLength(1);
+});
+
+it("store: a SEG sent at once to a PACS slow to answer shows that the answer is awaited", async () => {
+  const rows = 64;
+  const columns = 64;
+  const gray = new Uint8Array(rows * columns).fill(90);
+  // A study of its own: the large SEG's test stored one under the synthetic cines' usual study.
+  const source = CineImage.fromPart10(cineFile({ rows, columns, frames: [gray, gray, gray], identity: { ...IDENTITY_A, StudyInstanceUID: createUID() } }), 'small.dcm');
+  const mask = Uint8Array.from({ length: rows * columns }, (_, i) => (i % columns > 10 && i % columns < 40 ? 1 : 0));
+  const seg = new BinarySegmentation({ source, segments: [{ label: 'Prostate', algorithmType: 'AUTOMATIC', algorithm: { name: 'm', version: '1' }, frames: [mask, mask, mask] }] }).toPart10();
+  mkdirSync(join(dir, 'small'), { recursive: true });
+  const segFile = join(dir, 'small', 'small.seg.dcm');
+  writeFileSync(segFile, seg);
+  // All of it leaves at once (a few kB on loopback); Orthanc's answer is held for 2.5 s.
+  const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, 2500);
+  try {
+    const r = await cliAsync('store', segFile, '--stow', `${link.url}/dicom-web`);
+    expect(r.code).toBe(0);
+    const waiting = new RegExp(`^storing ${segFile.replace(/[.]/g, '\\.')}: (\\d+) of (\\d+) kB sent, waiting for the PACS's answer$`, 'gm');
+    const lines = [...r.stderr.matchAll(waiting)];
+    expect(lines).toHaveLength(1);
+    expect(lines[0]![1]).toBe(lines[0]![2]);
+    expect(r.stderr.indexOf(lines[0]![0])).toBeLessThan(r.stderr.indexOf(`${segFile} -> ${link.url}/dicom-web`));
   } finally {
     await link.close();
   }

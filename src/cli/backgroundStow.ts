@@ -7,6 +7,7 @@
  */
 import type { DicomwebClient } from '../dicom/dicomwebClient.js';
 import { unlessAborted } from '../util/unlessAborted.js';
+import { sentText } from '../util/httpTransfer.js';
 import { transferLine } from './progress.js';
 import { ProgressRelay } from './progressRelay.js';
 
@@ -62,7 +63,7 @@ export class BackgroundStow {
   async waitForCurrent(signal?: AbortSignal): Promise<void> {
     const storing = this.storing;
     if (!storing) return;
-    const line = transferLine(`  storing ${storing.segPath}`, ' sent');
+    const line = transferLine(`  storing ${storing.segPath}`, sentText);
     storing.progress.listen(line.update);
     try {
       await unlessAborted(storing.done, signal);

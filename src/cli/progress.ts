@@ -20,11 +20,13 @@ export interface TransferLine {
   end(): void;
 }
 
-/** Where a transfer line is written, and the clock it goes by (process.stderr and Date.now, but for tests). */
+/** Where a transfer line is written, and the clock it goes by (process.stderr, Date.now and setTimeout, but for tests). */
 export interface LineOutput {
   isTTY?: boolean;
   write(text: string): unknown;
   now?(): number;
+  /** Calls `fn` after `ms`; returns what cancels it. */
+  after?(ms: number, fn: () => void): () => void;
 }
 
 /** A transfer says nothing before this: one that ends sooner is no wait worth a line. */
@@ -33,39 +35,59 @@ const TRANSFER_QUIET_MS = 1000;
 const TTY_REDRAW_MS = 200;
 const LOG_UNKNOWN_SIZE_MS = 10_000;
 
+function afterUnlessEnded(ms: number, fn: () => void): () => void {
+  const timer = setTimeout(fn, ms);
+  // The line's own wait never holds the process open: the transfer it reports on does that.
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 /**
  * A transfer's progress on stderr (`retrieving …: 12.5 of 80.0 MB`, `storing …: 3.1 of 33.6 MB
  * sent`), once it has taken a second: redrawn on a terminal; in a log, a line at each quarter of
- * a known size, or every 10 s where the server gave none.
+ * a known size, or every 10 s where the server gave none. `describe` words the progress
+ * (`transferText`, or `sentText` for an upload).
  */
-export function transferLine(label: string, suffix = '', out: LineOutput = process.stderr): TransferLine {
+export function transferLine(label: string, describe: (progress: TransferProgress) => string = transferText, out: LineOutput = process.stderr): TransferLine {
   const now = () => out.now?.() ?? Date.now();
+  const after = out.after ?? afterUnlessEnded;
   const started = now();
   let drawn = 0;
   let lastWrite = -Infinity;
   let lastQuarter = 0;
+  let latest: TransferProgress | undefined;
+  let cancelDeferred: (() => void) | undefined;
+  const draw = (progress: TransferProgress, t: number) => {
+    const text = `${label}: ${describe(progress)}`;
+    const whole = progress.total !== undefined && progress.received >= progress.total;
+    if (out.isTTY) {
+      if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
+      out.write(`\r${text.padEnd(drawn)}`);
+      drawn = text.length;
+    } else if (progress.total !== undefined) {
+      const quarter = Math.floor((4 * progress.received) / progress.total);
+      if (quarter <= lastQuarter) return;
+      lastQuarter = quarter;
+      out.write(`${text}\n`);
+    } else {
+      if (t - Math.max(lastWrite, started) < LOG_UNKNOWN_SIZE_MS) return;
+      out.write(`${text}\n`);
+    }
+    lastWrite = t;
+  };
   return {
     update(progress) {
+      latest = progress;
       const t = now();
-      if (t - started < TRANSFER_QUIET_MS) return;
-      const text = `${label}: ${transferText(progress)}${suffix}`;
-      const whole = progress.total !== undefined && progress.received >= progress.total;
-      if (out.isTTY) {
-        if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
-        out.write(`\r${text.padEnd(drawn)}`);
-        drawn = text.length;
-      } else if (progress.total !== undefined) {
-        const quarter = Math.floor((4 * progress.received) / progress.total);
-        if (quarter <= lastQuarter) return;
-        lastQuarter = quarter;
-        out.write(`${text}\n`);
-      } else {
-        if (t - Math.max(lastWrite, started) < LOG_UNKNOWN_SIZE_MS) return;
-        out.write(`${text}\n`);
-      }
-      lastWrite = t;
+      if (t - started >= TRANSFER_QUIET_MS) return draw(progress, t);
+      // Its last report may come within the second and the wait go on past it (a SEG all sent,
+      // the PACS's answer awaited): the latest is drawn once the second is up.
+      cancelDeferred ??= after(started + TRANSFER_QUIET_MS - t, () => draw(latest!, now()));
     },
     end() {
+      cancelDeferred?.();
+      cancelDeferred = undefined;
+      latest = undefined;
       if (drawn > 0) out.write('\n');
       drawn = 0;
     },

@@ -113,6 +113,15 @@ export function transferText(progress: TransferProgress): string {
 }
 
 /**
+ * How much of an upload has gone: "3.1 of 16.6 MB sent", and once all of it has, that the
+ * server's answer is awaited (a PACS may take a while to store a large SEG before answering).
+ */
+export function sentText(progress: TransferProgress): string {
+  if (progress.total === undefined) return `${byteSize(progress.received)} sent so far`;
+  return `${transferText(progress)} sent${progress.received >= progress.total ? ", waiting for the PACS's answer" : ''}`;
+}
+
+/**
  * Calls `onProgress` as `xhr`'s answer arrives (or, given `xhr.upload`, as its request goes);
  * returns what stops it.
  */

@@ -29,14 +29,21 @@ export function flow(from: Readable, to: Writable, bytesPerSecond: number | unde
 
 /**
  * A proxy to `target` whose responses flow at `bytesPerSecond` at most, and requests' bodies at
- * `uploadBytesPerSecond` (undefined: as fast as they come).
+ * `uploadBytesPerSecond` (undefined: as fast as they come). `answerDelayMs` holds each answer
+ * back that long once the target has given it: a PACS slow to answer (storing a large SEG, say),
+ * where Orthanc answers at once.
  */
-export function throttlingProxy(target: string, bytesPerSecond: number | undefined, uploadBytesPerSecond?: number): Promise<LoopbackServer> {
+export function throttlingProxy(target: string, bytesPerSecond: number | undefined, uploadBytesPerSecond?: number, answerDelayMs = 0): Promise<LoopbackServer> {
   return startLoopbackServer((req, res) => {
     // No connection pool (agent: false), so nothing is left open once the proxy is closed.
     const forward = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      flow(answer, res, bytesPerSecond);
+      answer.pause();
+      const held = setTimeout(() => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        flow(answer, res, bytesPerSecond);
+        answer.resume();
+      }, answerDelayMs);
+      res.on('close', () => clearTimeout(held));
     });
     forward.on('error', (err) => {
       if (!res.headersSent) res.writeHead(502);

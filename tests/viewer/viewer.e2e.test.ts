@@ -1206,9 +1206,11 @@ async function segmentLoop(page: Page): Promise<void> {
       }
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       expect(await slowPage.locator('[data-testid=trus-export-result]').getAttribute('data-stored')).toBe('true');
-      const line = /^SEG written; storing it to the PACS \(http:\/\/[^)]+\/dicom-web\)(?:: (\d+) of (\d+) kB sent)?\. It can be downloaded meanwhile\.$/;
+      const line = /^SEG written; storing it to the PACS \(http:\/\/[^)]+\/dicom-web\)(?:: (\d+) of (\d+) kB sent(, waiting for the PACS's answer)?)?\. It can be downloaded meanwhile\.$/;
       for (const t of texts) expect(t).toMatch(line);
-      const sent = texts.map((t) => line.exec(t)!).filter((m) => m[1] !== undefined).map((m) => ({ sent: Number(m[1]), total: Number(m[2]) }));
+      const sent = texts.map((t) => line.exec(t)!).filter((m) => m[1] !== undefined).map((m) => ({ sent: Number(m[1]), total: Number(m[2]), awaitingAnswer: m[3] !== undefined }));
+      // Once all of it has gone, the line says the PACS's answer is awaited, and not before.
+      for (const s of sent) expect(s.awaitingAnswer).toBe(s.sent >= s.total);
       // Seen on the way, in order, out of one whole.
       expect(sent.filter((s) => s.sent < s.total).length).toBeGreaterThanOrEqual(3);
       expect(sent.map((s) => s.sent)).toEqual([...sent.map((s) => s.sent)].sort((a, b) => a - b));

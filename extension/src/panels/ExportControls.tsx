@@ -6,7 +6,7 @@ import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { hasSegToWrite, type LoopResult } from '../services/loopResult.js';
 import { panelReport, reportFile } from '../utils/panelFigures.js';
-import { transferText } from '../../../src/util/httpTransfer.js';
+import { sentText } from '../../../src/util/httpTransfer.js';
 import { download } from '../utils/download.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 
@@ -46,7 +46,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.storing ? 'storing' : exported.stored ? 'true' : 'false'}>
           {exported.storing ? (
             <div data-testid="trus-storing">
-              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${transferText(exported.storingSent)} sent` : ''}. It can be downloaded meanwhile.
+              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${sentText(exported.storingSent)}` : ''}. It can be downloaded meanwhile.
             </div>
           ) : exported.stored ? (
             <div style={{ color: SUCCESS }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>

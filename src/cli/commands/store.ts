@@ -10,6 +10,7 @@ import { dicomwebHeaders } from '../dicomwebHeaders.js';
 import { listFiles, problemOf, readSegmentationFile } from '../inputs.js';
 import { UsageError } from '../usage.js';
 import { transferLine } from '../progress.js';
+import { sentText } from '../../util/httpTransfer.js';
 
 export const STORE_USAGE = `trus-seg store <seg-file | folder>... --stow URL [--header 'N: V']...
   Stores DICOM SEGs (a folder: every SEG in it, recursively) with STOW-RS, each under its own
@@ -29,7 +30,7 @@ export async function runStore(args: string[]): Promise<number> {
     try {
       const seg = await readSegmentationFile(file, inFolder);
       if (!seg) continue;
-      const storing = transferLine(`storing ${file}`, ' sent');
+      const storing = transferLine(`storing ${file}`, sentText);
       await client.storeInstances([new Uint8Array(await readFile(file))], seg.studyInstanceUID, { onProgress: storing.update }).finally(storing.end);
       stored++;
       console.error(`${file} -> ${values.stow} (study ${seg.studyInstanceUID})`);
