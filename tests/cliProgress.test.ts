@@ -34,6 +34,9 @@ describe('transfer progress', () => {
   it('says of an upload all sent that the answer is awaited', () => {
     expect(sentText({ received: 3_100_000, total: 16_600_000 })).toBe('3.1 of 16.6 MB sent');
     expect(sentText({ received: 16_600_000, total: 16_600_000 })).toBe("16.6 of 16.6 MB sent, waiting for the PACS's answer");
+    expect(sentText({ received: 16_600_000, total: 16_600_000 }, 400)).toBe("16.6 of 16.6 MB sent, waiting for the PACS's answer");
+    expect(sentText({ received: 16_600_000, total: 16_600_000 }, 12_400)).toBe("16.6 of 16.6 MB sent, waiting for the PACS's answer (12 s)");
+    expect(sentText({ received: 3_100_000, total: 16_600_000 }, 12_400)).toBe('3.1 of 16.6 MB sent');
     expect(sentText({ received: 90_000 })).toBe('90 kB sent so far');
   });
 
@@ -51,12 +54,16 @@ describe('transfer progress', () => {
         out.timers.push(timer);
         return () => void out.timers.splice(out.timers.indexOf(timer), 1);
       },
+      /** Runs the timers due by `to` in their order, the clock at each one's time. */
       advance(to: number) {
-        out.t = to;
-        for (const due of out.timers.filter((timer) => timer.at <= to)) {
+        for (;;) {
+          const due = out.timers.filter((timer) => timer.at <= to).sort((a, b) => a.at - b.at)[0];
+          if (!due) break;
           out.timers.splice(out.timers.indexOf(due), 1);
+          out.t = due.at;
           due.fn();
         }
+        out.t = to;
       },
     };
     return out;
@@ -117,9 +124,11 @@ describe('transfer progress', () => {
       out.advance(1000);
       const text = "storing s.dcm: 900 of 900 kB sent, waiting for the PACS's answer";
       expect(out.text).toBe(tty ? `\r${text}` : `${text}\n`);
-      out.advance(6000);
+      out.advance(3500);
       line.end();
-      expect(out.text).toBe(tty ? `\r${text}\n` : `${text}\n`);
+      out.advance(10_000);
+      // A terminal's line counts the wait each second from the moment all had gone (400 ms); a log has its one line.
+      expect(out.text).toBe(tty ? [text, `${text} (2 s)`, `${text} (3 s)`].map((t) => `\r${t}`).join('') + '\n' : `${text}\n`);
     }
   });
 });

@@ -46,9 +46,10 @@ function afterUnlessEnded(ms: number, fn: () => void): () => void {
  * A transfer's progress on stderr (`retrieving …: 12.5 of 80.0 MB`, `storing …: 3.1 of 33.6 MB
  * sent`), once it has taken a second: redrawn on a terminal; in a log, a line at each quarter of
  * a known size, or every 10 s where the server gave none. `describe` words the progress
- * (`transferText`, or `sentText` for an upload).
+ * (`transferText`, or `sentText` for an upload); on a terminal a transfer all gone whose end is
+ * still awaited (the PACS's answer to a STOW) is redrawn each second with how long that has been.
  */
-export function transferLine(label: string, describe: (progress: TransferProgress) => string = transferText, out: LineOutput = process.stderr): TransferLine {
+export function transferLine(label: string, describe: (progress: TransferProgress, awaitedMs?: number) => string = transferText, out: LineOutput = process.stderr): TransferLine {
   const now = () => out.now?.() ?? Date.now();
   const after = out.after ?? afterUnlessEnded;
   const started = now();
@@ -56,14 +57,28 @@ export function transferLine(label: string, describe: (progress: TransferProgres
   let lastWrite = -Infinity;
   let lastQuarter = 0;
   let latest: TransferProgress | undefined;
+  let wholeAt: number | undefined;
   let cancelDeferred: (() => void) | undefined;
+  let cancelTick: (() => void) | undefined;
+  const tick = () => {
+    cancelTick = after(1000, () => {
+      const t = now();
+      rewrite(`${label}: ${describe(latest!, t - wholeAt!)}`);
+      lastWrite = t;
+      tick();
+    });
+  };
+  const rewrite = (text: string) => {
+    out.write(`\r${text.padEnd(drawn)}`);
+    drawn = text.length;
+  };
   const draw = (progress: TransferProgress, t: number) => {
     const text = `${label}: ${describe(progress)}`;
     const whole = progress.total !== undefined && progress.received >= progress.total;
     if (out.isTTY) {
       if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
-      out.write(`\r${text.padEnd(drawn)}`);
-      drawn = text.length;
+      rewrite(text);
+      if (whole && !cancelTick) tick();
     } else if (progress.total !== undefined) {
       const quarter = Math.floor((4 * progress.received) / progress.total);
       if (quarter <= lastQuarter) return;
@@ -79,6 +94,7 @@ export function transferLine(label: string, describe: (progress: TransferProgres
     update(progress) {
       latest = progress;
       const t = now();
+      if (wholeAt === undefined && progress.total !== undefined && progress.received >= progress.total) wholeAt = t;
       if (t - started >= TRANSFER_QUIET_MS) return draw(progress, t);
       // Its last report may come within the second and the wait go on past it (a SEG all sent,
       // the PACS's answer awaited): the latest is drawn once the second is up.
@@ -86,7 +102,8 @@ export function transferLine(label: string, describe: (progress: TransferProgres
     },
     end() {
       cancelDeferred?.();
-      cancelDeferred = undefined;
+      cancelTick?.();
+      cancelDeferred = cancelTick = undefined;
       latest = undefined;
       if (drawn > 0) out.write('\n');
       drawn = 0;

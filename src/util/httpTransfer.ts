@@ -114,11 +114,13 @@ export function transferText(progress: TransferProgress): string {
 
 /**
  * How much of an upload has gone: "3.1 of 16.6 MB sent", and once all of it has, that the
- * server's answer is awaited (a PACS may take a while to store a large SEG before answering).
+ * server's answer is awaited (a PACS may take a while to store a large SEG before answering),
+ * with for how long where the caller keeps count.
  */
-export function sentText(progress: TransferProgress): string {
+export function sentText(progress: TransferProgress, awaitedMs?: number): string {
   if (progress.total === undefined) return `${byteSize(progress.received)} sent so far`;
-  return `${transferText(progress)} sent${progress.received >= progress.total ? ", waiting for the PACS's answer" : ''}`;
+  if (progress.received < progress.total) return `${transferText(progress)} sent`;
+  return `${transferText(progress)} sent, waiting for the PACS's answer${awaitedMs !== undefined && awaitedMs >= 1000 ? ` (${Math.round(awaitedMs / 1000)} s)` : ''}`;
 }
 
 /**
