@@ -1,5 +1,5 @@
 import type { RunReport } from '../report/runReport.js';
-import { transferText, type TransferProgress } from '../util/httpTransfer.js';
+import { isWhole, transferText, type TransferProgress } from '../util/httpTransfer.js';
 
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
@@ -35,7 +35,7 @@ const TRANSFER_QUIET_MS = 1000;
 const TTY_REDRAW_MS = 200;
 const LOG_UNKNOWN_SIZE_MS = 10_000;
 
-function afterUnlessEnded(ms: number, fn: () => void): () => void {
+function unrefAfter(ms: number, fn: () => void): () => void {
   const timer = setTimeout(fn, ms);
   // The line's own wait never holds the process open: the transfer it reports on does that.
   timer.unref();
@@ -51,7 +51,7 @@ function afterUnlessEnded(ms: number, fn: () => void): () => void {
  */
 export function transferLine(label: string, describe: (progress: TransferProgress, awaitedMs?: number) => string = transferText, out: LineOutput = process.stderr): TransferLine {
   const now = () => out.now?.() ?? Date.now();
-  const after = out.after ?? afterUnlessEnded;
+  const after = out.after ?? unrefAfter;
   const started = now();
   let drawn = 0;
   let lastWrite = -Infinity;
@@ -74,7 +74,7 @@ export function transferLine(label: string, describe: (progress: TransferProgres
   };
   const draw = (progress: TransferProgress, t: number) => {
     const text = `${label}: ${describe(progress)}`;
-    const whole = progress.total !== undefined && progress.received >= progress.total;
+    const whole = isWhole(progress);
     if (out.isTTY) {
       if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
       rewrite(text);
@@ -94,7 +94,7 @@ export function transferLine(label: string, describe: (progress: TransferProgres
     update(progress) {
       latest = progress;
       const t = now();
-      if (wholeAt === undefined && progress.total !== undefined && progress.received >= progress.total) wholeAt = t;
+      if (wholeAt === undefined && isWhole(progress)) wholeAt = t;
       if (t - started >= TRANSFER_QUIET_MS) return draw(progress, t);
       // Its last report may come within the second and the wait go on past it (a SEG all sent,
       // the PACS's answer awaited): the latest is drawn once the second is up.

@@ -105,6 +105,11 @@ function byteSize(bytes: number): string {
   return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** Whether all of a transfer of known size has gone. */
+export function isWhole(progress: TransferProgress): boolean {
+  return progress.total !== undefined && progress.received >= progress.total;
+}
+
 /** How much of a transfer has gone, in the total's unit: "0.3 of 3.4 MB", or "1.2 MB so far" where the size was not given (the panel and the CLI). */
 export function transferText(progress: TransferProgress): string {
   const { received, total } = progress;
@@ -119,7 +124,7 @@ export function transferText(progress: TransferProgress): string {
  */
 export function sentText(progress: TransferProgress, awaitedMs?: number): string {
   if (progress.total === undefined) return `${byteSize(progress.received)} sent so far`;
-  if (progress.received < progress.total) return `${transferText(progress)} sent`;
+  if (!isWhole(progress)) return `${transferText(progress)} sent`;
   return `${transferText(progress)} sent, waiting for the PACS's answer${awaitedMs !== undefined && awaitedMs >= 1000 ? ` (${Math.round(awaitedMs / 1000)} s)` : ''}`;
 }
 

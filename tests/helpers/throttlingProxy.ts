@@ -37,10 +37,14 @@ export function throttlingProxy(target: string, bytesPerSecond: number | undefin
   return startLoopbackServer((req, res) => {
     // No connection pool (agent: false), so nothing is left open once the proxy is closed.
     const forward = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
-      answer.pause();
-      const held = setTimeout(() => {
+      const pass = () => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         flow(answer, res, bytesPerSecond);
+      };
+      if (answerDelayMs <= 0) return pass();
+      answer.pause();
+      const held = setTimeout(() => {
+        pass();
         answer.resume();
       }, answerDelayMs);
       res.on('close', () => clearTimeout(held));
