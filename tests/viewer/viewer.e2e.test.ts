@@ -1227,6 +1227,50 @@ async function segmentLoop(page: Page): Promise<void> {
     }
   }, 180_000);
 
+  test("a PACS slow to answer a STOW: the panel says that all of the SEG has gone and counts the wait for the answer", async () => {
+    const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
+    const segSeriesOf = async () => (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG').map((s) => String(s.SeriesInstanceUID));
+    const before = await segSeriesOf();
+    // Orthanc answers a STOW at once: this viewer's PACS is Orthanc behind a proxy that holds the
+    // answer to a STOW 3.5 s, as a PACS slow to store would.
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, 3500);
+    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
+    const slowPage = await browser.context.newPage();
+    try {
+      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+      await segmentLoop(slowPage);
+      await slowPage.locator('[data-testid=trus-export]').click();
+      await slowPage.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
+      const texts: string[] = [];
+      for (let waited = 0; ; waited += 50) {
+        if (waited > 60_000) throw new Error(`the SEG was never stored: ${texts.at(-1)}`);
+        const text = await slowPage.evaluate(() => document.querySelector('[data-testid=trus-storing]')?.textContent ?? null);
+        if (text === null) break;
+        if (texts.at(-1) !== text) texts.push(text);
+        await slowPage.waitForTimeout(50);
+      }
+      expect(await slowPage.locator('[data-testid=trus-export-result]').getAttribute('data-stored')).toBe('true');
+      const awaiting = texts.map((t) => /: (\d+) of (\d+) kB sent, waiting for the PACS's answer(?: \((\d+) s\))?\. It can/.exec(t)).filter((m) => m !== null);
+      // All of it sent, then the wait counted each second, rising, for about the 3.5 s held (the
+      // page's timer may fire late, so a second may be passed over, never one more than waited).
+      expect(awaiting.length).toBeGreaterThanOrEqual(3);
+      for (const m of awaiting) expect(m[1]).toBe(m[2]);
+      expect(awaiting[0]![3]).toBeUndefined();
+      const counted = awaiting.filter((m) => m[3] !== undefined).map((m) => Number(m[3]));
+      expect(counted.length).toBeGreaterThanOrEqual(2);
+      expect(counted[0]).toBeLessThanOrEqual(2);
+      expect(counted).toEqual([...new Set(counted)].sort((a, b) => a - b));
+      expect(counted.at(-1)).toBeGreaterThanOrEqual(3);
+      expect(counted.at(-1)).toBeLessThanOrEqual(5);
+      const added = (await segSeriesOf()).filter((uid) => !before.includes(uid));
+      expect(added).toHaveLength(1);
+    } finally {
+      await slowPage.close();
+      await slowViewer.stop();
+      await link.close();
+    }
+  }, 180_000);
+
   test('a cancelled run whose worker does not stop in time: the worker is ended, and the next run starts another and completes', async () => {
     // The student's files replaced, for this browser only, by a model slow on purpose (some
     // 150 GMAC a frame, far longer a batch than the 5 s a cancelled run is given to stop).

@@ -8,6 +8,7 @@ import { hasSegToWrite, type LoopResult } from '../services/loopResult.js';
 import { panelReport, reportFile } from '../utils/panelFigures.js';
 import { sentText } from '../../../src/util/httpTransfer.js';
 import { download } from '../utils/download.js';
+import { useMsSince } from './serviceHooks.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 
 export function ExportControls({ service, state, selected, busy }: { service: TrusSegmentationService; state: ServiceState; selected: LoopResult | undefined; busy: boolean }): React.ReactElement {
@@ -17,6 +18,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
   // An export of another loop or model, or of masks edited since, is not this result's SEG.
   const exported = service.exportOf(selected);
   const exportedBefore = state.exported?.status === 'done' && selected && state.exported.outcome.resultKey === selected.key && !exported;
+  const answerAwaitedMs = useMsSince(exported?.storing ? exported.storingAllSentAt : undefined);
   return (
     <>
       {selected && (
@@ -46,7 +48,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.storing ? 'storing' : exported.stored ? 'true' : 'false'}>
           {exported.storing ? (
             <div data-testid="trus-storing">
-              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${sentText(exported.storingSent)}` : ''}. It can be downloaded meanwhile.
+              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${sentText(exported.storingSent, answerAwaitedMs)}` : ''}. It can be downloaded meanwhile.
             </div>
           ) : exported.stored ? (
             <div style={{ color: SUCCESS }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>

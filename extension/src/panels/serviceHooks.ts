@@ -1,4 +1,4 @@
-/** React hooks that follow the service: its state, and the frame the viewport shows. */
+/** React hooks that follow the service: its state, the frame the viewport shows, and how long a wait it reports has lasted. */
 import { useEffect, useState } from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 
@@ -26,4 +26,15 @@ export function useCurrentFrame(service: TrusSegmentationService): number | unde
     return () => clearInterval(timer);
   }, [service]);
   return frame;
+}
+
+/** The milliseconds since `since`, re-rendered each second while it is set (a wait the panel counts). */
+export function useMsSince(since: number | undefined): number | undefined {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (since === undefined) return undefined;
+    const timer = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [since]);
+  return since === undefined ? undefined : Date.now() - since;
 }

@@ -7,7 +7,7 @@
 import { WorkerError, type SegmentationClient } from '../../../src/web/segmentationClient.js';
 import type { ProviderPreference } from '../../../src/web/providerChoice.js';
 import type { BackendInfo } from '../../../src/web/workerProtocol.js';
-import type { TransferProgress } from '../../../src/util/httpTransfer.js';
+import { isWhole, type TransferProgress } from '../../../src/util/httpTransfer.js';
 import { CineImage } from '../../../src/dicom/cineImage.js';
 import { PackedMask } from '../../../src/dicom/bitPacking.js';
 import { DicomwebClient } from '../../../src/dicom/dicomwebClient.js';
@@ -93,6 +93,8 @@ export interface ExportOutcome {
   storing?: string;
   /** How much of it has left for the PACS so far (the browser's report of the upload). */
   storingSent?: TransferProgress;
+  /** When all of it had left (Date.now()): the PACS's answer is awaited since. */
+  storingAllSentAt?: number;
 }
 
 /** Where a written SEG goes: the loop's DICOMweb PACS, under the cine's study. */
@@ -708,7 +710,9 @@ export class TrusSegmentationService {
     const onProgress = (storingSent: TransferProgress) => {
       // Only while this store is the export shown (leaving the mode clears it).
       const shown = this.state.exported;
-      if (shown?.status === 'done' && shown.outcome.bytes === outcome.bytes && shown.outcome.storing) this.set({ exported: { status: 'done', outcome: { ...shown.outcome, storingSent } } });
+      if (shown?.status !== 'done' || shown.outcome.bytes !== outcome.bytes || !shown.outcome.storing) return;
+      const storingAllSentAt = shown.outcome.storingAllSentAt ?? (isWhole(storingSent) ? Date.now() : undefined);
+      this.set({ exported: { status: 'done', outcome: { ...shown.outcome, storingSent, ...(storingAllSentAt !== undefined ? { storingAllSentAt } : {}) } } });
     };
     try {
       await new DicomwebClient({ url: storeTo.url, headers: this.pacsHeaders() }).storeInstances([outcome.bytes], storeTo.studyInstanceUID, { onProgress });
