@@ -72,7 +72,7 @@ describe('transfer progress', () => {
   it('says nothing of a transfer that is over within a second', () => {
     for (const tty of [true, false]) {
       const out = output(tty);
-      const line = transferLine('retrieving a.dcm', transferText, out);
+      const line = transferLine('retrieving a.dcm', { out });
       out.t = 900;
       line.update({ received: 5e6, total: 5e6 });
       line.end();
@@ -83,7 +83,7 @@ describe('transfer progress', () => {
 
   it('redraws one line on a terminal, at most five times a second but always at the end, and ends it', () => {
     const out = output(true);
-    const line = transferLine('storing s.dcm', sentText, out);
+    const line = transferLine('storing s.dcm', { describe: sentText, out });
     out.t = 1000;
     line.update({ received: 1e6, total: 4e6 });
     out.t = 1100;
@@ -96,14 +96,14 @@ describe('transfer progress', () => {
 
   it('writes a log a line at each quarter of a known size, and every 10 s of an unknown one', () => {
     const out = output(false);
-    const line = transferLine('retrieving a.dcm', transferText, out);
+    const line = transferLine('retrieving a.dcm', { out });
     out.t = 2000;
     for (const received of [0.5e6, 1e6, 1.2e6, 2.1e6, 4e6]) line.update({ received, total: 4e6 });
     line.end();
     expect(out.text.split('\n')).toEqual(['retrieving a.dcm: 1.0 of 4.0 MB', 'retrieving a.dcm: 2.1 of 4.0 MB', 'retrieving a.dcm: 4.0 of 4.0 MB', '']);
 
     const unknown = output(false);
-    const open = transferLine('retrieving b.dcm', transferText, unknown);
+    const open = transferLine('retrieving b.dcm', { out: unknown });
     for (const [t, received] of [[5000, 1e6], [10_000, 2e6], [12_000, 3e6], [19_000, 4e6], [20_000, 5e6]] as const) {
       unknown.t = t;
       open.update({ received });
@@ -115,7 +115,7 @@ describe('transfer progress', () => {
     for (const tty of [true, false]) {
       // A small SEG all sent at once, the PACS slow to answer.
       const out = output(tty);
-      const line = transferLine('storing s.dcm', sentText, out);
+      const line = transferLine('storing s.dcm', { describe: sentText, out });
       out.t = 300;
       line.update({ received: 2e5, total: 9e5 });
       out.t = 400;
@@ -129,6 +129,45 @@ describe('transfer progress', () => {
       out.advance(10_000);
       // A terminal's line counts the wait each second from the moment all had gone (400 ms); a log has its one line.
       expect(out.text).toBe(tty ? [text, `${text} (2 s)`, `${text} (3 s)`].map((t) => `\r${t}`).join('') + '\n' : `${text}\n`);
+    }
+  });
+
+  it('says that the first byte is awaited where asked to: counted each second on a terminal, one line at 10 s in a log', () => {
+    const beforeFirst = "waiting for the PACS's answer";
+    const tty = output(true);
+    const line = transferLine('retrieving a.dcm', { beforeFirst, out: tty });
+    tty.advance(3000);
+    const waited = (n: number) => `retrieving a.dcm: ${beforeFirst} (${n} s)`;
+    expect(tty.text).toBe([1, 2, 3].map((n) => `\r${waited(n)}`).join(''));
+    tty.t = 3200;
+    line.update({ received: 1e6, total: 4e6 });
+    tty.advance(4000);
+    tty.t = 4100;
+    line.update({ received: 4e6, total: 4e6 });
+    line.end();
+    tty.advance(8000);
+    // Once it comes, its progress overwrites the wait (padded over the longer text), and nothing counts any more.
+    const drawn = waited(3).length;
+    expect(tty.text).toBe([1, 2, 3].map((n) => `\r${waited(n)}`).join('') + `\r${'retrieving a.dcm: 1.0 of 4.0 MB'.padEnd(drawn)}\r${'retrieving a.dcm: 4.0 of 4.0 MB'.padEnd(31)}\n`);
+
+    const log = output(false);
+    const logged = transferLine('retrieving a.dcm', { beforeFirst, out: log });
+    log.advance(9999);
+    expect(log.text).toBe('');
+    log.advance(30_000);
+    expect(log.text).toBe(`${waited(10)}\n`);
+    log.t = 31_000;
+    logged.update({ received: 4e6, total: 4e6 });
+    logged.end();
+    expect(log.text).toBe(`${waited(10)}\nretrieving a.dcm: 4.0 of 4.0 MB\n`);
+
+    // Not asked (a local file): nothing while nothing comes.
+    for (const isTTY of [true, false]) {
+      const quiet = output(isTTY);
+      const file = transferLine('reading b.dcm', { out: quiet });
+      quiet.advance(20_000);
+      file.end();
+      expect(quiet.text).toBe('');
     }
   });
 });

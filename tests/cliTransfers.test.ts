@@ -70,6 +70,25 @@ it('segment: a cine retrieved over a slow link shows how much of it has come', a
   }
 });
 
+it("segment: a PACS slow to begin sending a cine: the log says its answer is awaited", async () => {
+  const demoBytes = readFileSync(DEMO);
+  const demo = CineImage.fromPart10(demoBytes, DEMO);
+  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  // The cine's retrieval answered 11 s late, as by a PACS that first fetches the study from its archive.
+  const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 11_000, answersTo: (method, url) => method === 'GET' && url.endsWith(`/instances/${demo.sopInstanceUID}`) });
+  try {
+    const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-late'));
+    expect(r.code).toBe(0);
+    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
+    const waiting = `retrieving …${name.slice(-47)}: waiting for the PACS's answer (10 s)\n`;
+    // One line in the log, at 10 s, before the loop's progress bar.
+    expect(r.stderr.split(waiting)).toHaveLength(2);
+    expect(r.stderr.indexOf(waiting)).toBeLessThan(r.stderr.search(/\[#+\] \d+\/\d+ frames/));
+  } finally {
+    await link.close();
+  }
+}, 60_000);
+
 it('store: a large SEG stored over a slow link shows how much has been sent, and is stored', async () => {
   // A 16 MB SEG (500 frames of 512 x 512, one bit a pixel), four times what loopback's buffers take
   // at once, so that the link's pace is what the upload's progress follows. Its source cine is
@@ -121,7 +140,7 @@ it("store: a SEG sent at once to a PACS slow to answer shows that the answer is 
   const segFile = join(dir, 'small', 'small.seg.dcm');
   writeFileSync(segFile, seg);
   // All of it leaves at once (a few kB on loopback); Orthanc's answer is held for 2.5 s.
-  const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, 2500);
+  const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 2500, answersTo: (method) => method === 'POST' });
   try {
     const r = await cliAsync('store', segFile, '--stow', `${link.url}/dicom-web`);
     expect(r.code).toBe(0);

@@ -63,7 +63,7 @@ export class BackgroundStow {
   async waitForCurrent(signal?: AbortSignal): Promise<void> {
     const storing = this.storing;
     if (!storing) return;
-    const line = transferLine(`  storing ${storing.segPath}`, sentText);
+    const line = transferLine(`  storing ${storing.segPath}`, { describe: sentText });
     storing.progress.listen(line.update);
     try {
       await unlessAborted(storing.done, signal);

@@ -1,5 +1,5 @@
 import type { RunReport } from '../report/runReport.js';
-import { isWhole, transferText, type TransferProgress } from '../util/httpTransfer.js';
+import { awaitedText, isWhole, transferText, type TransferProgress } from '../util/httpTransfer.js';
 
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
@@ -42,14 +42,24 @@ function unrefAfter(ms: number, fn: () => void): () => void {
   return () => clearTimeout(timer);
 }
 
+export interface TransferLineOptions {
+  /** Words the progress, and once all of it has gone how long the end has been awaited (`transferText`, or `sentText` for an upload). */
+  describe?: (progress: TransferProgress, awaitedMs?: number) => string;
+  /** What the line says while nothing has come yet (a PACS slow to begin its answer); undefined: nothing. */
+  beforeFirst?: string;
+  out?: LineOutput;
+}
+
 /**
  * A transfer's progress on stderr (`retrieving …: 12.5 of 80.0 MB`, `storing …: 3.1 of 33.6 MB
  * sent`), once it has taken a second: redrawn on a terminal; in a log, a line at each quarter of
- * a known size, or every 10 s where the server gave none. `describe` words the progress
- * (`transferText`, or `sentText` for an upload); on a terminal a transfer all gone whose end is
- * still awaited (the PACS's answer to a STOW) is redrawn each second with how long that has been.
+ * a known size, or every 10 s where the server gave none. While nothing moves (nothing come yet,
+ * or all gone and the PACS's answer awaited) a terminal's line counts the wait each second; a log
+ * gets one line for a first byte awaited 10 s.
  */
-export function transferLine(label: string, describe: (progress: TransferProgress, awaitedMs?: number) => string = transferText, out: LineOutput = process.stderr): TransferLine {
+export function transferLine(label: string, options: TransferLineOptions = {}): TransferLine {
+  const { describe = transferText, beforeFirst } = options;
+  const out: LineOutput = options.out ?? process.stderr;
   const now = () => out.now?.() ?? Date.now();
   const after = out.after ?? unrefAfter;
   const started = now();
@@ -58,27 +68,28 @@ export function transferLine(label: string, describe: (progress: TransferProgres
   let lastQuarter = 0;
   let latest: TransferProgress | undefined;
   let wholeAt: number | undefined;
-  let cancelDeferred: (() => void) | undefined;
-  let cancelTick: (() => void) | undefined;
-  const tick = () => {
-    cancelTick = after(1000, () => {
-      const t = now();
-      rewrite(`${label}: ${describe(latest!, t - wholeAt!)}`);
-      lastWrite = t;
-      tick();
+  const pending = new Set<() => void>();
+  const schedule = (ms: number, fn: () => void) => {
+    const cancel = after(ms, () => {
+      pending.delete(cancel);
+      fn();
     });
+    pending.add(cancel);
   };
   const rewrite = (text: string) => {
     out.write(`\r${text.padEnd(drawn)}`);
     drawn = text.length;
   };
+  /** The line while nothing moves, with the wait so far; undefined while the transfer moves. */
+  const waiting = (t: number): string | undefined => {
+    if (!latest) return beforeFirst === undefined ? undefined : `${beforeFirst}${awaitedText(t - started)}`;
+    return wholeAt === undefined ? undefined : describe(latest, t - wholeAt);
+  };
   const draw = (progress: TransferProgress, t: number) => {
     const text = `${label}: ${describe(progress)}`;
-    const whole = isWhole(progress);
     if (out.isTTY) {
-      if (t - lastWrite < TTY_REDRAW_MS && !whole) return;
+      if (t - lastWrite < TTY_REDRAW_MS && !isWhole(progress)) return;
       rewrite(text);
-      if (whole && !cancelTick) tick();
     } else if (progress.total !== undefined) {
       const quarter = Math.floor((4 * progress.received) / progress.total);
       if (quarter <= lastQuarter) return;
@@ -90,20 +101,35 @@ export function transferLine(label: string, describe: (progress: TransferProgres
     }
     lastWrite = t;
   };
+  const tick = () =>
+    schedule(1000, () => {
+      const text = waiting(now());
+      if (text !== undefined) rewrite(`${label}: ${text}`);
+      tick();
+    });
+  // The quiet second up: the latest report if one came within it (a SEG all sent at once, its
+  // answer awaited), else the wait for the first.
+  schedule(TRANSFER_QUIET_MS, () => {
+    const t = now();
+    if (latest) draw(latest, t);
+    else if (beforeFirst !== undefined && out.isTTY) rewrite(`${label}: ${waiting(t)}`);
+    else if (beforeFirst !== undefined) {
+      schedule(LOG_UNKNOWN_SIZE_MS - TRANSFER_QUIET_MS, () => {
+        if (!latest) out.write(`${label}: ${waiting(now())}\n`);
+      });
+    }
+    if (out.isTTY) tick();
+  });
   return {
     update(progress) {
       latest = progress;
       const t = now();
       if (wholeAt === undefined && isWhole(progress)) wholeAt = t;
-      if (t - started >= TRANSFER_QUIET_MS) return draw(progress, t);
-      // Its last report may come within the second and the wait go on past it (a SEG all sent,
-      // the PACS's answer awaited): the latest is drawn once the second is up.
-      cancelDeferred ??= after(started + TRANSFER_QUIET_MS - t, () => draw(latest!, now()));
+      if (t - started >= TRANSFER_QUIET_MS) draw(progress, t);
     },
     end() {
-      cancelDeferred?.();
-      cancelTick?.();
-      cancelDeferred = cancelTick = undefined;
+      for (const cancel of pending) cancel();
+      pending.clear();
       latest = undefined;
       if (drawn > 0) out.write('\n');
       drawn = 0;

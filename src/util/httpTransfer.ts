@@ -125,7 +125,12 @@ export function transferText(progress: TransferProgress): string {
 export function sentText(progress: TransferProgress, awaitedMs?: number): string {
   if (progress.total === undefined) return `${byteSize(progress.received)} sent so far`;
   if (!isWhole(progress)) return `${transferText(progress)} sent`;
-  return `${transferText(progress)} sent, waiting for the PACS's answer${awaitedMs !== undefined && awaitedMs >= 1000 ? ` (${Math.round(awaitedMs / 1000)} s)` : ''}`;
+  return `${transferText(progress)} sent, waiting for the PACS's answer${awaitedText(awaitedMs)}`;
+}
+
+/** How long a wait has lasted, as a line appends it: " (12 s)", nothing under a second or where not counted. */
+export function awaitedText(ms: number | undefined): string {
+  return ms !== undefined && ms >= 1000 ? ` (${Math.round(ms / 1000)} s)` : '';
 }
 
 /**

@@ -29,11 +29,16 @@ export function flow(from: Readable, to: Writable, bytesPerSecond: number | unde
 
 /**
  * A proxy to `target` whose responses flow at `bytesPerSecond` at most, and requests' bodies at
- * `uploadBytesPerSecond` (undefined: as fast as they come). `storeAnswerDelayMs` holds the answer
- * to each POST (a STOW-RS) back that long once the target has given it: a PACS slow to answer a
- * store, where Orthanc answers at once.
+ * `uploadBytesPerSecond` (undefined: as fast as they come). `hold` holds the answers to the
+ * requests it names back `ms` once the target has given them: a PACS slow to answer a STOW-RS, or
+ * to begin sending a study it first fetches from its archive, where Orthanc answers at once.
  */
-export function throttlingProxy(target: string, bytesPerSecond: number | undefined, uploadBytesPerSecond?: number, storeAnswerDelayMs = 0): Promise<LoopbackServer> {
+export function throttlingProxy(
+  target: string,
+  bytesPerSecond: number | undefined,
+  uploadBytesPerSecond?: number,
+  hold?: { ms: number; answersTo(method: string, url: string): boolean },
+): Promise<LoopbackServer> {
   return startLoopbackServer((req, res) => {
     // No connection pool (agent: false), so nothing is left open once the proxy is closed.
     const forward = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
@@ -41,12 +46,12 @@ export function throttlingProxy(target: string, bytesPerSecond: number | undefin
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         flow(answer, res, bytesPerSecond);
       };
-      if (req.method !== 'POST' || storeAnswerDelayMs <= 0) return pass();
+      if (!hold?.answersTo(req.method ?? 'GET', req.url ?? '')) return pass();
       answer.pause();
       const held = setTimeout(() => {
         pass();
         answer.resume();
-      }, storeAnswerDelayMs);
+      }, hold.ms);
       res.on('close', () => clearTimeout(held));
     });
     forward.on('error', (err) => {

@@ -1233,7 +1233,7 @@ async function segmentLoop(page: Page): Promise<void> {
     const before = await segSeriesOf();
     // Orthanc answers a STOW at once: this viewer's PACS is Orthanc behind a proxy that holds the
     // answer to a STOW 3.5 s, as a PACS slow to store would.
-    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, 3500);
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 3500, answersTo: (method) => method === 'POST' });
     const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
     const slowPage = await browser.context.newPage();
     try {

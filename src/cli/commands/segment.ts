@@ -179,7 +179,8 @@ export async function runSegment(args: string[]): Promise<number> {
       const loopStart = performance.now();
       let cine;
       try {
-        const retrieving = transferLine(`retrieving ${batchLabel(index, inputs.length, input.name)}`);
+        // A PACS may take a while to begin its answer (a study fetched from its archive first).
+        const retrieving = transferLine(`retrieving ${batchLabel(index, inputs.length, input.name)}`, input.path ? {} : { beforeFirst: "waiting for the PACS's answer" });
         cine = await queue.load(index, retrieving.update).finally(retrieving.end);
         await queue.prefetchAfter(index);
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');

@@ -30,7 +30,7 @@ export async function runStore(args: string[]): Promise<number> {
     try {
       const seg = await readSegmentationFile(file, inFolder);
       if (!seg) continue;
-      const storing = transferLine(`storing ${file}`, sentText);
+      const storing = transferLine(`storing ${file}`, { describe: sentText });
       await client.storeInstances([new Uint8Array(await readFile(file))], seg.studyInstanceUID, { onProgress: storing.update }).finally(storing.end);
       stored++;
       console.error(`${file} -> ${values.stow} (study ${seg.studyInstanceUID})`);
