@@ -168,6 +168,23 @@ async function storedValidSeg(client: DicomwebClient, study: string, series: str
   return readSegmentation(bytes, fileName);
 }
 
+/** The SEG series of a study in the PACS, by Series Instance UID. */
+async function segSeriesUIDs(client: DicomwebClient, study: string): Promise<string[]> {
+  return (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG').map((s) => String(s.SeriesInstanceUID));
+}
+
+/** Each text the panel's "storing" line showed, polled every 50 ms until the STOW was answered. */
+async function storingLines(page: Page): Promise<string[]> {
+  const texts: string[] = [];
+  for (let waited = 0; ; waited += 50) {
+    if (waited > 60_000) throw new Error(`the SEG was never stored: ${texts.at(-1)}`);
+    const text = await page.evaluate(() => document.querySelector('[data-testid=trus-storing]')?.textContent ?? null);
+    if (text === null) return texts;
+    if (texts.at(-1) !== text) texts.push(text);
+    await page.waitForTimeout(50);
+  }
+}
+
 /** Whether leaving the page now would make the browser ask first: the viewer's beforeunload guard on a synthetic event. */
 function asksBeforeLeaving(page: Page): Promise<boolean> {
   return page.evaluate(() => {
@@ -1031,11 +1048,10 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(await asksBeforeLeaving(p)).toBe(true);
       // Its SEG (new UIDs without crypto.randomUUID) is stored, valid, under the loop's study.
       const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
-      const segSeries = async () => (await client.searchForSeries(gpuStudy)).filter((x) => x.Modality === 'SEG').map((x) => String(x.SeriesInstanceUID));
-      const before = await segSeries();
+      const before = await segSeriesUIDs(client, gpuStudy);
       await p.locator('[data-testid=trus-export]').click();
       await p.locator('[data-testid=trus-export-result][data-stored=true]').waitFor({ timeout: 60_000 });
-      const added = (await segSeries()).filter((uid) => !before.includes(uid));
+      const added = (await segSeriesUIDs(client, gpuStudy)).filter((uid) => !before.includes(uid));
       expect(added).toHaveLength(1);
       const seg = await storedValidSeg(client, gpuStudy, added[0]!, 'exported-over-plain-http.seg.dcm');
       expect(seg.frames).toHaveLength(GPU_FRAMES);
@@ -1182,8 +1198,7 @@ async function segmentLoop(page: Page): Promise<void> {
 
   test('a SEG stored over a slow link: the panel shows how much of it has been sent, then that it is stored', async () => {
     const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
-    const segSeriesOf = async () => (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG').map((s) => String(s.SeriesInstanceUID));
-    const before = await segSeriesOf();
+    const before = await segSeriesUIDs(client, study);
     const slowPage = await browser.context.newPage();
     try {
       await openInMode(slowPage, viewer.url, study, FRAMES);
@@ -1196,14 +1211,7 @@ async function segmentLoop(page: Page): Promise<void> {
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16_000 });
       await slowPage.locator('[data-testid=trus-export]').click();
       await slowPage.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
-      const texts: string[] = [];
-      for (let waited = 0; ; waited += 50) {
-        if (waited > 60_000) throw new Error(`the SEG was never stored: ${texts.at(-1)}`);
-        const text = await slowPage.evaluate(() => document.querySelector('[data-testid=trus-storing]')?.textContent ?? null);
-        if (text === null) break;
-        if (texts.at(-1) !== text) texts.push(text);
-        await slowPage.waitForTimeout(50);
-      }
+      const texts = await storingLines(slowPage);
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       expect(await slowPage.locator('[data-testid=trus-export-result]').getAttribute('data-stored')).toBe('true');
       const line = /^SEG written; storing it to the PACS \(http:\/\/[^)]+\/dicom-web\)(?:: (\d+) of (\d+) kB sent(, waiting for the PACS's answer)?)?\. It can be downloaded meanwhile\.$/;
@@ -1215,7 +1223,7 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(sent.filter((s) => s.sent < s.total).length).toBeGreaterThanOrEqual(3);
       expect(sent.map((s) => s.sent)).toEqual([...sent.map((s) => s.sent)].sort((a, b) => a - b));
       expect(new Set(sent.map((s) => s.total)).size).toBe(1);
-      const added = (await segSeriesOf()).filter((uid) => !before.includes(uid));
+      const added = (await segSeriesUIDs(client, study)).filter((uid) => !before.includes(uid));
       expect(added).toHaveLength(1);
       const seg = await storedValidSeg(client, study, added[0]!, 'stored-over-slow-link.seg.dcm');
       expect(seg.frames).toHaveLength(FRAMES);
@@ -1229,8 +1237,7 @@ async function segmentLoop(page: Page): Promise<void> {
 
   test("a PACS slow to answer a STOW: the panel says that all of the SEG has gone and counts the wait for the answer", async () => {
     const client = new DicomwebClient({ url: orthanc.dicomwebUrl });
-    const segSeriesOf = async () => (await client.searchForSeries(study)).filter((s) => s.Modality === 'SEG').map((s) => String(s.SeriesInstanceUID));
-    const before = await segSeriesOf();
+    const before = await segSeriesUIDs(client, study);
     // Orthanc answers a STOW at once: this viewer's PACS is Orthanc behind a proxy that holds the
     // answer to a STOW 3.5 s, as a PACS slow to store would.
     const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 3500, answersTo: (method) => method === 'POST' });
@@ -1241,14 +1248,7 @@ async function segmentLoop(page: Page): Promise<void> {
       await segmentLoop(slowPage);
       await slowPage.locator('[data-testid=trus-export]').click();
       await slowPage.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
-      const texts: string[] = [];
-      for (let waited = 0; ; waited += 50) {
-        if (waited > 60_000) throw new Error(`the SEG was never stored: ${texts.at(-1)}`);
-        const text = await slowPage.evaluate(() => document.querySelector('[data-testid=trus-storing]')?.textContent ?? null);
-        if (text === null) break;
-        if (texts.at(-1) !== text) texts.push(text);
-        await slowPage.waitForTimeout(50);
-      }
+      const texts = await storingLines(slowPage);
       expect(await slowPage.locator('[data-testid=trus-export-result]').getAttribute('data-stored')).toBe('true');
       const awaiting = texts.map((t) => /: (\d+) of (\d+) kB sent, waiting for the PACS's answer(?: \((\d+) s\))?\. It can/.exec(t)).filter((m) => m !== null);
       // All of it sent, then the wait counted each second, rising, for about the 3.5 s held (the
@@ -1262,7 +1262,7 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(counted).toEqual([...new Set(counted)].sort((a, b) => a - b));
       expect(counted.at(-1)).toBeGreaterThanOrEqual(3);
       expect(counted.at(-1)).toBeLessThanOrEqual(5);
-      const added = (await segSeriesOf()).filter((uid) => !before.includes(uid));
+      const added = (await segSeriesUIDs(client, study)).filter((uid) => !before.includes(uid));
       expect(added).toHaveLength(1);
     } finally {
       await slowPage.close();
