@@ -117,6 +117,9 @@ export function transferText(progress: TransferProgress): string {
   return total >= 1e6 ? `${(received / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB` : `${Math.round(received / 1e3)} of ${Math.round(total / 1e3)} kB`;
 }
 
+/** What a transfer line says while a PACS has taken a request and not yet answered it. */
+export const AWAITING_PACS = "waiting for the PACS's answer";
+
 /**
  * How much of an upload has gone: "3.1 of 16.6 MB sent", and once all of it has, that the
  * server's answer is awaited (a PACS may take a while to store a large SEG before answering),
@@ -125,7 +128,7 @@ export function transferText(progress: TransferProgress): string {
 export function sentText(progress: TransferProgress, awaitedMs?: number): string {
   if (progress.total === undefined) return `${byteSize(progress.received)} sent so far`;
   if (!isWhole(progress)) return `${transferText(progress)} sent`;
-  return `${transferText(progress)} sent, waiting for the PACS's answer${awaitedText(awaitedMs)}`;
+  return `${transferText(progress)} sent, ${AWAITING_PACS}${awaitedText(awaitedMs)}`;
 }
 
 /** How long a wait has lasted, as a line appends it: " (12 s)", nothing under a second or where not counted. */

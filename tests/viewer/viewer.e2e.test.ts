@@ -922,6 +922,46 @@ async function segmentLoop(page: Page): Promise<void> {
     }
   }, 180_000);
 
+  test("a PACS slow to begin sending the cine: the panel says its answer is awaited, counted each second, then the run goes on", async () => {
+    // Orthanc answers at once: this viewer's PACS is Orthanc behind a proxy that holds the answer
+    // to the cine's retrieval (the whole instance, which the panel asks for) 3.5 s, as a PACS that
+    // first fetches the study from its archive would. The frames OHIF shows come unheld.
+    const cineRetrieval = new RegExp(`/studies/${study.replace(/[.]/g, '\\.')}/series/[^/]+/instances/[^/?]+$`);
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 3500, answersTo: (method, url) => method === 'GET' && cineRetrieval.test(url) });
+    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
+    const slowPage = await browser.context.newPage();
+    try {
+      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+      await slowPage.locator('[data-testid=trus-segment]').click();
+      const texts: string[] = [];
+      for (let waited = 0; ; waited += 50) {
+        if (waited > 60_000) throw new Error(`the run never started: ${texts.at(-1)}`);
+        const now = await slowPage.evaluate(() => ({
+          status: document.querySelector('[data-testid=trus-status]')?.getAttribute('data-status') ?? null,
+          awaited: document.querySelector('[data-testid=trus-loading-cine-awaited]')?.textContent ?? null,
+        }));
+        if (now.awaited !== null && texts.at(-1) !== now.awaited) texts.push(now.awaited);
+        if (now.status !== 'loading') break;
+        await slowPage.waitForTimeout(50);
+      }
+      // Counted from the request, each second, rising, for about the 3.5 s held (the page's timer
+      // may fire late, so a second may be passed over, never one more than waited).
+      const counted = texts.map((t) => Number(/^Cine: waiting for the PACS's answer \((\d+) s\)$/.exec(t)?.[1]));
+      expect(counted.every((n) => Number.isInteger(n))).toBe(true);
+      expect(counted.length).toBeGreaterThanOrEqual(2);
+      expect(counted[0]).toBeLessThanOrEqual(2);
+      expect(counted).toEqual([...new Set(counted)].sort((a, b) => a - b));
+      expect(counted.at(-1)).toBeGreaterThanOrEqual(3);
+      expect(counted.at(-1)).toBeLessThanOrEqual(5);
+      await slowPage.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(FRAMES));
+    } finally {
+      await slowPage.close();
+      await slowViewer.stop();
+      await link.close();
+    }
+  }, 180_000);
+
   test('a run kept across leaving the mode is named on another study, and restored as it was on its own', async () => {
     const pixels = await labelmapPixelsPerFrame(page, 'prostate');
     const areas = await chartValues(page, 'area', 'trus-student');

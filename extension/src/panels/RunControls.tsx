@@ -2,10 +2,14 @@
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { ACCENT, BUTTON, ERROR, SELECT } from './styles.js';
-import { transferText } from '../../../src/util/httpTransfer.js';
+import { AWAITING_PACS, awaitedText, transferText } from '../../../src/util/httpTransfer.js';
+import { useMsSince } from './serviceHooks.js';
 
 export function RunControls({ service, state, busy }: { service: TrusSegmentationService; state: ServiceState; busy: boolean }): React.ReactElement {
   const { progress, backend } = state;
+  // Until the cine's first byte, the wait is the PACS's (one fetching the study from its archive first, say): counted once it passes a second.
+  const loading = state.status === 'loading' ? state.loading : undefined;
+  const cineAwaitedMs = useMsSince(loading && !loading.cine ? loading.cineRequestedAt : undefined);
   return (
     <>
       <div className="flex items-center gap-2">
@@ -35,6 +39,12 @@ export function RunControls({ service, state, busy }: { service: TrusSegmentatio
           {state.loading.cine && (
             <div data-testid="trus-loading-cine" data-received={state.loading.cine.received} data-total={state.loading.cine.total}>
               Cine: {transferText(state.loading.cine)}
+            </div>
+          )}
+          {!state.loading.cine && cineAwaitedMs !== undefined && cineAwaitedMs >= 1000 && (
+            <div data-testid="trus-loading-cine-awaited">
+              Cine: {AWAITING_PACS}
+              {awaitedText(cineAwaitedMs)}
             </div>
           )}
           {state.loading.model && (

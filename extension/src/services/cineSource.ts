@@ -81,18 +81,24 @@ export interface InstanceFetchOptions {
   headers?: Record<string, string>;
   /** Called as the bytes arrive over HTTP (not for local files, which the host already holds). */
   onProgress?: (progress: TransferProgress) => void;
+  /** Called as the HTTP request is sent: until the first byte, the wait is the server's. */
+  onRequested?: () => void;
 }
 
 /** The Part 10 bytes of one instance of a display set (a cine, or a stored SEG). */
 export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifInstance, extensionManager: ExtensionManager, options: InstanceFetchOptions = {}): Promise<Uint8Array> {
-  const { headers = {}, onProgress } = options;
+  const { headers = {}, onProgress, onRequested } = options;
   const root = dicomwebRootOf(instance, extensionManager);
   if (root) {
     const client = new DicomwebClient({ url: root, headers });
+    onRequested?.();
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID, onProgress ? { onProgress } : {});
   }
   const fileUrl = dicomFileUrlOf(instance);
-  if (fileUrl) return retrieveDicomFile(fileUrl, { headers, ...(onProgress ? { onProgress } : {}) });
+  if (fileUrl) {
+    onRequested?.();
+    return retrieveDicomFile(fileUrl, { headers, ...(onProgress ? { onProgress } : {}) });
+  }
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
   if (!loader) throw new CineSourceError('the host has no DICOM loader (@ohif/extension-cornerstone is required)');
   const data = await loader.findDicomDataPromise(displaySet);

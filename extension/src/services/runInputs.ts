@@ -14,6 +14,8 @@ import type { DisplaySet, ExtensionManager } from '../types/ohif.js';
 /** Transfers a run waits for; absent where nothing is (or was) fetched over HTTP. */
 export interface LoadingTransfers {
   cine?: TransferProgress;
+  /** When the cine's HTTP request was sent (Date.now()); its first byte is awaited while `cine` is absent. */
+  cineRequestedAt?: number;
   model?: LoadProgress;
 }
 
@@ -32,6 +34,7 @@ export class RunInputs {
   private readonly clients = new Map<string, Promise<SegmentationClient>>();
   private readonly cines = new Map<string, Promise<Uint8Array>>();
   private readonly cineTransfers = new Map<string, TransferProgress>();
+  private readonly cineRequests = new Map<string, number>();
   private readonly modelTransfers = new Map<string, LoadProgress>();
   /** What the run or SEG reading in progress waits for: its loop's cine, and for a run its model. */
   private waitingFor: { displaySetInstanceUID: string; modelId?: string } | undefined;
@@ -81,12 +84,24 @@ export class RunInputs {
           this.cineTransfers.set(uid, progress);
           this.report();
         },
+        onRequested: () => {
+          this.cineRequests.set(uid, Date.now());
+          this.report();
+        },
       });
       this.cines.set(uid, bytes);
-      bytes.catch(() => {
-        this.cines.delete(uid);
-        this.cineTransfers.delete(uid);
-      });
+      bytes.then(
+        () => {
+          // Come: a later run on this loop waits for no answer.
+          this.cineRequests.delete(uid);
+          this.report();
+        },
+        () => {
+          this.cines.delete(uid);
+          this.cineTransfers.delete(uid);
+          this.cineRequests.delete(uid);
+        },
+      );
     }
     return bytes;
   }
@@ -103,6 +118,7 @@ export class RunInputs {
     this.clients.clear();
     this.cines.clear();
     this.cineTransfers.clear();
+    this.cineRequests.clear();
     this.modelTransfers.clear();
     this.waitingFor = undefined;
   }
@@ -111,7 +127,8 @@ export class RunInputs {
     if (!this.waitingFor) return;
     const { displaySetInstanceUID, modelId } = this.waitingFor;
     const cine = this.cineTransfers.get(displaySetInstanceUID);
+    const cineRequestedAt = this.cineRequests.get(displaySetInstanceUID);
     const model = modelId !== undefined ? this.modelTransfers.get(modelId) : undefined;
-    if (cine || model) this.options.onTransfers({ ...(cine ? { cine } : {}), ...(model ? { model } : {}) });
+    if (cine || cineRequestedAt !== undefined || model) this.options.onTransfers({ ...(cine ? { cine } : {}), ...(cineRequestedAt !== undefined ? { cineRequestedAt } : {}), ...(model ? { model } : {}) });
   }
 }

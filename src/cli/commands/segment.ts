@@ -17,6 +17,7 @@ import { PassedOverFile, problemOf, resolveInputs, type CineInput } from '../inp
 import { InputQueue } from '../inputQueue.js';
 import { batchLabel, progressBar, summaryText, transferLine } from '../progress.js';
 import { BackgroundStow } from '../backgroundStow.js';
+import { AWAITING_PACS } from '../../util/httpTransfer.js';
 import { defaultModelPath } from '../paths.js';
 import { GroundTruthIndex } from '../groundTruth.js';
 import { defaultMetricsWorkers, inferenceThreadsBesideMetricsWorker, nodeMetricsWorkerPool } from '../../temporal/nodeMetricsWorker.js';
@@ -180,7 +181,7 @@ export async function runSegment(args: string[]): Promise<number> {
       let cine;
       try {
         // A PACS may take a while to begin its answer (a study fetched from its archive first).
-        const retrieving = transferLine(`retrieving ${batchLabel(index, inputs.length, input.name)}`, input.path ? {} : { beforeFirst: "waiting for the PACS's answer" });
+        const retrieving = transferLine(`retrieving ${batchLabel(index, inputs.length, input.name)}`, input.path ? {} : { beforeFirst: AWAITING_PACS });
         cine = await queue.load(index, retrieving.update).finally(retrieving.end);
         await queue.prefetchAfter(index);
         if (requireUltrasound && !cine.isUltrasound) throw new NotUltrasoundError(input.name, cine.modality, 'pass --allow-non-us to segment it anyway');
