@@ -81,7 +81,7 @@ export interface InstanceFetchOptions {
   headers?: Record<string, string>;
   /** Called as the bytes arrive over HTTP (not for local files, which the host already holds). */
   onProgress?: (progress: TransferProgress) => void;
-  /** Called as the HTTP request is sent: until the first byte, the wait is the server's. */
+  /** Called as a DICOMweb retrieval is sent: until its first byte, the wait is the PACS's. */
   onRequested?: () => void;
 }
 
@@ -95,10 +95,7 @@ export async function fetchInstanceBytes(displaySet: DisplaySet, instance: OhifI
     return client.retrieveInstance(instance.StudyInstanceUID, instance.SeriesInstanceUID, instance.SOPInstanceUID, onProgress ? { onProgress } : {});
   }
   const fileUrl = dicomFileUrlOf(instance);
-  if (fileUrl) {
-    onRequested?.();
-    return retrieveDicomFile(fileUrl, { headers, ...(onProgress ? { onProgress } : {}) });
-  }
+  if (fileUrl) return retrieveDicomFile(fileUrl, { headers, ...(onProgress ? { onProgress } : {}) });
   const loader = extensionManager.getModuleEntry('@ohif/extension-cornerstone.utilityModule.common')?.exports?.dicomLoaderService as HostDicomLoader | undefined;
   if (!loader) throw new CineSourceError('the host has no DICOM loader (@ohif/extension-cornerstone is required)');
   const data = await loader.findDicomDataPromise(displaySet);

@@ -14,7 +14,7 @@ import type { DisplaySet, ExtensionManager } from '../types/ohif.js';
 /** Transfers a run waits for; absent where nothing is (or was) fetched over HTTP. */
 export interface LoadingTransfers {
   cine?: TransferProgress;
-  /** When the cine's HTTP request was sent (Date.now()); its first byte is awaited while `cine` is absent. */
+  /** When the cine's DICOMweb retrieval was sent (Date.now()); its first byte is awaited while `cine` is absent. */
   cineRequestedAt?: number;
   model?: LoadProgress;
 }
