@@ -1,6 +1,6 @@
 /** The CLI's progress: a batch's labels (place in the batch, the time left) and a transfer's line. */
 import { batchLabel, durationText, transferLine, type LineOutput } from '../src/cli/progress.js';
-import { sentText, transferText } from '../src/util/httpTransfer.js';
+import { sentText, stalledText, transferText } from '../src/util/httpTransfer.js';
 
 describe('batch progress', () => {
   it('says the time left no more precisely than an estimate allows', () => {
@@ -40,6 +40,13 @@ describe('transfer progress', () => {
     expect(sentText({ received: 90_000 })).toBe('90 kB sent so far');
   });
 
+  it('says of a transfer begun that has not moved for 3 s or more that it has stalled, and for how long', () => {
+    expect(stalledText(undefined)).toBe('');
+    expect(stalledText(2999)).toBe('');
+    expect(stalledText(3000)).toBe(', stalled for 3 s');
+    expect(stalledText(12_400)).toBe(', stalled for 12 s');
+  });
+
   /** A stream that records what is written, on a clock the test sets and with timers it runs. */
   function output(isTTY: boolean): LineOutput & { text: string; t: number; timers: { at: number; fn: () => void }[]; advance(to: number): void } {
     const out = {
@@ -52,7 +59,8 @@ describe('transfer progress', () => {
       after: (ms: number, fn: () => void) => {
         const timer = { at: out.t + ms, fn };
         out.timers.push(timer);
-        return () => void out.timers.splice(out.timers.indexOf(timer), 1);
+        // Cancelling a timer that has run (or was cancelled) does nothing, as clearTimeout.
+        return () => void (out.timers.includes(timer) && out.timers.splice(out.timers.indexOf(timer), 1));
       },
       /** Runs the timers due by `to` in their order, the clock at each one's time. */
       advance(to: number) {
@@ -130,6 +138,54 @@ describe('transfer progress', () => {
       // A terminal's line counts the wait each second from the moment all had gone (400 ms); a log has its one line.
       expect(out.text).toBe(tty ? [text, `${text} (2 s)`, `${text} (3 s)`].map((t) => `\r${t}`).join('') + '\n' : `${text}\n`);
     }
+  });
+
+  it('counts a stall mid-way each second on a terminal from 3 s; a log gets one line for each stall of 10 s', () => {
+    const stalled = (text: string, n: number) => `${text}, stalled for ${n} s`;
+    const tty = output(true);
+    const line = transferLine('retrieving a.dcm', { out: tty });
+    tty.t = 1000;
+    line.update({ received: 1e6, total: 4e6 });
+    tty.advance(5000);
+    tty.t = 5200;
+    line.update({ received: 2e6, total: 4e6 });
+    tty.advance(6000);
+    tty.t = 6100;
+    line.update({ received: 4e6, total: 4e6 });
+    line.end();
+    tty.advance(20_000);
+    const first = 'retrieving a.dcm: 1.0 of 4.0 MB';
+    // Seconds 1 and 2 of the stall pass unsaid; once it moves, its progress overwrites the count.
+    expect(tty.text).toBe(`\r${first}\r${stalled(first, 3)}\r${stalled(first, 4)}\r${'retrieving a.dcm: 2.0 of 4.0 MB'.padEnd(stalled(first, 4).length)}\rretrieving a.dcm: 4.0 of 4.0 MB\n`);
+
+    const log = output(false);
+    const logged = transferLine('retrieving a.dcm', { out: log });
+    log.t = 2000;
+    logged.update({ received: 1.1e6, total: 4e6 });
+    log.advance(11_999);
+    expect(log.text).toBe('retrieving a.dcm: 1.1 of 4.0 MB\n');
+    log.advance(40_000);
+    const once = `retrieving a.dcm: 1.1 of 4.0 MB\n${stalled('retrieving a.dcm: 1.1 of 4.0 MB', 10)}\n`;
+    expect(log.text).toBe(once);
+    // A stall of 9 s gets no line; the next of 10 s its own.
+    log.t = 40_000;
+    logged.update({ received: 1.5e6, total: 4e6 });
+    log.advance(49_000);
+    logged.update({ received: 1.6e6, total: 4e6 });
+    log.advance(60_000);
+    logged.update({ received: 4e6, total: 4e6 });
+    logged.end();
+    log.advance(100_000);
+    expect(log.text).toBe(`${once}${stalled('retrieving a.dcm: 1.6 of 4.0 MB', 10)}\nretrieving a.dcm: 4.0 of 4.0 MB\n`);
+
+    // All sent is no stall: the PACS's answer is awaited, and a log has said so once.
+    const sent = output(false);
+    const storing = transferLine('storing s.dcm', { describe: sentText, out: sent });
+    sent.t = 1500;
+    storing.update({ received: 9e5, total: 9e5 });
+    sent.advance(30_000);
+    storing.end();
+    expect(sent.text).toBe("storing s.dcm: 900 of 900 kB sent, waiting for the PACS's answer\n");
   });
 
   it('says that the first byte is awaited where asked to: counted each second on a terminal, one line at 10 s in a log', () => {

@@ -89,6 +89,32 @@ it("segment: a PACS slow to begin sending a cine: the log says its answer is awa
   }
 }, 60_000);
 
+it('segment: a cine whose retrieval stalls mid-way: the log says how much had come, and for how long it stalled', async () => {
+  const demoBytes = readFileSync(DEMO);
+  const demo = CineImage.fromPart10(demoBytes, DEMO);
+  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  // The cine's answer stops for 11 s once 300 kB have come (a link gone quiet), then comes whole.
+  const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 11_000, afterBytes: 300_000, answersTo: (method, url) => method === 'GET' && url.endsWith(`/instances/${demo.sopInstanceUID}`) });
+  try {
+    const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-stalled'));
+    expect(r.code).toBe(0);
+    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
+    const label = new RegExp(`retrieving …${name.slice(-47).replace(/[.]/g, '\\.')}`);
+    const lines = quarterLines(r.stderr, label);
+    // One line for the stall, at 10 s, giving what had come: part of the whole, short of it.
+    const stalled = lines.filter((l) => l.after === ', stalled for 10 s');
+    expect(stalled).toHaveLength(1);
+    expect(lines.filter((l) => l.after !== '' && l.after !== ', stalled for 10 s')).toEqual([]);
+    expect(stalled[0]!.received).toBeGreaterThanOrEqual(0.3);
+    expect(stalled[0]!.received).toBeLessThan(stalled[0]!.total);
+    // Then the rest came (the last line the whole), before the loop's progress bar.
+    expect(lines.at(-1)).toEqual({ received: stalled[0]!.total, total: stalled[0]!.total, after: '' });
+    expect(r.stderr.search(/, stalled for 10 s\n/)).toBeLessThan(r.stderr.search(/\[#+\] \d+\/\d+ frames/));
+  } finally {
+    await link.close();
+  }
+}, 60_000);
+
 it('store: a large SEG stored over a slow link shows how much has been sent, and is stored', async () => {
   // A 16 MB SEG (500 frames of 512 x 512, one bit a pixel), four times what loopback's buffers take
   // at once, so that the link's pace is what the upload's progress follows. Its source cine is

@@ -1,5 +1,5 @@
 import type { RunReport } from '../report/runReport.js';
-import { awaitedText, isWhole, transferText, type TransferProgress } from '../util/httpTransfer.js';
+import { awaitedText, isWhole, stalledText, transferText, type TransferProgress } from '../util/httpTransfer.js';
 
 /** A one-line progress bar on stderr (redrawn on a terminal, a few lines otherwise). */
 export function progressBar(label: string): (done: number, total: number) => void {
@@ -34,6 +34,8 @@ const TRANSFER_QUIET_MS = 1000;
 /** How often a terminal's line is redrawn at most, and a log's line written where the size is unknown. */
 const TTY_REDRAW_MS = 200;
 const LOG_UNKNOWN_SIZE_MS = 10_000;
+/** How long a wait (a first byte, or a transfer stalled mid-way) lasts before a log gets its one line. */
+const LOG_WAIT_MS = 10_000;
 
 function unrefAfter(ms: number, fn: () => void): () => void {
   const timer = setTimeout(fn, ms);
@@ -54,8 +56,9 @@ export interface TransferLineOptions {
  * A transfer's progress on stderr (`retrieving …: 12.5 of 80.0 MB`, `storing …: 3.1 of 33.6 MB
  * sent`), once it has taken a second: redrawn on a terminal; in a log, a line at each quarter of
  * a known size, or every 10 s where the server gave none. While nothing moves (nothing come yet,
- * or all gone and the PACS's answer awaited) a terminal's line counts the wait each second; a log
- * gets one line for a first byte awaited 10 s.
+ * all gone and the PACS's answer awaited, or a stall mid-way of 3 s or more) a terminal's line
+ * counts the wait each second; a log gets one line for a first byte awaited 10 s, and one for
+ * each stall of 10 s.
  */
 export function transferLine(label: string, options: TransferLineOptions = {}): TransferLine {
   const { describe = transferText, beforeFirst } = options;
@@ -68,13 +71,20 @@ export function transferLine(label: string, options: TransferLineOptions = {}): 
   let lastQuarter = 0;
   let latest: TransferProgress | undefined;
   let wholeAt: number | undefined;
+  /** When the latest report moved the transfer on. */
+  let movedAt = started;
+  let cancelStallWatch: (() => void) | undefined;
   const pending = new Set<() => void>();
-  const schedule = (ms: number, fn: () => void) => {
+  const schedule = (ms: number, fn: () => void): (() => void) => {
     const cancel = after(ms, () => {
       pending.delete(cancel);
       fn();
     });
     pending.add(cancel);
+    return () => {
+      pending.delete(cancel);
+      cancel();
+    };
   };
   const rewrite = (text: string) => {
     out.write(`\r${text.padEnd(drawn)}`);
@@ -83,7 +93,17 @@ export function transferLine(label: string, options: TransferLineOptions = {}): 
   /** The line while nothing moves, with the wait so far; undefined while the transfer moves. */
   const waiting = (t: number): string | undefined => {
     if (!latest) return beforeFirst === undefined ? undefined : `${beforeFirst}${awaitedText(t - started)}`;
-    return wholeAt === undefined ? undefined : describe(latest, t - wholeAt);
+    if (wholeAt !== undefined) return describe(latest, t - wholeAt);
+    const stalled = stalledText(t - movedAt);
+    return stalled ? `${describe(latest)}${stalled}` : undefined;
+  };
+  /** In a log, one line once the transfer has not moved for LOG_WAIT_MS (on a terminal, the tick counts it). */
+  const watchStallInLog = () => {
+    cancelStallWatch?.();
+    cancelStallWatch = schedule(LOG_WAIT_MS, () => {
+      const text = wholeAt === undefined ? waiting(now()) : undefined;
+      if (text !== undefined) out.write(`${label}: ${text}\n`);
+    });
   };
   const draw = (progress: TransferProgress, t: number) => {
     const text = `${label}: ${describe(progress)}`;
@@ -122,8 +142,12 @@ export function transferLine(label: string, options: TransferLineOptions = {}): 
   });
   return {
     update(progress) {
-      latest = progress;
       const t = now();
+      if (latest?.received !== progress.received) {
+        movedAt = t;
+        if (!out.isTTY) watchStallInLog();
+      }
+      latest = progress;
       if (wholeAt === undefined && isWhole(progress)) wholeAt = t;
       if (t - started >= TRANSFER_QUIET_MS) draw(progress, t);
     },

@@ -136,6 +136,17 @@ export function awaitedText(ms: number | undefined): string {
   return ms !== undefined && ms >= 1000 ? ` (${Math.round(ms / 1000)} s)` : '';
 }
 
+/** How long a transfer begun may have nothing move before its line says so: shorter gaps come and go on a slow link. */
+export const STALL_SHOWN_MS = 3000;
+
+/**
+ * How long a transfer begun and not yet whole has had nothing move, as a line appends it once
+ * that is worth saying: ", stalled for 7 s" (the request fails when its idle limit is reached).
+ */
+export function stalledText(ms: number | undefined): string {
+  return ms !== undefined && ms >= STALL_SHOWN_MS ? `, stalled for ${Math.round(ms / 1000)} s` : '';
+}
+
 /**
  * Calls `onProgress` as `xhr`'s answer arrives (or, given `xhr.upload`, as its request goes);
  * returns what stops it.

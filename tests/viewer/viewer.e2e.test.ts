@@ -973,6 +973,57 @@ async function segmentLoop(page: Page): Promise<void> {
     }
   }, 180_000);
 
+  test('a cine whose retrieval stalls mid-way: the panel says how much has come and counts the stall, then the run goes on', async () => {
+    // The proxy stops the cine's retrieval for 5 s once 50 kB of it have passed (of a few hundred),
+    // as a link gone quiet would; the frames OHIF shows come unheld.
+    const stallMs = 5000;
+    const cineRetrieval = new RegExp(`/studies/${study.replace(/[.]/g, '\\.')}/series/[^/]+/instances/[^/?]+$`);
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: stallMs, afterBytes: 50_000, answersTo: (method, url) => method === 'GET' && cineRetrieval.test(url) });
+    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
+    const slowPage = await browser.context.newPage();
+    try {
+      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+      await slowPage.locator('[data-testid=trus-segment]').click();
+      const seen: { text: string; received: number; total?: number }[] = [];
+      for (let waited = 0; ; waited += 50) {
+        if (waited > 60_000) throw new Error(`the run never started: ${JSON.stringify(seen.at(-1))}`);
+        const now = await slowPage.evaluate(() => {
+          const cine = document.querySelector('[data-testid=trus-loading-cine]');
+          return {
+            status: document.querySelector('[data-testid=trus-status]')?.getAttribute('data-status') ?? null,
+            text: cine?.textContent ?? null,
+            received: Number(cine?.getAttribute('data-received')),
+            total: cine?.hasAttribute('data-total') ? Number(cine.getAttribute('data-total')) : undefined,
+          };
+        });
+        if (now.text !== null && seen.at(-1)?.text !== now.text) seen.push({ text: now.text, received: now.received, ...(now.total !== undefined ? { total: now.total } : {}) });
+        if (now.status !== 'loading') break;
+        await slowPage.waitForTimeout(50);
+      }
+      const stalls = seen.map((s) => ({ ...s, counted: /, stalled for (\d+) s$/.exec(s.text)?.[1] })).filter((s) => s.counted !== undefined);
+      // What had come, then the seconds counted from 3 s (STALL_SHOWN_MS), rising, never more than stalled.
+      for (const s of stalls) {
+        expect(s.text).toBe(`Cine: ${transferText({ received: s.received, ...(s.total !== undefined ? { total: s.total } : {}) })}, stalled for ${s.counted} s`);
+        expect(s.received).toBeGreaterThanOrEqual(50_000);
+        if (s.total !== undefined) expect(s.received).toBeLessThan(s.total);
+      }
+      const counted = stalls.map((s) => Number(s.counted));
+      expect(counted.length).toBeGreaterThanOrEqual(2);
+      // Not before 3 s; the page's timer may fire late, so the first shown may be 4.
+      expect(counted[0]).toBeGreaterThanOrEqual(3);
+      expect(counted[0]).toBeLessThanOrEqual(4);
+      expect(counted).toEqual([...new Set(counted)].sort((a, b) => a - b));
+      expect(counted.at(-1)).toBeLessThanOrEqual(stallMs / 1000);
+      // Then the rest came (at once: too soon for the poll to see it before the run starts).
+      await slowPage.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(FRAMES));
+    } finally {
+      await slowPage.close();
+      await slowViewer.stop();
+      await link.close();
+    }
+  }, 180_000);
+
   test('a run kept across leaving the mode is named on another study, and restored as it was on its own', async () => {
     const pixels = await labelmapPixelsPerFrame(page, 'prostate');
     const areas = await chartValues(page, 'area', 'trus-student');

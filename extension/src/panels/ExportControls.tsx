@@ -6,9 +6,9 @@ import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { hasSegToWrite, type LoopResult } from '../services/loopResult.js';
 import { panelReport, reportFile } from '../utils/panelFigures.js';
-import { sentText } from '../../../src/util/httpTransfer.js';
+import { sentText, stalledText } from '../../../src/util/httpTransfer.js';
 import { download } from '../utils/download.js';
-import { useMsSince } from './serviceHooks.js';
+import { useMsSince, useMsSinceMoved } from './serviceHooks.js';
 import { BUTTON, ERROR, SUCCESS } from './styles.js';
 
 export function ExportControls({ service, state, selected, busy }: { service: TrusSegmentationService; state: ServiceState; selected: LoopResult | undefined; busy: boolean }): React.ReactElement {
@@ -19,6 +19,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
   const exported = service.exportOf(selected);
   const exportedBefore = state.exported?.status === 'done' && selected && state.exported.outcome.resultKey === selected.key && !exported;
   const answerAwaitedMs = useMsSince(exported?.storing ? exported.storingAllSentAt : undefined);
+  const sendingStalledMs = useMsSinceMoved(exported?.storing ? exported.storingSent : undefined);
   return (
     <>
       {selected && (
@@ -48,7 +49,7 @@ export function ExportControls({ service, state, selected, busy }: { service: Tr
         <div className="text-xs" data-testid="trus-export-result" data-stored={exported.storing ? 'storing' : exported.stored ? 'true' : 'false'}>
           {exported.storing ? (
             <div data-testid="trus-storing">
-              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${sentText(exported.storingSent, answerAwaitedMs)}` : ''}. It can be downloaded meanwhile.
+              SEG written; storing it to the PACS ({exported.storing}){exported.storingSent ? `: ${sentText(exported.storingSent, answerAwaitedMs)}${stalledText(sendingStalledMs)}` : ''}. It can be downloaded meanwhile.
             </div>
           ) : exported.stored ? (
             <div style={{ color: SUCCESS }} data-testid="trus-stored">SEG stored to the PACS (SOP Instance UID {exported.stored.sopInstanceUID}).</div>

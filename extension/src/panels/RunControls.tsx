@@ -2,14 +2,17 @@
 import React from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
 import { ACCENT, BUTTON, ERROR, SELECT } from './styles.js';
-import { AWAITING_PACS, awaitedText, transferText } from '../../../src/util/httpTransfer.js';
-import { useMsSince } from './serviceHooks.js';
+import { AWAITING_PACS, awaitedText, stalledText, transferText } from '../../../src/util/httpTransfer.js';
+import { useMsSince, useMsSinceMoved } from './serviceHooks.js';
 
 export function RunControls({ service, state, busy }: { service: TrusSegmentationService; state: ServiceState; busy: boolean }): React.ReactElement {
   const { progress, backend } = state;
   // Until the cine's first byte, the wait is the PACS's (one fetching the study from its archive first, say): counted once it passes a second.
   const loading = state.status === 'loading' ? state.loading : undefined;
   const cineAwaitedMs = useMsSince(loading && !loading.cine ? loading.cineRequestedAt : undefined);
+  // A transfer begun that stops moving is counted too: it fails only at its idle limit (2 minutes).
+  const cineStalledMs = useMsSinceMoved(loading?.cine);
+  const modelStalledMs = useMsSinceMoved(loading?.model);
   return (
     <>
       <div className="flex items-center gap-2">
@@ -39,6 +42,7 @@ export function RunControls({ service, state, busy }: { service: TrusSegmentatio
           {state.loading.cine && (
             <div data-testid="trus-loading-cine" data-received={state.loading.cine.received} data-total={state.loading.cine.total}>
               Cine: {transferText(state.loading.cine)}
+              {stalledText(cineStalledMs)}
             </div>
           )}
           {!state.loading.cine && cineAwaitedMs !== undefined && cineAwaitedMs >= 1000 && (
@@ -50,6 +54,7 @@ export function RunControls({ service, state, busy }: { service: TrusSegmentatio
           {state.loading.model && (
             <div data-testid="trus-loading-model" data-file={state.loading.model.file} data-received={state.loading.model.received} data-total={state.loading.model.total}>
               {state.loading.model.file === 'model weights' ? 'Model weights' : 'Runtime (onnxruntime-web)'}: {transferText(state.loading.model)}
+              {stalledText(modelStalledMs)}
             </div>
           )}
         </div>

@@ -1,6 +1,7 @@
 /** React hooks that follow the service: its state, the frame the viewport shows, and how long a wait it reports has lasted. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServiceState, TrusSegmentationService } from '../services/TrusSegmentationService.js';
+import { isWhole, type TransferProgress } from '../../../src/util/httpTransfer.js';
 
 export function useServiceState(service: TrusSegmentationService): ServiceState {
   const [state, setState] = useState(service.getState());
@@ -37,4 +38,15 @@ export function useMsSince(since: number | undefined): number | undefined {
     return () => clearInterval(timer);
   }, [since]);
   return since === undefined ? undefined : Date.now() - since;
+}
+
+/**
+ * The milliseconds since a transfer under way last moved (its byte count last changed), counted
+ * each second; undefined when there is none or all of it has gone (a wait of another kind).
+ */
+export function useMsSinceMoved(progress: TransferProgress | undefined): number | undefined {
+  const moved = useRef<{ received: number; at: number } | undefined>(undefined);
+  if (progress === undefined || isWhole(progress)) moved.current = undefined;
+  else if (moved.current?.received !== progress.received) moved.current = { received: progress.received, at: Date.now() };
+  return useMsSince(moved.current?.at);
 }
