@@ -11,6 +11,7 @@ import { launchChromium, chromiumAvailable, type Browser } from '../helpers/brow
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
 import { throttlingProxy } from '../helpers/throttlingProxy.js';
+import type { LoopbackServer } from '../helpers/loopbackServer.js';
 import { phantomLoop } from '../helpers/phantomLoop.js';
 import { loopShown } from '../helpers/viewerPage.js';
 import { dciodvfy, tempDir } from '../helpers/tools.js';
@@ -189,6 +190,18 @@ function expectCountedHold(counted: number[]): void {
   expect(counted.at(-1)).toBeLessThanOrEqual(5);
 }
 
+/** Whether a request is the panel's retrieval of a study's cine (the whole instance), not one of the frames OHIF shows. */
+function retrievesCineOf(studyUID: string): (method: string, url: string) => boolean {
+  const path = new RegExp(`/studies/${studyUID.replace(/[.]/g, '\\.')}/series/[^/]+/instances/[^/?]+$`);
+  return (method, url) => method === 'GET' && path.test(url);
+}
+
+/** Waits for the run to end done, with every frame segmented. */
+async function completesAllFrames(page: Page, frames: number): Promise<void> {
+  await page.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
+  expect(await page.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(frames));
+}
+
 /** Each text the panel's "storing" line showed, polled every 50 ms until the STOW was answered. */
 async function storingLines(page: Page): Promise<string[]> {
   const texts: string[] = [];
@@ -356,6 +369,28 @@ async function segmentLoop(page: Page): Promise<void> {
   /** The student's figures on its edited masks, as last kept (leaving the mode). */
   let studentAreas = new Map<number, number>();
   const pageErrors: string[] = [];
+
+  /**
+   * Runs `use` on a new page of a viewer of its own whose PACS is Orthanc behind `link` (a
+   * throttlingProxy), then closes the page, the viewer and the link, whatever happened.
+   */
+  async function behindLink(link: LoopbackServer, use: (page: Page, viewerUrl: string) => Promise<void>): Promise<void> {
+    try {
+      const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
+      try {
+        const slowPage = await browser.context.newPage();
+        try {
+          await use(slowPage, slowViewer.url);
+        } finally {
+          await slowPage.close();
+        }
+      } finally {
+        await slowViewer.stop();
+      }
+    } finally {
+      await link.close();
+    }
+  }
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -888,10 +923,8 @@ async function segmentLoop(page: Page): Promise<void> {
   test('a cine coming over a slow link: the panel shows how much of it has come, until the run starts', async () => {
     // The PACS behind a link that brings the cine in about 3 s (Orthanc on loopback answers at once).
     const link = await throttlingProxy(orthanc.httpUrl, longCineBytes / 3);
-    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
-    const slowPage = await browser.context.newPage();
-    try {
-      await openInMode(slowPage, slowViewer.url, longStudy, LONG_FRAMES);
+    await behindLink(link, async (slowPage, viewerUrl) => {
+      await openInMode(slowPage, viewerUrl, longStudy, LONG_FRAMES);
       await slowPage.locator('[data-testid=trus-segment]').click();
       await slowPage.locator('[data-testid=trus-status][data-status=loading]').waitFor({ timeout: 10_000 });
       const seen: { status: string | null; received?: number; total?: number; text?: string; lines: number }[] = [];
@@ -934,23 +967,16 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(last.lines).toBe(0);
       await slowPage.locator('[data-testid=trus-cancel]').click();
       await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
-    } finally {
-      await slowPage.close();
-      await slowViewer.stop();
-      await link.close();
-    }
+    });
   }, 180_000);
 
   test("a PACS slow to begin sending the cine: the panel says its answer is awaited, counted each second, then the run goes on", async () => {
     // Orthanc answers at once: this viewer's PACS is Orthanc behind a proxy that holds the answer
     // to the cine's retrieval (the whole instance, which the panel asks for) 3.5 s (PACS_HOLD_MS), as a PACS that
     // first fetches the study from its archive would. The frames OHIF shows come unheld.
-    const cineRetrieval = new RegExp(`/studies/${study.replace(/[.]/g, '\\.')}/series/[^/]+/instances/[^/?]+$`);
-    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: PACS_HOLD_MS, answersTo: (method, url) => method === 'GET' && cineRetrieval.test(url) });
-    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
-    const slowPage = await browser.context.newPage();
-    try {
-      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: PACS_HOLD_MS, answersTo: retrievesCineOf(study) });
+    await behindLink(link, async (slowPage, viewerUrl) => {
+      await openInMode(slowPage, viewerUrl, study, FRAMES);
       await slowPage.locator('[data-testid=trus-segment]').click();
       const texts: string[] = [];
       for (let waited = 0; ; waited += 50) {
@@ -967,25 +993,17 @@ async function segmentLoop(page: Page): Promise<void> {
       const counted = texts.map((t) => Number(/^Cine: waiting for the PACS's answer \((\d+) s\)$/.exec(t)?.[1]));
       expect(counted.every((n) => Number.isInteger(n))).toBe(true);
       expectCountedHold(counted);
-      await slowPage.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
-      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(FRAMES));
-    } finally {
-      await slowPage.close();
-      await slowViewer.stop();
-      await link.close();
-    }
+      await completesAllFrames(slowPage, FRAMES);
+    });
   }, 180_000);
 
   test('a cine whose retrieval stalls mid-way: the panel says how much has come and counts the stall, then the run goes on', async () => {
     // The proxy stops the cine's retrieval for 5 s once 50 kB of it have passed (of a few hundred),
     // as a link gone quiet would; the frames OHIF shows come unheld.
     const stallMs = 5000;
-    const cineRetrieval = new RegExp(`/studies/${study.replace(/[.]/g, '\\.')}/series/[^/]+/instances/[^/?]+$`);
-    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: stallMs, afterBytes: 50_000, answersTo: (method, url) => method === 'GET' && cineRetrieval.test(url) });
-    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
-    const slowPage = await browser.context.newPage();
-    try {
-      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+    const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: stallMs, afterBytes: 50_000, answersTo: retrievesCineOf(study) });
+    await behindLink(link, async (slowPage, viewerUrl) => {
+      await openInMode(slowPage, viewerUrl, study, FRAMES);
       await slowPage.locator('[data-testid=trus-segment]').click();
       const seen: { text: string; received: number; total?: number }[] = [];
       for (let waited = 0; ; waited += 50) {
@@ -1018,13 +1036,8 @@ async function segmentLoop(page: Page): Promise<void> {
       expect(counted).toEqual([...new Set(counted)].sort((a, b) => a - b));
       expect(counted.at(-1)).toBeLessThanOrEqual(stallMs / 1000);
       // Then the rest came (at once: too soon for the poll to see it before the run starts).
-      await slowPage.locator('[data-testid=trus-status][data-status=done]').waitFor({ timeout: 60_000 });
-      expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(FRAMES));
-    } finally {
-      await slowPage.close();
-      await slowViewer.stop();
-      await link.close();
-    }
+      await completesAllFrames(slowPage, FRAMES);
+    });
   }, 180_000);
 
   test('a run kept across leaving the mode is named on another study, and restored as it was on its own', async () => {
@@ -1346,10 +1359,8 @@ async function segmentLoop(page: Page): Promise<void> {
     // Orthanc answers a STOW at once: this viewer's PACS is Orthanc behind a proxy that holds the
     // answer to a STOW 3.5 s, as a PACS slow to store would.
     const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: PACS_HOLD_MS, answersTo: (method) => method === 'POST' });
-    const slowViewer = await startViewer({ pacs: `${link.url}/dicom-web` });
-    const slowPage = await browser.context.newPage();
-    try {
-      await openInMode(slowPage, slowViewer.url, study, FRAMES);
+    await behindLink(link, async (slowPage, viewerUrl) => {
+      await openInMode(slowPage, viewerUrl, study, FRAMES);
       await segmentLoop(slowPage);
       await slowPage.locator('[data-testid=trus-export]').click();
       await slowPage.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
@@ -1363,11 +1374,7 @@ async function segmentLoop(page: Page): Promise<void> {
       expectCountedHold(awaiting.filter((m) => m[3] !== undefined).map((m) => Number(m[3])));
       const added = (await segSeriesUIDs(client, study)).filter((uid) => !before.includes(uid));
       expect(added).toHaveLength(1);
-    } finally {
-      await slowPage.close();
-      await slowViewer.stop();
-      await link.close();
-    }
+    });
   }, 180_000);
 
   test('a cancelled run whose worker does not stop in time: the worker is ended, and the next run starts another and completes', async () => {
