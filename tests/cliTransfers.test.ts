@@ -37,6 +37,18 @@ function quarterLines(stderr: string, label: RegExp): { received: number; total:
 
 let orthanc: RunningOrthanc;
 
+/** The demo cine, stored to Orthanc (again: storing an instance twice is harmless). */
+async function storeDemo(): Promise<{ demo: CineImage; demoBytes: Buffer }> {
+  const demoBytes = readFileSync(DEMO);
+  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  return { demo: CineImage.fromPart10(demoBytes, DEMO), demoBytes };
+}
+
+/** The label of `segment`'s line for the demo cine's retrieval through `pacsUrl`: its URL's end. */
+function retrievalLabel(pacsUrl: string, demo: CineImage): string {
+  return `retrieving …${`${pacsUrl}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`.slice(-47)}`;
+}
+
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   orthanc = await startOrthanc();
@@ -44,16 +56,14 @@ beforeAll(async () => {
 afterAll(() => orthanc?.stop());
 
 it('segment: a cine retrieved over a slow link shows how much of it has come', async () => {
-  const demoBytes = readFileSync(DEMO);
-  const demo = CineImage.fromPart10(demoBytes, DEMO);
-  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  const { demo, demoBytes } = await storeDemo();
   // About 4 s for the 1.6 MB cine.
   const link = await throttlingProxy(orthanc.httpUrl, 400_000);
   try {
     const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-out'));
     expect(r.code).toBe(0);
-    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
-    const label = new RegExp(`retrieving …${name.slice(-47).replace(/[.]/g, '\\.')}`);
+    const name = retrievalLabel(link.url, demo);
+    const label = new RegExp(name.replace(/[.]/g, '\\.'));
     const lines = quarterLines(r.stderr, label);
     expect(lines.every((l) => l.after === '')).toBe(true);
     // A quarter reached within the first second is not written (a quick transfer gets no lines); the last is the whole.
@@ -71,16 +81,14 @@ it('segment: a cine retrieved over a slow link shows how much of it has come', a
 });
 
 it("segment: a PACS slow to begin sending a cine: the log says its answer is awaited", async () => {
-  const demoBytes = readFileSync(DEMO);
-  const demo = CineImage.fromPart10(demoBytes, DEMO);
-  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  const { demo } = await storeDemo();
   // The cine's retrieval answered 11 s late, as by a PACS that first fetches the study from its archive.
   const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 11_000, answersTo: (method, url) => method === 'GET' && url.endsWith(`/instances/${demo.sopInstanceUID}`) });
   try {
     const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-late'));
     expect(r.code).toBe(0);
-    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
-    const waiting = `retrieving …${name.slice(-47)}: waiting for the PACS's answer (10 s)\n`;
+    const name = retrievalLabel(link.url, demo);
+    const waiting = `${name}: waiting for the PACS's answer (10 s)\n`;
     // One line in the log, at 10 s, before the loop's progress bar.
     expect(r.stderr.split(waiting)).toHaveLength(2);
     expect(r.stderr.indexOf(waiting)).toBeLessThan(r.stderr.search(/\[#+\] \d+\/\d+ frames/));
@@ -90,16 +98,14 @@ it("segment: a PACS slow to begin sending a cine: the log says its answer is awa
 }, 60_000);
 
 it('segment: a cine whose retrieval stalls mid-way: the log says how much had come, and for how long it stalled', async () => {
-  const demoBytes = readFileSync(DEMO);
-  const demo = CineImage.fromPart10(demoBytes, DEMO);
-  await new DicomwebClient({ url: orthanc.dicomwebUrl }).storeInstances([new Uint8Array(demoBytes)]);
+  const { demo } = await storeDemo();
   // The cine's answer stops for 11 s once 300 kB have come (a link gone quiet), then comes whole.
   const link = await throttlingProxy(orthanc.httpUrl, undefined, undefined, { ms: 11_000, afterBytes: 300_000, answersTo: (method, url) => method === 'GET' && url.endsWith(`/instances/${demo.sopInstanceUID}`) });
   try {
     const r = await cliAsync('segment', `${link.url}/dicom-web/studies/${demo.studyInstanceUID}`, '--model', model.dir, '--out', join(dir, 'segment-stalled'));
     expect(r.code).toBe(0);
-    const name = `${link.url}/dicom-web/studies/${demo.studyInstanceUID}/series/${demo.seriesInstanceUID}/instances/${demo.sopInstanceUID}`;
-    const label = new RegExp(`retrieving …${name.slice(-47).replace(/[.]/g, '\\.')}`);
+    const name = retrievalLabel(link.url, demo);
+    const label = new RegExp(name.replace(/[.]/g, '\\.'));
     const lines = quarterLines(r.stderr, label);
     // One line for the stall, at 10 s, giving what had come: part of the whole, short of it.
     const stalled = lines.filter((l) => l.after === ', stalled for 10 s');

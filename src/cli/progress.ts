@@ -134,7 +134,7 @@ export function transferLine(label: string, options: TransferLineOptions = {}): 
     if (latest) draw(latest, t);
     else if (beforeFirst !== undefined && out.isTTY) rewrite(`${label}: ${waiting(t)}`);
     else if (beforeFirst !== undefined) {
-      schedule(LOG_UNKNOWN_SIZE_MS - TRANSFER_QUIET_MS, () => {
+      schedule(LOG_WAIT_MS - TRANSFER_QUIET_MS, () => {
         if (!latest) out.write(`${label}: ${waiting(now())}\n`);
       });
     }
