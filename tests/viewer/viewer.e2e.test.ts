@@ -1380,39 +1380,59 @@ async function segmentLoop(page: Page): Promise<void> {
   test('a cancelled run whose worker does not stop in time: the worker is ended, and the next run starts another and completes', async () => {
     await inOwnBrowser([], 'slow model', pageErrors, async (slowPage, own) => {
       // Twice in CI (2026-12-06) this test ran past its timeout with no message, then kept jest
-      // from exiting with its browser open. A step with no limit of its own (an evaluate, an
-      // unroute) that sticks is made to fail here, naming its line, by closing the browser under it.
-      const watchdog = setTimeout(() => void own.close(), 400_000);
+      // from exiting with its browser open. A step with no limit of its own (an evaluate) that
+      // sticks is made to fail here, naming the step, by closing the browser under it.
+      const limit = 400_000;
+      let step = 'starting';
+      let stuck: string | undefined;
+      const watchdog = setTimeout(() => {
+        stuck = step;
+        void own.close();
+      }, limit);
       try {
-        await slowModelCancelled(slowPage, own);
+        await slowModelCancelled(slowPage, own, (next) => (step = next));
+      } catch (err) {
+        throw stuck === undefined ? err : new Error(`still ${stuck} after ${limit / 1000} s (the browser was closed under it): ${err instanceof Error ? err.message : String(err)}`);
       } finally {
         clearTimeout(watchdog);
       }
     });
   }, 450_000);
 
-  /** The body of the test above: a slow model's run cancelled, its worker ended, then the shipped model's run. */
-  async function slowModelCancelled(slowPage: Page, own: Browser): Promise<void> {
+  /** The body of the test above: a slow model's run cancelled, its worker ended, then the shipped model's run; `at` names each step as it begins. */
+  async function slowModelCancelled(slowPage: Page, own: Browser, at: (step: string) => void): Promise<void> {
     // The student's files replaced, for this browser only, by a model slow on purpose (some
     // 150 GMAC a frame, far longer a batch than the 5 s a cancelled run is given to stop).
     const slow = writeModelFolder(join(tempDir('viewer-slow-model-'), 'trus-student'), buildSlowSegmentationModel({ height: 256, width: 256, hidden: 64, layers: 64 }), ['N', 1, 256, 256]);
     const manifests: string[] = [];
     slowPage.on('request', (r) => void (r.url().endsWith('/models/trus-student/model.json') && manifests.push(r.url())));
-    const replace = async (route: Route) => route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) });
+    // Let through afterwards rather than unrouted: removing the last route turns interception off
+    // in every target of the page, each worker included, and playwright waits for every answer
+    // with no time limit. A worker being ended answers only once it has gone (measured: 2-4 s for
+    // a busy worker with nested ones waiting, as onnxruntime's threads do); one that never answers
+    // hangs the test: the likely cause of its two hangs in CI.
+    let replaced = true;
+    const replace = async (route: Route) => (replaced ? route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) }) : route.continue());
+    at('routing the model files');
     await own.context.route('**/models/trus-student/model.{json,onnx}', replace);
+    at('opening the study');
     await openInMode(slowPage, viewer.url, gpuStudy, GPU_FRAMES);
+    at('starting the slow model\'s run');
     await slowPage.locator('[data-testid=trus-segment]').click();
     await slowPage.locator('[data-testid=trus-status][data-status=running]').waitFor({ timeout: 60_000 });
     await slowPage.waitForTimeout(500);
+    at('cancelling the slow model\'s run');
     await slowPage.locator('[data-testid=trus-cancel]').click();
     await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
     expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe('0');
     // The shipped student again: the next run loads it into a new worker (the ended one's model is gone with it).
-    await own.context.unroute('**/models/trus-student/model.{json,onnx}', replace);
+    replaced = false;
     const before = manifests.length;
+    at('running the shipped student');
     await segmentLoop(slowPage);
     expect(manifests.length).toBe(before + 1);
     expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe(String(GPU_FRAMES));
+    at('reading the labelmap');
     const labelled = await labelmapPixelsPerFrame(slowPage, 'prostate');
     for (const n of labelled) expect(n).toBeGreaterThan(500);
   }
