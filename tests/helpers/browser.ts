@@ -71,6 +71,19 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/**
+ * Launched and not yet closed. A test that jest timed out is not stopped: its browser stays open,
+ * and an open browser keeps jest from exiting (CI then waits for its own limit, with no summary).
+ */
+const open = new Set<Browser>();
+
+/** Closes every browser still open (a suite's afterAll, after a test timed out); returns how many there were. */
+export async function closeBrowsersLeftOpen(): Promise<number> {
+  const left = [...open];
+  await Promise.all(left.map((b) => b.close()));
+  return left.length;
+}
+
 export interface LaunchOptions {
   /** Let Chromium use the machine's GPU (WebGPU on a real adapter); otherwise it runs with --disable-gpu. */
   gpu?: boolean;
@@ -93,11 +106,14 @@ export async function launchChromium(extraArgs: string[] = [], options: LaunchOp
       ...extraArgs,
     ],
   });
-  return {
+  const browser: Browser = {
     context,
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      open.delete(browser);
     },
   };
+  open.add(browser);
+  return browser;
 }

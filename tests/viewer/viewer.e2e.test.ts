@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dialog, Locator, Page, Route } from 'playwright-core';
-import { launchChromium, chromiumAvailable, type Browser } from '../helpers/browser.js';
+import { launchChromium, chromiumAvailable, closeBrowsersLeftOpen, type Browser } from '../helpers/browser.js';
 import { startOrthanc, orthancAvailable, type RunningOrthanc } from '../helpers/orthanc.js';
 import { startViewer, ROOT, type RunningViewer } from '../helpers/viewerServer.js';
 import { throttlingProxy } from '../helpers/throttlingProxy.js';
@@ -416,6 +416,8 @@ async function segmentLoop(page: Page): Promise<void> {
 
   afterAll(async () => {
     await browser?.close();
+    const left = await closeBrowsersLeftOpen();
+    if (left > 0) console.warn(`${left} browser(s) of a test that did not finish (timed out) were still open: closed now, so that jest can exit`);
     await viewer?.stop();
     await orthanc?.stop();
   });
