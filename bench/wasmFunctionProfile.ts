@@ -59,8 +59,12 @@ const MIN_SHARE = 0.005;
 export const OUTSIDE_WASM = 'JavaScript, the rest';
 const OTHER_WASM = 'other WASM functions';
 
-/** Self-time shares by function from a CPU profile: WASM functions of the binary at `wasmUrl`, everything else as one. */
-export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary: boolean): FunctionShare[] {
+/**
+ * Self-time shares by function from a CPU profile: WASM functions of the binary at `wasmUrl`,
+ * everything else as one. Functions under `minShare` go together as "other WASM functions" (the
+ * report's table); 0 keeps each, with its role (whether a role runs at all, however little).
+ */
+export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary: boolean, minShare = MIN_SHARE): FunctionShare[] {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const counts = new Map<string, number>();
   for (const id of profile.samples) {
@@ -71,8 +75,8 @@ export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary
   const total = profile.samples.length;
   if (!total) return [];
   const shares = [...counts.entries()].map(([name, n]) => ({ name, share: n / total })).sort((a, b) => b.share - a.share);
-  const kept = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share >= MIN_SHARE);
-  const otherWasm = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share < MIN_SHARE).reduce((sum, s) => sum + s.share, 0);
+  const kept = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share >= minShare);
+  const otherWasm = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share < minShare).reduce((sum, s) => sum + s.share, 0);
   const outside = counts.get(OUTSIDE_WASM) ?? 0;
   return [
     ...kept.map((s) => (knownBinary && ROLES[s.name] ? { ...s, role: ROLES[s.name] } : s)),
