@@ -1419,11 +1419,11 @@ async function segmentLoop(page: Page): Promise<void> {
     await own.context.route('**/models/trus-student/model.{json,onnx}', replace);
     at('opening the study');
     await openInMode(slowPage, viewer.url, gpuStudy, GPU_FRAMES);
-    at('starting the slow model\'s run');
+    at("starting the slow model's run");
     await slowPage.locator('[data-testid=trus-segment]').click();
     await slowPage.locator('[data-testid=trus-status][data-status=running]').waitFor({ timeout: 60_000 });
     await slowPage.waitForTimeout(500);
-    at('cancelling the slow model\'s run');
+    at("cancelling the slow model's run");
     await slowPage.locator('[data-testid=trus-cancel]').click();
     await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
     expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe('0');
