@@ -1137,7 +1137,10 @@ async function segmentLoop(page: Page): Promise<void> {
       // The STOW is held back (the page's own request, paused in Chromium: a slow PACS's stand-in) until the study list is shown.
       const stow = new RegExp(`/dicom-web/studies/${gpuStudy}$`);
       const held: Route[] = [];
-      await q.route(stow, (route) => (route.request().method() === 'POST' ? void held.push(route) : void route.continue()));
+      // Let through once answered, not unrouted: leaving the mode has just ended the run's workers,
+      // and an unroute waits on every one of them (see the slow-model test below).
+      let holding = true;
+      await q.route(stow, (route) => (holding && route.request().method() === 'POST' ? void held.push(route) : void route.continue()));
       await q.locator('[data-testid=trus-export]').click();
       await q.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
       await leaveModeAndComeBack(q, GPU_FRAMES, async () => {
@@ -1145,7 +1148,7 @@ async function segmentLoop(page: Page): Promise<void> {
         const answered = q.waitForResponse((response) => stow.test(response.url()) && response.request().method() === 'POST');
         for (const route of held) await route.continue();
         expect((await answered).status()).toBe(200);
-        await q.unroute(stow);
+        holding = false;
       });
       expect(await q.locator(KEPT_HERE).count()).toBe(0);
       expect(await unsavedNote(q)).toBe('');
@@ -1410,9 +1413,10 @@ async function segmentLoop(page: Page): Promise<void> {
     slowPage.on('request', (r) => void (r.url().endsWith('/models/trus-student/model.json') && manifests.push(r.url())));
     // Let through afterwards rather than unrouted: removing the last route turns interception off
     // in every target of the page, each worker included, and playwright waits for every answer
-    // with no time limit. A worker being ended answers only once it has gone (measured: 2-4 s for
-    // a busy worker with nested ones waiting, as onnxruntime's threads do); one that never answers
-    // hangs the test: the likely cause of its two hangs in CI.
+    // with no time limit. A worker being ended answers only once it has gone (measured: an unroute
+    // right after ending a worker whose nested workers wait, as onnxruntime's threads do, took 2 s,
+    // 4 s with the worker busy); one that never answers hangs the test: the likely cause of its two
+    // hangs in CI.
     let replaced = true;
     const replace = async (route: Route) => (replaced ? route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) }) : route.continue());
     at('routing the model files');
