@@ -350,6 +350,20 @@ async function segmentLoop(page: Page): Promise<void> {
   if ((await status.getAttribute('data-status')) !== 'done') throw new Error(`the run failed: ${await status.textContent()}`);
 }
 
+/**
+ * Routes `url`'s requests to `handler` until the returned function is called, then lets them
+ * through. Not unrouted: removing a page's last route turns interception off in each of its
+ * targets, every worker included, and playwright waits for every answer with no time limit. A
+ * worker being ended answers only once it has gone (measured: an unroute right after ending a
+ * worker whose nested workers wait, as onnxruntime's threads do, took 2 s, 4 s with the worker
+ * busy); one that never answers hangs the test (the likely cause of two hangs in CI, 2026-12-06).
+ */
+async function routeUntilOff(target: Pick<Page, 'route'>, url: string | RegExp, handler: (route: Route) => Promise<void> | void): Promise<() => void> {
+  let on = true;
+  await target.route(url, (route) => (on ? handler(route) : route.continue()));
+  return () => void (on = false);
+}
+
 (ready ? describe : describe.skip)('the viewer, end to end (Orthanc + headless Chromium)', () => {
   let orthanc: RunningOrthanc;
   let viewer: RunningViewer;
@@ -1137,10 +1151,8 @@ async function segmentLoop(page: Page): Promise<void> {
       // The STOW is held back (the page's own request, paused in Chromium: a slow PACS's stand-in) until the study list is shown.
       const stow = new RegExp(`/dicom-web/studies/${gpuStudy}$`);
       const held: Route[] = [];
-      // Let through once answered, not unrouted: leaving the mode has just ended the run's workers,
-      // and an unroute waits on every one of them (see the slow-model test below).
-      let holding = true;
-      await q.route(stow, (route) => (holding && route.request().method() === 'POST' ? void held.push(route) : void route.continue()));
+      // Let through once answered (leaving the mode has just ended the run's workers).
+      const letThrough = await routeUntilOff(q, stow, (route) => (route.request().method() === 'POST' ? void held.push(route) : route.continue()));
       await q.locator('[data-testid=trus-export]').click();
       await q.locator('[data-testid=trus-export-result][data-stored=storing]').waitFor({ timeout: 60_000 });
       await leaveModeAndComeBack(q, GPU_FRAMES, async () => {
@@ -1148,7 +1160,7 @@ async function segmentLoop(page: Page): Promise<void> {
         const answered = q.waitForResponse((response) => stow.test(response.url()) && response.request().method() === 'POST');
         for (const route of held) await route.continue();
         expect((await answered).status()).toBe(200);
-        holding = false;
+        letThrough();
       });
       expect(await q.locator(KEPT_HERE).count()).toBe(0);
       expect(await unsavedNote(q)).toBe('');
@@ -1411,16 +1423,11 @@ async function segmentLoop(page: Page): Promise<void> {
     const slow = writeModelFolder(join(tempDir('viewer-slow-model-'), 'trus-student'), buildSlowSegmentationModel({ height: 256, width: 256, hidden: 64, layers: 64 }), ['N', 1, 256, 256]);
     const manifests: string[] = [];
     slowPage.on('request', (r) => void (r.url().endsWith('/models/trus-student/model.json') && manifests.push(r.url())));
-    // Let through afterwards rather than unrouted: removing the last route turns interception off
-    // in every target of the page, each worker included, and playwright waits for every answer
-    // with no time limit. A worker being ended answers only once it has gone (measured: an unroute
-    // right after ending a worker whose nested workers wait, as onnxruntime's threads do, took 2 s,
-    // 4 s with the worker busy); one that never answers hangs the test: the likely cause of its two
-    // hangs in CI.
-    let replaced = true;
-    const replace = async (route: Route) => (replaced ? route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) }) : route.continue());
     at('routing the model files');
-    await own.context.route('**/models/trus-student/model.{json,onnx}', replace);
+    // Let through after the cancel (its worker is then being ended).
+    const shippedAgain = await routeUntilOff(own.context, '**/models/trus-student/model.{json,onnx}', (route) =>
+      route.fulfill({ body: readFileSync(route.request().url().endsWith('.json') ? slow.manifestPath : slow.weightsPath) }),
+    );
     at('opening the study');
     await openInMode(slowPage, viewer.url, gpuStudy, GPU_FRAMES);
     at("starting the slow model's run");
@@ -1432,7 +1439,7 @@ async function segmentLoop(page: Page): Promise<void> {
     await slowPage.locator('[data-testid=trus-status][data-status=cancelled]').waitFor({ timeout: 30_000 });
     expect(await slowPage.locator('[data-testid=trus-progress]').getAttribute('data-done')).toBe('0');
     // The shipped student again: the next run loads it into a new worker (the ended one's model is gone with it).
-    replaced = false;
+    shippedAgain();
     const before = manifests.length;
     at('running the shipped student');
     await segmentLoop(slowPage);
