@@ -29,7 +29,12 @@ import { transferText } from '../../src/util/httpTransfer.js';
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
 /** A longer loop, so that Cancel lands while frames are still being segmented. */
-const LONG_FRAMES = 150;
+/**
+ * Long enough that a run (some 40 frames a second here) leaves the Cancel test time to turn the
+ * viewport 60 frames ahead of the engine and still cancel mid-loop. With 150 frames and at most
+ * 30 ahead, CI once saw the engine reach the frame turned to before the viewport was read.
+ */
+const LONG_FRAMES = 300;
 /** WebGPU on SwiftShader (a CPU rasteriser) takes about half a second a frame: a tiny loop. */
 const GPU_FRAMES = 4;
 /** A study with a transverse and a sagittal loop (different lengths, so the viewport tells which it shows). */
@@ -918,7 +923,7 @@ async function routeUntilOff(target: Pick<Page, 'route'>, url: string | RegExp, 
     const segmented = await waitForScreen(page, (s) => s.frame === 5 && s.orangePixels > 200);
     expect(segmented.status).toBe('running');
     // A frame still to come: no mask until the engine reaches it, then its mask, with the run still going.
-    const ahead = Math.min(segmented.done + 30, LONG_FRAMES - 90);
+    const ahead = Math.min(segmented.done + 60, LONG_FRAMES - 90);
     await turnViewportTo(page, ahead);
     const waiting = await waitForScreen(page, (s) => s.frame === ahead && s.orangePixels === 0);
     expect(waiting.done).toBeLessThan(ahead);
