@@ -28,11 +28,11 @@ import { transferText } from '../../src/util/httpTransfer.js';
 
 const ready = chromiumAvailable() && orthancAvailable();
 const FRAMES = 16;
-/** A longer loop, so that Cancel lands while frames are still being segmented. */
 /**
- * Long enough that a run (some 40 frames a second here) leaves the Cancel test time to turn the
- * viewport 60 frames ahead of the engine and still cancel mid-loop. With 150 frames and at most
- * 30 ahead, CI once saw the engine reach the frame turned to before the viewport was read.
+ * A longer loop, so that Cancel lands while frames are still being segmented: long enough that a
+ * run (some 40 frames a second here) leaves the Cancel test time to turn the viewport 60 frames
+ * ahead of the engine and still cancel mid-loop. With 150 frames and at most 30 ahead, CI once
+ * saw the engine reach the frame turned to before the viewport was read.
  */
 const LONG_FRAMES = 300;
 /** WebGPU on SwiftShader (a CPU rasteriser) takes about half a second a frame: a tiny loop. */
