@@ -9,10 +9,10 @@
  * read six full-size arrays a frame and clamped and weighed each sample position twice; they were
  * about a third of a frame's metrics.
  */
-import { axisTaps } from '../image/floatImage.js';
+import { axisTaps, type AxisTaps } from '../image/floatImage.js';
 import type { FlowField } from './opticalFlow.js';
 // Module-local aliases: global look-ups in hot loops are slow in some hosts (jest's vm contexts).
-const { abs, exp, floor, fround } = Math;
+const { abs, exp, fround } = Math;
 
 export interface FramePairImages {
   width: number;
@@ -51,26 +51,24 @@ export function warpedAgreement(flow: FlowField & { scale: number }, f: FramePai
   // the copy flowAtResolution makes then.
   const xs = axisTaps(w, fw);
   const ys = axisTaps(h, flow.height);
-  const { lo: xLo, hi: xHi, frac: xFrac } = xs;
   const factor = 1 / flow.scale;
-  const { u: U, v: V } = flow;
+  // Each flow row interpolated along x once, for every frame column: a frame row then blends two
+  // of them. Kept in float64, as the expression held them, so the blend is the same to the bit.
+  const { u: uAlongX, v: vAlongX } = flowRowsAlongX(flow, xs, w);
   const { previousImage: pi, previousProbability: pp, image, probability } = f;
   let squaredError = 0;
   let absoluteErrorNoFlow = 0;
   let confidence = 0;
   let confidenceWeightedAgreement = 0;
   for (let y = 0; y < h; y++) {
-    const r0 = ys.lo[y]! * fw;
-    const r1 = ys.hi[y]! * fw;
+    const r0 = ys.lo[y]! * w;
+    const r1 = ys.hi[y]! * w;
     const fy = ys.frac[y]!;
     const row = y * w;
     for (let x = 0; x < w; x++) {
-      const l = xLo[x]!;
-      const r = xHi[x]!;
-      const fx = xFrac[x]!;
       // The flow at this pixel, in frame pixels: resize's expression, stored as float32, scaled, stored again.
-      const u = fround(fround((U[r0 + l]! * (1 - fx) + U[r0 + r]! * fx) * (1 - fy) + (U[r1 + l]! * (1 - fx) + U[r1 + r]! * fx) * fy) * factor);
-      const v = fround(fround((V[r0 + l]! * (1 - fx) + V[r0 + r]! * fx) * (1 - fy) + (V[r1 + l]! * (1 - fx) + V[r1 + r]! * fx) * fy) * factor);
+      const u = fround(fround(uAlongX[r0 + x]! * (1 - fy) + uAlongX[r1 + x]! * fy) * factor);
+      const v = fround(fround(vAlongX[r0 + x]! * (1 - fy) + vAlongX[r1 + x]! * fy) * factor);
       // sampleBilinear at p - F(p), shared by the image and the probability.
       let sx = x - u;
       let sy = y - v;
@@ -78,8 +76,10 @@ export function warpedAgreement(flow: FlowField & { scale: number }, f: FramePai
       else if (sx > w - 1) sx = w - 1;
       if (sy < 0) sy = 0;
       else if (sy > h - 1) sy = h - 1;
-      const x0 = floor(sx);
-      const y0 = floor(sy);
+      // Truncation is floor here (both clamped to at least 0), an integer index directly; NaN still
+      // gives NaN sums (it truncates to 0, in range, and ax or ay is NaN).
+      const x0 = sx | 0;
+      const y0 = sy | 0;
       const x1 = x0 + 1 < w ? x0 + 1 : x0;
       const y1 = y0 + 1 < h ? y0 + 1 : y0;
       const ax = sx - x0;
@@ -100,4 +100,30 @@ export function warpedAgreement(flow: FlowField & { scale: number }, f: FramePai
     }
   }
   return { squaredError, absoluteErrorNoFlow, confidence, confidenceWeightedAgreement };
+}
+
+let alongX: { u: Float64Array; v: Float64Array } | undefined;
+
+/**
+ * Every row of the flow resampled along x to `width` columns (resize's first products: a * (1 - fx)
+ * + b * fx, unrounded). The arrays are reused between frames; a pass uses its first rows * width values.
+ */
+function flowRowsAlongX(flow: FlowField, xs: AxisTaps, width: number): { u: Float64Array; v: Float64Array } {
+  const size = flow.height * width;
+  if (!alongX || alongX.u.length < size) alongX = { u: new Float64Array(size), v: new Float64Array(size) };
+  const { u: outU, v: outV } = alongX;
+  const { lo, hi, frac } = xs;
+  const { u: U, v: V, width: fw } = flow;
+  for (let j = 0; j < flow.height; j++) {
+    const from = j * fw;
+    const to = j * width;
+    for (let x = 0; x < width; x++) {
+      const l = from + lo[x]!;
+      const r = from + hi[x]!;
+      const fx = frac[x]!;
+      outU[to + x] = U[l]! * (1 - fx) + U[r]! * fx;
+      outV[to + x] = V[l]! * (1 - fx) + V[r]! * fx;
+    }
+  }
+  return alongX;
 }

@@ -125,8 +125,7 @@ describe('3x3 median', () => {
   it.each(SIZES)('%ix%i: the median of each clamped window, ties included', (w, h) => {
     for (const levels of [3, 16, 1 << 20]) {
       const img = randomImage(w, h, w * 17 + h + levels, levels);
-      const scratch = () => new Float32Array(w);
-      const fast = median3x3(img.data, w, h, scratch(), scratch(), scratch());
+      const fast = median3x3(img.data, w, h);
       expect(Array.from(fast)).toEqual(Array.from(referenceMedian(img)));
     }
   });

@@ -68,8 +68,9 @@ describe('warpedAgreement', () => {
 });
 
 describe('kernels rewritten for speed give the former results exactly', () => {
-  it('a shrinking resize blurs only the rows it samples: the full blur, sampled', () => {
-    for (const [w, h, tw, th] of [[400, 224, 128, 72], [37, 29, 12, 29], [37, 29, 37, 5], [50, 3, 7, 1]] as const) {
+  it('a shrinking resize blurs only the rows and columns it samples: the full blur, sampled', () => {
+    // Shrinking along both axes, one or the other, and a blur wider than the frame (every column clamped).
+    for (const [w, h, tw, th] of [[400, 224, 128, 72], [37, 29, 12, 29], [37, 29, 37, 5], [50, 3, 7, 1], [9, 40, 2, 10], [401, 3, 5, 3]] as const) {
       const img: FloatImage = { width: w, height: h, data: random(w * h, w + h) };
       const blurred = gaussianBlur(img, Math.max(w / tw, h / th) / 2);
       const expected = new Float32Array(tw * th);
