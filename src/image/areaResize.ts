@@ -87,6 +87,8 @@ function axisWeights(shrinking: boolean, outSize: number, inSize: number): AxisW
   return found;
 }
 
+let horizontalPass = new Float64Array(0);
+
 /**
  * `width` x `height` from the rectangle (x0, y0, w, h) of `img`, each value multiplied by
  * `scale` first, by OpenCV's INTER_AREA: area averaging when neither axis grows, else its
@@ -99,8 +101,11 @@ export function resizeArea(img: FloatImage, x0: number, y0: number, w: number, h
   const shrinking = w >= width && h >= height;
   const xs = axisWeights(shrinking, width, w);
   const ys = axisWeights(shrinking, height, h);
-  // Horizontal pass over every source row of the rectangle, then the vertical one.
-  const rows = new Float64Array(h * width);
+  // Horizontal pass over every source row of the rectangle, then the vertical one. The passes'
+  // array is kept between frames: a new one a frame (300 kB at 400 px) cost its page faults, dear
+  // on some hosts (see prepareDecodedFrame); every value read is written first.
+  if (horizontalPass.length < h * width) horizontalPass = new Float64Array(h * width);
+  const rows = horizontalPass;
   for (let y = 0; y < h; y++) horizontalRow(img.data, (y0 + y) * img.width + x0, rows, y * width, xs, width, scale);
   const out = new Float32Array(width * height);
   const sums = new Float64Array(width);

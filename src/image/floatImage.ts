@@ -39,11 +39,14 @@ export function sampleBilinear(img: FloatImage, x: number, y: number): number {
   return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
 }
 
-/** Intensities divided by the file's maximum value: the [0, 1] scale the metrics and models use. */
-export function unitIntensities(frame: ArrayLike<number>, maxValue: number): Float32Array {
-  const out = new Float32Array(frame.length);
-  for (let i = 0; i < frame.length; i++) out[i] = frame[i]! / maxValue;
-  return out;
+/**
+ * Intensities divided by the file's maximum value, the [0, 1] scale the metrics and models use, in
+ * the decoded frame's own array: its callers need the frame no longer, and a new array a frame
+ * costs page faults (see prepareDecodedFrame).
+ */
+export function unitIntensitiesInPlace(frame: Float32Array, maxValue: number): Float32Array {
+  for (let i = 0; i < frame.length; i++) frame[i] = frame[i]! / maxValue;
+  return frame;
 }
 
 /** One pixel of a row near its ends, where taps fall outside and are clamped to the edge. */
@@ -139,10 +142,11 @@ export function gaussianBlur(img: FloatImage, sigma: number): FloatImage {
 
 /**
  * gaussianBlur, with the vertical pass only on the rows marked in `rows` and both passes only on
- * the columns listed in `columns` (ascending; the other values stay 0): a resize reads about two
- * rows in three and two columns in three when it shrinks a frame threefold, as the flow does.
+ * the columns listed in `columns` (ascending; the others are left as they were: 0, or stale values
+ * in `into`'s arrays, which may be longer than the image): a resize reads about two rows in three
+ * and two columns in three when it shrinks a frame threefold, as the flow does.
  */
-function gaussianBlurRows(img: FloatImage, sigma: number, rows?: Uint8Array, columns?: Int32Array): FloatImage {
+function gaussianBlurRows(img: FloatImage, sigma: number, rows?: Uint8Array, columns?: Int32Array, into?: { tmp: Float32Array; out: Float32Array }): FloatImage {
   if (sigma <= 0) return floatImage(img.width, img.height, img.data);
   const half = max(1, ceil(3 * sigma));
   const k = new Float32Array(2 * half + 1);
@@ -150,8 +154,8 @@ function gaussianBlurRows(img: FloatImage, sigma: number, rows?: Uint8Array, col
   for (let i = -half; i <= half; i++) sum += k[i + half] = exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i]! /= sum;
   const { width: w, height: h } = img;
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
+  const tmp = into?.tmp ?? new Float32Array(w * h);
+  const out = into?.out ?? new Float32Array(w * h);
   if (columns) {
     for (let y = 0; y < h; y++) convolveRowAt(img.data, tmp, y * w, w, k, half, columns);
     for (let y = 0; y < h; y++) if (!rows || rows[y]) convolveColumnsRowAt(tmp, out, y, w, h, k, half, columns);
@@ -435,16 +439,34 @@ function sampledColumns(xs: AxisTaps, inSize: number): Int32Array {
 
 /** Resamples to an arbitrary size (bilinear, pixel centres aligned, as sampleBilinear samples). */
 export function resize(img: FloatImage, width: number, height: number): FloatImage {
-  if (width === img.width && height === img.height) return floatImage(width, height, img.data);
+  const out = new Float32Array(width * height);
+  resizeInto(img, width, height, out, 0, width);
+  return { width, height, data: out };
+}
+
+/** The blurred frame a shrinking resize samples, kept between calls: only its sampled rows and columns are read. */
+let blurScratch: { tmp: Float32Array; out: Float32Array } | undefined;
+
+/**
+ * resize, written into `out`: row y of the result at `offset + y * stride` (a box inside a larger
+ * frame). A shrinking resize blurs into arrays kept between calls (a new pair a frame cost their
+ * page faults, see prepareDecodedFrame); safe to share, since a resize runs to its end without yielding.
+ */
+export function resizeInto(img: FloatImage, width: number, height: number, out: Float32Array, offset: number, stride: number): void {
+  if (width === img.width && height === img.height) {
+    for (let y = 0; y < height; y++) out.set(img.data.subarray(y * width, (y + 1) * width), offset + y * stride);
+    return;
+  }
   const xs = axisTaps(width, img.width);
   const ys = axisTaps(height, img.height);
   let source = img;
   if (width < img.width || height < img.height) {
     const sampled = new Uint8Array(img.height);
     for (let y = 0; y < height; y++) sampled[ys.lo[y]!] = sampled[ys.hi[y]!] = 1;
-    source = gaussianBlurRows(img, max(img.width / width, img.height / height) / 2, sampled, width < img.width ? sampledColumns(xs, img.width) : undefined);
+    const n = img.width * img.height;
+    if (!blurScratch || blurScratch.out.length < n) blurScratch = { tmp: new Float32Array(n), out: new Float32Array(n) };
+    const sigma = max(img.width / width, img.height / height) / 2;
+    source = gaussianBlurRows(img, sigma, sampled, width < img.width ? sampledColumns(xs, img.width) : undefined, blurScratch);
   }
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) resampleRow(source.data, out, y * width, ys.lo[y]! * img.width, ys.hi[y]! * img.width, ys.frac[y]!, xs, width);
-  return { width, height, data: out };
+  for (let y = 0; y < height; y++) resampleRow(source.data, out, offset + y * stride, ys.lo[y]! * img.width, ys.hi[y]! * img.width, ys.frac[y]!, xs, width);
 }

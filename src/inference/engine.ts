@@ -177,7 +177,8 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       for (let k = 0; k < n; k++) {
         options.signal?.throwIfAborted();
         const index = start + k;
-        const result = metrics.push({ image: images[k]!, output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index] });
+        // Handed over: neither array is used here again (a worker's runner moves them).
+        const result = metrics.push({ image: images[k]!, output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index], handOver: true });
         const entry = { index, result, settled: false };
         // Awaited in order by report(); a failure before then must not count as unhandled.
         result.then(

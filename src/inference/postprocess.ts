@@ -3,7 +3,7 @@
  * sigmoid (for logit outputs), resize back into the input box (zero outside it), threshold,
  * keep the largest 8-connected component, fill holes. Defaults: all on, threshold from the manifest.
  */
-import { resize } from '../image/floatImage.js';
+import { resizeInto } from '../image/floatImage.js';
 import { componentOf, connectedRuns } from '../image/connectedRuns.js';
 import type { PixelBox } from './region.js';
 
@@ -15,8 +15,8 @@ export interface PostprocessOptions {
 
 export const DEFAULT_POSTPROCESS: Omit<PostprocessOptions, 'threshold'> = { keepLargestComponent: true, fillHoles: true };
 
-export function toProbability(output: Float32Array, offset: number, length: number, logits: boolean): Float32Array {
-  const out = new Float32Array(length);
+export function toProbability(output: Float32Array, offset: number, length: number, logits: boolean, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(length);
   for (let i = 0; i < length; i++) {
     const v = output[offset + i]!;
     out[i] = logits ? 1 / (1 + Math.exp(-v)) : v;
@@ -28,16 +28,15 @@ export function toProbability(output: Float32Array, offset: number, length: numb
 export function probabilityAtSource(prob: Float32Array, modelWidth: number, modelHeight: number, box: PixelBox, width: number, height: number): Float32Array {
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  const inBox = resize({ width: modelWidth, height: modelHeight, data: prob }, bw, bh).data;
   const out = new Float32Array(width * height);
-  for (let y = 0; y < bh; y++) out.set(inBox.subarray(y * bw, (y + 1) * bw), (box.y0 + y) * width + box.x0);
+  resizeInto({ width: modelWidth, height: modelHeight, data: prob }, bw, bh, out, box.y0 * width + box.x0, width);
   return out;
 }
 
-/** Keeps the largest 8-connected foreground component (of equal ones, the first in raster order). */
-export function largestComponent(mask: Uint8Array, width: number, height: number): Uint8Array {
+/** Keeps the largest 8-connected foreground component (of equal ones, the first in raster order); `into` is overwritten. */
+export function largestComponent(mask: Uint8Array, width: number, height: number, into?: Uint8Array): Uint8Array {
   const runs = connectedRuns(mask, width, height, true, true);
-  const out = new Uint8Array(mask.length);
+  const out = into ? into.fill(0) : new Uint8Array(mask.length);
   if (runs.count === 0) return out;
   const size = new Float64Array(runs.count);
   for (let i = 0; i < runs.count; i++) size[componentOf(runs, i)]! += runs.end[i]! - runs.start[i]!;
@@ -76,17 +75,32 @@ export interface FramePostprocess {
   options: PostprocessOptions;
 }
 
+/**
+ * The steps' intermediate arrays, kept between frames: only the probability and the mask leave a
+ * frame, and a new array a frame costs its page faults, dear on some hosts (see
+ * prepareDecodedFrame). Safe to share, since a frame's post-processing runs without yielding.
+ */
+const scratch = { probability: new Float32Array(0), thresholded: new Uint8Array(0), largest: new Uint8Array(0) };
+
 /** One frame's model output -> probability and mask over the source frame. */
 export function postprocessFrame(output: Float32Array, p: FramePostprocess): { probability: Float32Array; mask: Uint8Array } {
-  const small = toProbability(output, 0, p.modelWidth * p.modelHeight, p.logits);
+  const n = p.modelWidth * p.modelHeight;
+  if (scratch.probability.length !== n) scratch.probability = new Float32Array(n);
+  const small = toProbability(output, 0, n, p.logits, scratch.probability);
   const probability = probabilityAtSource(small, p.modelWidth, p.modelHeight, p.box, p.width, p.height);
   return { probability, mask: maskFromProbability(probability, p.width, p.height, p.options) };
 }
 
+/** The mask of a probability map: a new array (the intermediate steps' are kept between calls). */
 export function maskFromProbability(prob: Float32Array, width: number, height: number, options: PostprocessOptions): Uint8Array {
-  let mask: Uint8Array = new Uint8Array(prob.length);
+  const steps = (options.keepLargestComponent ? 1 : 0) + (options.fillHoles ? 1 : 0);
+  if (steps > 0 && scratch.thresholded.length !== prob.length) {
+    scratch.thresholded = new Uint8Array(prob.length);
+    scratch.largest = new Uint8Array(prob.length);
+  }
+  let mask: Uint8Array = steps > 0 ? scratch.thresholded : new Uint8Array(prob.length);
   for (let i = 0; i < prob.length; i++) mask[i] = prob[i]! >= options.threshold ? 1 : 0;
-  if (options.keepLargestComponent) mask = largestComponent(mask, width, height);
+  if (options.keepLargestComponent) mask = largestComponent(mask, width, height, options.fillHoles ? scratch.largest : undefined);
   if (options.fillHoles) mask = fillHoles(mask, width, height);
   return mask;
 }

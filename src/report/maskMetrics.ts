@@ -1,6 +1,6 @@
 /** Temporal (and, with ground truth, accuracy) metrics of existing masks over their source cine. */
 import type { CineImage } from '../dicom/cineImage.js';
-import { unitIntensities } from '../image/floatImage.js';
+import { unitIntensitiesInPlace } from '../image/floatImage.js';
 import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary } from '../temporal/loopMetrics.js';
 
 export async function metricsForMasks(
@@ -12,7 +12,7 @@ export async function metricsForMasks(
   const acc = new LoopMetricsAccumulator({ width: cine.columns, height: cine.rows, pixelSpacingMm: cine.calibration?.pixelSpacingMm });
   for (let i = 0; i < masks.length; i++) {
     options.signal?.throwIfAborted();
-    const image = unitIntensities(await cine.decodeFrame(i), cine.maximumValue);
+    const image = unitIntensitiesInPlace(await cine.decodeFrame(i), cine.maximumValue);
     acc.push({ image, probability: Float32Array.from(masks[i]!), mask: masks[i]!, groundTruth: options.groundTruth?.[i] });
     options.onProgress?.(i + 1, masks.length);
   }

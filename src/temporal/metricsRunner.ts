@@ -24,6 +24,12 @@ export interface ModelFrame {
   /** The model's output for this frame alone, at model resolution. */
   output: Float32Array;
   groundTruth?: Uint8Array;
+  /**
+   * The caller gives `image` and `output` up: a worker's runner moves their buffers to the worker
+   * (left detached here) instead of copying them, which cost a copy and a new array of each a
+   * frame on both sides. The ground truth is always copied.
+   */
+  handOver?: boolean;
 }
 
 export interface FinishedFrame {
@@ -40,7 +46,7 @@ export interface LoopMetricsRunner {
   readonly where: 'worker' | 'inline';
   /** How many frames the caller may push before awaiting the oldest (0: results are ready at once). */
   readonly framesAhead: number;
-  /** Queues one frame; settles with its mask and metrics, in push order. The frame's arrays are not modified. */
+  /** Queues one frame; settles with its mask and metrics, in push order. The frame's arrays are not modified (a handed-over frame's may be detached). */
   push(frame: ModelFrame): Promise<FinishedFrame>;
   /** After every push has settled: all frames' metrics and the loop summary. */
   finish(): Promise<{ frames: FrameMetrics[]; summary: LoopSummary }>;
@@ -129,8 +135,8 @@ export type MetricsResponse =
 
 /** One side of a message channel, as a host's worker API offers it. */
 export interface MetricsEndpoint {
-  /** Messages are copied (structured clone), never moved: the caller keeps its arrays. */
-  post(message: MetricsRequest | MetricsResponse): void;
+  /** Messages are copied (structured clone), except the buffers in `transfer`, which are moved (detached on this side). */
+  post(message: MetricsRequest | MetricsResponse, transfer?: ArrayBuffer[]): void;
   /** Messages from the other side (replaces the previous handler: an endpoint serves one loop at a time). */
   onMessage(handler: (message: unknown) => void): void;
   /** The other side failed to start or died (script missing, uncaught error, out of memory); replaces the previous handler. */

@@ -20,7 +20,7 @@ function endpointFor(worker: Worker): MetricsEndpoint {
     if (!terminated) failure.report(new Error(`it exited (code ${code})`));
   });
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer) => worker.postMessage(message, transfer),
     onMessage: (handler) => (onMessage = handler),
     onFailure: failure.onFailure,
     setIdle: (idle) => (idle ? worker.unref() : worker.ref()),

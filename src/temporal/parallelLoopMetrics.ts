@@ -47,7 +47,10 @@ export class ParallelLoopMetrics implements LoopMetricsRunner {
       this.nextRunStart = index + runLengthAt(index, this.options.frameCount, this.workers.length, this.runLength);
     }
     const context: FrameContext | undefined = starts ? { frameNumber: index + 1, ...(this.last ? { previous: this.last } : {}) } : undefined;
-    this.last = frame;
+    // Kept for the next run's context when the next frame starts one; a handed-over frame's
+    // arrays leave with it, so a copy is kept.
+    const nextStarts = index + 1 === this.nextRunStart;
+    this.last = !nextStarts ? undefined : frame.handOver ? { image: frame.image.slice(), output: frame.output.slice(), ...(frame.groundTruth ? { groundTruth: frame.groundTruth } : {}) } : frame;
     const worker = this.workers[(this.runs - 1) % this.workers.length]!;
     return worker.push(frame, context).then((finished) => {
       this.metrics[index] = finished.metrics;

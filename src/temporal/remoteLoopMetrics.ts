@@ -119,8 +119,9 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     const seq = this.seq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      // Copied (about 450 KB a frame at 400 px: the image, and the output at model resolution; twice with a context).
-      this.endpoint.post({ type: 'frame', seq, frame, ...(context ? { context } : {}) });
+      // A frame not handed over is copied (about 450 KB a frame at 400 px: the image, and the
+      // output at model resolution); a context's frame always is.
+      this.endpoint.post({ type: 'frame', seq, frame, ...(context ? { context } : {}) }, frame.handOver ? movableBuffers(frame) : []);
     });
   }
 
@@ -146,4 +147,14 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
     }
     this.fail(reason);
   }
+}
+
+/** The buffers of a handed-over frame that can be moved: each array's own, whole (a view shares its buffer with others). */
+function movableBuffers(frame: ModelFrame): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const a of [frame.image, frame.output]) {
+    const b = a.buffer;
+    if (b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength && !buffers.includes(b)) buffers.push(b);
+  }
+  return buffers;
 }

@@ -1,7 +1,7 @@
 // Runs the built engine (dist/) with the loop metrics in worker_threads, as the CLI does, and
 // prints one JSON line for tests/inference/metricsWorker.test.ts (a child process: jest runs
 // TypeScript as CommonJS, where the worker's module URL does not exist).
-// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|parallel|missing|dying|parallel-dying|abort [DYING_WORKER]
+// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|parallel|handover|missing|dying|parallel-dying|abort [DYING_WORKER]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CineImage } from '../../dist/dicom/cineImage.js';
@@ -47,6 +47,24 @@ if (mode === 'compare') {
   out.worker = await run(pool, { batchSize: 4 });
   out.again = await run(pool);
   out.inline = await run(undefined);
+  pool.dispose();
+} else if (mode === 'handover') {
+  // The runner itself: a handed-over frame's arrays are moved to the worker, another's copied.
+  const pool = nodeMetricsWorkerPool({ onFallback });
+  const [width, height] = [8, 6];
+  const runner = await pool.runner({
+    metrics: { width, height },
+    post: { modelWidth: 4, modelHeight: 3, logits: true, box: { x0: 0, y0: 0, x1: width, y1: height }, width, height, options: { threshold: 0.5, keepLargestComponent: true, fillHoles: true } },
+    frameCount: 2,
+  });
+  const frame = (handOver) => ({ image: new Float32Array(width * height).fill(0.5), output: new Float32Array(12).fill(3), handOver });
+  const moved = frame(true);
+  const copied = frame(false);
+  const results = [runner.push(moved), runner.push(copied)];
+  out.lengthsAfterPush = { moved: [moved.image.length, moved.output.length], copied: [copied.image.length, copied.output.length] };
+  out.areas = (await Promise.all(results)).map((f) => f.metrics.area);
+  await runner.finish();
+  runner.close();
   pool.dispose();
 } else if (mode === 'parallel-dying') {
   // Two workers taking frames in turn: each gets three of the six, and the dying script exits on its third.

@@ -69,6 +69,14 @@ describe('loop metrics in a worker thread', () => {
     expect(new Set(inline.frames.map((f) => f.warpedConsistency)).size).toBe(FRAMES);
   });
 
+  it('a frame handed over is moved to the worker (its arrays detached here), one not handed over is copied; both are measured', () => {
+    const out = runChild('handover');
+    expect(out.fallbacks).toEqual([]);
+    expect(out.lengthsAfterPush).toEqual({ moved: [0, 0], copied: [48, 12] });
+    // Logits of 3 everywhere: every pixel is prostate in both frames.
+    expect(out.areas).toEqual([48, 48]);
+  });
+
   it('a worker of several that dies mid-loop fails the loop with a clear error instead of hanging', () => {
     const out = runChild('parallel-dying');
     expect(out.error).toEqual({ name: 'MetricsWorkerError', message: 'the metrics worker stopped: it exited (code 3)' });

@@ -116,7 +116,7 @@ function decoderFailure(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, throw
   return new Error(`the ${CODEC_LABEL[name]} rejected the data (corrupt, or a variant of the format it does not decode)`, { cause: thrown });
 }
 
-/** Decodes one compressed frame; the copy out of the WASM heap is kept, the decoder is freed. */
+/** Decodes one compressed frame; its samples are kept out of the WASM heap, the decoder is freed. */
 export async function decodeWithCodec(name: Exclude<CodecName, 'jpeg-baseline-encoder'>, encoded: Uint8Array): Promise<DecodedImage> {
   const codec = await loadCodec(name);
   const decoder = new codec[DECODER_CLASS[name]]();
@@ -128,14 +128,19 @@ export async function decodeWithCodec(name: Exclude<CodecName, 'jpeg-baseline-en
       throw decoderFailure(name, thrown);
     }
     const info = decoder.getFrameInfo();
-    const bytes = new Uint8Array(decoder.getDecodedBuffer());
+    const decoded: Uint8Array | Uint8ClampedArray = decoder.getDecodedBuffer();
+    // The codecs return a copy of their output in a buffer of its own; a view into the WASM heap
+    // (a buffer larger than the frame) is copied out before the decoder is freed. A further
+    // copy would cost its page faults each frame, dear on some hosts (see prepareDecodedFrame).
+    const own = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
+    const bytes = own ? new Uint8Array(decoded.buffer, 0, decoded.byteLength) : new Uint8Array(decoded);
     return {
       width: info.width,
       height: info.height,
       componentCount: info.componentCount,
       bitsPerSample: info.bitsPerSample,
       isSigned: Boolean(info.isSigned),
-      bytes: bytes.slice(),
+      bytes,
     };
   } finally {
     decoder.delete?.();
