@@ -454,6 +454,8 @@ let blurScratch: { tmp: Float32Array; out: Float32Array } | undefined;
  */
 export function resizeInto(img: FloatImage, width: number, height: number, out: Float32Array, offset: number, stride: number): void {
   if (width === img.width && height === img.height) {
+    // The check the copy through floatImage made before resizeInto wrote rows itself.
+    if (img.data.length !== width * height) throw new RangeError(`${img.data.length} values for a ${width}x${height} image`);
     for (let y = 0; y < height; y++) out.set(img.data.subarray(y * width, (y + 1) * width), offset + y * stride);
     return;
   }

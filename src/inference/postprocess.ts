@@ -93,12 +93,13 @@ export function postprocessFrame(output: Float32Array, p: FramePostprocess): { p
 
 /** The mask of a probability map: a new array (the intermediate steps' are kept between calls). */
 export function maskFromProbability(prob: Float32Array, width: number, height: number, options: PostprocessOptions): Uint8Array {
-  const steps = (options.keepLargestComponent ? 1 : 0) + (options.fillHoles ? 1 : 0);
-  if (steps > 0 && scratch.thresholded.length !== prob.length) {
+  // With no step after it, the thresholded mask is the result, so it must be a new array.
+  const stepsAfter = options.keepLargestComponent || options.fillHoles;
+  if (stepsAfter && scratch.thresholded.length !== prob.length) {
     scratch.thresholded = new Uint8Array(prob.length);
     scratch.largest = new Uint8Array(prob.length);
   }
-  let mask: Uint8Array = steps > 0 ? scratch.thresholded : new Uint8Array(prob.length);
+  let mask: Uint8Array = stepsAfter ? scratch.thresholded : new Uint8Array(prob.length);
   for (let i = 0; i < prob.length; i++) mask[i] = prob[i]! >= options.threshold ? 1 : 0;
   if (options.keepLargestComponent) mask = largestComponent(mask, width, height, options.fillHoles ? scratch.largest : undefined);
   if (options.fillHoles) mask = fillHoles(mask, width, height);

@@ -73,6 +73,8 @@ describe('arrays kept between frames', () => {
     resize(img(800, 600, 3), 100, 75);
     expect(copy(first.data)).toEqual(kept);
     expect(copy(resize(x, 128, 66).data)).toEqual(kept);
+    // A size that is not the image's data is refused, as before, at the size it already has too.
+    expect(() => resize({ width: 10, height: 10, data: new Float32Array(99) }, 10, 10)).toThrow(/99 values for a 10x10 image/);
   });
 
   it('an area resize: the same result before and after resizes of other sizes reuse its pass array', () => {
