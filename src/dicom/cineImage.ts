@@ -124,11 +124,16 @@ export class CineImage {
     return this.encodedFrames[frameIndex]!;
   }
 
-  /** Decodes one frame (0-based index) to grayscale: rows*columns values, row-major. */
-  async decodeFrame(frameIndex: number): Promise<Float32Array> {
+  /**
+   * Decodes one frame (0-based index) to grayscale: rows*columns values, row-major. `into`, when
+   * given, receives them instead of a new array (a loop reuses its spent frames' arrays).
+   */
+  async decodeFrame(frameIndex: number, into?: Float32Array): Promise<Float32Array> {
     this.checkIndex(frameIndex);
+    // Checked before decoding: a wrong array is the caller's fault, not the frame's (FrameDecodeError).
+    if (into && into.length !== this.rows * this.columns) throw new RangeError(`${this.source}: frame ${frameIndex + 1} has ${this.columns}x${this.rows} values, the array given holds ${into.length}`);
     try {
-      return await decodeFrameToGrayscale(this.encodedFrames[frameIndex]!, this.pixelFormat, this.transferSyntaxUID);
+      return await decodeFrameToGrayscale(this.encodedFrames[frameIndex]!, this.pixelFormat, this.transferSyntaxUID, into);
     } catch (err) {
       // No frame is at fault when the decoder itself could not be loaded.
       if (err instanceof DecoderUnavailableError) throw err;

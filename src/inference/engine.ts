@@ -8,6 +8,7 @@ import { notUltrasoundProblem, type CineImage } from '../dicom/cineImage.js';
 import { PackedMask } from '../dicom/bitPacking.js';
 import type { ScanPlaneReading } from '../dicom/scanPlane.js';
 import { yieldToEventLoop } from '../util/yieldToEventLoop.js';
+import { SpareFloat32Arrays } from '../util/spareFloat32Arrays.js';
 import type { LoadedModel } from './model.js';
 import { modelInputBox, type PixelBox } from './region.js';
 import { inlineFrameSource, type FrameSourceFactory } from './frameSource.js';
@@ -123,7 +124,9 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const region = new Uint8Array(width * height);
   for (let y = box.y0; y < box.y1; y++) region.fill(1, y * width + box.x0, y * width + box.x1);
   options.signal?.throwIfAborted();
-  const source = await (options.frames ?? inlineFrameSource)(cine, { width, maxValue, box, model: { input: { shape: manifest.input.shape }, normalisation: manifest.normalisation } }, first);
+  // Frames' images and outputs that the metrics are done with, written again by later frames.
+  const spare = new SpareFloat32Arrays();
+  const source = await (options.frames ?? inlineFrameSource)(cine, { width, maxValue, box, model: { input: { shape: manifest.input.shape }, normalisation: manifest.normalisation } }, first, spare);
   timings.preparedIn = source.where;
   let metrics: LoopMetricsRunner;
   try {
@@ -146,7 +149,8 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const inFlight: { index: number; result: Promise<FinishedFrame>; settled: boolean }[] = [];
   const report = async () => {
     const { index, result } = inFlight.shift()!;
-    const { mask, metrics: frameMetrics, postprocessMs, metricsMs } = await result;
+    const { mask, metrics: frameMetrics, postprocessMs, metricsMs, spent } = await result;
+    for (const buffer of spent ?? []) spare.give(buffer);
     timings.postprocessMs += postprocessMs;
     timings.metricsMs += metricsMs;
     masks.push(PackedMask.pack(mask));
@@ -177,8 +181,11 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
       for (let k = 0; k < n; k++) {
         options.signal?.throwIfAborted();
         const index = start + k;
-        // Handed over: neither array is used here again (a worker's runner moves them).
-        const result = metrics.push({ image: images[k]!, output: output.slice(k * mh * mw, (k + 1) * mh * mw), groundTruth: options.groundTruth?.[index], handOver: true });
+        // Handed over: neither array is used here again (a worker's runner moves them) until the
+        // runner gives them back as spent.
+        const frameOutput = spare.take(mh * mw);
+        frameOutput.set(output.subarray(k * mh * mw, (k + 1) * mh * mw));
+        const result = metrics.push({ image: images[k]!, output: frameOutput, groundTruth: options.groundTruth?.[index], handOver: true });
         const entry = { index, result, settled: false };
         // Awaited in order by report(); a failure before then must not count as unhandled.
         result.then(

@@ -8,6 +8,7 @@ import type { CineImage } from '../dicom/cineImage.js';
 import { unitIntensitiesInPlace } from '../image/floatImage.js';
 import { prepareInput, type ModelInputSpec } from './preprocess.js';
 import type { PixelBox } from './region.js';
+import type { SpareFloat32Arrays } from '../util/spareFloat32Arrays.js';
 
 export interface PreparationSpec {
   width: number;
@@ -33,8 +34,12 @@ export interface FrameSource {
   close(): void;
 }
 
-/** Makes a frame source for one loop; `first` is frame 0, already decoded by the engine. */
-export type FrameSourceFactory = (cine: CineImage, spec: PreparationSpec, first: Float32Array) => Promise<FrameSource>;
+/**
+ * Makes a frame source for one loop; `first` is frame 0, already decoded by the engine. `spare`
+ * holds arrays of frames the loop is done with, for a source that decodes in the engine's thread
+ * to decode into.
+ */
+export type FrameSourceFactory = (cine: CineImage, spec: PreparationSpec, first: Float32Array, spare?: SpareFloat32Arrays) => Promise<FrameSource>;
 
 const now = () => globalThis.performance.now();
 
@@ -55,16 +60,17 @@ export function prepareDecodedFrame(frame: Float32Array, spec: PreparationSpec, 
 
 /**
  * Decodes and prepares each frame when asked, in the calling thread. A frame's `input` is one array
- * reused by the next frame: the engine copies it into its batch first.
+ * reused by the next frame: the engine copies it into its batch first. Frames are decoded into
+ * spare arrays when there are any.
  */
-export function inlineFrameSource(cine: CineImage, spec: PreparationSpec, first: Float32Array): Promise<FrameSource> {
+export function inlineFrameSource(cine: CineImage, spec: PreparationSpec, first: Float32Array, spare?: SpareFloat32Arrays): Promise<FrameSource> {
   const [, c, h, w] = spec.model.input.shape;
   const input = new Float32Array(c * h * w);
   return Promise.resolve({
     where: 'inline' as const,
     async frame(index: number): Promise<PreparedFrame> {
       const t = now();
-      const frame = index === 0 ? first : await cine.decodeFrame(index);
+      const frame = index === 0 ? first : await cine.decodeFrame(index, spare?.take(cine.rows * cine.columns));
       const decodeMs = index === 0 ? 0 : now() - t;
       return { ...prepareDecodedFrame(frame, spec, input), decodeMs };
     },

@@ -135,20 +135,20 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
     options.onFallback?.(reason);
   };
   return {
-    async source(cine, spec, first) {
-      if (unavailable !== undefined || options.workers < 1) return inlineFrameSource(cine, spec, first);
+    async source(cine, spec, first, spare) {
+      if (unavailable !== undefined || options.workers < 1) return inlineFrameSource(cine, spec, first, spare);
       try {
         workers ??= Array.from({ length: options.workers }, () => new FrameWorker(options.create(), options.startTimeoutMs ?? 30_000));
       } catch (err) {
         // No worker support at all (a host without Worker): this and later loops in line.
         fallBack(`no frame worker could start: ${err instanceof Error ? err.message : String(err)}`);
-        return inlineFrameSource(cine, spec, first);
+        return inlineFrameSource(cine, spec, first, spare);
       }
       const team = workers;
       // Not waited for: frames asked of a worker still starting wait in its queue, and one that
       // does not start in time is stopped, which hands its frames to this thread (below).
       for (const w of team) w.start(cine, spec);
-      const inline = await inlineFrameSource(cine, spec, first);
+      const inline = await inlineFrameSource(cine, spec, first, spare);
       const asked = new Map<number, Promise<PreparedFrame>>();
       let nextToAsk = 0;
       let closed = false;

@@ -24,11 +24,13 @@ export function toProbability(output: Float32Array, offset: number, length: numb
   return out;
 }
 
-/** Probability at model resolution -> probability over the whole source frame. */
-export function probabilityAtSource(prob: Float32Array, modelWidth: number, modelHeight: number, box: PixelBox, width: number, height: number): Float32Array {
+/** Probability at model resolution -> probability over the whole source frame; `into`, when given, is overwritten instead of a new array. */
+export function probabilityAtSource(prob: Float32Array, modelWidth: number, modelHeight: number, box: PixelBox, width: number, height: number, into?: Float32Array): Float32Array {
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  const out = new Float32Array(width * height);
+  if (into && into.length !== width * height) throw new RangeError(`a probability map of ${width}x${height} needs ${width * height} values, the array given has ${into.length}`);
+  // Zero outside the box: the resize writes only inside it.
+  const out = into ? into.fill(0) : new Float32Array(width * height);
   resizeInto({ width: modelWidth, height: modelHeight, data: prob }, bw, bh, out, box.y0 * width + box.x0, width);
   return out;
 }
@@ -82,12 +84,15 @@ export interface FramePostprocess {
  */
 const scratch = { probability: new Float32Array(0), thresholded: new Uint8Array(0), largest: new Uint8Array(0) };
 
-/** One frame's model output -> probability and mask over the source frame. */
-export function postprocessFrame(output: Float32Array, p: FramePostprocess): { probability: Float32Array; mask: Uint8Array } {
+/**
+ * One frame's model output -> probability and mask over the source frame. The mask is a new
+ * array; so is the probability, unless `probabilityInto` is given to be overwritten.
+ */
+export function postprocessFrame(output: Float32Array, p: FramePostprocess, probabilityInto?: Float32Array): { probability: Float32Array; mask: Uint8Array } {
   const n = p.modelWidth * p.modelHeight;
   if (scratch.probability.length !== n) scratch.probability = new Float32Array(n);
   const small = toProbability(output, 0, n, p.logits, scratch.probability);
-  const probability = probabilityAtSource(small, p.modelWidth, p.modelHeight, p.box, p.width, p.height);
+  const probability = probabilityAtSource(small, p.modelWidth, p.modelHeight, p.box, p.width, p.height, probabilityInto);
   return { probability, mask: maskFromProbability(probability, p.width, p.height, p.options) };
 }
 

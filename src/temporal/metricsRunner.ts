@@ -27,7 +27,8 @@ export interface ModelFrame {
   /**
    * The caller gives `image` and `output` up: a worker's runner moves their buffers to the worker
    * (left detached here) instead of copying them, which cost a copy and a new array of each a
-   * frame on both sides. The ground truth is always copied.
+   * frame on both sides. The ground truth is always copied. Their buffers come back in a later
+   * FinishedFrame's `spent` once the runner is done with them.
    */
   handOver?: boolean;
 }
@@ -39,6 +40,11 @@ export interface FinishedFrame {
   /** Time spent post-processing and computing the metrics, wherever they ran. */
   postprocessMs: number;
   metricsMs: number;
+  /**
+   * Buffers of handed-over frames (this one's or earlier ones') that the runner no longer reads:
+   * the caller may write them again, for later frames, instead of making new arrays.
+   */
+  spent?: ArrayBuffer[];
 }
 
 export interface LoopMetricsRunner {
@@ -73,6 +79,14 @@ export interface FrameContext {
 class LoopFrames {
   private accumulator: LoopMetricsAccumulator;
   private readonly options: LoopRunnerOptions;
+  /**
+   * The accumulator keeps the last frame's image and probability for the next frame's metrics;
+   * once that frame is pushed they are spent: the image goes back to the caller (when it was
+   * handed over), the probability is written again by the frame after.
+   */
+  private heldImage: ArrayBuffer | undefined;
+  private heldProbability: Float32Array | undefined;
+  private spareProbability: Float32Array | undefined;
 
   constructor(options: LoopRunnerOptions) {
     this.accumulator = new LoopMetricsAccumulator(options.metrics);
@@ -89,11 +103,23 @@ class LoopFrames {
         this.accumulator.startAfter({ image: context.previous.image, ...before }, context.frameNumber - 1);
       }
     }
-    const { probability, mask } = postprocessFrame(frame.output, this.options.post);
+    const { probability, mask } = postprocessFrame(frame.output, this.options.post, this.spareProbability);
+    this.spareProbability = undefined;
     const t1 = now();
     const metrics = this.accumulator.push({ image: frame.image, probability, mask, groundTruth: frame.groundTruth });
     if (context && metrics.frameNumber !== context.frameNumber) throw new Error(`metrics worker: frame ${context.frameNumber} came without the frame before it`);
-    return { mask, metrics, postprocessMs: t1 - t0, metricsMs: now() - t1 };
+    // Only now: the push above still read the previous frame's image and probability.
+    const spent: ArrayBuffer[] = [];
+    if (this.heldImage) spent.push(this.heldImage);
+    this.spareProbability = this.heldProbability;
+    this.heldProbability = probability;
+    this.heldImage = undefined;
+    if (frame.handOver) {
+      this.heldImage = ownBuffer(frame.image);
+      const output = ownBuffer(frame.output);
+      if (output && output !== this.heldImage) spent.push(output);
+    }
+    return { mask, metrics, postprocessMs: t1 - t0, metricsMs: now() - t1, ...(spent.length ? { spent } : {}) };
   }
 
   finish(): { frames: FrameMetrics[]; summary: LoopSummary } {
@@ -133,6 +159,12 @@ export type MetricsResponse =
   | { type: 'finished'; frames: FrameMetrics[]; summary: LoopSummary }
   | { type: 'error'; name: string; message: string };
 
+/** An array's buffer when the array is all of it (a view shares its buffer with others: it cannot be moved or reused alone). */
+export function ownBuffer(a: ArrayBufferView): ArrayBuffer | undefined {
+  const b = a.buffer;
+  return b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength ? b : undefined;
+}
+
 /** One side of a message channel, as a host's worker API offers it. */
 export interface MetricsEndpoint {
   /** Messages are copied (structured clone), except the buffers in `transfer`, which are moved (detached on this side). */
@@ -159,7 +191,10 @@ export function serveLoopMetrics(endpoint: MetricsEndpoint): void {
           break;
         case 'frame': {
           if (!loop) throw new Error('metrics worker: a frame came before init');
-          endpoint.post({ type: 'frame', seq: request.seq, ...loop.push(request.frame, request.context) });
+          const finished = loop.push(request.frame, request.context);
+          // The spent buffers are moved back (the caller's to reuse); the mask is copied, since the
+          // loop keeps it for the next frame's metrics.
+          endpoint.post({ type: 'frame', seq: request.seq, ...finished }, finished.spent);
           break;
         }
         case 'finish':

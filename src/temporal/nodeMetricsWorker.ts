@@ -55,7 +55,7 @@ export function nodeMetricsWorkerPool(options: Omit<MetricsWorkerPoolOptions, 'c
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
   const port = parentPort;
   serveLoopMetrics({
-    post: (message) => port.postMessage(message),
+    post: (message, transfer) => port.postMessage(message, transfer),
     onMessage: (handler) => {
       port.removeAllListeners('message');
       port.on('message', handler);

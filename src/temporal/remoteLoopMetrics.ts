@@ -4,7 +4,7 @@
  */
 import { seconds } from '../util/httpTransfer.js';
 import type { FrameMetrics, LoopSummary } from './loopMetrics.js';
-import type { FinishedFrame, FrameContext, LoopMetricsRunner, LoopRunnerOptions, MetricsEndpoint, MetricsResponse, ModelFrame } from './metricsRunner.js';
+import { ownBuffer, type FinishedFrame, type FrameContext, type LoopMetricsRunner, type LoopRunnerOptions, type MetricsEndpoint, type MetricsResponse, type ModelFrame } from './metricsRunner.js';
 
 /**
  * A worker's failure, kept until a handler is set: a prewarmed worker can fail (its script
@@ -149,12 +149,12 @@ export class RemoteLoopMetrics implements LoopMetricsRunner {
   }
 }
 
-/** The buffers of a handed-over frame that can be moved: each array's own, whole (a view shares its buffer with others). */
+/** The buffers of a handed-over frame that can be moved: each array's own, whole. */
 function movableBuffers(frame: ModelFrame): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   for (const a of [frame.image, frame.output]) {
-    const b = a.buffer;
-    if (b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength && !buffers.includes(b)) buffers.push(b);
+    const b = ownBuffer(a);
+    if (b && !buffers.includes(b)) buffers.push(b);
   }
   return buffers;
 }

@@ -5,14 +5,14 @@
 import { serveLoopMetrics } from '../temporal/metricsRunner.js';
 
 interface WorkerScope {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   onmessage: ((e: MessageEvent) => void) | null;
   close(): void;
 }
 const scope = globalThis as unknown as WorkerScope;
 
 serveLoopMetrics({
-  post: (message) => scope.postMessage(message),
+  post: (message, transfer) => scope.postMessage(message, transfer ?? []),
   onMessage: (handler) => (scope.onmessage = (e) => handler(e.data)),
   onFailure: () => undefined,
   terminate: () => scope.close(),

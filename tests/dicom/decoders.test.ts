@@ -25,9 +25,20 @@ function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s / a.length;
 }
 
+/**
+ * Every frame, decoded into a new array and again into an array given to it (as a loop reuses its
+ * spent frames' arrays), which must come back with every value written: it starts as NaN.
+ */
 async function decodeAll(bytes: Uint8Array, source = 'test'): Promise<{ cine: CineImage; frames: Float32Array[] }> {
   const cine = CineImage.fromPart10(bytes, source);
-  return { cine, frames: await cine.decodeAllFrames() };
+  const frames = await cine.decodeAllFrames();
+  for (let i = 0; i < frames.length; i++) {
+    const into = new Float32Array(cine.rows * cine.columns).fill(NaN);
+    const again = await cine.decodeFrame(i, into);
+    expect(again).toBe(into);
+    expect(Array.from(again)).toEqual(Array.from(frames[i]!));
+  }
+  return { cine, frames };
 }
 
 describe('native (uncompressed) pixel data', () => {
@@ -41,6 +52,15 @@ describe('native (uncompressed) pixel data', () => {
     expect(cine.transferSyntaxUID).toBe(ts);
     expect(frames).toHaveLength(4);
     frames.forEach((f, i) => expect(maxAbsDiff(f, gray[i]!)).toBe(0));
+  });
+
+  it('refuses an array of the wrong length to decode into, as the caller\'s mistake rather than a bad frame', async () => {
+    const cine = CineImage.fromPart10(cineFile({ rows: ROWS, columns: COLS, frames: gray }), 'wrong-size');
+    const into = new Float32Array(ROWS * COLS - 1).fill(7);
+    const attempt = cine.decodeFrame(1, into);
+    await expect(attempt).rejects.toThrow(RangeError);
+    await expect(attempt).rejects.toThrow(`wrong-size: frame 2 has ${COLS}x${ROWS} values, the array given holds ${ROWS * COLS - 1}`);
+    expect(into.every((v) => v === 7)).toBe(true);
   });
 
   it('decodes 16-bit MONOCHROME2 exactly', async () => {

@@ -55,14 +55,18 @@ if (mode === 'compare') {
   const runner = await pool.runner({
     metrics: { width, height },
     post: { modelWidth: 4, modelHeight: 3, logits: true, box: { x0: 0, y0: 0, x1: width, y1: height }, width, height, options: { threshold: 0.5, keepLargestComponent: true, fillHoles: true } },
-    frameCount: 2,
+    frameCount: 3,
   });
-  const frame = (handOver) => ({ image: new Float32Array(width * height).fill(0.5), output: new Float32Array(12).fill(3), handOver });
+  const frame = (handOver, value = 0.5) => ({ image: new Float32Array(width * height).fill(value), output: new Float32Array(12).fill(value * 6), handOver });
   const moved = frame(true);
+  const moved2 = frame(true, 0.25);
   const copied = frame(false);
-  const results = [runner.push(moved), runner.push(copied)];
+  const results = [runner.push(moved), runner.push(moved2), runner.push(copied)];
   out.lengthsAfterPush = { moved: [moved.image.length, moved.output.length], copied: [copied.image.length, copied.output.length] };
-  out.areas = (await Promise.all(results)).map((f) => f.metrics.area);
+  const finished = await Promise.all(results);
+  out.areas = finished.map((f) => f.metrics.area);
+  // What came back, per frame: each buffer's length in values and the values it holds.
+  out.spent = finished.map((f) => (f.spent ?? []).map((b) => [...new Set(new Float32Array(b))].concat(b.byteLength / 4)));
   await runner.finish();
   runner.close();
   pool.dispose();

@@ -65,6 +65,7 @@ async function decodeCompressed(kind: Exclude<FrameDecoderKind, 'native' | 'rle'
   return { samples, photometric, layout: 'interleaved' };
 }
 
-export async function decodeFrameToGrayscale(encoded: Uint8Array, format: PixelFormat, transferSyntaxUID: string): Promise<Float32Array> {
-  return toGrayscale(await decodeToSamples(encoded, format, transferSyntaxUID), format);
+/** `into`, when given, receives the frame instead of a new array (see toGrayscale). */
+export async function decodeFrameToGrayscale(encoded: Uint8Array, format: PixelFormat, transferSyntaxUID: string, into?: Float32Array): Promise<Float32Array> {
+  return toGrayscale(await decodeToSamples(encoded, format, transferSyntaxUID), format, into);
 }

@@ -34,9 +34,11 @@ export function unpackSamples(bytes: Uint8Array, bitsAllocated: number, bitsStor
   return out;
 }
 
-export function toGrayscale(frame: SampleFrame, format: PixelFormat): Float32Array {
+/** `into`, when given, is written (every value) instead of a new array; it must hold rows*columns values. */
+export function toGrayscale(frame: SampleFrame, format: PixelFormat, into?: Float32Array): Float32Array {
   const n = format.rows * format.columns;
-  const out = new Float32Array(n);
+  if (into && into.length !== n) throw new RangeError(`a grayscale frame of ${format.columns}x${format.rows} needs ${n} values, the array given has ${into.length}`);
+  const out = into ?? new Float32Array(n);
   const s = frame.samples;
   switch (frame.photometric) {
     case 'MONOCHROME2':

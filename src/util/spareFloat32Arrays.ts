@@ -1,0 +1,39 @@
+/**
+ * Float32Arrays given back once their contents are no longer needed, handed out again instead of
+ * new ones. A new frame-sized array costs its page faults on first touch, which some hosts make
+ * dear (measured: 0.9-1.3 ms to fill a new 400x207 Float32Array in Chromium, against 0.05 ms for
+ * one already written); a loop makes a few a frame.
+ */
+export class SpareFloat32Arrays {
+  private readonly spare = new Map<number, ArrayBuffer[]>();
+  private count = 0;
+
+  /**
+   * `limit` bounds the buffers kept: arrays can be given back that were never taken here (frames
+   * prepared by workers), which would otherwise pile up over a long loop.
+   */
+  constructor(private readonly limit = 24) {}
+
+  /** An array of `length` values: a spare one (its old contents left in it) or a new one (zeros). */
+  take(length: number): Float32Array {
+    const buffer = this.spare.get(length * Float32Array.BYTES_PER_ELEMENT)?.pop();
+    if (!buffer) return new Float32Array(length);
+    this.count--;
+    return new Float32Array(buffer);
+  }
+
+  /** Keeps `buffer` for a later take; the caller no longer reads or writes it. A detached buffer (byteLength 0) is dropped. */
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0 || this.count >= this.limit) return;
+    const list = this.spare.get(buffer.byteLength);
+    if (list?.includes(buffer)) return;
+    if (list) list.push(buffer);
+    else this.spare.set(buffer.byteLength, [buffer]);
+    this.count++;
+  }
+
+  /** Buffers kept now. */
+  get size(): number {
+    return this.count;
+  }
+}

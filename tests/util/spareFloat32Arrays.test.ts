@@ -1,0 +1,41 @@
+import { SpareFloat32Arrays } from '../../src/util/spareFloat32Arrays.js';
+
+describe('spare Float32Arrays', () => {
+  it('hands a given-back buffer out again for its length only, and new zeroed arrays otherwise', () => {
+    const spare = new SpareFloat32Arrays();
+    const a = spare.take(6);
+    expect(Array.from(a)).toEqual([0, 0, 0, 0, 0, 0]);
+    a.fill(5);
+    spare.give(a.buffer as ArrayBuffer);
+    expect(spare.size).toBe(1);
+    // Another length: a new array, the spare one stays.
+    const b = spare.take(5);
+    expect(b.buffer).not.toBe(a.buffer);
+    expect(spare.size).toBe(1);
+    const again = spare.take(6);
+    expect(again.buffer).toBe(a.buffer);
+    expect(again.length).toBe(6);
+    // Its old contents are left: a taker writes every value.
+    expect(Array.from(again)).toEqual([5, 5, 5, 5, 5, 5]);
+    expect(spare.size).toBe(0);
+    expect(spare.take(6).buffer).not.toBe(a.buffer);
+  });
+
+  it('keeps at most its limit, ignores a buffer given twice and drops a detached one', () => {
+    const spare = new SpareFloat32Arrays(3);
+    const buffers = Array.from({ length: 5 }, () => new Float32Array(4).buffer);
+    spare.give(buffers[0]!);
+    spare.give(buffers[0]!);
+    expect(spare.size).toBe(1);
+    for (const b of buffers.slice(1)) spare.give(b);
+    expect(spare.size).toBe(3);
+    const taken = [spare.take(4), spare.take(4), spare.take(4), spare.take(4)].map((a) => a.buffer);
+    expect(taken.filter((b) => buffers.includes(b as ArrayBuffer))).toHaveLength(3);
+    expect(new Set(taken).size).toBe(4);
+    const detached = new Float32Array(4).buffer;
+    structuredClone(detached, { transfer: [detached] });
+    expect(detached.byteLength).toBe(0);
+    spare.give(detached);
+    expect(spare.size).toBe(0);
+  });
+});
