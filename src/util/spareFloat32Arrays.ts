@@ -6,25 +6,30 @@
  */
 export class SpareFloat32Arrays {
   private readonly spare = new Map<number, ArrayBuffer[]>();
+  /** Byte lengths asked of take: a buffer of another length would never be taken. */
+  private readonly wanted = new Set<number>();
   private count = 0;
 
-  /**
-   * `limit` bounds the buffers kept: arrays can be given back that were never taken here (frames
-   * prepared by workers), which would otherwise pile up over a long loop.
-   */
+  /** `limit` bounds the buffers kept, whatever comes back. */
   constructor(private readonly limit = 24) {}
 
   /** An array of `length` values: a spare one (its old contents left in it) or a new one (zeros). */
   take(length: number): Float32Array {
-    const buffer = this.spare.get(length * Float32Array.BYTES_PER_ELEMENT)?.pop();
+    const bytes = length * Float32Array.BYTES_PER_ELEMENT;
+    this.wanted.add(bytes);
+    const buffer = this.spare.get(bytes)?.pop();
     if (!buffer) return new Float32Array(length);
     this.count--;
     return new Float32Array(buffer);
   }
 
-  /** Keeps `buffer` for a later take; the caller no longer reads or writes it. A detached buffer (byteLength 0) is dropped. */
+  /**
+   * Keeps `buffer` for a later take; the caller no longer reads or writes it. Dropped instead: a
+   * detached buffer (byteLength 0), and one of a length never taken (a loop's frames prepared by
+   * workers come back too, though the engine decodes none of them).
+   */
   give(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === 0 || this.count >= this.limit) return;
+    if (buffer.byteLength === 0 || this.count >= this.limit || !this.wanted.has(buffer.byteLength)) return;
     const list = this.spare.get(buffer.byteLength);
     if (list?.includes(buffer)) return;
     if (list) list.push(buffer);

@@ -21,8 +21,11 @@ describe('spare Float32Arrays', () => {
     expect(spare.take(6).buffer).not.toBe(a.buffer);
   });
 
-  it('keeps at most its limit, ignores a buffer given twice and drops a detached one', () => {
+  it('keeps at most its limit, ignores a buffer given twice, and drops a detached one and one of a length never taken', () => {
     const spare = new SpareFloat32Arrays(3);
+    spare.give(new Float32Array(4).buffer);
+    expect(spare.size).toBe(0);
+    spare.take(4);
     const buffers = Array.from({ length: 5 }, () => new Float32Array(4).buffer);
     spare.give(buffers[0]!);
     spare.give(buffers[0]!);
