@@ -5,8 +5,10 @@
  * copies later outputs into them. Writing a spent buffer at once must change no result.
  */
 import { readFileSync } from 'node:fs';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
-import { inlineLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory, type LoopRunnerOptions, type ModelFrame } from '../../src/temporal/metricsRunner.js';
+import { inlineLoopMetrics, serveLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory, type LoopRunnerOptions, type MetricsEndpoint, type ModelFrame } from '../../src/temporal/metricsRunner.js';
+import { RemoteLoopMetrics } from '../../src/temporal/remoteLoopMetrics.js';
 import { LoopMetricsAccumulator } from '../../src/temporal/loopMetrics.js';
 import { postprocessFrame } from '../../src/inference/postprocess.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -69,6 +71,32 @@ describe('buffers a loop\'s metrics give back', () => {
     // The frame not handed over is untouched.
     expect(Array.from(pushed[3]!.image)).toEqual(Array.from(frame(3).image));
     expect(Array.from(pushed[3]!.output)).toEqual(Array.from(frame(3).output));
+  });
+
+  it.each([true, false])('over a message channel (as to a worker), giving back %s: moved back with their contents, or kept there, never copied', async (giveBack) => {
+    const channel = new MessageChannel();
+    const endpoint = (port: MessagePort): MetricsEndpoint => ({
+      post: (message, transfer) => port.postMessage(message, transfer),
+      onMessage: (handler) => {
+        port.removeAllListeners('message');
+        port.on('message', handler);
+      },
+      onFailure: () => undefined,
+      terminate: () => port.close(),
+    });
+    serveLoopMetrics(endpoint(channel.port1), { giveBack });
+    const runner = await RemoteLoopMetrics.start(endpoint(channel.port2), OPTIONS, () => undefined);
+    const frames: ModelFrame[] = [0, 1, 2].map((f) => ({ ...frame(f), handOver: f !== 2 }));
+    const finished = await Promise.all(frames.map((m) => runner.push(m)));
+    // Moved to the other side: detached here, except the frame not handed over.
+    expect(frames.map((m) => [m.image.length, m.output.length])).toEqual([[0, 0], [0, 0], [W * H, MW * MH]]);
+    const back = finished.map((r) => (r.spent ?? []).map((b) => Array.from(new Float32Array(b))));
+    if (giveBack) expect(back).toEqual([[Array.from(frame(0).output)], [Array.from(frame(0).image), Array.from(frame(1).output)], [Array.from(frame(1).image)]]);
+    else expect(back).toEqual([[], [], []]);
+    expect(finished.map((r) => r.metrics.frameNumber)).toEqual([1, 2, 3]);
+    await runner.finish();
+    runner.close();
+    channel.port1.close();
   });
 
   it('the engine reusing them gives the masks and metrics of a loop that makes every array anew, and does reuse them', async () => {
