@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { serveLoopMetrics, type MetricsEndpoint } from './metricsRunner.js';
 import { failureLatch } from './remoteLoopMetrics.js';
+import { messagePortEndpoint } from './messagePortEndpoint.js';
 import { metricsWorkerPool, metricsWorkersFor, type MetricsWorkerPool, type MetricsWorkerPoolOptions } from './metricsWorkers.js';
 
 const ROLE = 'trus-loop-metrics';
@@ -54,17 +55,6 @@ export function nodeMetricsWorkerPool(options: Omit<MetricsWorkerPoolOptions, 'c
 
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
   const port = parentPort;
-  serveLoopMetrics(
-    {
-      post: (message, transfer) => port.postMessage(message, transfer),
-      onMessage: (handler) => {
-        port.removeAllListeners('message');
-        port.on('message', handler);
-      },
-      onFailure: () => undefined,
-      terminate: () => port.close(),
-    },
-    // Measured slower in Node (see ServeOptions); the Web Worker gives them back.
-    { giveBack: false },
-  );
+  // Spent buffers kept: measured slower in Node (see ServeOptions); the Web Worker gives them back.
+  serveLoopMetrics(messagePortEndpoint(port), { giveBack: false });
 }

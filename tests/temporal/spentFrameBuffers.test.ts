@@ -5,10 +5,11 @@
  * copies later outputs into them. Writing a spent buffer at once must change no result.
  */
 import { readFileSync } from 'node:fs';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
-import { inlineLoopMetrics, serveLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory, type LoopRunnerOptions, type MetricsEndpoint, type ModelFrame } from '../../src/temporal/metricsRunner.js';
+import { inlineLoopMetrics, serveLoopMetrics, type FinishedFrame, type LoopMetricsRunnerFactory, type LoopRunnerOptions, type ModelFrame } from '../../src/temporal/metricsRunner.js';
 import { RemoteLoopMetrics } from '../../src/temporal/remoteLoopMetrics.js';
+import { messagePortEndpoint } from '../../src/temporal/messagePortEndpoint.js';
 import { LoopMetricsAccumulator } from '../../src/temporal/loopMetrics.js';
 import { postprocessFrame } from '../../src/inference/postprocess.js';
 import { CineImage } from '../../src/dicom/cineImage.js';
@@ -75,17 +76,8 @@ describe('buffers a loop\'s metrics give back', () => {
 
   it.each([true, false])('over a message channel (as to a worker), giving back %s: moved back with their contents, or kept there, never copied', async (giveBack) => {
     const channel = new MessageChannel();
-    const endpoint = (port: MessagePort): MetricsEndpoint => ({
-      post: (message, transfer) => port.postMessage(message, transfer),
-      onMessage: (handler) => {
-        port.removeAllListeners('message');
-        port.on('message', handler);
-      },
-      onFailure: () => undefined,
-      terminate: () => port.close(),
-    });
-    serveLoopMetrics(endpoint(channel.port1), { giveBack });
-    const runner = await RemoteLoopMetrics.start(endpoint(channel.port2), OPTIONS, () => undefined);
+    serveLoopMetrics(messagePortEndpoint(channel.port1), { giveBack });
+    const runner = await RemoteLoopMetrics.start(messagePortEndpoint(channel.port2), OPTIONS, () => undefined);
     const frames: ModelFrame[] = [0, 1, 2].map((f) => ({ ...frame(f), handOver: f !== 2 }));
     const finished = await Promise.all(frames.map((m) => runner.push(m)));
     // Moved to the other side: detached here, except the frame not handed over.
