@@ -28,7 +28,8 @@ export interface ModelFrame {
    * The caller gives `image` and `output` up: a worker's runner moves their buffers to the worker
    * (left detached here) instead of copying them, which cost a copy and a new array of each a
    * frame on both sides. The ground truth is always copied. Their buffers come back in a later
-   * FinishedFrame's `spent` once the runner is done with them.
+   * FinishedFrame's `spent` once the runner is done with them, unless its worker keeps them
+   * (ServeOptions.giveBack).
    */
   handOver?: boolean;
 }
@@ -178,7 +179,6 @@ export interface MetricsEndpoint {
   terminate(): void;
 }
 
-/** The worker side: one loop per 'init', frames answered in order. */
 export interface ServeOptions {
   /**
    * Move each frame's spent buffers back to the caller (default true). Worth it where a new
@@ -190,6 +190,7 @@ export interface ServeOptions {
   giveBack?: boolean;
 }
 
+/** The worker side: one loop per 'init', frames answered in order. */
 export function serveLoopMetrics(endpoint: MetricsEndpoint, options: ServeOptions = {}): void {
   const giveBack = options.giveBack ?? true;
   let loop: LoopFrames | undefined;
