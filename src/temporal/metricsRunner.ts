@@ -9,6 +9,7 @@
  */
 import { LoopMetricsAccumulator, type FrameMetrics, type LoopSummary, type MetricsOptions } from './loopMetrics.js';
 import { postprocessFrame, type FramePostprocess } from '../inference/postprocess.js';
+import { ownBuffer } from '../util/bytes.js';
 
 export interface LoopRunnerOptions {
   metrics: MetricsOptions;
@@ -159,12 +160,6 @@ export type MetricsResponse =
   | ({ type: 'frame'; seq: number } & FinishedFrame)
   | { type: 'finished'; frames: FrameMetrics[]; summary: LoopSummary }
   | { type: 'error'; name: string; message: string };
-
-/** An array's buffer when the array is all of it (a view shares its buffer with others: it cannot be moved or reused alone). */
-export function ownBuffer(a: ArrayBufferView): ArrayBuffer | undefined {
-  const b = a.buffer;
-  return b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength ? b : undefined;
-}
 
 /** One side of a message channel, as a host's worker API offers it. */
 export interface MetricsEndpoint {

@@ -4,7 +4,8 @@
  */
 import { seconds } from '../util/httpTransfer.js';
 import type { FrameMetrics, LoopSummary } from './loopMetrics.js';
-import { ownBuffer, type FinishedFrame, type FrameContext, type LoopMetricsRunner, type LoopRunnerOptions, type MetricsEndpoint, type MetricsResponse, type ModelFrame } from './metricsRunner.js';
+import { ownBuffer } from '../util/bytes.js';
+import type { FinishedFrame, FrameContext, LoopMetricsRunner, LoopRunnerOptions, MetricsEndpoint, MetricsResponse, ModelFrame } from './metricsRunner.js';
 
 /**
  * A worker's failure, kept until a handler is set: a prewarmed worker can fail (its script

@@ -6,6 +6,7 @@
 import { DecoderUnavailableError } from '../errors.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, notArrivedWithin } from '../../util/httpTransfer.js';
 import { withinDeadline } from '../../util/withinDeadline.js';
+import { ownBuffer } from '../../util/bytes.js';
 
 export interface CodecOptions {
   /** Maps a codec's .wasm file name to its URL; Emscripten's own locateFile contract. */
@@ -132,8 +133,8 @@ export async function decodeWithCodec(name: Exclude<CodecName, 'jpeg-baseline-en
     // The codecs return a copy of their output in a buffer of its own; a view into the WASM heap
     // (a buffer larger than the frame) is copied out before the decoder is freed. A further
     // copy would cost its page faults each frame, dear on some hosts (see prepareDecodedFrame).
-    const own = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
-    const bytes = own ? new Uint8Array(decoded.buffer, 0, decoded.byteLength) : new Uint8Array(decoded);
+    const own = ownBuffer(decoded);
+    const bytes = own ? new Uint8Array(own) : new Uint8Array(decoded);
     return {
       width: info.width,
       height: info.height,
