@@ -41,6 +41,13 @@ export interface OperatorProfile {
   /** Whole runs as the profiler times them (kernels, and what lies between them). */
   nativeRunMs: number;
   wasmRunMs: number;
+  /**
+   * Whole runs without onnxruntime's profiler, the same session options, input and process (median
+   * of UNPROFILED_RUNS): what a run costs. On some hosts the profiler adds milliseconds to one
+   * kernel of its table (2026-12-06: ~2 ms on the top level's Concat in WASM, a kernel that costs
+   * 0.07 ms measured apart). Absent from results before 2026-12-06.
+   */
+  unprofiledRunMs?: { native: number; wasm: number };
   /** 128-bit WASM SIMD's ceiling in the same page (bench/wasmSimdPeak.ts); absent from results before 2026-12-05. */
   simdPeak?: SimdPeak;
   /** onnxruntime's own SGEMM on one product (a MatMul), 1 thread, in both runtimes; absent from results before 2026-12-05. */
@@ -62,6 +69,8 @@ const GEMM_RUNS = 100;
 const GEMM_WARMUP_MS = 2000;
 
 const RUNS = 100;
+/** Runs timed without the profiler, after WARMUP more: as many as the profile's. */
+const UNPROFILED_RUNS = 100;
 /** How long the sampling profiler watches the model run: about 250 runs of the student, 25,000 samples. */
 const SAMPLED_MS = 5000;
 const SAMPLING_INTERVAL_US = 200;
@@ -117,6 +126,17 @@ export function convolutionMacs(e: TraceEvent): number {
   return batch * height * width * weights.reduce((a, b) => a * b, 1);
 }
 
+/** onnxruntime-node's whole runs without the profiler: WARMUP runs left out, then UNPROFILED_RUNS timed. */
+async function nativeUnprofiledMs(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<number[]> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(join(modelDir, manifest.file), { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
+  const feeds = { [manifest.input.name]: new ort.Tensor('float32', OrtFloat32Array.from(input(shape)), shape) };
+  const times = await sampleCalls(() => session.run(feeds), { warmup: WARMUP, seconds: 0, minSamples: UNPROFILED_RUNS });
+  await session.release();
+  return times;
+}
+
 async function nativeEvents(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<TraceEvent[]> {
   const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(join(tmpdir(), 'trus-profile-'));
@@ -158,6 +178,25 @@ window.profile = async (runs, warmup) => {
   session.endProfiling();
   await session.release();
   return crossOriginIsolated;
+};
+// Whole runs without onnxruntime's profiler, the profile's session options and input otherwise.
+window.unprofiled = async (runs, warmup) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  const manifest = await (await fetch('/model/model.json')).json();
+  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
+  const shape = [1, ...manifest.input.shape.slice(1)];
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
+  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  for (let i = 0; i < warmup; i++) await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t);
+  }
+  await session.release();
+  return times;
 };
 // A session without onnxruntime's profiler, for Chromium's: prepared first, so that only runs are sampled.
 window.prepareSampled = async (warmup) => {
@@ -207,6 +246,7 @@ async function nativeGemmMs(model: Uint8Array, input: number[]): Promise<number[
 
 interface WasmMeasures {
   events: TraceEvent[];
+  unprofiledMs: number[];
   simdPeak: SimdPeak;
   gemmMs: number[];
   wasmFunctions: WasmFunctionProfile;
@@ -226,6 +266,7 @@ async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Ar
     const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
     const gemmMs = (await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${GEMM_WARMUP_MS})`)) as number[];
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
+    const unprofiledMs = (await page.evaluate(`window.unprofiled(${UNPROFILED_RUNS}, ${WARMUP})`)) as number[];
     await page.evaluate(`window.prepareSampled(${WARMUP})`);
     const cpu = await sampledProfile(browser.context, page, () => page.evaluate(`window.runSampled(${SAMPLED_MS})`), SAMPLING_INTERVAL_US);
     const binary = createHash('sha256').update(readFileSync(join(root, 'dist/browser/ort/ort-wasm-simd-threaded.wasm'))).digest('hex');
@@ -237,7 +278,7 @@ async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Ar
       const text = line.trim().replace(/,$/, '');
       if (text.startsWith('{')) events.push(JSON.parse(text) as TraceEvent);
     }
-    return events.length ? { events, simdPeak: peak, gemmMs, wasmFunctions } : 'onnxruntime-web printed no profile';
+    return events.length ? { events, unprofiledMs, simdPeak: peak, gemmMs, wasmFunctions } : 'onnxruntime-web printed no profile';
   } finally {
     await browser.close();
     await server.close();
@@ -254,7 +295,8 @@ export async function operatorProfile(root: string, modelDir: string): Promise<O
   if (typeof wasm === 'string') return wasm;
   const gmacs = (ms: number[]) => (m * k * n) / percentile(ms, 0.5) / 1e6;
   const gemm = { shape: GEMM, nativeGmacs: gmacs(await nativeGemmMs(product.model, product.input)), wasmGmacs: gmacs(wasm.gemmMs) };
-  return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), simdPeak: wasm.simdPeak, gemm, wasmFunctions: wasm.wasmFunctions };
+  const unprofiledRunMs = { native: percentile(await nativeUnprofiledMs(modelDir, manifest, shape), 0.5), wasm: percentile(wasm.unprofiledMs, 0.5) };
+  return { ...profiled(manifest.name, grouped(await nativeEvents(modelDir, manifest, shape)), grouped(wasm.events)), unprofiledRunMs, simdPeak: wasm.simdPeak, gemm, wasmFunctions: wasm.wasmFunctions };
 }
 
 function profiled(model: string, native: ReturnType<typeof grouped>, web: ReturnType<typeof grouped>): OperatorProfile {

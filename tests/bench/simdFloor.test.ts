@@ -40,6 +40,21 @@ test('the floor keeps everything but the convolutions as measured and runs their
   expect(() => simdFloor(profile())).toThrow(/no WASM SIMD ceiling/);
 });
 
+test('with runs timed without the profiler, the floor takes the rest of the run and the native run from them', () => {
+  // The profiler's runs (12 and 3 ms) carry time a run does not spend; the convolutions keep their profiled 10 ms.
+  const floor = simdFloor({ ...profile({ mulAddGmacs: 24, fmaGmacs: 30 }), unprofiledRunMs: { native: 2.5, wasm: 11 } });
+  expect(floor.mulAddMs).toBeCloseTo(1 + 5, 10);
+  expect(floor.mulAddRatio).toBeCloseTo(6 / 2.5, 10);
+  expect(floor.fmaMs).toBeCloseTo(1 + 4, 10);
+  expect(floor.fmaRatio).toBeCloseTo(5 / 2.5, 10);
+  // A run without the profiler shorter than the profiled convolutions leaves nothing else, not less than nothing.
+  expect(simdFloor({ ...profile({ mulAddGmacs: 24 }), unprofiledRunMs: { native: 2.5, wasm: 9 } }).mulAddMs).toBeCloseTo(5, 10);
+  const md = renderMarkdown(results({ ...profile({ mulAddGmacs: 24, fmaGmacs: 30 }), unprofiledRunMs: { native: 2.5, wasm: 11 } }));
+  expect(md).toContain("Without onnxruntime's profiler (the same session options, input and process, median of 100 runs): 11.00 ms in WASM and 2.50 natively, 4.40x. The profiled runs above took 1.00 ms more in WASM and 0.50 ms more natively;");
+  expect(md).toMatch(/the rest of the run as measured without the profiler, a WASM run would take 6\.00 ms, 2\.40x native \(a run without the profiler\); with fused multiply-add, 5\.00 ms, 2\.00x\./);
+  expect(md).toContain('  - what 128-bit WASM SIMD allows: 2.40x at 1 thread');
+});
+
 const results = (p: OperatorProfile): Results => ({ date: '2026-12-05', machine: 'test', models: [], profile: p, notMeasured: [], pipeline: [], memory: [], throughput: [], viewer: [] });
 
 test('the markdown gives the ceiling, the share of it reached and the floor; older results render as before', () => {
