@@ -162,32 +162,32 @@ async function nativeEvents(modelDir: string, manifest: ModelManifest, shape: nu
 
 /** onnxruntime-web prints its profile to the console, one event per line. */
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+// The model's session on the profile's input: every measure below runs the same options and feeds.
+const modelSession = async (enableProfiling) => {
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  const manifest = await (await fetch('/model/model.json')).json();
+  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
+  const shape = [1, ...manifest.input.shape.slice(1)];
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
+  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableProfiling });
+  return { session, feeds };
+};
 window.profile = async (runs, warmup) => {
   const ort = await import('/ort/ort.wasm.min.mjs');
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
-  const manifest = await (await fetch('/model/model.json')).json();
-  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
-  const shape = [1, ...manifest.input.shape.slice(1)];
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
-  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
   console.log('profile-start');
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableProfiling: true });
+  const { session, feeds } = await modelSession(true);
   for (let i = 0; i < warmup + runs; i++) await session.run(feeds);
   session.endProfiling();
   await session.release();
   return crossOriginIsolated;
 };
-// Whole runs without onnxruntime's profiler, the profile's session options and input otherwise.
+// Whole runs without onnxruntime's profiler.
 window.unprofiled = async (runs, warmup) => {
-  const ort = await import('/ort/ort.wasm.min.mjs');
-  const manifest = await (await fetch('/model/model.json')).json();
-  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
-  const shape = [1, ...manifest.input.shape.slice(1)];
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
-  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const { session, feeds } = await modelSession(false);
   for (let i = 0; i < warmup; i++) await session.run(feeds);
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -200,13 +200,7 @@ window.unprofiled = async (runs, warmup) => {
 };
 // A session without onnxruntime's profiler, for Chromium's: prepared first, so that only runs are sampled.
 window.prepareSampled = async (warmup) => {
-  const ort = await import('/ort/ort.wasm.min.mjs');
-  const manifest = await (await fetch('/model/model.json')).json();
-  const bytes = new Uint8Array(await (await fetch('/model/' + manifest.file)).arrayBuffer());
-  const shape = [1, ...manifest.input.shape.slice(1)];
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i * 0.01));
-  const feeds = { [manifest.input.name]: new ort.Tensor('float32', data, shape) };
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const { session, feeds } = await modelSession(false);
   for (let i = 0; i < warmup; i++) await session.run(feeds);
   window.runSampled = async (ms) => {
     for (const t0 = performance.now(); performance.now() - t0 < ms; ) await session.run(feeds);
