@@ -43,7 +43,7 @@ export interface OperatorProfile {
   wasmRunMs: number;
   /**
    * Whole runs without onnxruntime's profiler, the same session options, input and process (median
-   * of UNPROFILED_RUNS): what a run costs. On some hosts the profiler adds milliseconds to one
+   * of as many runs as the profile's): what a run costs. On some hosts the profiler adds milliseconds to one
    * kernel of its table (2026-12-06: ~2 ms on the top level's Concat in WASM, a kernel that costs
    * 0.07 ms measured apart). Absent from results before 2026-12-06.
    */
@@ -68,9 +68,8 @@ const GEMM: [number, number, number] = [256, 256, 256];
 const GEMM_RUNS = 100;
 const GEMM_WARMUP_MS = 2000;
 
+/** Runs measured, with the profiler and without it. */
 const RUNS = 100;
-/** Runs timed without the profiler, after WARMUP more: as many as the profile's. */
-const UNPROFILED_RUNS = 100;
 /** How long the sampling profiler watches the model run: about 250 runs of the student, 25,000 samples. */
 const SAMPLED_MS = 5000;
 const SAMPLING_INTERVAL_US = 200;
@@ -126,30 +125,32 @@ export function convolutionMacs(e: TraceEvent): number {
   return batch * height * width * weights.reduce((a, b) => a * b, 1);
 }
 
-/** onnxruntime-node's whole runs without the profiler: WARMUP runs left out, then UNPROFILED_RUNS timed. */
-async function nativeUnprofiledMs(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<number[]> {
+/** onnxruntime-node's session of the model on the profile's input, 1 thread; `profileFilePrefix` turns its profiler on. */
+async function nativeModelSession(modelDir: string, manifest: ModelManifest, shape: number[], profileFilePrefix?: string) {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(join(modelDir, manifest.file), { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(join(modelDir, manifest.file), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    ...(profileFilePrefix ? { enableProfiling: true, profileFilePrefix } : {}),
+  });
   const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
   const feeds = { [manifest.input.name]: new ort.Tensor('float32', OrtFloat32Array.from(input(shape)), shape) };
-  const times = await sampleCalls(() => session.run(feeds), { warmup: WARMUP, seconds: 0, minSamples: UNPROFILED_RUNS });
+  return { session, feeds };
+}
+
+/** onnxruntime-node's whole runs without the profiler: WARMUP runs left out, then RUNS timed. */
+async function nativeUnprofiledMs(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<number[]> {
+  const { session, feeds } = await nativeModelSession(modelDir, manifest, shape);
+  const times = await sampleCalls(() => session.run(feeds), { warmup: WARMUP, seconds: 0, minSamples: RUNS });
   await session.release();
   return times;
 }
 
 async function nativeEvents(modelDir: string, manifest: ModelManifest, shape: number[]): Promise<TraceEvent[]> {
-  const ort = await import('onnxruntime-node');
   const dir = mkdtempSync(join(tmpdir(), 'trus-profile-'));
   try {
-    const session = await ort.InferenceSession.create(join(modelDir, manifest.file), {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      enableProfiling: true,
-      profileFilePrefix: join(dir, 'native'),
-    });
-    const OrtFloat32Array = new ort.Tensor('float32', [0], [1]).data.constructor as Float32ArrayConstructor;
-    const feeds = { [manifest.input.name]: new ort.Tensor('float32', OrtFloat32Array.from(input(shape)), shape) };
+    const { session, feeds } = await nativeModelSession(modelDir, manifest, shape, join(dir, 'native'));
     for (let i = 0; i < WARMUP + RUNS; i++) await session.run(feeds);
     session.endProfiling();
     await session.release();
@@ -260,7 +261,7 @@ async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Ar
     const peak = simdPeak(await page.evaluate(`(${PEAK_PAGE_FUNCTION})(${JSON.stringify(peakPageArgument())})`));
     const gemmMs = (await page.evaluate(`window.gemm(${JSON.stringify(gemm.input)}, ${GEMM_RUNS}, ${GEMM_WARMUP_MS})`)) as number[];
     await page.evaluate(`window.profile(${RUNS}, ${WARMUP})`);
-    const unprofiledMs = (await page.evaluate(`window.unprofiled(${UNPROFILED_RUNS}, ${WARMUP})`)) as number[];
+    const unprofiledMs = (await page.evaluate(`window.unprofiled(${RUNS}, ${WARMUP})`)) as number[];
     await page.evaluate(`window.prepareSampled(${WARMUP})`);
     const cpu = await sampledProfile(browser.context, page, () => page.evaluate(`window.runSampled(${SAMPLED_MS})`), SAMPLING_INTERVAL_US);
     const binary = createHash('sha256').update(readFileSync(join(root, 'dist/browser/ort/ort-wasm-simd-threaded.wasm'))).digest('hex');

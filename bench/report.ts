@@ -171,7 +171,7 @@ export function renderMarkdown(r: Results): string {
     lines.push('', 'Kernels grouped by the resolution of their output; "other": transposed convolutions, concatenations, pooling and (native) layout reorders. Channels as the model has them: onnxruntime-node pads them to its NCHWc block. MMAC: the convolutions\' multiply-accumulates per run, from their NCHW shapes.', '');
     const u = p.unprofiledRunMs;
     if (u) {
-      const added = (profiledMs: number, ms_: number) => `${profiledMs >= ms_ ? ms(profiledMs - ms_, 2) + ' ms more' : ms(ms_ - profiledMs, 2) + ' ms less'}`;
+      const added = (profiled: number, without: number) => (profiled >= without ? `${ms(profiled - without, 2)} ms more` : `${ms(without - profiled, 2)} ms less`);
       lines.push(
         `Without onnxruntime's profiler (the same session options, input and process, median of ${p.runs} runs): ${ms(u.wasm, 2)} ms in WASM and ${ms(u.native, 2)} natively, ${ratio(u.wasm, u.native)}. The profiled runs above took ${added(p.wasmRunMs, u.wasm)} in WASM and ${added(p.nativeRunMs, u.native)} natively; the kernels that were not convolutions are counted below from the run without it.`,
         '',
