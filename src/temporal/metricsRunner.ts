@@ -29,7 +29,7 @@ export interface ModelFrame {
    * The caller gives `image` and `output` up: a worker's runner moves their buffers to the worker
    * (left detached here) instead of copying them, which cost a copy and a new array of each a
    * frame on both sides. The ground truth is always copied. Their buffers come back in a later
-   * FinishedFrame's `spent` once the runner is done with them, unless its worker keeps them
+   * FinishedFrame's `spent` once the runner is done with them, unless its worker leaves them there
    * (ServeOptions.giveBack).
    */
   handOver?: boolean;

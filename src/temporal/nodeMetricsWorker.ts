@@ -55,6 +55,7 @@ export function nodeMetricsWorkerPool(options: Omit<MetricsWorkerPoolOptions, 'c
 
 if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.role === ROLE) {
   const port = parentPort;
-  // Spent buffers kept: measured slower in Node (see ServeOptions); the Web Worker gives them back.
+  // Spent buffers left to this worker's garbage collector, not moved back: measured slower in Node (see
+  // ServeOptions); the Web Worker gives them back.
   serveLoopMetrics(messagePortEndpoint(port), { giveBack: false });
 }
