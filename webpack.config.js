@@ -2,7 +2,8 @@
 // Now: the engine bundle (dist/browser/trus-cine-seg.mjs), the segmentation worker
 // (trus-seg-worker.mjs) and the metrics and frame workers it starts (trus-metrics-worker.mjs,
 // trus-frame-worker.mjs), the codec .wasm files beside them and onnxruntime-web's files in ort/
-// (its WASM binaries with the SGEMM loop reordered: scripts/patch-ort-sgemm.mjs).
+// (its WASM binaries with the SGEMM loop reordered, and the WASM build's with a direct 3x3
+// convolution: scripts/patch-ort-sgemm.mjs, scripts/ort-direct-conv.mjs).
 // onnxruntime-web is not bundled: the worker imports its prebuilt ES module from ort/ at run time,
 // because its own worker threads and .wasm lookups must resolve next to the real file.
 // The OHIF extension and mode bundles (trus-cine-seg-extension.mjs, trus-cine-seg-mode.mjs, from
@@ -47,11 +48,12 @@ class CopyRuntimeFiles {
       }
       for (const name of ORT_FILES) copyFileSync(resolve(ORT_DIR, name), resolve(out, 'ort', name));
       // Both binaries with their SGEMM loop kept in registers (see the script): the WASM build's, and
-      // the WebGPU build's, whose WASM provider takes over when WebGPU falls back.
+      // the WebGPU build's, whose WASM provider takes over when WebGPU falls back. The WASM build's
+      // also convolves 3x3 directly, without im2col (scripts/ort-direct-conv.mjs).
       for (const name of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.wasm']) {
         const result = patchOrtSgemm(readFileSync(resolve(ORT_DIR, name)));
         writeFileSync(resolve(out, 'ort', name), result.bytes);
-        console.log(result.skipped ? `ort/${name}: as onnxruntime-web ships it (${result.skipped})` : `ort/${name}: SGEMM loop reordered (scripts/patch-ort-sgemm.mjs)`);
+        console.log(result.skipped ? `ort/${name}: as onnxruntime-web ships it (${result.skipped})` : `ort/${name}: SGEMM loop reordered in ${result.patched.join(', ')} (scripts/patch-ort-sgemm.mjs)`);
       }
       assembleViewer({ root: here, browserDir: out });
     });

@@ -2,16 +2,18 @@
  * Where onnxruntime-web's WASM time goes inside its kernels: Chromium's sampling profiler (the
  * DevTools protocol's Profiler domain) while a session runs, self time per function. onnxruntime's
  * own profiler stops at the kernel (a Conv); this shows how a Conv's time splits between the SGEMM
- * kernel, the im2col that feeds it and the packing of its B matrix.
+ * kernel, the im2col that feeds it and the packing of its B matrix, or, in the binary the build
+ * serves, the direct convolution that takes most 3x3 convolutions instead (scripts/ort-direct-conv.mjs).
  *
  * The binary carries no function names. The functions that matter in onnxruntime-web 1.30.0's
  * binary are named by ROLES, from which models call them (tests/bench/wasmFunctionProfile.test.ts
  * checks each): the SGEMM kernels (the two that scripts/patch-ort-sgemm.mjs reorders) in a MatMul
- * and in every convolution, 1422 (C = AB) alone when K fits one of the SGEMM's blocks and 2415
- * (C += AB) beside it when K spans more; im2col (1709) in 3x3
- * convolutions only, never in a MatMul or a 1x1 convolution; the packing of B (1001) in all of
- * them; bias and activation (1226) in convolutions, not in a MatMul. Other functions keep their
- * index.
+ * and in every convolution MLAS computes, 1422 (C = AB) alone when K fits one of the SGEMM's
+ * blocks and 2415 (C += AB) beside it when K spans more; im2col (1709) in 3x3 convolutions that
+ * MLAS computes only, never in a MatMul or a 1x1 convolution; the packing of B (1001) in all of
+ * them; bias and activation (1226) in convolutions, not in a MatMul; in the served binary, the
+ * direct convolution's block (17389, appended) in the 3x3 convolutions it takes. Other functions
+ * keep their index.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 
@@ -40,11 +42,12 @@ export interface WasmFunctionProfile {
 
 /**
  * onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm, as shipped and as the build serves it (its
- * SGEMM loop reordered): same function indices, so the same roles.
+ * SGEMM loop reordered, and the direct convolution's two functions appended after the others):
+ * the same indices for the functions they share, so the same roles.
  */
 export const KNOWN_BINARIES = [
   '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2',
-  '97cbb1d13bec694999924e66a360253adb098eb1cb01a9b4e9f7d4baa1a26a14',
+  'fb55f61660496ec77bee2273c2de902489b5e88133ee57aa0ed1c7e6ab8a34f2',
 ];
 
 export const ROLES: Record<string, string> = {
@@ -53,6 +56,7 @@ export const ROLES: Record<string, string> = {
   'wasm-function[1709]': 'im2col',
   'wasm-function[1001]': 'packing of B',
   'wasm-function[1226]': 'bias and activation',
+  'wasm-function[17389]': 'direct convolution',
 };
 
 const MIN_SHARE = 0.005;

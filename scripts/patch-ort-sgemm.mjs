@@ -23,6 +23,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { patchDirectConv } from './ort-direct-conv.mjs';
+import { importedFunctionCount, readUleb, sections, uleb } from './wasm-binary.mjs';
 
 /**
  * The two functions that have this loop (MLAS's SGEMM kernel, built twice). `locals`: the function's
@@ -53,32 +55,17 @@ const KERNELS = [
 
 /** onnxruntime-web 1.30.0's binaries (dist/), by SHA-256, with the index of each kernel's function in KERNELS' order. */
 export const BINARIES = [
-  { name: 'ort-wasm-simd-threaded.wasm', sha256: '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2', functions: [2415, 1422] },
+  {
+    name: 'ort-wasm-simd-threaded.wasm',
+    sha256: '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2',
+    functions: [2415, 1422],
+    // scripts/ort-direct-conv.mjs: MlasConvOperation, MlasActivation, and where MLAS keeps its GEMM
+    // override (a function pointer, null in this build), read off the binary.
+    conv: { convOperation: 2702, activation: 1226, overridePointer: 1052020, bodySha256: '495a286b53968b5f935891dd8c1844e4bc1cbcd9a3abc076079660f0fd323a5f' },
+  },
   { name: 'ort-wasm-simd-threaded.asyncify.wasm', sha256: '39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da', functions: [2139, 1386] },
 ];
 const PARAMS = 9;
-
-const uleb = (n) => {
-  const out = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-};
-
-function readUleb(bytes, at) {
-  let value = 0;
-  let shift = 0;
-  for (let i = at; ; i++) {
-    const byte = bytes[i];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (!(byte & 0x80)) return { value, next: i + 1 };
-  }
-}
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -127,48 +114,6 @@ function indexOf(haystack, needle, from) {
   return -1;
 }
 
-/** The sections of a module: id, where its content starts and ends. */
-function sections(bytes) {
-  const out = [];
-  for (let at = 8; at < bytes.length; ) {
-    const id = bytes[at];
-    const { value: size, next } = readUleb(bytes, at + 1);
-    out.push({ id, headerAt: at, start: next, end: next + size });
-    at = next + size;
-  }
-  return out;
-}
-
-function importedFunctions(bytes, section) {
-  let { value: count, next: at } = readUleb(bytes, section.start);
-  let functions = 0;
-  for (let i = 0; i < count; i++) {
-    for (let name = 0; name < 2; name++) {
-      const { value: length, next } = readUleb(bytes, at);
-      at = next + length;
-    }
-    const kind = bytes[at++];
-    if (kind === 0) {
-      functions++;
-      at = readUleb(bytes, at).next;
-    } else if (kind === 1) {
-      at++;
-      const flags = bytes[at++];
-      at = readUleb(bytes, at).next;
-      if (flags & 1) at = readUleb(bytes, at).next;
-    } else if (kind === 2) {
-      const flags = bytes[at++];
-      at = readUleb(bytes, at).next;
-      if (flags & 1) at = readUleb(bytes, at).next;
-    } else if (kind === 3) {
-      at += 2;
-    } else {
-      throw new Error(`import kind ${kind} not understood`);
-    }
-  }
-  return functions;
-}
-
 /** Each code entry's body (locals and expression) as a slice of `bytes`. */
 function codeEntries(bytes, section) {
   let { value: count, next: at } = readUleb(bytes, section.start);
@@ -214,7 +159,7 @@ export function patchOrtSgemm(bytes) {
   const all = sections(bytes);
   const imports = all.find((s) => s.id === 2);
   const code = all.find((s) => s.id === 10);
-  const functionImports = imports ? importedFunctions(bytes, imports) : 0;
+  const functionImports = importedFunctionCount(bytes, imports);
   const entries = codeEntries(bytes, code);
   const patched = [];
   KERNELS.forEach((k, n) => {
@@ -228,11 +173,17 @@ export function patchOrtSgemm(bytes) {
   const contentLength = parts.reduce((n, p) => n + p.length, 0);
   parts.unshift(bytes.subarray(0, code.headerAt), Uint8Array.of(10, ...uleb(contentLength)));
   parts.push(bytes.subarray(code.end));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
+  }
+  if (binary.conv) {
+    const found = sha256(entries[binary.conv.convOperation - functionImports]);
+    if (found !== binary.conv.bodySha256) throw new Error(`function ${binary.conv.convOperation}: not onnxruntime-web 1.30.0's MlasConvOperation (SHA-256 ${found})`);
+    out = patchDirectConv(out, binary.conv);
+    patched.push(`direct convolution in function ${binary.conv.convOperation}`);
   }
   return { bytes: out, binary: binary.name, patched };
 }

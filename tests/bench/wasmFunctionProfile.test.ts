@@ -1,15 +1,16 @@
 /**
  * The benchmark's look inside onnxruntime-web's WASM: shares from a DevTools CPU profile, and the
  * roles it gives functions of the unnamed binary, checked against which models call them in
- * headless Chromium (a MatMul has no im2col; a 1x1 convolution neither; a 3x3 convolution has; the
- * kernel that adds to C runs only when K spans more than one of the SGEMM's blocks).
+ * headless Chromium (a MatMul has no im2col; a 1x1 convolution neither; a 3x3 convolution of
+ * stride 1 runs the direct convolution instead, one of stride 2 im2col; the kernel that adds to C
+ * runs only when K spans more than one of the SGEMM's blocks).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { functionShares, KNOWN_BINARIES, OUTSIDE_WASM, roleShare, ROLES, sampledProfile, type CpuProfile, type FunctionShare } from '../../bench/wasmFunctionProfile.js';
 import { launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
-import { buildMatMulModel, buildThresholdModel, buildTinySegmentationModel } from '../helpers/onnxModel.js';
+import { buildConvModel, buildMatMulModel, buildThresholdModel } from '../helpers/onnxModel.js';
 
 jest.setTimeout(180000);
 
@@ -86,8 +87,9 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
       '/index.html': PAGE,
       '/matmul.onnx': buildMatMulModel({ m: 256, k: 256, n: 256 }),
       '/matmul-short-k.onnx': buildMatMulModel({ m: 256, k: 64, n: 256 }),
-      '/conv3x3.onnx': buildTinySegmentationModel({ height: 128, width: 192, hidden: 32, batch: 1 }),
+      '/conv3x3.onnx': buildConvModel({ batch: 1, inputChannels: 16, filters: 16, height: 128, width: 192, kernel: [3, 3], pads: [1, 1, 1, 1], relu: true }),
       '/conv1x1.onnx': buildThresholdModel({ height: 128, width: 192, batch: 1 }),
+      '/conv3x3-stride2.onnx': buildConvModel({ batch: 1, inputChannels: 16, filters: 16, height: 128, width: 192, kernel: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], relu: true }),
     });
     browser = await launchChromium([]);
   });
@@ -135,9 +137,18 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     expect(share(short, 'SGEMM kernel (C += AB)')).toBe(0);
   });
 
-  it('3x3 convolutions: im2col, the packing of B, the kernel, bias and activation', async () => {
-    const s = await shares('conv3x3', [1, 1, 128, 192]);
-    for (const role of ['im2col', 'packing of B', 'SGEMM kernel', 'bias and activation']) expect({ role, present: share(s, role) > 0.01 }).toEqual({ role, present: true });
+  it('3x3 convolutions of stride 1: the direct convolution, bias and activation; no im2col, no SGEMM', async () => {
+    const s = await shares('conv3x3', [1, 16, 128, 192]);
+    for (const role of ['direct convolution', 'bias and activation']) expect({ role, present: share(s, role) > 0.01 }).toEqual({ role, present: true });
+    for (const role of ['im2col', 'packing of B', 'SGEMM kernel']) expect({ role, share: share(s, role) }).toEqual({ role, share: 0 });
+  });
+
+  it('3x3 convolutions of stride 2, which the direct convolution leaves: im2col, the packing of B, the kernel, bias and activation', async () => {
+    const s = await shares('conv3x3-stride2', [1, 16, 128, 192]);
+    for (const role of ['im2col', 'packing of B', 'SGEMM kernel']) expect({ role, present: share(s, role) > 0.01 }).toEqual({ role, present: true });
+    // A quarter of the outputs of stride 1: bias and activation take under 1% here.
+    expect(share(s, 'bias and activation')).toBeGreaterThan(0);
+    expect(share(s, 'direct convolution')).toBe(0);
   });
 
   it('a 1x1 convolution: no im2col', async () => {

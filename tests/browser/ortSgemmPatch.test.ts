@@ -1,16 +1,20 @@
 /**
  * The onnxruntime-web binaries the build serves (their SGEMM loop reordered by
- * scripts/patch-ort-sgemm.mjs) compute bit for bit what the binaries onnxruntime-web ships compute,
+ * scripts/patch-ort-sgemm.mjs; the WASM build's also with the direct 3x3 convolution of
+ * scripts/ort-direct-conv.mjs) compute bit for bit what the binaries onnxruntime-web ships compute,
  * in headless Chromium, through the WASM provider of both builds (the WASM build, and the WebGPU
- * build that a loop falls back in): the shipped student and teacher, and MatMuls whose shapes take
- * the kernel's every path (one row or two, an odd step of k left over, columns short of 16).
+ * build that a loop falls back in): the shipped student and teacher, MatMuls whose shapes take
+ * the kernel's every path (one row or two, an odd step of k left over, columns short of 16), and
+ * convolutions that the direct path takes (tails of 8 and 4 pixels, K blocks inside a channel,
+ * a residual added in the Conv, groups, a batch) and those it leaves to MLAS (stride, dilation,
+ * 5x5, no padding, an odd number of filters, rows not in fours).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { launchChromium, serveStatic, CROSS_ORIGIN_ISOLATION, type Browser, type StaticServer } from '../helpers/browser.js';
-import { buildMatMulModel } from '../helpers/onnxModel.js';
+import { buildConvModel, buildMatMulModel, type ConvModelOptions } from '../helpers/onnxModel.js';
 import { shippedOrtFiles } from '../../bench/modelLatency.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -56,6 +60,42 @@ const SHAPES: [number, number, number][] = [
   [64, 576, 384],
 ];
 
+const same = (pads: number): [number, number, number, number] => [pads, pads, pads, pads];
+/** [name, model]: those the direct convolution takes, then those it leaves to MLAS's im2col + SGEMM. */
+const CONVS: [string, ConvModelOptions][] = [
+  ['conv-tails', { batch: 2, inputChannels: 16, filters: 12, height: 20, width: 28, kernel: [3, 3], pads: same(1), relu: true }],
+  ['conv-k-blocks', { batch: 1, inputChannels: 64, filters: 8, height: 9, width: 12, kernel: [3, 3], pads: same(1) }],
+  ['conv-residual', { batch: 1, inputChannels: 8, filters: 8, height: 16, width: 24, kernel: [3, 3], pads: same(1), residual: true, relu: true }],
+  ['conv-pad-right', { batch: 1, inputChannels: 6, filters: 4, height: 8, width: 12, kernel: [3, 3], pads: [1, 0, 1, 2] }],
+  ['conv-3x1', { batch: 1, inputChannels: 5, filters: 4, height: 7, width: 8, kernel: [3, 1], pads: [1, 0, 1, 0] }],
+  ['conv-groups', { batch: 1, inputChannels: 8, filters: 8, height: 12, width: 16, kernel: [3, 3], pads: same(1), group: 2 }],
+  ['conv-odd-filters', { batch: 1, inputChannels: 4, filters: 5, height: 8, width: 16, kernel: [3, 3], pads: same(1) }],
+  ['conv-stride', { batch: 1, inputChannels: 4, filters: 4, height: 8, width: 16, kernel: [3, 3], pads: same(1), strides: [2, 2] }],
+  ['conv-dilation', { batch: 1, inputChannels: 4, filters: 4, height: 8, width: 16, kernel: [3, 3], pads: same(2), dilations: [2, 2] }],
+  ['conv-5x5', { batch: 1, inputChannels: 4, filters: 4, height: 8, width: 16, kernel: [5, 5], pads: same(2) }],
+  ['conv-valid', { batch: 1, inputChannels: 4, filters: 4, height: 8, width: 16, kernel: [3, 3], pads: same(0) }],
+  ['conv-width-30', { batch: 1, inputChannels: 4, filters: 4, height: 8, width: 30, kernel: [3, 3], pads: same(1) }],
+];
+
+/** How many functions a module defines (its function section's count). */
+function definedFunctions(bytes: Uint8Array): number {
+  const leb = (at: number) => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return { value, at };
+    }
+  };
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at]!;
+    const size = leb(at + 1);
+    if (id === 3) return leb(size.at).value;
+    at = size.at + size.value;
+  }
+  throw new Error('no function section');
+}
+
 describe('the served onnxruntime-web WASM binary', () => {
   let server: StaticServer;
   let browser: Browser;
@@ -69,6 +109,10 @@ describe('the served onnxruntime-web WASM binary', () => {
     for (const name of ['trus-student', 'trus-teacher']) {
       files[`/models/${name}.onnx`] = new Uint8Array(readFileSync(join(ROOT, 'models', name, 'model.onnx')));
       models.push({ url: `/models/${name}.onnx`, shape: [2, 1, 128, 192] });
+    }
+    for (const [name, options] of CONVS) {
+      files[`/${name}.onnx`] = buildConvModel(options);
+      models.push({ url: `/${name}.onnx`, shape: [options.batch, options.inputChannels, options.height, options.width] });
     }
     for (const [m, k, n] of SHAPES) {
       files[`/matmul-${m}-${k}-${n}.onnx`] = buildMatMulModel({ m, k, n });
@@ -106,8 +150,13 @@ describe('the served onnxruntime-web WASM binary', () => {
       const served = readFileSync(join(BUNDLE_DIR, 'ort', name));
       expect({ name, sha256: sha256(shipped) }).toEqual({ name, sha256: original });
       expect(sha256(served)).not.toBe(sha256(shipped));
-      // Two loops of 111 instructions become 115 each, and each kernel declares one more group of locals.
-      expect({ name, grown: served.length - shipped.length }).toEqual({ name, grown: 20 });
+      // Two loops of 111 instructions become 115 each, and each kernel declares one more group of
+      // locals; the WASM build's also gains two functions, the original MlasConvOperation (kept for
+      // what the direct path leaves) and the direct convolution's block.
+      const direct = name === 'ort-wasm-simd-threaded.wasm';
+      expect({ name, functionsAdded: definedFunctions(served) - definedFunctions(shipped) }).toEqual({ name, functionsAdded: direct ? 2 : 0 });
+      if (direct) expect(served.length - shipped.length).toBeGreaterThan(20);
+      else expect({ name, grown: served.length - shipped.length }).toEqual({ name, grown: 20 });
     }
   });
 
