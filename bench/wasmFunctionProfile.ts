@@ -47,7 +47,7 @@ export interface WasmFunctionProfile {
  */
 export const KNOWN_BINARIES = [
   '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2',
-  'fb55f61660496ec77bee2273c2de902489b5e88133ee57aa0ed1c7e6ab8a34f2',
+  'a17ea669a99d8e049489a2d09d2c23362c1ea6ee73f056ef3bbc72541f703ab9',
 ];
 
 export const ROLES: Record<string, string> = {

@@ -1,5 +1,5 @@
-// A direct 3x3 (up to 3x3) convolution for onnxruntime-web's WASM binary, in place of MLAS's
-// im2col + packed SGEMM: the WASM function that runs one segment of a convolution
+// A direct convolution for onnxruntime-web's WASM binary (kernels up to 3 columns wide, 3x3
+// unrolled), in place of MLAS's im2col + packed SGEMM: the WASM function that runs one segment of a convolution
 // (MlasConvOperation) gets a new body that computes the same blocks straight from the input, and
 // keeps the original, appended under a new index, for every convolution it does not take.
 //
@@ -14,7 +14,9 @@
 // zero in the same order of k and then stored (the first block when Beta is 0) or added to C, as
 // MLAS's WASM SGEMM kernels do; a tap in the padding adds 0 * w there and nothing here, which
 // leaves a sum that starts at +0 the same. Bias and activation go through MLAS's own function.
-// tests/browser/ortDirectConv.test.ts compares the outputs of both binaries bit for bit.
+// tests/inference/ortDirectConvKernel.test.ts holds the block function to a float32 reckoning of
+// im2col + SGEMM bit for bit; tests/browser/ortSgemmPatch.test.ts compares the outputs of the
+// served and shipped binaries bit for bit in Chromium.
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +82,7 @@ const OP = {
   i32Load: (offset) => [0x28, 0x02, ...uleb(offset)], f32Load: (offset) => [0x2a, 0x02, ...uleb(offset)],
   f32Const: (x) => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)],
   eqz: [0x45], eq: [0x46], ne: [0x47], ltU: [0x49], gtU: [0x4b], leU: [0x4d], geU: [0x4f], f32Eq: [0x5b],
-  add: [0x6a], sub: [0x6b], mul: [0x6c], divU: [0x6e], remU: [0x70], and: [0x71], or: [0x72], shl: [0x74],
+  add: [0x6a], sub: [0x6b], mul: [0x6c], divU: [0x6e], remU: [0x70], and: [0x71], or: [0x72], shl: [0x74], shrU: [0x76],
   v128Load: (offset = 0) => [0xfd, 0x00, 0x00, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, 0x0b, 0x00, ...uleb(offset)],
   load32Splat: (offset = 0) => [0xfd, 0x09, 0x02, ...uleb(offset)],
@@ -92,14 +94,15 @@ const OP = {
 
 /**
  * The block function: one K block (k0, countK) of one N block (n0, countN, output at C) for every
- * filter, straight from the input. Takes only what MlasConvOperation checked it can: 2-D, stride
+ * filter, straight from the input. Takes only what convOperationBody checked it can: 2-D, stride
  * and dilation 1, output the size of the input, a width and pixel range in fours, an even number
- * of filters, kernels of at most 3 wide.
+ * of filters, kernels of at most 3 wide. `scratch` (the caller's column buffer, which MLAS sizes
+ * for far more) holds the masks of the blocks at the ends of a row.
  */
 export function directBlockBody() {
   const b = new Body(['params', 'input', 'filter', 'k0', 'countK', 'n0', 'countN', 'c', 'zero', 'scratch']);
   for (const name of ['iw', 'ih', 'kw', 'kh', 'padT', 'padL', 'is4', 'os4', 'k4', 'fc', 'khw', 'kEnd',
-    'c0', 'ky0', 'kx0', 'p', 'end', 'oy', 'ox', 'pieceEnd', 'v', 'masked', 'f', 'outp', 'w0', 'w1', 'wBase',
+    'c0', 'ky0', 'kx0', 'p', 'end', 'oy', 'ox', 'v', 'masked', 'f', 'outp', 'w0', 'wBase',
     'cc', 'ky', 'kx', 'k', 'run', 'iy', 'ptr', 'mptr', 't', 'q', 'iw4', 'whole3', 'whole3Row', 'base4', 'r1', 'r2']) b.local(name);
   for (let i = 0; i < 8; i++) b.local(`q${i}`);
   for (let i = 0; i < 8; i++) b.local(`acc${i}`, V128);
@@ -119,6 +122,8 @@ export function directBlockBody() {
   b.get('k0').get('khw').emit(OP.remU).tee('q').get('kw').emit(OP.divU).set('ky0');
   b.get('q').get('kw').emit(OP.remU).set('kx0');
   b.get('n0').tee('p').get('countN').emit(OP.add).set('end');
+  // Kernel rows of 3 taps with one column of padding on the left take an unrolled path.
+  b.get('kw').i32(3).emit(OP.eq).get('padL').i32(1).emit(OP.eq, OP.and).set('whole3Row');
 
   // For each row piece of the pixel range, blocks of 16, 8 or 4 pixels.
   b.emit(OP.block, OP.loop); // pieces and blocks
@@ -133,7 +138,8 @@ export function directBlockBody() {
   b.get('ox').get('padL').emit(OP.ltU);
   b.get('ox').get('v').i32(2).emit(OP.shl, OP.add).get('kw').emit(OP.add).get('padL').emit(OP.sub).i32(1).emit(OP.sub)
     .get('iw').emit(OP.gtU, OP.or).set('masked');
-  // Masks per kernel column and vector, in the scratch buffer (64 bytes per kernel column).
+  // Masks per kernel column and vector, in the scratch buffer (64 bytes per kernel column): a lane
+  // is kept when its input column lies in the row (an unsigned compare, so left of 0 fails too).
   b.get('masked').emit(OP.if);
   b.i32(0).set('kx');
   b.emit(OP.loop);
@@ -151,7 +157,6 @@ export function directBlockBody() {
     .get('oy').get('padT').emit(OP.geU, OP.and)
     .get('oy').i32(2).emit(OP.add).get('ih').get('padT').emit(OP.add, OP.ltU, OP.and)
     .get('padL').i32(1).emit(OP.eq, OP.and).set('whole3');
-  b.get('kw').i32(3).emit(OP.eq).get('padL').i32(1).emit(OP.eq, OP.and).set('whole3Row');
   b.get('oy').get('padT').emit(OP.sub).get('iw').emit(OP.mul).get('ox').emit(OP.add).get('padL').emit(OP.sub).i32(2).emit(OP.shl).set('base4');
   // Tiles of 8 accumulators: 2 filters x 16 pixels; the row's tail of 8 or 4 pixels takes 4 or 8
   // filters at once where their count allows, so that each tap still feeds 8 vectors.
@@ -287,36 +292,38 @@ function filterGroups(b, filters, vectors, masked) {
  */
 export function convOperationBody(site, original, block) {
   const b = new Body(['params', 'input', 'filter', 'bias', 'buffer', 'output', 'start', 'count']);
-  for (const name of ['k', 'strideN', 'strideK', 'n', 'countN', 'kk', 'countK', 'c', 'zero', 'kw', 'os']) b.local(name);
+  for (const name of ['k', 'strideN', 'strideK', 'n', 'countN', 'kk', 'countK', 'c', 'zero', 'os']) b.local(name);
   b.local('beta', F32);
   const field = (offset) => b.get('params').emit(OP.i32Load(offset));
   // Taken: MLAS's GEMM not overridden, 2-D, stride and dilation 1, the output the size of the
   // input, kernels at most 3 wide, widths and pixel ranges in fours, an even number of filters,
-  // Beta 0 or 1, and a buffer large enough for the masks.
+  // Beta 0 or 1. (The masks need 64 bytes per kernel column of the column buffer, of which MLAS
+  // gives every thread at least 16384 floats.)
   b.i32(site.overridePointer).emit(OP.i32Load(0), OP.eqz);
   field(P.dimensions).i32(2).emit(OP.eq, OP.and);
   for (const f of [P.strideHeight, P.strideWidth, P.dilationHeight, P.dilationWidth]) field(f).i32(1).emit(OP.eq, OP.and);
   field(P.outputHeight).get('params').emit(OP.i32Load(P.inputHeight), OP.eq, OP.and);
   field(P.outputWidth).get('params').emit(OP.i32Load(P.inputWidth), OP.eq, OP.and);
-  field(P.kernelWidth).tee('kw').i32(4).emit(OP.ltU, OP.and);
+  field(P.kernelWidth).i32(4).emit(OP.ltU, OP.and);
   field(P.inputWidth).get('start').emit(OP.or).get('count').emit(OP.or);
   b.i32(3).emit(OP.and, OP.eqz, OP.and);
   field(P.filterCount).i32(1).emit(OP.and, OP.eqz, OP.and);
-  field(P.outputSize).tee('os').get('params').emit(OP.i32Load(P.k)).emit(OP.mul).i32(256).emit(OP.geU, OP.and);
   b.get('params').emit(OP.f32Load(P.beta)).tee('beta').emit(OP.f32Const(0), OP.f32Eq);
   b.get('beta').emit(OP.f32Const(1), OP.f32Eq, OP.or, OP.and);
   b.emit(OP.eqz, OP.if);
   for (const name of b.params) b.get(name);
   b.emit(OP.call(original), OP.return, OP.end);
   field(P.k).set('k');
-  // MlasConvOperation's strides, as the binary computes them.
+  field(P.outputSize).set('os');
+  // MlasConvOperation's strides, as the binary computes them. SegmentCountN >= K: StrideK halves
+  // (from 128) while its half still covers K, StrideN doubling.
   b.get('count').get('k').emit(OP.geU, OP.if);
   b.i32(128).set('strideN');
   b.i32(128).set('strideK');
   b.emit(OP.block, OP.loop);
-  b.get('strideK').i32(1).emit(0x76).get('k').emit(OP.ltU, OP.brIf(1)); // shr_u
+  b.get('strideK').i32(1).emit(OP.shrU).get('k').emit(OP.ltU, OP.brIf(1));
   b.get('strideN').i32(1).emit(OP.shl).set('strideN');
-  b.get('strideK').i32(1).emit(0x76).set('strideK');
+  b.get('strideK').i32(1).emit(OP.shrU).set('strideK');
   b.emit(OP.br(0), OP.end, OP.end);
   b.emit(OP.else);
   // SegmentCountN < K: StrideN halves (from 128, not under 16) while its half still covers the segment.
@@ -324,8 +331,8 @@ export function convOperationBody(site, original, block) {
   b.i32(128).set('strideK');
   b.emit(OP.block, OP.loop);
   b.get('strideN').i32(16).emit(OP.leU, OP.brIf(1));
-  b.get('strideN').i32(1).emit(0x76).get('count').emit(OP.ltU, OP.brIf(1));
-  b.get('strideN').i32(1).emit(0x76).set('strideN');
+  b.get('strideN').i32(1).emit(OP.shrU).get('count').emit(OP.ltU, OP.brIf(1));
+  b.get('strideN').i32(1).emit(OP.shrU).set('strideN');
   b.get('strideK').i32(1).emit(OP.shl).set('strideK');
   b.emit(OP.br(0), OP.end, OP.end);
   b.emit(OP.end);
