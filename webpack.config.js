@@ -53,7 +53,7 @@ class CopyRuntimeFiles {
       for (const name of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.wasm']) {
         const result = patchOrtSgemm(readFileSync(resolve(ORT_DIR, name)));
         writeFileSync(resolve(out, 'ort', name), result.bytes);
-        console.log(result.skipped ? `ort/${name}: as onnxruntime-web ships it (${result.skipped})` : `ort/${name}: SGEMM loop reordered in ${result.patched.join(', ')} (scripts/patch-ort-sgemm.mjs)`);
+        console.log(result.skipped ? `ort/${name}: as onnxruntime-web ships it (${result.skipped})` : `ort/${name}: ${result.patched.join('; ')} (scripts/patch-ort-sgemm.mjs)`);
       }
       assembleViewer({ root: here, browserDir: out });
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Reorders the inner loop of onnxruntime-web's WASM SGEMM kernels so that V8 keeps it in
-// registers: the one change to a dependency this build makes, applied by webpack.config.js to the
-// copy of ort-wasm-simd-threaded.wasm it serves, never to node_modules.
+// registers, and gives the WASM build's binary a direct convolution (scripts/ort-direct-conv.mjs):
+// the one change to a dependency this build makes, applied by webpack.config.js to the copies of
+// the binaries it serves, never to node_modules.
 //
 // Why: the kernel's loop (2 rows of 16 columns, two steps of k an iteration) loads the 8 vectors
 // of B while it updates the first row and keeps all 8 for the second, beside 8 accumulators and
@@ -16,15 +17,17 @@
 //
 // Only onnxruntime-web 1.30.0's binaries are patched: the WASM build's and the WebGPU build's
 // (asyncify), whose WASM provider runs the model when WebGPU falls back (a lost device, a failed
-// self-check). Each file's SHA-256 is checked first, and the bytes of each loop before they are
-// replaced. Any other file is left as it is, with the reason.
+// self-check); the direct convolution goes into the WASM build's only (asyncify instrumented the
+// WebGPU build's MlasConvOperation). Each file's SHA-256 is checked first, and the bytes of each
+// loop (and of MlasConvOperation) before they are replaced. Any other file is left as it is, with
+// the reason.
 //
 //   node scripts/patch-ort-sgemm.mjs IN.wasm OUT.wasm
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { patchDirectConv } from './ort-direct-conv.mjs';
-import { importedFunctionCount, readUleb, sections, uleb } from './wasm-binary.mjs';
+import { concat, importedFunctionCount, readUleb, sections, uleb, vectorSection } from './wasm-binary.mjs';
 
 /**
  * The two functions that have this loop (MLAS's SGEMM kernel, built twice). `locals`: the function's
@@ -149,8 +152,9 @@ function patchedEntry(k, functionIndex, body) {
 }
 
 /**
- * `bytes` with both kernels' loops reordered, and what was done; a file that is not one of
- * onnxruntime-web 1.30.0's known binaries comes back as it is, with the reason.
+ * `bytes` with both kernels' loops reordered (and, where BINARIES names its site, the direct
+ * convolution), and what was done; a file that is not one of onnxruntime-web 1.30.0's known
+ * binaries comes back as it is, with the reason.
  */
 export function patchOrtSgemm(bytes) {
   const digest = sha256(bytes);
@@ -165,20 +169,11 @@ export function patchOrtSgemm(bytes) {
   KERNELS.forEach((k, n) => {
     const index = binary.functions[n];
     entries[index - functionImports] = patchedEntry(k, index, entries[index - functionImports]);
-    patched.push(`function ${index}`);
+    patched.push(`SGEMM loop reordered in function ${index}`);
   });
   // The code section again, its sizes re-encoded: 13 MB, so written part by part.
-  const parts = [Uint8Array.from(uleb(entries.length))];
-  for (const entry of entries) parts.push(Uint8Array.from(uleb(entry.length)), entry);
-  const contentLength = parts.reduce((n, p) => n + p.length, 0);
-  parts.unshift(bytes.subarray(0, code.headerAt), Uint8Array.of(10, ...uleb(contentLength)));
-  parts.push(bytes.subarray(code.end));
-  let out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
+  const sized = entries.map((entry) => concat([Uint8Array.from(uleb(entry.length)), entry]));
+  let out = concat([bytes.subarray(0, code.headerAt), ...vectorSection(10, sized), bytes.subarray(code.end)]);
   if (binary.conv) {
     const found = sha256(entries[binary.conv.convOperation - functionImports]);
     if (found !== binary.conv.bodySha256) throw new Error(`function ${binary.conv.convOperation}: not onnxruntime-web 1.30.0's MlasConvOperation (SHA-256 ${found})`);
@@ -196,5 +191,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const result = patchOrtSgemm(readFileSync(input));
   writeFileSync(output, result.bytes);
-  console.log(result.skipped ? `patch-ort-sgemm: ${input} left as it is: ${result.skipped}` : `patch-ort-sgemm: ${output}: SGEMM loop of ${result.binary} reordered in ${result.patched.join(', ')}`);
+  console.log(result.skipped ? `patch-ort-sgemm: ${input} left as it is: ${result.skipped}` : `patch-ort-sgemm: ${output} (${result.binary}): ${result.patched.join('; ')}`);
 }
