@@ -228,14 +228,12 @@ export interface ConvModelOptions {
   group?: number;
   /** A Relu after the convolution (onnxruntime fuses it into the Conv). */
   relu?: boolean;
-  /** Convolutions one after another (the first from the input's channels, the rest filters to filters). */
-  layers?: number;
   /** Each convolution's input added to its output, before the Relu (onnxruntime fuses the Add into the Conv: MLAS's Beta of 1). */
   residual?: boolean;
   seed?: number;
 }
 
-/** One Conv (with bias; a Relu after it if asked), random weights, fixed shapes: for the WASM convolution's paths. */
+/** One Conv (with bias; its input added and a Relu after it if asked), random weights, fixed shapes: for the WASM convolution's paths. */
 export function buildConvModel(o: ConvModelOptions): Uint8Array {
   const rand = seeded(o.seed ?? 5);
   const group = o.group ?? 1;
@@ -246,21 +244,17 @@ export function buildConvModel(o: ConvModelOptions): Uint8Array {
   const outW = Math.floor((o.width + o.pads[1] + o.pads[3] - dw * (kw - 1) - 1) / sl) + 1;
   const attrs = [intsAttribute('kernel_shape', o.kernel), intsAttribute('pads', o.pads), intsAttribute('strides', [st, sl]), intsAttribute('dilations', [dh, dw])];
   if (group !== 1) attrs.push(new ProtoWriter().string(1, 'group').int(20, 2).int(3, group));
-  const layers = o.layers ?? 1;
-  if ((layers > 1 || o.residual) && (outH !== o.height || outW !== o.width || group !== 1)) throw new RangeError('buildConvModel: repeated layers and residuals need an output the size of the input, in one group');
-  if (o.residual && o.filters !== o.inputChannels) throw new RangeError('buildConvModel: a residual needs as many filters as input channels');
-  const graph = new ProtoWriter();
-  for (let l = 0; l < layers; l++) {
-    const channels = l === 0 ? o.inputChannels / group : o.filters;
-    const [input, output] = [l === 0 ? 'x' : `y${l - 1}`, l === layers - 1 ? 'y' : `y${l}`];
-    const convOut = o.residual ? `s${l}` : o.relu ? `c${l}` : output;
-    graph.message(1, node('Conv', [input, `W${l}`, `B${l}`], [convOut], attrs));
-    if (o.residual) graph.message(1, node('Add', [convOut, input], [o.relu ? `c${l}` : output]));
-    if (o.relu) graph.message(1, node('Relu', [`c${l}`], [output]));
-    graph.message(5, tensor(`W${l}`, [o.filters, channels, kh, kw], new Float32Array(o.filters * channels * kh * kw).map(() => rand())));
-    graph.message(5, tensor(`B${l}`, [o.filters], new Float32Array(o.filters).map(() => rand() * 0.2)));
+  if (o.residual && (outH !== o.height || outW !== o.width || group !== 1 || o.filters !== o.inputChannels)) {
+    throw new RangeError('buildConvModel: a residual needs an output of the input\'s size and channels, in one group');
   }
+  const channels = o.inputChannels / group;
+  const convOut = o.residual ? 's' : o.relu ? 'c' : 'y';
+  const graph = new ProtoWriter().message(1, node('Conv', ['x', 'W', 'B'], [convOut], attrs));
+  if (o.residual) graph.message(1, node('Add', [convOut, 'x'], [o.relu ? 'c' : 'y']));
+  if (o.relu) graph.message(1, node('Relu', ['c'], ['y']));
   graph
+    .message(5, tensor('W', [o.filters, channels, kh, kw], new Float32Array(o.filters * channels * kh * kw).map(() => rand())))
+    .message(5, tensor('B', [o.filters], new Float32Array(o.filters).map(() => rand() * 0.2)))
     .string(2, 'conv')
     .message(11, valueInfo('x', [o.batch, o.inputChannels, o.height, o.width]))
     .message(12, valueInfo('y', [o.batch, o.filters, outH, outW]));
