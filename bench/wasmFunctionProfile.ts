@@ -59,16 +59,32 @@ export const ROLES: Record<string, string> = {
   'wasm-function[17389]': 'direct convolution',
 };
 
+/**
+ * The same roles in the WebGPU build's binary as the build serves it (ort-wasm-simd-threaded.asyncify.wasm,
+ * whose WASM provider runs a loop after WebGPU falls back): other indices, found by the same calls
+ * from MlasConvOperation, and checked by the same models in tests/bench/wasmFunctionProfile.test.ts.
+ */
+export const WEBGPU_BUILD_BINARY = 'd4da016b2afecda6b670dc884dd68557b97d77c2665d54b468530a9fb25b5108';
+export const WEBGPU_BUILD_ROLES: Record<string, string> = {
+  'wasm-function[1386]': 'SGEMM kernel (C = AB)',
+  'wasm-function[2139]': 'SGEMM kernel (C += AB)',
+  'wasm-function[1717]': 'im2col',
+  'wasm-function[1043]': 'packing of B',
+  'wasm-function[1253]': 'bias and activation',
+  'wasm-function[15740]': 'direct convolution',
+};
+
 const MIN_SHARE = 0.005;
 export const OUTSIDE_WASM = 'JavaScript, the rest';
 const OTHER_WASM = 'other WASM functions';
 
 /**
  * Self-time shares by function from a CPU profile: WASM functions of the binary at `wasmUrl`,
- * everything else as one. Functions under `minShare` go together as "other WASM functions" (the
+ * everything else as one, each named with its role in `roles` (ROLES, WEBGPU_BUILD_ROLES; none for
+ * a binary not known). Functions under `minShare` go together as "other WASM functions" (the
  * report's table); 0 keeps each, with its role (whether a role runs at all, however little).
  */
-export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary: boolean, minShare = MIN_SHARE): FunctionShare[] {
+export function functionShares(profile: CpuProfile, wasmUrl: string, roles: Record<string, string> | undefined, minShare = MIN_SHARE): FunctionShare[] {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const counts = new Map<string, number>();
   for (const id of profile.samples) {
@@ -83,7 +99,7 @@ export function functionShares(profile: CpuProfile, wasmUrl: string, knownBinary
   const otherWasm = shares.filter((s) => s.name !== OUTSIDE_WASM && s.share < minShare).reduce((sum, s) => sum + s.share, 0);
   const outside = counts.get(OUTSIDE_WASM) ?? 0;
   return [
-    ...kept.map((s) => (knownBinary && ROLES[s.name] ? { ...s, role: ROLES[s.name] } : s)),
+    ...kept.map((s) => (roles?.[s.name] ? { ...s, role: roles[s.name] } : s)),
     ...(otherWasm > 0 ? [{ name: OTHER_WASM, share: otherWasm }] : []),
     ...(outside ? [{ name: OUTSIDE_WASM, share: outside / total }] : []),
   ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Reorders the inner loop of onnxruntime-web's WASM SGEMM kernels so that V8 keeps it in
-// registers, and gives the WASM build's binary a direct convolution (scripts/ort-direct-conv.mjs):
+// registers, and gives each binary a direct convolution (scripts/ort-direct-conv.mjs):
 // the one change to a dependency this build makes, applied by webpack.config.js to the copies of
 // the binaries it serves, never to node_modules.
 //
@@ -17,10 +17,8 @@
 //
 // Only onnxruntime-web 1.30.0's binaries are patched: the WASM build's and the WebGPU build's
 // (asyncify), whose WASM provider runs the model when WebGPU falls back (a lost device, a failed
-// self-check); the direct convolution goes into the WASM build's only (asyncify instrumented the
-// WebGPU build's MlasConvOperation). Each file's SHA-256 is checked first, and the bytes of each
-// loop (and of MlasConvOperation) before they are replaced. Any other file is left as it is, with
-// the reason.
+// self-check). Each file's SHA-256 is checked first, and the bytes of each loop (and of
+// MlasConvOperation) before they are replaced. Any other file is left as it is, with the reason.
 //
 //   node scripts/patch-ort-sgemm.mjs IN.wasm OUT.wasm
 import { createHash } from 'node:crypto';
@@ -66,7 +64,16 @@ export const BINARIES = [
     // override (a function pointer, null in this build), read off the binary.
     conv: { convOperation: 2702, activation: 1226, overridePointer: 1052020, bodySha256: '495a286b53968b5f935891dd8c1844e4bc1cbcd9a3abc076079660f0fd323a5f' },
   },
-  { name: 'ort-wasm-simd-threaded.asyncify.wasm', sha256: '39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da', functions: [2139, 1386] },
+  {
+    name: 'ort-wasm-simd-threaded.asyncify.wasm',
+    sha256: '39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da',
+    functions: [2139, 1386],
+    // The same functions, found by the same loads, calls and constants (MlasActivation at the
+    // same two calls, the override pointer 84 bytes into the same block of statics). Here
+    // asyncify has instrumented MlasConvOperation and MlasActivation; see ort-direct-conv.mjs
+    // for why a new body without that instrumentation is sound.
+    conv: { convOperation: 2596, activation: 1253, overridePointer: 1283048, bodySha256: 'bb7f64e9f7559961695cfd8c3889bdf43e8b75a63839262cef04c76ecdc3ab55' },
+  },
 ];
 const PARAMS = 9;
 

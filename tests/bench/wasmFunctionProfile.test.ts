@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { functionShares, KNOWN_BINARIES, OUTSIDE_WASM, roleShare, ROLES, sampledProfile, type CpuProfile, type FunctionShare } from '../../bench/wasmFunctionProfile.js';
+import { functionShares, KNOWN_BINARIES, OUTSIDE_WASM, roleShare, ROLES, sampledProfile, WEBGPU_BUILD_BINARY, WEBGPU_BUILD_ROLES, type CpuProfile, type FunctionShare } from '../../bench/wasmFunctionProfile.js';
 import { launchChromium, serveStatic, type Browser, type StaticServer } from '../helpers/browser.js';
 import { buildConvModel, buildMatMulModel, buildThresholdModel } from '../helpers/onnxModel.js';
 
@@ -17,6 +17,12 @@ jest.setTimeout(180000);
 const ROOT = resolve(__dirname, '../..');
 const BUNDLE_DIR = join(ROOT, 'dist/browser');
 const WASM = '/ort/ort-wasm-simd-threaded.wasm';
+/** Each build's module, the binary its WASM provider runs, and the roles of that binary's functions. */
+const BUILDS = {
+  wasm: { module: '/ort/ort.wasm.min.mjs', binary: WASM, roles: ROLES },
+  webgpu: { module: '/ort/ort.webgpu.min.mjs', binary: '/ort/ort-wasm-simd-threaded.asyncify.wasm', roles: WEBGPU_BUILD_ROLES },
+};
+type Build = keyof typeof BUILDS;
 
 describe('function shares from a CPU profile', () => {
   const frame = (functionName: string, url: string) => ({ functionName, url });
@@ -34,7 +40,7 @@ describe('function shares from a CPU profile', () => {
   };
 
   it('sums a function over its nodes, keeps those of at least 0.5%, and puts the rest together', () => {
-    const shares = functionShares(profile, 'http://x/ort/a.wasm', true);
+    const shares = functionShares(profile, 'http://x/ort/a.wasm', ROLES);
     expect(shares).toEqual([
       { name: 'wasm-function[1422]', role: ROLES['wasm-function[1422]'], share: 0.7 },
       { name: 'wasm-function[1709]', role: 'im2col', share: 0.2 },
@@ -49,21 +55,21 @@ describe('function shares from a CPU profile', () => {
       nodes: [frame('wasm-function[1422]', 'http://x/ort/a.wasm'), frame('wasm-function[1226]', 'http://x/ort/a.wasm')].map((callFrame, i) => ({ id: i + 1, callFrame })),
       samples: [...Array(999).fill(1), 2],
     };
-    expect(roleShare(functionShares(small, 'http://x/ort/a.wasm', true), 'bias and activation')).toBe(0);
-    const all = functionShares(small, 'http://x/ort/a.wasm', true, 0);
+    expect(roleShare(functionShares(small, 'http://x/ort/a.wasm', ROLES), 'bias and activation')).toBe(0);
+    const all = functionShares(small, 'http://x/ort/a.wasm', ROLES, 0);
     expect(roleShare(all, 'bias and activation')).toBeCloseTo(0.001, 10);
     expect(all.map((s) => s.name)).toEqual(['wasm-function[1422]', 'wasm-function[1226]']);
   });
 
   it('names no role for a binary it does not know, and counts another binary’s functions as outside', () => {
-    expect(functionShares(profile, 'http://x/ort/a.wasm', false).every((s) => s.role === undefined)).toBe(true);
-    expect(functionShares(profile, 'http://x/ort/other.wasm', true)).toEqual([{ name: OUTSIDE_WASM, share: 1 }]);
+    expect(functionShares(profile, 'http://x/ort/a.wasm', undefined).every((s) => s.role === undefined)).toBe(true);
+    expect(functionShares(profile, 'http://x/ort/other.wasm', ROLES)).toEqual([{ name: OUTSIDE_WASM, share: 1 }]);
   });
 });
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
-window.prepare = async (url, shape) => {
-  const ort = await import('/ort/ort.wasm.min.mjs');
+window.prepare = async (module, url, shape) => {
+  const ort = await import(module);
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
@@ -99,24 +105,26 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     await server?.close();
   });
 
-  async function shares(model: string, shape: number[]): Promise<FunctionShare[]> {
+  async function shares(model: string, shape: number[], build: Build = 'wasm'): Promise<FunctionShare[]> {
+    const { module, binary, roles } = BUILDS[build];
     const page = await browser.context.newPage();
     try {
       await page.goto(`${server.url}/index.html`);
-      await page.evaluate(`window.prepare('/${model}.onnx', ${JSON.stringify(shape)})`);
+      await page.evaluate(`window.prepare('${module}', '/${model}.onnx', ${JSON.stringify(shape)})`);
       const profile = await sampledProfile(browser.context, page, () => page.evaluate('window.runFor(2000)'));
       // Every function with its role, however small its share: the report's table puts those under
       // 0.5% together, and a small model's bias and activation fell either side of that (CI, 12-06).
-      return functionShares(profile, `${server.url}${WASM}`, true, 0);
+      return functionShares(profile, `${server.url}${binary}`, roles, 0);
     } finally {
       await page.close();
     }
   }
   const share = (s: FunctionShare[], role: string) => roleShare(s, role);
 
-  it('knows the binary the build serves', () => {
-    const served = createHash('sha256').update(readFileSync(join(BUNDLE_DIR, WASM))).digest('hex');
-    expect(KNOWN_BINARIES).toContain(served);
+  it('knows the binaries the build serves', () => {
+    const digest = (build: Build) => createHash('sha256').update(readFileSync(join(BUNDLE_DIR, BUILDS[build].binary))).digest('hex');
+    expect(KNOWN_BINARIES).toContain(digest('wasm'));
+    expect(digest('webgpu')).toBe(WEBGPU_BUILD_BINARY);
   });
 
   it('a MatMul: the SGEMM kernels and the packing of B, no im2col, no bias', async () => {
@@ -137,8 +145,8 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     expect(share(short, 'SGEMM kernel (C += AB)')).toBe(0);
   });
 
-  it('3x3 convolutions of stride 1: the direct convolution, bias and activation; no im2col, no SGEMM', async () => {
-    const s = await shares('conv3x3', [1, 16, 128, 192]);
+  it.each(['wasm', 'webgpu'] as Build[])('3x3 convolutions of stride 1 (the %s build): the direct convolution, bias and activation; no im2col, no SGEMM', async (build) => {
+    const s = await shares('conv3x3', [1, 16, 128, 192], build);
     expect(share(s, 'direct convolution')).toBeGreaterThan(0.01);
     // The direct convolution leaves bias and activation about 1% of the samples here (one CI run
     // gave under 1%): present is what the role needs.
@@ -146,8 +154,8 @@ describe("the roles of onnxruntime-web 1.30.0's WASM functions", () => {
     for (const role of ['im2col', 'packing of B', 'SGEMM kernel']) expect({ role, share: share(s, role) }).toEqual({ role, share: 0 });
   });
 
-  it('3x3 convolutions of stride 2, which the direct convolution leaves: im2col, the packing of B, the kernel, bias and activation', async () => {
-    const s = await shares('conv3x3-stride2', [1, 16, 128, 192]);
+  it.each(['wasm', 'webgpu'] as Build[])('3x3 convolutions of stride 2 (the %s build), which the direct convolution leaves: im2col, the packing of B, the kernel, bias and activation', async (build) => {
+    const s = await shares('conv3x3-stride2', [1, 16, 128, 192], build);
     for (const role of ['im2col', 'packing of B', 'SGEMM kernel']) expect({ role, present: share(s, role) > 0.01 }).toEqual({ role, present: true });
     // A quarter of the outputs of stride 1: bias and activation take under 1% here.
     expect(share(s, 'bias and activation')).toBeGreaterThan(0);
