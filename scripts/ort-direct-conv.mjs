@@ -19,8 +19,9 @@
 // served and shipped binaries bit for bit in Chromium.
 //
 // Both served binaries get it. In the WebGPU build's (asyncify), MlasConvOperation and MlasActivation
-// are instrumented so that the stack could unwind through them, because each makes an indirect
-// call that asyncify cannot rule out reaching an asynchronous import. At run time none does: the
+// are instrumented so that the stack could unwind through them, because each makes a call (through
+// a pointer, or to a function that makes one) that asyncify cannot rule out reaching an
+// asynchronous import. At run time none does: the
 // stack unwinds only at the WebGPU provider's asynchronous imports, which MLAS's CPU kernels never
 // call, so that instrumentation never acts, and a new body without it is sound. (Were the original
 // ever to unwind from the fallback call, the new body, which writes nothing before that call,
