@@ -14,7 +14,7 @@ import { servedModel } from './servedModel.js';
 import { buildMatMulModel } from '../tests/helpers/onnxModel.js';
 import { percentile, sampleCalls } from './stats.js';
 import { PEAK_PAGE_FUNCTION, peakPageArgument, simdPeak, type SimdPeak } from './wasmSimdPeak.js';
-import { functionShares, KNOWN_BINARIES, ROLES, sampledProfile, type WasmFunctionProfile } from './wasmFunctionProfile.js';
+import { functionShares, KNOWN_BINARIES, sampledProfile, type WasmFunctionProfile } from './wasmFunctionProfile.js';
 
 /** One kernel call as onnxruntime's profiler writes it (Chrome trace format). */
 export interface TraceEvent {
@@ -265,9 +265,9 @@ async function wasmEvents(root: string, modelDir: string, gemm: { model: Uint8Ar
     await page.evaluate(`window.prepareSampled(${WARMUP})`);
     const cpu = await sampledProfile(browser.context, page, () => page.evaluate(`window.runSampled(${SAMPLED_MS})`), SAMPLING_INTERVAL_US);
     const binary = createHash('sha256').update(readFileSync(join(root, 'dist/browser/ort/ort-wasm-simd-threaded.wasm'))).digest('hex');
-    const knownBinary = KNOWN_BINARIES.includes(binary);
-    const functions = functionShares(cpu, `${server.url}/ort/ort-wasm-simd-threaded.wasm`, knownBinary ? ROLES : undefined);
-    const wasmFunctions = { model: model.name, samples: cpu.samples.length, knownBinary, functions };
+    const roles = KNOWN_BINARIES[binary];
+    const functions = functionShares(cpu, `${server.url}/ort/ort-wasm-simd-threaded.wasm`, roles);
+    const wasmFunctions = { model: model.name, samples: cpu.samples.length, knownBinary: roles !== undefined, functions };
     const events: TraceEvent[] = [];
     for (const line of lines.slice(lines.indexOf('profile-start') + 1)) {
       const text = line.trim().replace(/,$/, '');

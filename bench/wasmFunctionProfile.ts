@@ -40,16 +40,7 @@ export interface WasmFunctionProfile {
   functions: FunctionShare[];
 }
 
-/**
- * onnxruntime-web 1.30.0's ort-wasm-simd-threaded.wasm, as shipped and as the build serves it (its
- * SGEMM loop reordered, and the direct convolution's two functions appended after the others):
- * the same indices for the functions they share, so the same roles.
- */
-export const KNOWN_BINARIES = [
-  '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2',
-  'a17ea669a99d8e049489a2d09d2c23362c1ea6ee73f056ef3bbc72541f703ab9',
-];
-
+/** The roles of the functions that matter in onnxruntime-web 1.30.0's WASM build's binary (see the top). */
 export const ROLES: Record<string, string> = {
   'wasm-function[1422]': 'SGEMM kernel (C = AB)',
   'wasm-function[2415]': 'SGEMM kernel (C += AB)',
@@ -60,11 +51,10 @@ export const ROLES: Record<string, string> = {
 };
 
 /**
- * The same roles in the WebGPU build's binary as the build serves it (ort-wasm-simd-threaded.asyncify.wasm,
- * whose WASM provider runs a loop after WebGPU falls back): other indices, found by the same calls
- * from MlasConvOperation, and checked by the same models in tests/bench/wasmFunctionProfile.test.ts.
+ * The same roles in the WebGPU build's binary (ort-wasm-simd-threaded.asyncify.wasm, whose WASM
+ * provider runs a loop after WebGPU falls back): other indices, found by the same calls from
+ * MlasConvOperation, and checked by the same models in tests/bench/wasmFunctionProfile.test.ts.
  */
-export const WEBGPU_BUILD_BINARY = 'd4da016b2afecda6b670dc884dd68557b97d77c2665d54b468530a9fb25b5108';
 export const WEBGPU_BUILD_ROLES: Record<string, string> = {
   'wasm-function[1386]': 'SGEMM kernel (C = AB)',
   'wasm-function[2139]': 'SGEMM kernel (C += AB)',
@@ -74,14 +64,26 @@ export const WEBGPU_BUILD_ROLES: Record<string, string> = {
   'wasm-function[15740]': 'direct convolution',
 };
 
+/**
+ * The binaries whose functions have roles here, by SHA-256: the WASM build's as shipped and as the
+ * build serves it (its SGEMM loop reordered, the direct convolution's two functions appended after
+ * the others: the same indices for the functions they share, so the same roles), and the WebGPU
+ * build's as the build serves it.
+ */
+export const KNOWN_BINARIES: Record<string, Record<string, string>> = {
+  '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2': ROLES,
+  'a17ea669a99d8e049489a2d09d2c23362c1ea6ee73f056ef3bbc72541f703ab9': ROLES,
+  'd4da016b2afecda6b670dc884dd68557b97d77c2665d54b468530a9fb25b5108': WEBGPU_BUILD_ROLES,
+};
+
 const MIN_SHARE = 0.005;
 export const OUTSIDE_WASM = 'JavaScript, the rest';
 const OTHER_WASM = 'other WASM functions';
 
 /**
  * Self-time shares by function from a CPU profile: WASM functions of the binary at `wasmUrl`,
- * everything else as one, each named with its role in `roles` (ROLES, WEBGPU_BUILD_ROLES; none for
- * a binary not known). Functions under `minShare` go together as "other WASM functions" (the
+ * everything else as one, each named with its role in `roles` (the binary's KNOWN_BINARIES entry;
+ * none for a binary not known). Functions under `minShare` go together as "other WASM functions" (the
  * report's table); 0 keeps each, with its role (whether a role runs at all, however little).
  */
 export function functionShares(profile: CpuProfile, wasmUrl: string, roles: Record<string, string> | undefined, minShare = MIN_SHARE): FunctionShare[] {

@@ -18,14 +18,14 @@
 // im2col + SGEMM bit for bit; tests/browser/ortSgemmPatch.test.ts compares the outputs of the
 // served and shipped binaries bit for bit in Chromium.
 //
-// Both served binaries get it. In the WebGPU build's (asyncify), MlasConvOperation and MlasActivation
-// are instrumented so that the stack could unwind through them, because each makes a call (through
-// a pointer, or to a function that makes one) that asyncify cannot rule out reaching an
-// asynchronous import. At run time none does: the
-// stack unwinds only at the WebGPU provider's asynchronous imports, which MLAS's CPU kernels never
-// call, so that instrumentation never acts, and a new body without it is sound. (Were the original
-// ever to unwind from the fallback call, the new body, which writes nothing before that call,
-// would return at once and reach the same call again when the stack is rewound.)
+// Both served binaries get it. In the WebGPU build's (asyncify), MlasConvOperation and
+// MlasActivation are instrumented so that the stack could unwind through them, because each makes
+// a call (through a pointer, or to a function that makes one) that asyncify cannot rule out
+// reaching an asynchronous import. At run time none does: the stack unwinds only at the WebGPU
+// provider's asynchronous imports, which MLAS's CPU kernels never call, so that instrumentation
+// never acts, and a new body without it is sound. (Were the original ever to unwind from the
+// fallback call, the new body, which writes nothing before that call, would return at once and
+// reach the same call again when the stack is rewound.)
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
