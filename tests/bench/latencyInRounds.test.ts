@@ -1,6 +1,6 @@
 /** Model-only rows measured in rounds (bench/modelLatency.ts): order, time shares, pooled figures, failures. */
 import { join } from 'node:path';
-import { latencyInRounds, nodeRoundRow, type LatencySamples, type RoundRow, type Timing } from '../../bench/modelLatency.js';
+import { chromiumTiming, latencyInRounds, nodeRoundRow, WEBGPU_BUILD_TIER_UP_SECONDS, type LatencySamples, type RoundRow, type Timing } from '../../bench/modelLatency.js';
 import { percentile } from '../../bench/stats.js';
 
 const STUDENT = join(__dirname, '..', '..', 'models', 'trus-student');
@@ -61,5 +61,19 @@ describe('latencyInRounds', () => {
   test('rounds must be a whole number of at least 1', async () => {
     await expect(latencyInRounds([], 0, () => {})).rejects.toThrow(RangeError);
     await expect(latencyInRounds([], 1.5, () => {})).rejects.toThrow(/whole number of at least 1, not 1.5/);
+  });
+
+  test('the WebGPU build\'s WASM rows warm up longer before their first batch (V8 tiers its binary up slowly); other rows keep their round\'s timing', () => {
+    const round: Timing = { warmup: 5, warmupSeconds: 1, seconds: 1, minSamples: 7 };
+    expect(WEBGPU_BUILD_TIER_UP_SECONDS).toBeGreaterThan(0);
+    expect(chromiumTiming({ provider: 'wasm', ortBuild: 'webgpu', timing: round })).toEqual({ ...round, tierUpSeconds: WEBGPU_BUILD_TIER_UP_SECONDS });
+    expect(chromiumTiming({ provider: 'wasm', ortBuild: 'wasm', timing: round })).toEqual(round);
+    expect(chromiumTiming({ provider: 'wasm', timing: round })).toEqual(round);
+    // The WebGPU provider's rows are left as they were: their time is the GPU's (or SwiftShader's), not this binary's kernels'.
+    expect(chromiumTiming({ provider: 'webgpu', timing: round })).toEqual(round);
+    // Without a round's timing, the bench's own, with the same addition.
+    const own = chromiumTiming({ provider: 'wasm', ortBuild: 'webgpu' });
+    expect(own.tierUpSeconds).toBe(WEBGPU_BUILD_TIER_UP_SECONDS);
+    expect(own.warmupSeconds).toBe(1);
   });
 });
