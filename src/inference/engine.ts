@@ -145,12 +145,18 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
   const masks: PackedMask[] = [];
   let providerChangedAtFrame: number | undefined;
   const input = new Float32Array(batchSize * c * mh * mw);
+  const imageBytes = width * height * Float32Array.BYTES_PER_ELEMENT;
   /** Frames whose mask and metrics are on their way, oldest first: each is reported when they arrive. */
   const inFlight: { index: number; result: Promise<FinishedFrame>; settled: boolean }[] = [];
   const report = async () => {
     const { index, result } = inFlight.shift()!;
     const { mask, metrics: frameMetrics, postprocessMs, metricsMs, spent } = await result;
-    for (const buffer of spent ?? []) spare.give(buffer);
+    // Outputs (model-sized) are the engine's own to take again; images, where frame workers
+    // prepared them, go back to those workers.
+    for (const buffer of spent ?? []) {
+      if (source.recycle && buffer.byteLength === imageBytes) source.recycle(buffer);
+      else spare.give(buffer);
+    }
     timings.postprocessMs += postprocessMs;
     timings.metricsMs += metricsMs;
     masks.push(PackedMask.pack(mask));
@@ -170,6 +176,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
         timings.decodeMs += prepared.decodeMs;
         timings.preprocessMs += prepared.preprocessMs;
         input.set(prepared.input, k * c * mh * mw);
+        source.recycle?.(prepared.input.buffer as ArrayBuffer);
         images.push(prepared.image);
       }
       t = now();

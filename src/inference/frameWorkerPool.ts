@@ -11,6 +11,7 @@ import type { CineImage } from '../dicom/cineImage.js';
 import type { PixelFormat } from '../dicom/pixelFormat.js';
 import { decodeFrameToGrayscale } from '../dicom/decode/decodeFrame.js';
 import { seconds } from '../util/httpTransfer.js';
+import { SpareFloat32Arrays } from '../util/spareFloat32Arrays.js';
 import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSourceFactory, type PreparationSpec, type PreparedFrame } from './frameSource.js';
 
 /**
@@ -18,7 +19,11 @@ import { inlineFrameSource, prepareDecodedFrame, type FrameSource, type FrameSou
  * cancel) leaves frames asked ahead in the worker's queue, whose answers must not be taken for the
  * next loop's frames of the same index (another cine's pixels).
  */
-export type FrameRequest = { type: 'init'; loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec } | { type: 'frame'; loop: number; index: number; encoded: Uint8Array };
+export type FrameRequest =
+  | { type: 'init'; loop: number; format: PixelFormat; transferSyntaxUID: string; spec: PreparationSpec }
+  | { type: 'frame'; loop: number; index: number; encoded: Uint8Array }
+  /** Buffers of frames this pool prepared that the engine is done with (moved), for later frames to be written into. */
+  | { type: 'spare'; buffers: ArrayBuffer[] };
 export type FrameReply = { type: 'ready' } | ({ type: 'frame'; loop: number; index: number } & PreparedFrame) | { type: 'error'; loop: number; index: number; message: string };
 
 /** One side of a frame worker's channel, as the host's worker API offers it. */
@@ -122,6 +127,10 @@ class FrameWorker {
     this.pending.clear();
     this.endpoint.setIdle?.(true);
   }
+
+  giveSpare(buffer: ArrayBuffer): void {
+    if (!this.stopped) this.endpoint.post({ type: 'spare', buffers: [buffer] }, [buffer]);
+  }
 }
 
 /** Frame sources backed by `options.workers` workers that `create` starts, kept for the next loop. */
@@ -151,13 +160,22 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
       const inline = await inlineFrameSource(cine, spec, first, spare);
       const asked = new Map<number, Promise<PreparedFrame>>();
       let nextToAsk = 0;
+      // Each buffer goes back to the worker that made it, which prepares its share of the frames.
+      // Only those: a frame the engine's thread prepared instead (a worker that stopped) has its
+      // input in the inline source's one array, which that source writes again.
+      const madeBy = new WeakMap<ArrayBuffer, FrameWorker>();
       let closed = false;
       const askUpTo = (last: number) => {
         for (; nextToAsk <= Math.min(last, cine.numberOfFrames - 1); nextToAsk++) {
           const index = nextToAsk;
           // A copy of this frame's bytes: the frame may be a view into the whole file, and a view
           // is sent with all of its buffer.
-          const request = team[index % team.length]!.ask(index, cine.encodedFrame(index).slice());
+          const worker = team[index % team.length]!;
+          const request = worker.ask(index, cine.encodedFrame(index).slice()).then((frame) => {
+            madeBy.set(frame.image.buffer as ArrayBuffer, worker);
+            madeBy.set(frame.input.buffer as ArrayBuffer, worker);
+            return frame;
+          });
           // Awaited when the engine reaches that frame; a failure before then is not unhandled.
           request.catch(() => undefined);
           asked.set(index, request);
@@ -178,6 +196,11 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
             return inline.frame(index);
           }
         },
+        recycle(buffer: ArrayBuffer) {
+          const worker = madeBy.get(buffer);
+          madeBy.delete(buffer);
+          if (!closed && worker && buffer.byteLength > 0) worker.giveSpare(buffer);
+        },
         close() {
           if (closed) return;
           closed = true;
@@ -196,8 +219,12 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
   };
 }
 
-/** The worker side: decodes and prepares each frame asked for, for the loop last initialised. */
-export function serveFramePreparation(endpoint: FrameEndpoint): void {
+/**
+ * The worker side: decodes and prepares each frame asked for, for the loop last initialised, into
+ * the buffers the engine gave back where it has any (a new array costs its first touch; see
+ * SpareFloat32Arrays), kept from loop to loop.
+ */
+export function serveFramePreparation(endpoint: FrameEndpoint, spare = new SpareFloat32Arrays()): void {
   let current: Extract<FrameRequest, { type: 'init' }> | undefined;
   endpoint.post({ type: 'ready' });
   endpoint.onMessage((message) => {
@@ -206,15 +233,20 @@ export function serveFramePreparation(endpoint: FrameEndpoint): void {
       current = request;
       return;
     }
+    if (request.type === 'spare') {
+      for (const buffer of request.buffers) spare.give(buffer);
+      return;
+    }
     const { loop, index, encoded } = request;
     void (async () => {
       try {
         if (!current || current.loop !== loop) throw new Error(`frame ${index + 1} was sent for loop ${loop}, not the loop being served`);
         const { format, transferSyntaxUID, spec } = current;
+        const [, c, h, w] = spec.model.input.shape;
         const t = performance.now();
-        const frame = await decodeFrameToGrayscale(encoded, format, transferSyntaxUID);
+        const frame = await decodeFrameToGrayscale(encoded, format, transferSyntaxUID, spare.take(format.rows * format.columns));
         const decodeMs = performance.now() - t;
-        const prepared = prepareDecodedFrame(frame, spec);
+        const prepared = prepareDecodedFrame(frame, spec, spare.take(c * h * w));
         endpoint.post({ type: 'frame', loop, index, decodeMs, ...prepared }, [prepared.image.buffer as ArrayBuffer, prepared.input.buffer as ArrayBuffer]);
       } catch (err) {
         endpoint.post({ type: 'error', loop, index, message: err instanceof Error ? err.message : String(err) });
