@@ -154,7 +154,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
     // Outputs (model-sized) are the engine's own to take again; images, where frame workers
     // prepared them, go back to those workers.
     for (const buffer of spent ?? []) {
-      if (source.recycle && buffer.byteLength === imageBytes) source.recycle(buffer);
+      if (source.recycle && buffer.byteLength === imageBytes) source.recycle(buffer, 'image');
       else spare.give(buffer);
     }
     timings.postprocessMs += postprocessMs;
@@ -176,7 +176,7 @@ export async function segmentCine(cine: CineImage, model: LoadedModel, options: 
         timings.decodeMs += prepared.decodeMs;
         timings.preprocessMs += prepared.preprocessMs;
         input.set(prepared.input, k * c * mh * mw);
-        source.recycle?.(prepared.input.buffer as ArrayBuffer);
+        source.recycle?.(prepared.input.buffer as ArrayBuffer, 'input');
         images.push(prepared.image);
       }
       t = now();

@@ -32,11 +32,11 @@ export interface FrameSource {
   /** Frame `index` (0-based). Asked in order, each once. */
   frame(index: number): Promise<PreparedFrame>;
   /**
-   * Takes back the buffer of an array this source prepared (a frame's image or input) once the
-   * engine and the metrics are done with it, for a later frame to be written into. Absent where
-   * the engine's own spares serve (inline).
+   * Takes back the buffer of a frame's image or input once the engine and the metrics are done
+   * with it, for a later frame to be written into. Absent where the engine's own spares serve
+   * (inline).
    */
-  recycle?(buffer: ArrayBuffer): void;
+  recycle?(buffer: ArrayBuffer, part: 'image' | 'input'): void;
   close(): void;
 }
 

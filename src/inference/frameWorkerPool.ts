@@ -160,10 +160,12 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
       const inline = await inlineFrameSource(cine, spec, first, spare);
       const asked = new Map<number, Promise<PreparedFrame>>();
       let nextToAsk = 0;
-      // Each buffer goes back to the worker that made it, which prepares its share of the frames.
-      // Only those: a frame the engine's thread prepared instead (a worker that stopped) has its
-      // input in the inline source's one array, which that source writes again.
-      const madeBy = new WeakMap<ArrayBuffer, FrameWorker>();
+      // An input goes back to the worker that made it, and only such an input: a frame the
+      // engine's thread prepared instead (a worker that stopped) has its input in the inline
+      // source's one array, which that source writes again. An image is its frame's alone, and
+      // comes back from a metrics worker as another object: any worker, in turn.
+      const inputMadeBy = new WeakMap<ArrayBuffer, FrameWorker>();
+      let nextImageTo = 0;
       let closed = false;
       const askUpTo = (last: number) => {
         for (; nextToAsk <= Math.min(last, cine.numberOfFrames - 1); nextToAsk++) {
@@ -172,8 +174,7 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
           // is sent with all of its buffer.
           const worker = team[index % team.length]!;
           const request = worker.ask(index, cine.encodedFrame(index).slice()).then((frame) => {
-            madeBy.set(frame.image.buffer as ArrayBuffer, worker);
-            madeBy.set(frame.input.buffer as ArrayBuffer, worker);
+            inputMadeBy.set(frame.input.buffer as ArrayBuffer, worker);
             return frame;
           });
           // Awaited when the engine reaches that frame; a failure before then is not unhandled.
@@ -196,10 +197,16 @@ export function frameWorkerPool(options: FrameWorkerPoolOptions & { create: () =
             return inline.frame(index);
           }
         },
-        recycle(buffer: ArrayBuffer) {
-          const worker = madeBy.get(buffer);
-          madeBy.delete(buffer);
-          if (!closed && worker && buffer.byteLength > 0) worker.giveSpare(buffer);
+        recycle(buffer: ArrayBuffer, part: 'image' | 'input') {
+          if (closed || buffer.byteLength === 0) return;
+          if (part === 'input') {
+            const worker = inputMadeBy.get(buffer);
+            inputMadeBy.delete(buffer);
+            worker?.giveSpare(buffer);
+            return;
+          }
+          const live = team.filter((w) => !w.stopped);
+          if (live.length > 0) live[nextImageTo++ % live.length]!.giveSpare(buffer);
         },
         close() {
           if (closed) return;
