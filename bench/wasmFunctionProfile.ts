@@ -11,7 +11,8 @@
  * and in every convolution MLAS computes, 1422 (C = AB) alone when K fits one of the SGEMM's
  * blocks and 2415 (C += AB) beside it when K spans more; im2col (1709) in 3x3 convolutions that
  * MLAS computes only, never in a MatMul or a 1x1 convolution; the packing of B (1001) in all of
- * them; bias and activation (1226) in convolutions, not in a MatMul; in the served binary, the
+ * them; bias and activation (1226) in convolutions that MLAS computes, not in a MatMul, nor, in the
+ * served binary, in a convolution the direct path takes with identity or ReLU; in the served binary, the
  * direct convolution's block (17389, appended) in the 3x3 convolutions it takes. Other functions
  * keep their index.
  */
@@ -72,8 +73,8 @@ export const WEBGPU_BUILD_ROLES: Record<string, string> = {
  */
 export const KNOWN_BINARIES: Record<string, Record<string, string>> = {
   '3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2': ROLES,
-  'a17ea669a99d8e049489a2d09d2c23362c1ea6ee73f056ef3bbc72541f703ab9': ROLES,
-  'd4da016b2afecda6b670dc884dd68557b97d77c2665d54b468530a9fb25b5108': WEBGPU_BUILD_ROLES,
+  'e71c15696a7914996c78bb5dddef828476cca0b3f96cd46b4c0904826268b89b': ROLES,
+  '64924b23d39c3e403cb4705fe250c20be96e94b42cd7d6fed86c0d471cccb3f9': WEBGPU_BUILD_ROLES,
 };
 
 const MIN_SHARE = 0.005;

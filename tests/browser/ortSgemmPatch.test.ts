@@ -6,8 +6,9 @@
  * build that a loop falls back in): the shipped student and teacher, MatMuls whose shapes take
  * the kernel's every path (one row or two, an odd step of k left over, columns short of 16), and
  * convolutions that the direct path takes (tails of 8 and 4 pixels, K blocks inside a channel,
- * a residual added in the Conv, groups, a batch) and those it leaves to MLAS (stride, dilation,
- * 5x5, no padding, an odd number of filters, rows not in fours).
+ * a residual added in the Conv, groups, a batch, ReLU with and without a bias; a LeakyRelu, which
+ * it leaves to MlasActivation) and those it leaves to MLAS (stride, dilation, 5x5, no padding, an
+ * odd number of filters, rows not in fours).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -66,6 +67,9 @@ const CONVS: [string, ConvModelOptions][] = [
   ['conv-tails', { batch: 2, inputChannels: 16, filters: 12, height: 20, width: 28, kernel: [3, 3], pads: same(1), relu: true }],
   ['conv-k-blocks', { batch: 1, inputChannels: 64, filters: 8, height: 9, width: 12, kernel: [3, 3], pads: same(1) }],
   ['conv-residual', { batch: 1, inputChannels: 8, filters: 8, height: 16, width: 24, kernel: [3, 3], pads: same(1), residual: true, relu: true }],
+  // Activations: ReLU without a bias (done in the direct path), LeakyRelu (left to MlasActivation).
+  ['conv-relu-no-bias', { batch: 1, inputChannels: 8, filters: 8, height: 12, width: 16, kernel: [3, 3], pads: same(1), relu: true, noBias: true }],
+  ['conv-leaky-relu', { batch: 1, inputChannels: 8, filters: 8, height: 12, width: 16, kernel: [3, 3], pads: same(1), leakyRelu: true }],
   ['conv-pad-right', { batch: 1, inputChannels: 6, filters: 4, height: 8, width: 12, kernel: [3, 3], pads: [1, 0, 1, 2] }],
   ['conv-3x1', { batch: 1, inputChannels: 5, filters: 4, height: 7, width: 8, kernel: [3, 1], pads: [1, 0, 1, 0] }],
   ['conv-groups', { batch: 1, inputChannels: 8, filters: 8, height: 12, width: 16, kernel: [3, 3], pads: same(1), group: 2 }],

@@ -228,6 +228,10 @@ export interface ConvModelOptions {
   group?: number;
   /** A Relu after the convolution (onnxruntime fuses it into the Conv). */
   relu?: boolean;
+  /** A LeakyRelu (alpha 0.1) after the convolution instead, which onnxruntime fuses too (MLAS's activation kind 2). */
+  leakyRelu?: boolean;
+  /** No bias input. */
+  noBias?: boolean;
   /** Each convolution's input added to its output, before the Relu (onnxruntime fuses the Add into the Conv: MLAS's Beta of 1). */
   residual?: boolean;
   seed?: number;
@@ -247,14 +251,19 @@ export function buildConvModel(o: ConvModelOptions): Uint8Array {
   if (o.residual && (outH !== o.height || outW !== o.width || group !== 1 || o.filters !== o.inputChannels)) {
     throw new RangeError('buildConvModel: a residual needs an output of the input\'s size and channels, in one group');
   }
+  if (o.relu && o.leakyRelu) throw new RangeError('buildConvModel: a Relu or a LeakyRelu, not both');
+  const activated = o.relu || o.leakyRelu;
   const channels = o.inputChannels / group;
-  const convOut = o.residual ? 's' : o.relu ? 'c' : 'y';
-  const graph = new ProtoWriter().message(1, node('Conv', ['x', 'W', 'B'], [convOut], attrs));
-  if (o.residual) graph.message(1, node('Add', [convOut, 'x'], [o.relu ? 'c' : 'y']));
+  const convOut = o.residual ? 's' : activated ? 'c' : 'y';
+  const graph = new ProtoWriter().message(1, node('Conv', o.noBias ? ['x', 'W'] : ['x', 'W', 'B'], [convOut], attrs));
+  if (o.residual) graph.message(1, node('Add', [convOut, 'x'], [activated ? 'c' : 'y']));
   if (o.relu) graph.message(1, node('Relu', ['c'], ['y']));
+  if (o.leakyRelu) graph.message(1, node('LeakyRelu', ['c'], ['y'], [new ProtoWriter().string(1, 'alpha').int(20, 1).float(2, 0.1)]));
+  graph.message(5, tensor('W', [o.filters, channels, kh, kw], new Float32Array(o.filters * channels * kh * kw).map(() => rand())));
+  // Drawn whether or not the model has it, so that the weights are the same either way.
+  const bias = tensor('B', [o.filters], new Float32Array(o.filters).map(() => rand() * 0.2));
+  if (!o.noBias) graph.message(5, bias);
   graph
-    .message(5, tensor('W', [o.filters, channels, kh, kw], new Float32Array(o.filters * channels * kh * kw).map(() => rand())))
-    .message(5, tensor('B', [o.filters], new Float32Array(o.filters).map(() => rand() * 0.2)))
     .string(2, 'conv')
     .message(11, valueInfo('x', [o.batch, o.inputChannels, o.height, o.width]))
     .message(12, valueInfo('y', [o.batch, o.filters, outH, outW]));

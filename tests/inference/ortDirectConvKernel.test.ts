@@ -5,7 +5,8 @@
  * the order of k, a tap in the padding adding w * 0, then stored or added to C), over the kernel's
  * paths: tiles of 2, 4 and 8 filters, rows of 16, 8 and 4 pixels, blocks at the edges of a row,
  * K blocks that start and end inside a channel, N blocks that start inside a row, kernels of
- * 3x3, 3x1 and 1x3, and padding of 0 or 1 on the left.
+ * 3x3, 3x1 and 1x3, and padding of 0 or 1 on the left; and on the last K block, MlasActivation's
+ * work for identity and ReLU as it does it (bias + C, then max(x, 0)).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,7 +41,13 @@ interface Case {
   nBlocks?: [number, number][];
   /** C holds values before the first block, which adds to them (MLAS's Beta of 1). */
   accumulate?: boolean;
+  /** MlasActivation's work on the last K block: identity or ReLU, with each filter's bias unless `noBias`. */
+  activation?: 'identity' | 'relu';
+  noBias?: boolean;
 }
+
+/** The block function's `fuse` argument (scripts/ort-direct-conv.mjs). */
+const FUSE = { identity: 1, relu: 2 } as const;
 
 function run(c: Case): { got: Uint32Array; expected: Uint32Array } {
   const [kh, kw] = c.kernel;
@@ -53,7 +60,8 @@ function run(c: Case): { got: Uint32Array; expected: Uint32Array } {
   const weights = input + 4 * c.channels * size + 4096;
   const output = weights + 4 * c.filters * k + 4096;
   const scratch = output + 4 * c.filters * size + 4096;
-  const end = scratch + 4096;
+  const bias = scratch + 4096;
+  const end = bias + 4 * c.filters + 4096;
   if (end > PAGES * 65536) throw new RangeError(`case too large for the module's ${PAGES} pages`);
   const instance = new WebAssembly.Instance(blockModule);
   const exports = instance.exports as { block: (...args: number[]) => void; memory: WebAssembly.Memory };
@@ -82,10 +90,14 @@ function run(c: Case): { got: Uint32Array; expected: Uint32Array } {
   for (let i = 0; i < c.filters * k; i++) f32[(weights >> 2) + i] = Math.cos(i * 0.377) * 0.5;
   const before = new Float32Array(c.filters * size).map((_, i) => (c.accumulate ? Math.sin(i * 0.05) : 12345));
   f32.set(before, output >> 2);
+  // Biases of both signs, so that ReLU zeroes some sums and not others.
+  for (let f = 0; f < c.filters; f++) f32[(bias >> 2) + f] = Math.cos(f * 1.7) * 0.8;
+  const withBias = c.activation !== undefined && !c.noBias;
 
   for (const [n0, countN] of nBlocks) {
     kBlocks.forEach(([k0, countK], i) => {
-      exports.block(0, input, weights, k0, countK, n0, countN, output + 4 * n0, i === 0 && !c.accumulate ? 1 : 0, scratch);
+      const fuse = c.activation && i === kBlocks.length - 1 ? FUSE[c.activation] : 0;
+      exports.block(0, input, weights, k0, countK, n0, countN, output + 4 * n0, i === 0 && !c.accumulate ? 1 : 0, scratch, withBias ? bias : 0, fuse);
     });
   }
 
@@ -106,6 +118,10 @@ function run(c: Case): { got: Uint32Array; expected: Uint32Array } {
           const at = f * size + n;
           expected[at] = i === 0 && !c.accumulate ? acc : Math.fround(expected[at]! + acc);
         });
+        // Then MlasActivation: bias + C, and max(x, 0) for ReLU.
+        const at = f * size + n;
+        if (withBias) expected[at] = Math.fround(f32[(bias >> 2) + f]! + expected[at]!);
+        if (c.activation === 'relu') expected[at] = Math.max(expected[at]!, 0);
       }
     }
   }
@@ -133,6 +149,10 @@ const cases: [string, Case][] = [
   ['1x3 (no padding at the top or bottom)', { channels: 4, filters: 2, height: 6, width: 16, kernel: [1, 3], pad: [0, 1] }],
   ['3x3 padded 2 on the right and 0 on the left', { channels: 6, filters: 4, height: 8, width: 12, kernel: [3, 3], pad: [1, 0] }],
   ['2x2 padded 1 at the top and left, 0 at the bottom and right', { channels: 3, filters: 2, height: 5, width: 8, kernel: [2, 2], pad: [1, 1] }],
+  ['3x3, bias and ReLU on the last of three K blocks, rows of 28 (all tiles)', { channels: 9, filters: 16, height: 5, width: 28, kernel: [3, 3], pad: [1, 1], kBlocks: [[0, 40], [40, 1], [41, 40]], activation: 'relu' }],
+  ['3x3, bias and ReLU over N blocks inside rows, one K block', { channels: 4, filters: 12, height: 6, width: 20, kernel: [3, 3], pad: [1, 1], nBlocks: [[0, 28], [28, 44], [72, 48]], activation: 'relu' }],
+  ['3x3, ReLU without a bias', { channels: 5, filters: 6, height: 4, width: 16, kernel: [3, 3], pad: [1, 1], activation: 'relu', noBias: true }],
+  ['3x3, bias without an activation (identity), Beta 1', { channels: 4, filters: 4, height: 5, width: 16, kernel: [3, 3], pad: [1, 1], accumulate: true, kBlocks: [[0, 20], [20, 16]], activation: 'identity' }],
 ];
 
 describe('the direct convolution block, against im2col + SGEMM reckoned in float32', () => {
@@ -149,5 +169,15 @@ describe('the direct convolution block, against im2col + SGEMM reckoned in float
     const { got } = run(c);
     const { expected } = run({ ...c, kBlocks: [[0, 72], [72, 72]] });
     expect(got.some((v, i) => v !== expected[i])).toBe(true);
+  });
+
+  it('ReLU on the last K block leaves some outputs zero and others not, where without it some are negative', () => {
+    const c: Case = { channels: 4, filters: 12, height: 6, width: 20, kernel: [3, 3], pad: [1, 1], activation: 'relu' };
+    const values = (r: Uint32Array) => Array.from(new Float32Array(r.buffer));
+    const fused = values(run(c).got);
+    expect(fused.filter((v) => v === 0).length).toBeGreaterThan(fused.length / 10);
+    expect(fused.filter((v) => v > 0).length).toBeGreaterThan(fused.length / 10);
+    expect(fused.every((v) => v >= 0)).toBe(true);
+    expect(values(run({ ...c, activation: undefined }).got).some((v) => v < 0)).toBe(true);
   });
 });
