@@ -237,6 +237,9 @@ export function serveFramePreparation(endpoint: FrameEndpoint, spare = new Spare
   endpoint.onMessage((message) => {
     const request = message as FrameRequest;
     if (request.type === 'init') {
+      // Buffers of another loop's sizes would only take the places of this loop's.
+      const sizes = (r: Extract<FrameRequest, { type: 'init' }>) => `${r.format.rows * r.format.columns}/${r.spec.model.input.shape.slice(1).join('x')}`;
+      if (current && sizes(current) !== sizes(request)) spare.clear();
       current = request;
       return;
     }

@@ -37,6 +37,13 @@ export class SpareFloat32Arrays {
     this.count++;
   }
 
+  /** Drops every buffer kept and every length asked for: for arrays of other sizes from now on. */
+  clear(): void {
+    this.spare.clear();
+    this.wanted.clear();
+    this.count = 0;
+  }
+
   /** Buffers kept now. */
   get size(): number {
     return this.count;

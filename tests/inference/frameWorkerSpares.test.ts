@@ -1,7 +1,7 @@
 /**
  * Frame workers write later frames into the arrays the engine gives back (a new array a frame
- * costs its first touch; measured in Chromium's frame worker on a 2-core host: decoding 5.0 ms a
- * frame against 1.35 in the engine's thread). The pool and the worker's side run here over a real
+ * costs its first touch; a frame worker alone in Chromium on a 2-core host took 3.0 ms a frame to
+ * decode and pre-process into new arrays, 1.6 into given-back ones). The pool and the worker's side run here over a real
  * MessageChannel in this thread (the transport only; tests/inference/frameWorkers.test.ts runs them
  * in worker threads): buffers moved back and forth, the same results as the engine's thread.
  */
@@ -10,6 +10,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { CineImage } from '../../src/dicom/cineImage.js';
 import { segmentCine } from '../../src/inference/engine.js';
 import { frameWorkerPool, serveFramePreparation, type FrameEndpoint, type FrameRequest } from '../../src/inference/frameWorkerPool.js';
+import type { FrameSourceFactory } from '../../src/inference/frameSource.js';
 import { loadNodeModel } from '../../src/inference/nodeModel.js';
 import { SpareFloat32Arrays } from '../../src/util/spareFloat32Arrays.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
@@ -23,14 +24,31 @@ const FRAMES = 12;
 
 /** Counts what the worker's side takes: a given-back array, or a new one. */
 class CountingSpares extends SpareFloat32Arrays {
+  constructor(limit?: number) {
+    super(limit);
+  }
   reused = 0;
   created = 0;
+  /** The lengths (values) of the arrays kept now. */
+  held: number[] = [];
   override take(length: number): Float32Array {
     const before = this.size;
     const a = super.take(length);
-    if (this.size < before) this.reused++;
-    else this.created++;
+    if (this.size < before) {
+      this.reused++;
+      this.held.splice(this.held.indexOf(length), 1);
+    } else this.created++;
     return a;
+  }
+  override give(buffer: ArrayBuffer): void {
+    const before = this.size;
+    const bytes = buffer.byteLength;
+    super.give(buffer);
+    if (this.size > before) this.held.push(bytes / Float32Array.BYTES_PER_ELEMENT);
+  }
+  override clear(): void {
+    super.clear();
+    this.held = [];
   }
 }
 
@@ -47,37 +65,46 @@ function portEndpoint(port: MessagePort, sent?: FrameRequest[]): FrameEndpoint {
   };
 }
 
+const dir = tempDir('frame-worker-spares-');
+
+/** Two frame workers over MessageChannels, each with its own counted spares (`limit` buffers at most). */
+async function setUp(limit?: number) {
+  const model = await loadNodeModel(writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]).dir);
+  const cine = CineImage.fromPart10((await phantomLoop('frame-worker-spares', FRAMES, 120, 'jpeg')).cine, 'loop.dcm');
+  const spares: CountingSpares[] = [];
+  const sent: FrameRequest[] = [];
+  const ports: MessagePort[] = [];
+  const pool = frameWorkerPool({
+    workers: 2,
+    framesAhead: 2,
+    create: () => {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1, port2);
+      const spare = new CountingSpares(limit);
+      spares.push(spare);
+      serveFramePreparation(portEndpoint(port2), spare);
+      return portEndpoint(port1, sent);
+    },
+  });
+  return { model, cine, spares, sent, ports, pool };
+}
+
+async function run(cine: CineImage, model: Awaited<ReturnType<typeof loadNodeModel>>, frames?: FrameSourceFactory) {
+  const r = await segmentCine(cine, model, { batchSize: 2, ...(frames ? { frames } : {}) });
+  return { preparedIn: r.timings.preparedIn, frames: r.frames, summary: r.summary, masks: r.masks.map((m) => Array.from(m.bits)) };
+}
+
+const count = (spares: CountingSpares[]) => ({ reused: spares.reduce((a, s) => a + s.reused, 0), created: spares.reduce((a, s) => a + s.created, 0) });
+
 describe('frame workers and the arrays the engine gives back', () => {
   it('later frames are written into given-back arrays, with the results of the engine\'s thread', async () => {
-    const dir = tempDir('frame-worker-spares-');
-    const model = await loadNodeModel(writeModelFolder(join(dir, 'model'), buildTinySegmentationModel({ height: 64, width: 64 }), ['N', 1, 64, 64]).dir);
-    const cine = CineImage.fromPart10((await phantomLoop('frame-worker-spares', FRAMES, 120, 'jpeg')).cine, 'loop.dcm');
-    const spares: CountingSpares[] = [];
-    const sent: FrameRequest[] = [];
-    const ports: MessagePort[] = [];
-    const pool = frameWorkerPool({
-      workers: 2,
-      framesAhead: 2,
-      create: () => {
-        const { port1, port2 } = new MessageChannel();
-        ports.push(port1, port2);
-        const spare = new CountingSpares();
-        spares.push(spare);
-        serveFramePreparation(portEndpoint(port2), spare);
-        return portEndpoint(port1, sent);
-      },
-    });
+    const { model, cine, spares, sent, ports, pool } = await setUp();
     try {
-      const run = async (frames?: typeof pool.source) => {
-        const r = await segmentCine(cine, model, { batchSize: 2, ...(frames ? { frames } : {}) });
-        return { preparedIn: r.timings.preparedIn, frames: r.frames, summary: r.summary, masks: r.masks.map((m) => Array.from(m.bits)) };
-      };
-      const inline = await run();
-      const count = () => ({ reused: spares.reduce((a, s) => a + s.reused, 0), created: spares.reduce((a, s) => a + s.created, 0) });
-      const first = await run(pool.source);
-      const afterFirst = count();
-      const second = await run(pool.source);
-      const afterSecond = count();
+      const inline = await run(cine, model);
+      const first = await run(cine, model, pool.source);
+      const afterFirst = count(spares);
+      const second = await run(cine, model, pool.source);
+      const afterSecond = count(spares);
       expect(first.preparedIn).toBe('worker');
       for (const r of [first, second]) {
         expect(r.masks).toEqual(inline.masks);
@@ -102,6 +129,38 @@ describe('frame workers and the arrays the engine gives back', () => {
       expect(afterFirst.created).toBeLessThan(2 * FRAMES);
       expect(afterSecond.created - afterFirst.created).toBeLessThanOrEqual(2);
       for (const s of spares) expect(s.reused).toBeGreaterThan(0);
+    } finally {
+      pool.dispose();
+      for (const p of ports) p.close();
+      await model.backend.dispose();
+    }
+  });
+
+  it('a loop of other sizes: the workers drop the arrays of the loop before, which would fill their spares, and keep the new loop\'s', async () => {
+    // Four spares a worker: the first loop leaves them full of its sizes.
+    const { model, cine, spares, ports, pool } = await setUp(4);
+    const wider = CineImage.fromPart10((await phantomLoop('frame-worker-spares-wider', FRAMES, 160, 'jpeg')).cine, 'wider.dcm');
+    try {
+      await run(cine, model, pool.source);
+      const firstImage = cine.rows * cine.columns;
+      for (const s of spares) {
+        expect(s.size).toBe(4);
+        expect(s.held).toContain(firstImage);
+      }
+      const before = count(spares);
+      const other = await run(wider, model, pool.source);
+      const after = count(spares);
+      const inline = await run(wider, model);
+      expect(other.masks).toEqual(inline.masks);
+      expect(other.frames).toEqual(inline.frames);
+      // The first loop's images, which this loop would never take, are gone; this loop's are kept and taken.
+      expect(wider.rows * wider.columns).not.toBe(firstImage);
+      for (const s of spares) {
+        expect(s.held).not.toContain(firstImage);
+        expect(s.held).toContain(wider.rows * wider.columns);
+      }
+      expect(after.reused - before.reused).toBeGreaterThan(0);
+      expect(after.created - before.created).toBeLessThan(2 * FRAMES);
     } finally {
       pool.dispose();
       for (const p of ports) p.close();

@@ -41,4 +41,27 @@ describe('spare Float32Arrays', () => {
     spare.give(detached);
     expect(spare.size).toBe(0);
   });
+
+  it('clear drops what it kept and the lengths asked for, so that buffers of other sizes can fill it', () => {
+    const spare = new SpareFloat32Arrays(2);
+    spare.take(4);
+    spare.give(new Float32Array(4).buffer);
+    spare.give(new Float32Array(4).buffer);
+    expect(spare.size).toBe(2);
+    spare.take(8);
+    // Full of the old size: a buffer of the new one is dropped.
+    const dropped = new Float32Array(8).buffer;
+    spare.give(dropped);
+    expect(spare.size).toBe(2);
+    expect(spare.take(8).buffer).not.toBe(dropped);
+    spare.clear();
+    expect(spare.size).toBe(0);
+    // A length no longer asked for is dropped, as before any take.
+    spare.give(new Float32Array(4).buffer);
+    expect(spare.size).toBe(0);
+    spare.take(8);
+    const b = new Float32Array(8).buffer;
+    spare.give(b);
+    expect(spare.take(8).buffer).toBe(b);
+  });
 });
