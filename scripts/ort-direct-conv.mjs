@@ -109,8 +109,9 @@ const FUSE_NONE = 0;
 const FUSE_IDENTITY = 1;
 const FUSE_RELU = 2;
 
-/** The block function's parameters, all i32. */
+/** The block function's parameters, all i32, and its type (no results) as the type section writes it. */
 const BLOCK_PARAMS = ['params', 'input', 'filter', 'k0', 'countK', 'n0', 'countN', 'c', 'zero', 'scratch', 'bias', 'fuse'];
+const BLOCK_TYPE = [0x60, BLOCK_PARAMS.length, ...BLOCK_PARAMS.map(() => I32), 0];
 
 /**
  * The block function: one K block (k0, countK) of one N block (n0, countN, output at C) for every
@@ -412,7 +413,7 @@ export function patchDirectConv(bytes, site) {
   const at = site.convOperation - imports;
   const convType = functionEntries[at];
   const blockType = typeEntries.length;
-  typeEntries.push(Uint8Array.from([0x60, BLOCK_PARAMS.length, ...BLOCK_PARAMS.map(() => I32), 0]));
+  typeEntries.push(Uint8Array.from(BLOCK_TYPE));
   const original = imports + functionEntries.length;
   const block = original + 1;
   functionEntries.push(convType, Uint8Array.from(uleb(blockType)));
@@ -440,7 +441,7 @@ export function standaloneBlockModule(pages) {
   const body = directBlockBody().bytes();
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, BLOCK_PARAMS.length, ...BLOCK_PARAMS.map(() => I32), 0]])),
+    ...section(1, vector([BLOCK_TYPE])),
     ...section(3, vector([[0]])),
     ...section(5, vector([[0x00, ...uleb(pages)]])),
     ...section(7, vector([[...name('block'), 0x00, 0], [...name('memory'), 0x02, 0]])),
