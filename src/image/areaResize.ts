@@ -88,15 +88,21 @@ function axisWeights(shrinking: boolean, outSize: number, inSize: number): AxisW
 }
 
 let horizontalPass = new Float64Array(0);
+let sums = new Float64Array(0);
 
 /**
  * `width` x `height` from the rectangle (x0, y0, w, h) of `img`, each value multiplied by
  * `scale` first, by OpenCV's INTER_AREA: area averaging when neither axis grows, else its
- * two-tap form on both axes.
+ * two-tap form on both axes. Written into `into` from `offset` when given (the result's data is
+ * then a view of it), so that a caller who keeps its array between frames does not pay a new
+ * one's page faults every frame.
  */
-export function resizeArea(img: FloatImage, x0: number, y0: number, w: number, h: number, width: number, height: number, scale = 1): FloatImage {
+export function resizeArea(img: FloatImage, x0: number, y0: number, w: number, h: number, width: number, height: number, scale = 1, into?: { data: Float32Array; offset: number }): FloatImage {
   if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > img.width || y0 + h > img.height) {
     throw new RangeError(`resizeArea: the rectangle ${x0},${y0} ${w}x${h} is not inside a ${img.width}x${img.height} image`);
+  }
+  if (into && into.offset + width * height > into.data.length) {
+    throw new RangeError(`resizeArea: ${width}x${height} values from ${into.offset} do not fit an array of ${into.data.length}`);
   }
   const shrinking = w >= width && h >= height;
   const xs = axisWeights(shrinking, width, w);
@@ -107,8 +113,8 @@ export function resizeArea(img: FloatImage, x0: number, y0: number, w: number, h
   if (horizontalPass.length < h * width) horizontalPass = new Float64Array(h * width);
   const rows = horizontalPass;
   for (let y = 0; y < h; y++) horizontalRow(img.data, (y0 + y) * img.width + x0, rows, y * width, xs, width, scale);
-  const out = new Float32Array(width * height);
-  const sums = new Float64Array(width);
+  const out = into ? into.data.subarray(into.offset, into.offset + width * height) : new Float32Array(width * height);
+  if (sums.length !== width) sums = new Float64Array(width);
   for (let y = 0; y < height; y++) verticalRow(rows, out, y, ys, width, sums);
   return { width, height, data: out };
 }

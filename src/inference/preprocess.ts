@@ -17,17 +17,21 @@ export function prepareInput(frame: Float32Array, width: number, maxValue: numbe
   const bh = box.y1 - box.y0;
   const scale = 1 / maxValue;
   const height = frame.length / width;
-  let resized: Float32Array;
-  if (bw > w || bh > h) resized = resizeArea({ width, height, data: frame }, box.x0, box.y0, bw, bh, w, h, scale).data;
-  else {
-    const crop = new Float32Array(bw * bh);
-    for (let y = 0; y < bh; y++) {
-      for (let x = 0; x < bw; x++) crop[y * bw + x] = frame[(box.y0 + y) * width + box.x0 + x]! * scale;
-    }
-    // Neither axis shrinks: resize then only interpolates, bilinearly (OpenCV's INTER_LINEAR).
-    resized = resize({ width: bw, height: bh, data: crop }, w, h).data;
-  }
   const { mean, std } = manifest.normalisation;
   const inv = 1 / std;
+  const end = offset + w * h;
+  if (bw > w || bh > h) {
+    // Resized straight into the model's input, then normalised there: the values are the
+    // resize's float32 ones either way.
+    resizeArea({ width, height, data: frame }, box.x0, box.y0, bw, bh, w, h, scale, { data: out, offset });
+    for (let i = offset; i < end; i++) out[i] = (out[i]! - mean) * inv;
+    return;
+  }
+  const crop = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) crop[y * bw + x] = frame[(box.y0 + y) * width + box.x0 + x]! * scale;
+  }
+  // Neither axis shrinks: resize then only interpolates, bilinearly (OpenCV's INTER_LINEAR).
+  const resized = resize({ width: bw, height: bh, data: crop }, w, h).data;
   for (let i = 0; i < resized.length; i++) out[offset + i] = (resized[i]! - mean) * inv;
 }

@@ -88,6 +88,31 @@ describe('arrays kept between frames', () => {
     expect(copy(resizeArea(x, 10, 5, 380, 190, 192, 128, 1 / 255).data)).toEqual(kept);
   });
 
+  it('an area resize into the caller\'s array: the values of a resize into a new one, nothing outside its range written, an array too small refused', () => {
+    const x: FloatImage = { width: 400, height: 207, data: random(400 * 207, 9) };
+    const fresh = copy(resizeArea(x, 10, 5, 380, 190, 192, 128, 1 / 255).data);
+    const target = new Float32Array(3 * 192 * 128).fill(-7);
+    const view = resizeArea(x, 10, 5, 380, 190, 192, 128, 1 / 255, { data: target, offset: 192 * 128 });
+    expect(view.data.buffer).toBe(target.buffer);
+    expect(copy(target.subarray(192 * 128, 2 * 192 * 128))).toEqual(fresh);
+    expect(target.subarray(0, 192 * 128).every((v) => v === -7)).toBe(true);
+    expect(target.subarray(2 * 192 * 128).every((v) => v === -7)).toBe(true);
+    expect(() => resizeArea(x, 10, 5, 380, 190, 192, 128, 1, { data: new Float32Array(192 * 128), offset: 1 })).toThrow(/do not fit an array of 24576/);
+  });
+
+  it('the model\'s input written at a batch slot: that frame\'s values, the other slots untouched', () => {
+    const frame = random(400 * 207, 10).map((v) => Math.floor(v * 256));
+    const model = { input: { shape: [1, 1, 128, 192] as [number, number, number, number] }, normalisation: { mean: 0.2, std: 0.5 } };
+    const box = { x0: 3, y0: 2, x1: 397, y1: 205 };
+    const alone = new Float32Array(128 * 192);
+    prepareInput(frame, 400, 255, box, model, alone, 0);
+    const batch = new Float32Array(4 * 128 * 192).fill(9);
+    prepareInput(frame, 400, 255, box, model, batch, 2 * 128 * 192);
+    expect(copy(batch.subarray(2 * 128 * 192, 3 * 128 * 192))).toEqual(copy(alone));
+    expect(batch.subarray(0, 2 * 128 * 192).every((v) => v === 9)).toBe(true);
+    expect(batch.subarray(3 * 128 * 192).every((v) => v === 9)).toBe(true);
+  });
+
   it('the inline frame source: each frame\'s image is its decoded frame in [0, 1], its input the model\'s input of that frame', async () => {
     const rows = 30;
     const columns = 44;
