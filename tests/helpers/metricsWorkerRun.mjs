@@ -1,7 +1,7 @@
 // Runs the built engine (dist/) with the loop metrics in worker_threads, as the CLI does, and
 // prints one JSON line for tests/inference/metricsWorker.test.ts (a child process: jest runs
 // TypeScript as CommonJS, where the worker's module URL does not exist).
-// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|parallel|handover|missing|dying|parallel-dying|abort [DYING_WORKER]
+// Usage: node metricsWorkerRun.mjs CINE MODEL_DIR compare|parallel|handover|first-mask|missing|dying|parallel-dying|abort [DYING_WORKER]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CineImage } from '../../dist/dicom/cineImage.js';
@@ -74,6 +74,19 @@ if (mode === 'compare') {
   // Two workers taking frames in turn: each gets three of the six, and the dying script exits on its third.
   const pool = nodeMetricsWorkerPool({ onFallback, workersPerLoop: 2, runLength: 1, script: pathToFileURL(dyingWorker) });
   out.error = await failureOf(() => run(pool));
+  pool.dispose();
+} else if (mode === 'first-mask') {
+  // What happened in which order: each inference (a batch of 2) and each frame reported.
+  const pool = nodeMetricsWorkerPool({ onFallback });
+  const events = [];
+  const run = model.backend.run.bind(model.backend);
+  model.backend.run = (input, n) => {
+    events.push('inference');
+    return run(input, n);
+  };
+  await segmentCine(cine, model, { batchSize: 2, metrics: pool.runner, onFrame: (f) => events.push(`frame ${f.frameIndex}`) });
+  model.backend.run = run;
+  out.events = events;
   pool.dispose();
 } else if (mode === 'missing') {
   const pool = nodeMetricsWorkerPool({ onFallback, script: new URL('file:///nonexistent/trus-metrics-worker.js') });

@@ -1,6 +1,7 @@
 /**
  * The loop metrics in a worker thread (Node, as the CLI runs them): the same values as computed
- * in line, reported in frame order, a worker reused across loops, and the faults: a worker script
+ * in line, reported in frame order (the first frame before the next batch's inference), a worker
+ * reused across loops, and the faults: a worker script
  * that does not exist (metrics in line instead), a worker that dies mid-loop (a clear error, no
  * hang), and cancellation (the pool still works afterwards). Runs the built engine in a child process.
  */
@@ -67,6 +68,17 @@ describe('loop metrics in a worker thread', () => {
     expect(worker.streamed.map((s) => s.metrics)).toEqual(worker.frames);
     // Not vacuous: frames differ from each other, so a frame paired with the wrong "previous" would show.
     expect(new Set(inline.frames.map((f) => f.warpedConsistency)).size).toBe(FRAMES);
+  });
+
+  it("the loop's first frame is reported before the second batch is inferred, though its metrics come from the worker", () => {
+    const out = runChild('first-mask');
+    expect(out.fallbacks).toEqual([]);
+    const events = out.events as string[];
+    expect(events.filter((e) => e === 'inference')).toHaveLength(FRAMES / 2);
+    expect(events.filter((e) => e.startsWith('frame'))).toEqual([0, 1, 2, 3, 4, 5].map((i) => `frame ${i}`));
+    // Its result comes back as a message, taken in only when the engine's thread next waits: without
+    // waiting for it, the first mask showed after a later batch's inference.
+    expect(events.slice(0, 2)).toEqual(['inference', 'frame 0']);
   });
 
   it('a frame handed over is moved to the worker (its arrays detached here), one not handed over is copied; all are measured; a Node worker keeps spent buffers', () => {
