@@ -1,9 +1,9 @@
 /**
  * The loop metrics in a worker thread (Node, as the CLI runs them): the same values as computed
  * in line, reported in frame order (the first frame before the next batch's inference), a worker
- * reused across loops, and the faults: a worker script
- * that does not exist (metrics in line instead), a worker that dies mid-loop (a clear error, no
- * hang), and cancellation (the pool still works afterwards). Runs the built engine in a child process.
+ * reused across loops, and the faults: a worker script that does not exist (metrics in line
+ * instead), a worker that dies mid-loop (a clear error, no hang), and cancellation (the pool still
+ * works afterwards). Runs the built engine in a child process.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
