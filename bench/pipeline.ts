@@ -19,6 +19,8 @@ export interface PipelineResult {
   provider?: string;
   /** A WebGPU row on a software adapter: for reference only, never a GPU's figure. */
   softwareAdapter?: boolean;
+  /** Run with bench/standInModel.ts's model in the student's place: not a figure of the student. */
+  standIn?: boolean;
   frames: number;
   threads?: number;
   /** From the start of segmentation (model loaded) to the SEG written. */

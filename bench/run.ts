@@ -7,7 +7,7 @@
  * GPU rows measured on a GPU machine without the project's install (see below, and bench/device/).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromiumLatency, chromiumRoundRow, latencyInRounds, nodeRoundRow, type RoundRow } from './modelLatency.js';
 import { nodePipeline, browserPipeline, type BrowserPipelineOptions, type PipelineResult } from './pipeline.js';
@@ -19,6 +19,7 @@ import { studentSizes } from './studentSizes.js';
 import { systemPythonJson } from './systemPython.js';
 import { benchLoops, FRAME_WIDTH } from './loops.js';
 import { medianTry } from './stats.js';
+import { markStandIn, writeStandInModel } from './standInModel.js';
 import { renderMarkdown, type Results } from './report.js';
 import { importedChromiumGpu, importedNodeLoop, importedTorchCuda, importedWebgpuRows, type TorchLatency } from './importedRows.js';
 import { chromiumVersion, gpuLoopOptions, gpuModelLatency, gpuName } from './chromiumGpu.js';
@@ -208,6 +209,18 @@ async function main(): Promise<void> {
     // The GPU section's end-to-end row: run with it, whether or not the CPU rows are.
     if (gpuLoop) browserRuns.push(gpuLoop);
     for (const o of browserRuns) rows.push({ label: `Chromium, 300 frames, ${JSON.stringify(o)}`, run: () => browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, o) });
+    if (only.has('pipeline')) {
+      // The viewer's and the CLI's defaults once more, with a model that costs almost nothing.
+      const standIn = writeStandInModel(join(tmpdir(), `trus-bench-stand-in-${process.pid}`), STUDENT);
+      rows.push({ label: 'Node, 300 frames, metrics in a worker, stand-in model', run: async () => markStandIn(nodePipeline(ROOT, loops.files['jpeg-300'], standIn, true)) });
+      rows.push({
+        label: 'Chromium, 300 frames, {"isolated":false}, stand-in model',
+        run: async () => {
+          const r = await browserPipeline(ROOT, loops.files['jpeg-300'], standIn, { isolated: false });
+          return typeof r === 'string' ? r : markStandIn(r);
+        },
+      });
+    }
     // Tries in turn (every row once, then again), so that a slow spell of the host falls on all
     // rows alike rather than on one row's tries.
     const tries: PipelineResult[][] = rows.map(() => []);

@@ -6,12 +6,17 @@
  * this file. Prints one JSON object (`npm run bench -- --chromium-gpu FILE` imports it); exit 3
  * when no flag set gave an adapter or a loop did not run on WebGPU, with chrome://gpu's text in the
  * output for the former.
- *   node chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [MODEL_DIR...]
+ *   node chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [--stand-in] [MODEL_DIR...]
  * --flags: a set of Chromium flags to try before the usual ones.
  * --frame-workers: the frame-worker counts each try runs a loop with, "auto" the engine's choice;
  * default "auto,0", so that what the browser's frame workers give shows beside the loop without them.
+ * --stand-in: then the same tries with bench/standInModel.ts's model in the first model's place,
+ * so that what the pipeline around the model allows on that machine shows beside the loops.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { markStandIn, writeStandInModel } from '../standInModel.js';
 import { chromiumGpuReport, chromiumVersion, frameWorkerCounts, GPU_FLAG_SETS, gpuName, gpuReportSummary, gpuLoopOptions, gpuLoops, gpuModelLatency, type ChromiumGpuOutput } from '../chromiumGpu.js';
 
 const ROOT = process.cwd();
@@ -23,10 +28,12 @@ const option = (name: string): string | undefined => {
 const tries = Number(option('--tries') ?? '3');
 const extraFlags = option('--flags')?.split(/\s+/).filter(Boolean);
 const workerCounts = frameWorkerCounts(option('--frame-workers') ?? 'auto,0');
-const software = args.includes('--software') && args.splice(args.indexOf('--software'), 1).length > 0;
+const flag = (name: string): boolean => args.includes(name) && args.splice(args.indexOf(name), 1).length > 0;
+const software = flag('--software');
+const standIn = flag('--stand-in');
 const [cine, ...modelArgs] = args;
 if (!cine || !Number.isInteger(tries) || tries < 1) {
-  console.error('usage: chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [MODEL_DIR...]');
+  console.error('usage: chromiumGpu.mjs CINE [--tries N] [--software] [--flags "FLAG ..."] [--frame-workers LIST] [--stand-in] [MODEL_DIR...]');
   process.exit(2);
 }
 const modelDirs = modelArgs.length ? modelArgs : ['models/trus-student', 'models/trus-teacher'].map((m) => join(ROOT, m));
@@ -51,6 +58,13 @@ if (typeof found === 'string') {
   const loops = await gpuLoops(ROOT, cine, modelDirs[0]!, gpuLoopOptions(found.flags, software), tries, workerCounts);
   out.pipeline = loops.pipeline;
   if (loops.failure) out.failure = loops.failure;
+  else if (standIn) {
+    const standInDir = writeStandInModel(join(mkdtempSync(join(tmpdir(), 'trus-stand-in-')), 'model'), modelDirs[0]!);
+    console.error(`[chromium-gpu] ${tries} tries with the stand-in model`);
+    const standInLoops = await gpuLoops(ROOT, cine, standInDir, gpuLoopOptions(found.flags, software), tries, workerCounts);
+    out.pipeline.push(...standInLoops.pipeline.map(markStandIn));
+    if (standInLoops.failure) out.failure = `stand-in model: ${standInLoops.failure}`;
+  }
 }
 console.log(JSON.stringify(out));
 process.exit(out.failure ? 3 : 0);

@@ -22,7 +22,9 @@
 # after make-kit.sh chromium here: the kit's parts come in calls of their own and wait in /tmp;
 # chromium then unpacks Debian's Chromium and measures onnxruntime-web's WebGPU provider in it on
 # the GPU (bench/device/chromiumGpu.ts: model only, then three tries of the loop through the browser
-# pipeline, each with the engine's frame workers and without them, chromium-gpu.json; FLAGS, a set of Chromium flags tried before the usual ones) and the Node loop on onnxruntime-node's provider, three tries
+# pipeline, each with the engine's frame workers and without them, then the same with a stand-in model
+# that costs almost nothing (bench/standInModel.ts: what the pipeline around the model allows there),
+# chromium-gpu.json; FLAGS, a set of Chromium flags tried before the usual ones) and the Node loop on onnxruntime-node's provider, three tries
 # (node-loop.json), on the same machine. Back here: npm run bench -- --chromium-gpu
 # chromium-gpu.json --node-loop-gpu node-loop.json.
 set -uo pipefail
@@ -86,7 +88,7 @@ if [ "$mode" = chromium ]; then
   export TRUS_CHROMIUM=$cr/run.sh
   loop || { echo "gpu.sh: the loop could not be made (logs.txt)" >&2; exit 1; }
   # Chromium's own log (its GPU process's errors) through playwright's.
-  DEBUG=pw:browser /tmp/trus-kit/node dist/chromiumGpu.mjs "$cine" --tries 3 ${2:+--flags "$2"} >"$out/chromium-gpu.json" 2>"$logs/chromium-gpu.log"
+  DEBUG=pw:browser /tmp/trus-kit/node dist/chromiumGpu.mjs "$cine" --tries 3 --stand-in ${2:+--flags "$2"} >"$out/chromium-gpu.json" 2>"$logs/chromium-gpu.log"
   echo "chromium: exit $?"
   for try in 1 2 3; do
     segment_loop -- webgpu >>"$out/node-loop.json" 2>>"$logs/node-loop.log"

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { importedChromiumGpu } from '../../bench/importedRows.js';
 import { frameWorkerCounts, GPU_FLAG_SETS, type ChromiumGpuOutput } from '../../bench/chromiumGpu.js';
+import { STAND_IN_LABEL } from '../../bench/standInModel.js';
 import { buildTinySegmentationModel } from '../helpers/onnxModel.js';
 import { writeModelFolder } from '../helpers/modelDir.js';
 
@@ -31,7 +32,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const runScript = (...args: string[]) => spawnSync(TSX, [SCRIPT, DEMO, '--tries', '2', ...args, modelDir], { cwd: ROOT, encoding: 'utf8', timeout: 280000 });
+const runScript = (...args: string[]) => spawnSync(TSX, [SCRIPT, DEMO, ...(args.includes('--tries') ? [] : ['--tries', '2']), ...args, modelDir], { cwd: ROOT, encoding: 'utf8', timeout: 280000 });
 
 let software: ChromiumGpuOutput;
 let softwareFile: string;
@@ -76,6 +77,25 @@ test('on a software adapter the script measures the model and whole loops throug
   });
   expect(imported.loops[0]!.where).toContain('frames decoded and pre-processed in 2 workers');
   expect(imported.loops[1]!.where).not.toContain('frames decoded and pre-processed');
+});
+
+test('with --stand-in the tries run again with the stand-in model in the first model\'s place, marked so, and the import keeps them apart', () => {
+  const run = runScript('--software', '--tries', '1', '--frame-workers', '0', '--stand-in');
+  expect(run.status).toBe(0);
+  const out = JSON.parse(run.stdout.trim()) as ChromiumGpuOutput;
+  expect(out.failure).toBeUndefined();
+  expect(out.models).toHaveLength(1);
+  expect(out.pipeline).toHaveLength(2);
+  const [model, standIn] = out.pipeline;
+  expect(model!.standIn).toBeUndefined();
+  expect(model!.where.endsWith(STAND_IN_LABEL)).toBe(false);
+  expect(standIn).toMatchObject({ standIn: true, provider: 'webgpu', softwareAdapter: true, frames: 72 });
+  expect(standIn!.where).toBe(`${model!.where}, ${STAND_IN_LABEL}`);
+  const file = join(dir, 'stand-in.json');
+  writeFileSync(file, run.stdout);
+  const imported = importedChromiumGpu(file);
+  expect(imported.loops.map((l) => l.standIn === true)).toEqual([false, true]);
+  expect(imported.loops[1]!.totalMs).toBe(standIn!.totalMs);
 });
 
 test('--frame-workers takes "auto" and whole numbers, nothing else', () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMarkdown, type Results } from '../../bench/report.js';
+import { markStandIn, STAND_IN_LABEL } from '../../bench/standInModel.js';
 
 const RUN = join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
 
@@ -139,6 +140,25 @@ describe('benchmark markdown', () => {
     for (const p of browser) p.totalMs = (1000 * p.frames) / 20;
     expect(targetLine(renderMarkdown(r), '- Student end to end in the browser with WASM')).toMatch(/: 20\.0 FPS, missed$/);
   });
+  test('a loop with the stand-in model is in the table, marked, but counts for no target and no model-only ratio', () => {
+    const r = run();
+    const browser = r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu' && !p.standIn);
+    for (const p of browser) p.totalMs = (1000 * p.frames) / 20;
+    const gpu = r.pipeline.find((p) => p.provider === 'webgpu' && !p.softwareAdapter)!;
+    expect(gpu).toBeDefined();
+    // Each faster than its target, were it counted.
+    const fast = (p: Results['pipeline'][number]) => markStandIn({ ...p, totalMs: (1000 * p.frames) / 500, triesFps: undefined });
+    r.pipeline.push(fast(browser[0]!), fast(gpu));
+    const md = renderMarkdown(r);
+    expect(targetLine(md, '- Student end to end in the browser with WASM')).toMatch(/: 20\.0 FPS, missed$/);
+    expect(md).not.toMatch(/end to end, [^\n]*1x1 convolution/);
+    expect(md).not.toMatch(/1x1 convolution[^\n]*browser pipeline\/model only/);
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes(STAND_IN_LABEL));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toContain('| 500.0 |');
+    expect(md).toContain(`Rows with ${STAND_IN_LABEL}: the same loop and pipeline`);
+  });
+
   test('a PACS batch row says what retrieving ahead saved, or cost, against the same link one image at a time, and what storing the SEGs cost against not storing', () => {
     const r = run();
     const rows3 = (linkMBps: number | undefined, ahead: number[], atTurn: number[], stored: number[]) => [
