@@ -210,8 +210,9 @@ async function main(): Promise<void> {
     if (gpuLoop) browserRuns.push(gpuLoop);
     for (const o of browserRuns) rows.push({ label: `Chromium, 300 frames, ${JSON.stringify(o)}`, run: () => browserPipeline(ROOT, loops.files['jpeg-300'], STUDENT, o) });
     if (only.has('pipeline')) {
-      // The viewer's and the CLI's defaults once more, with a model that costs almost nothing.
-      const standIn = writeStandInModel(join(tmpdir(), `trus-bench-stand-in-${process.pid}`), STUDENT);
+      // The viewer's and the CLI's defaults once more, with a model that costs almost nothing
+      // (rewritten each run, in one folder, so that runs leave nothing behind them).
+      const standIn = writeStandInModel(join(tmpdir(), 'trus-bench-stand-in'), STUDENT);
       rows.push({ label: 'Node, 300 frames, metrics in a worker, stand-in model', run: async () => markStandIn(nodePipeline(ROOT, loops.files['jpeg-300'], standIn, true)) });
       rows.push({
         label: 'Chromium, 300 frames, {"isolated":false}, stand-in model',
