@@ -65,8 +65,11 @@ export function roundSpread(w: ModelLatencyRow, native: ModelLatencyRow): [strin
 type StageKey = 'decodeMs' | 'preprocessMs' | 'inferenceMs' | 'postprocessMs' | 'metricsMs' | 'segmentationWriteMs';
 const perFrame = (r: PipelineResult, k: StageKey) => r.timings[k] / r.frames;
 
-/** What the student's WASM run would cost if every convolution ran at 128-bit WASM SIMD's ceiling. */
-export function simdFloor(p: OperatorProfile): {
+/**
+ * What the student's WASM run would cost if every convolution ran at 128-bit WASM SIMD's ceiling.
+ * `run`: whole runs to take the rest of the run from and to compare with, in place of the profile's own.
+ */
+export function simdFloor(p: OperatorProfile, run?: { native: number; wasm: number }): {
   convMmac: number;
   wasmConvGmacs: number;
   nativeConvGmacs: number;
@@ -83,7 +86,7 @@ export function simdFloor(p: OperatorProfile): {
   // measured: from a run without the profiler where there is one, since the profiler can add
   // milliseconds to one kernel that a run does not spend (the convolutions keep their profiled
   // times, so a profiler's cost among them would make the floor lower, not higher).
-  const run = p.unprofiledRunMs ?? { native: p.nativeRunMs, wasm: p.wasmRunMs };
+  run ??= p.unprofiledRunMs ?? { native: p.nativeRunMs, wasm: p.wasmRunMs };
   const rest = Math.max(0, run.wasm - wasmConvMs);
   if (!p.simdPeak) throw new Error('the profile has no WASM SIMD ceiling (measured from 2026-12-05 on)');
   const mulAddMs = rest + convMmac / p.simdPeak.mulAddGmacs;
@@ -175,6 +178,14 @@ export function renderMarkdown(r: Results): string {
       const added = (profiled: number, without: number) => (profiled >= without ? `${ms(profiled - without, 2)} ms more` : `${ms(without - profiled, 2)} ms less`);
       lines.push(
         `Without onnxruntime's profiler (the same session options, input and process, median of ${p.runs} runs): ${ms(u.wasm, 2)} ms in WASM and ${ms(u.native, 2)} natively, ${ratio(u.wasm, u.native)}. The profiled runs above took ${added(p.wasmRunMs, u.wasm)} in WASM and ${added(p.nativeRunMs, u.native)} natively; the kernels that were not convolutions are counted below from the run without it.`,
+        '',
+      );
+    }
+    const slow = u && withPeak ? slowUnprofiledRuns(r, p, u) : undefined;
+    if (slow) {
+      const other = simdFloor(p, slow.modelRows);
+      lines.push(
+        `These runs without the profiler were slower than the same model's in the model rows above (1 thread, batch 1: ${slow.parts.join('; ')}), by more than the ${Math.round(100 * (SLOW_SPELL_FACTOR - 1))}% that tells a slow spell of the host from noise, so the estimate below, which takes the rest of the run from them, is not this run's; with the model rows' figures in their place it is ${ms(other.mulAddMs, 2)} ms, ${other.mulAddRatio.toFixed(2)}x native.`,
         '',
       );
     }
@@ -312,6 +323,25 @@ export function renderMarkdown(r: Results): string {
   return lines.join('\n');
 }
 
+/** Runs slower than this factor times another measure of the same thing were taken in a slow spell of the host. */
+const SLOW_SPELL_FACTOR = 1.2;
+
+/**
+ * The profile's runs without the profiler against the model rows' median for the same model, 1
+ * thread, batch 1 (the binary the build serves): when either runtime's is slower by more than
+ * SLOW_SPELL_FACTOR, the model rows' figures, and what was slower.
+ */
+export function slowUnprofiledRuns(r: Results, p: OperatorProfile, u: { native: number; wasm: number }): { modelRows: { native: number; wasm: number }; parts: string[] } | undefined {
+  const native = nativeRow(r.models, p.model, 1);
+  const wasm = wasmRow(r.models, p.model, 1, false);
+  if (!native || !wasm) return undefined;
+  const modelRows = { native: native.batch1.medianMs, wasm: wasm.batch1.medianMs };
+  const parts = (['wasm', 'native'] as const)
+    .filter((k) => u[k] > SLOW_SPELL_FACTOR * modelRows[k])
+    .map((k) => `${k === 'wasm' ? 'WASM' : 'native'} ${ms(u[k], 2)} ms against ${ms(modelRows[k], 2)}`);
+  return parts.length ? { modelRows, parts } : undefined;
+}
+
 /** The student's whole loops in the browser on WASM: the browser target's and the pipeline/model-only ratios' rows. */
 function studentWasmBrowserLoops(r: Results): Results['pipeline'] {
   return r.pipeline.filter((p) => p.inBrowser && p.provider !== 'webgpu' && !p.standIn);
@@ -340,8 +370,13 @@ function targets(r: Results): string[] {
   out.push(`- WASM within 3x of native (same threads, worst of batch 1/4): ${worst === undefined ? '—' : `${worst.toFixed(2)}x`}, ${verdict(worst === undefined ? undefined : worst <= 3)}`);
   const worstShipped = worstRatio(true);
   if (worstShipped !== undefined) out.push(`  - with onnxruntime-web's WASM binary as its package ships it (the build reorders its SGEMM loop, scripts/patch-ort-sgemm.mjs): ${worstShipped.toFixed(2)}x`);
-  const floor = r.profile?.simdPeak ? simdFloor(r.profile) : undefined;
-  if (floor) out.push(`  - what 128-bit WASM SIMD allows: ${floor.mulAddRatio.toFixed(2)}x at 1 thread, had every convolution run at its measured ceiling ("Where the time goes")`);
+  const p = r.profile;
+  const slow = p?.simdPeak && p.unprofiledRunMs ? slowUnprofiledRuns(r, p, p.unprofiledRunMs) : undefined;
+  const floor = p?.simdPeak ? simdFloor(p, slow?.modelRows) : undefined;
+  if (floor) {
+    const source = slow ? "; from the model rows' whole runs, the profile's own having fallen in a slow spell" : '';
+    out.push(`  - what 128-bit WASM SIMD allows: ${floor.mulAddRatio.toFixed(2)}x at 1 thread, had every convolution run at its measured ceiling ("Where the time goes"${source})`);
+  }
   // Every GPU measurement in the table, each against the target: Node's and Chromium's providers differ.
   const gpuModels = r.models.filter((m) => m.model === 'trus-student' && m.backend === 'webgpu' && !m.softwareAdapter);
   const gpuLoops = r.pipeline.filter((p) => p.provider === 'webgpu' && !p.softwareAdapter && !p.standIn);

@@ -1,7 +1,7 @@
 /** The benchmark's markdown: the targets' verdicts follow the figures of the run they render. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderMarkdown, type Results } from '../../bench/report.js';
+import { renderMarkdown, simdFloor, type Results } from '../../bench/report.js';
 import { markStandIn, STAND_IN_LABEL } from '../../bench/standInModel.js';
 
 const RUN = join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
@@ -158,6 +158,31 @@ describe('benchmark markdown', () => {
     expect(rows).toHaveLength(r.pipeline.filter((p) => p.standIn).length);
     expect(rows.filter((row) => row.includes('| 500.0 |'))).toHaveLength(2);
     expect(md).toContain(`Rows with ${STAND_IN_LABEL}: the same loop and pipeline`);
+  });
+
+  test('runs without the profiler slower than the model rows by more than a fifth are called a slow spell, and the ceiling\'s estimate for the target is taken from the model rows', () => {
+    const r = run();
+    const p = r.profile!;
+    const native = r.models.find((m) => m.model === p.model && m.backend === 'node' && m.threads === 1)!;
+    const wasm = r.models.find((m) => m.model === p.model && m.backend === 'wasm' && m.threads === 1 && !m.shippedOrt && !m.ortBuild)!;
+    // Within a fifth of the model rows: the profile's own runs, no note.
+    p.unprofiledRunMs = { native: native.batch1.medianMs * 1.19, wasm: wasm.batch1.medianMs * 0.9 };
+    let md = renderMarkdown(r);
+    expect(md).not.toContain('These runs without the profiler were slower');
+    const own = simdFloor(p);
+    expect(targetLine(md, '  - what 128-bit WASM SIMD allows')).toBe(`  - what 128-bit WASM SIMD allows: ${own.mulAddRatio.toFixed(2)}x at 1 thread, had every convolution run at its measured ceiling ("Where the time goes")`);
+    // WASM half as slow again: the note, and the target's estimate from the model rows.
+    p.unprofiledRunMs = { native: native.batch1.medianMs, wasm: wasm.batch1.medianMs * 1.5 };
+    md = renderMarkdown(r);
+    expect(md).toContain(`(1 thread, batch 1: WASM ${(wasm.batch1.medianMs * 1.5).toFixed(2)} ms against ${wasm.batch1.medianMs.toFixed(2)}), by more than the 20%`);
+    const fromRows = simdFloor(p, { native: native.batch1.medianMs, wasm: wasm.batch1.medianMs });
+    expect(fromRows.mulAddRatio).toBeLessThan(simdFloor(p).mulAddRatio);
+    expect(md).toContain(`with the model rows' figures in their place it is ${fromRows.mulAddMs.toFixed(2)} ms, ${fromRows.mulAddRatio.toFixed(2)}x native.`);
+    expect(targetLine(md, '  - what 128-bit WASM SIMD allows')).toContain(`${fromRows.mulAddRatio.toFixed(2)}x at 1 thread`);
+    expect(targetLine(md, '  - what 128-bit WASM SIMD allows')).toContain("from the model rows' whole runs, the profile's own having fallen in a slow spell");
+    // Native slower too: both named.
+    p.unprofiledRunMs = { native: native.batch1.medianMs * 1.3, wasm: wasm.batch1.medianMs * 1.5 };
+    expect(renderMarkdown(r)).toMatch(/1 thread, batch 1: WASM [\d.]+ ms against [\d.]+; native [\d.]+ ms against [\d.]+\)/);
   });
 
   test('a PACS batch row says what retrieving ahead saved, or cost, against the same link one image at a time, and what storing the SEGs cost against not storing', () => {
