@@ -331,7 +331,7 @@ const SLOW_SPELL_FACTOR = 1.2;
  * thread, batch 1 (the binary the build serves): when either runtime's is slower by more than
  * SLOW_SPELL_FACTOR, the model rows' figures, and what was slower.
  */
-export function slowUnprofiledRuns(r: Results, p: OperatorProfile, u: { native: number; wasm: number }): { modelRows: { native: number; wasm: number }; parts: string[] } | undefined {
+function slowUnprofiledRuns(r: Results, p: OperatorProfile, u: { native: number; wasm: number }): { modelRows: { native: number; wasm: number }; parts: string[] } | undefined {
   const native = nativeRow(r.models, p.model, 1);
   const wasm = wasmRow(r.models, p.model, 1, false);
   if (!native || !wasm) return undefined;
