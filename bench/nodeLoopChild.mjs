@@ -60,7 +60,7 @@ console.log(
     firstMaskMs,
     totalMs,
     timings: { ...run.timings, segmentationWriteMs },
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: ownPeakRssMb(),
     cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
     threads: web ? model.backend.threads : (chosenThreads ?? availableParallelism()),
     metricsWorkers: run.timings.metricsIn === 'worker' ? workerCount : 0,
@@ -73,6 +73,22 @@ console.log(
 );
 // dawn.node keeps the process alive after its last device is gone.
 if (web) process.exit(0);
+
+/**
+ * This process's own peak RSS (MiB): the high-water mark of its memory map. Not
+ * process.resourceUsage().maxRSS, which Linux carries from the parent that forked a process
+ * through its exec: launched by a benchmark process bigger than the loop, the 300- and 1,000-frame
+ * loops, whose own peaks were 266 and 350 MiB, both reported the benchmark's 468 (2026-12-07).
+ */
+function ownPeakRssMb() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // Not Linux: the rusage figure, the best there is.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 /** The adapter as it names itself through dawn.node; a software one is marked whatever the Vulkan driver files say. */
 function webAdapter(name = 'unnamed adapter') {

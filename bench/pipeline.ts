@@ -2,14 +2,16 @@
  * A whole loop through the pipeline (decode, pre-process, inference, post-process, metrics, SEG
  * write) with the time per stage: in Node (a fresh process, its peak RSS) and in headless
  * Chromium through the engine's worker as the viewer runs it (peak RSS of the Chromium processes,
- * the page's JS heap, the worker's memory where Chromium measures it).
+ * the page's JS heap, the worker's memory where Chromium measures it); for the memory rows also
+ * the peak PSS of either (bench/processMemory.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageTimings } from '../src/inference/engine.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
-import { watchPeakRss } from './processMemory.js';
+import { descendantsPssMb, proportionalMemoryAvailable, watchPeakMemory } from './processMemory.js';
 import { servedModel } from './servedModel.js';
 
 export interface PipelineResult {
@@ -29,6 +31,13 @@ export interface PipelineResult {
   firstMaskMs: number;
   timings: StageTimings & { segmentationWriteMs: number };
   peakRssMb: number;
+  /**
+   * Peak PSS (MiB) of the same processes, sampled each second: asked for by the memory rows only.
+   * Chromium: its processes' summed PSS, each shared page split among those mapping it.
+   */
+  peakPssMb?: number;
+  /** Chromium with peakPssMb: its summed PSS with the page loaded, before the engine started. */
+  idlePssMb?: number;
   jsHeapMb?: number;
   /** performance.measureUserAgentSpecificMemory() after the run (page + worker), when available. */
   measuredMemoryMb?: number;
@@ -86,9 +95,25 @@ export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
   };
 }
 
-export function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true): PipelineResult {
-  const out = execFileSync(process.execPath, [join(root, 'bench/nodeLoopChild.mjs'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
-  return nodeLoopRow(JSON.parse(out.trim().split('\n').pop()!) as NodeLoopOutput);
+/** Memory rows: also sample PSS, each second (PSS_EVERY_MS); reading it takes a little CPU from the loop. */
+export interface MemoryOptions {
+  proportionalMemory?: boolean;
+}
+
+const PSS_EVERY_MS = 1000;
+
+export async function nodePipeline(root: string, cinePath: string, modelDir: string, metricsWorker = true, options: MemoryOptions = {}): Promise<PipelineResult> {
+  // Run beside this process's event loop, so that the watcher can sample the child.
+  const peak = options.proportionalMemory ? watchPeakMemory({ pssEveryMs: PSS_EVERY_MS }) : undefined;
+  let stdout: string;
+  let pssMb: number | undefined;
+  try {
+    ({ stdout } = await promisify(execFile)(process.execPath, [join(root, 'bench/nodeLoopChild.mjs'), cinePath, modelDir, metricsWorker ? 'worker' : 'inline'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 }));
+  } finally {
+    pssMb = peak?.stop().pssMb;
+  }
+  const row = nodeLoopRow(JSON.parse(stdout.trim().split('\n').pop()!) as NodeLoopOutput);
+  return pssMb !== undefined ? { ...row, peakPssMb: pssMb } : row;
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
@@ -126,7 +151,7 @@ window.pipeline = async (o) => {
 };
 </script>`;
 
-export interface BrowserPipelineOptions {
+export interface BrowserPipelineOptions extends MemoryOptions {
   isolated: boolean;
   /** Default true, as the viewer runs. */
   metricsWorker?: boolean;
@@ -155,7 +180,8 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
-    const peak = watchPeakRss();
+    const idlePssMb = options.proportionalMemory && proportionalMemoryAvailable() ? descendantsPssMb() : undefined;
+    const peak = watchPeakMemory(options.proportionalMemory ? { pssEveryMs: PSS_EVERY_MS } : {});
     const clientOptions = {
       metricsWorker: options.metricsWorker ?? true,
       preference: options.preference ?? 'wasm',
@@ -170,7 +196,7 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       metricsWorkers: number;
       frameWorkers: number;
     };
-    const peakRssMb = peak.stop();
+    const { rssMb: peakRssMb, pssMb: peakPssMb } = peak.stop();
     const runtime = r.provider === 'webgpu' ? `WebGPU (${r.adapterName ?? 'unnamed adapter'})` : `WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`;
     return {
       where: `Chromium, engine worker, ${runtime}, ${workersLabel(r.timings, r.metricsWorkers, r.frameWorkers)}`,
@@ -183,6 +209,8 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       firstMaskMs: r.firstMaskMs,
       timings: r.timings,
       peakRssMb,
+      ...(peakPssMb !== undefined ? { peakPssMb } : {}),
+      ...(idlePssMb !== undefined ? { idlePssMb } : {}),
       ...(r.jsHeapMb !== null ? { jsHeapMb: r.jsHeapMb } : {}),
       ...(r.measuredMemoryMb !== null ? { measuredMemoryMb: r.measuredMemoryMb } : {}),
     };

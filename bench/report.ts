@@ -260,9 +260,19 @@ export function renderMarkdown(r: Results): string {
   }
   if (r.memory.length) {
     lines.push('## Peak memory', '');
-    header(['where', 'input', 'peak RSS MiB', 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
-    for (const p of r.memory) row([p.where, p.input, ms(p.peakRssMb, 0), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);
-    lines.push('', 'Node: the peak RSS of a fresh process running the CLI pipeline (model, cine, masks, SEG). Chromium: the peak of the summed RSS of all its processes (browser, GPU, renderer with the worker).', '');
+    const pss = r.memory.some((p) => p.peakPssMb !== undefined);
+    header(['where', 'input', 'peak RSS MiB', ...(pss ? ['peak PSS MiB (Chromium: before the loop)'] : []), 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
+    for (const p of r.memory) {
+      const pssCell = p.peakPssMb === undefined ? '—' : `${ms(p.peakPssMb, 0)}${p.idlePssMb !== undefined ? ` (${ms(p.idlePssMb, 0)})` : ''}`;
+      row([p.where, p.input, ms(p.peakRssMb, 0), ...(pss ? [pssCell] : []), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);
+    }
+    lines.push('', 'Node: the peak RSS of a fresh process running the CLI pipeline (model, cine, masks, SEG), its own high-water mark (VmHWM). Runs before 2026-12-07 took the rusage peak instead, which Linux carries over from the process that launched the loop: their figures may be the benchmark process\'s size rather than the loop\'s. Chromium: the peak of the summed RSS of all its processes (browser, GPU, renderer with the worker).', '');
+    if (pss) {
+      lines.push(
+        "PSS (proportional set size) splits each page that several processes map among them, where summed RSS counts it once for each: Chromium's processes share its binary, libraries and shared memory, so its PSS is what it holds. Sampled each second (RSS every 0.1 s); in brackets, Chromium's with the page loaded and before the engine started. A Node process shares its binary's pages with the benchmark's own process, and a sample each second can miss a short peak that its RSS high-water mark keeps, so its PSS comes out under its RSS.",
+        '',
+      );
+    }
   }
   if (r.sizes?.length) {
     const shipped = r.sizes[0]!;

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     const rows: { label: string; run: () => Promise<PipelineResult | string> }[] = [];
     if (only.has('pipeline')) {
       for (const metricsWorker of [false, true]) {
-        rows.push({ label: `Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`, run: async () => nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker) });
+        rows.push({ label: `Node, 300 frames, metrics ${metricsWorker ? 'in a worker' : 'inline'}`, run: () => nodePipeline(ROOT, loops.files['jpeg-300'], STUDENT, metricsWorker) });
       }
       // The engine's default (metrics worker; one thread, or when isolated up to 4 less one core
       // for the metrics), each against metrics in line, and every core on inference beside the
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       // The viewer's and the CLI's defaults once more, with a model that costs almost nothing
       // (rewritten each run, in one folder, so that runs leave nothing behind them).
       const standIn = writeStandInModel(join(tmpdir(), 'trus-bench-stand-in'), STUDENT);
-      rows.push({ label: 'Node, 300 frames, metrics in a worker, stand-in model', run: async () => markStandIn(nodePipeline(ROOT, loops.files['jpeg-300'], standIn, true)) });
+      rows.push({ label: 'Node, 300 frames, metrics in a worker, stand-in model', run: async () => markStandIn(await nodePipeline(ROOT, loops.files['jpeg-300'], standIn, true)) });
       rows.push({
         label: 'Chromium, 300 frames, {"isolated":false}, stand-in model',
         run: async () => {
@@ -248,9 +248,9 @@ async function main(): Promise<void> {
     for (const name of ['jpeg-300', 'jpeg-1000'] as const) {
       const input = `${name.split('-')[1]} frames, JPEG Baseline`;
       log(`memory: Node, ${input}`);
-      results.memory.push({ ...nodePipeline(ROOT, loops.files[name], STUDENT), input });
+      results.memory.push({ ...(await nodePipeline(ROOT, loops.files[name], STUDENT, true, { proportionalMemory: true })), input });
       log(`memory: Chromium, ${input}`);
-      const r = keep('browser memory', await browserPipeline(ROOT, loops.files[name], STUDENT, { isolated: true }));
+      const r = keep('browser memory', await browserPipeline(ROOT, loops.files[name], STUDENT, { isolated: true, proportionalMemory: true }));
       if (r) results.memory.push({ ...r, input });
     }
   }

@@ -203,4 +203,24 @@ describe('benchmark markdown', () => {
       '| 3 MB/s (24 Mbit/s) | retrieved while one is segmented (default) | stored (--stow), each beside the next loop | 19.0, 21.0 | 5.00 | 60.0 | 5% more time than not storing |',
     ]);
   });
+
+  test('the memory table gains a PSS column when any row has one: Chromium\'s peak with its idle figure beside it, a dash where a row has none', () => {
+    const r = run();
+    const memoryRows = (md: string) => md.split('## Peak memory')[1]!.split('\n').filter((l) => l.startsWith('| '));
+    for (const m of r.memory) {
+      delete m.peakPssMb;
+      delete m.idlePssMb;
+    }
+    expect(memoryRows(renderMarkdown(r))[0]).not.toMatch(/PSS/);
+    const chromium = r.memory.findIndex((m) => m.where.startsWith('Chromium'));
+    const node = r.memory.findIndex((m) => m.where.startsWith('Node'));
+    r.memory[chromium]!.peakPssMb = 661.4;
+    r.memory[chromium]!.idlePssMb = 383.2;
+    const rows = memoryRows(renderMarkdown(r));
+    expect(rows[0]).toMatch(/\| peak RSS MiB \| peak PSS MiB \(Chromium: before the loop\) \|/);
+    expect(rows[2 + chromium]!.split(' | ')[3]).toBe('661 (383)');
+    expect(rows[2 + node]!.split(' | ')[3]).toBe('—');
+    r.memory[node]!.peakPssMb = 219;
+    expect(memoryRows(renderMarkdown(r))[2 + node]!.split(' | ')[3]).toBe('219');
+  });
 });
