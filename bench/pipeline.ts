@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageTimings } from '../src/inference/engine.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
-import { descendantsPssMb, proportionalMemoryAvailable, watchPeakMemory } from './processMemory.js';
+import { descendantsPssMb, proportionalMemoryAvailable, watchPeakMemory, type PeakMemory } from './processMemory.js';
 import { servedModel } from './servedModel.js';
 
 export interface PipelineResult {
@@ -95,8 +95,8 @@ export function nodeLoopRow(r: NodeLoopOutput, onWhat = ''): PipelineResult {
   };
 }
 
-/** Memory rows: also sample PSS, each second (PSS_EVERY_MS); reading it takes a little CPU from the loop. */
 export interface MemoryOptions {
+  /** Also sample PSS, each second (PSS_EVERY_MS), as the memory rows do: reading it takes a little CPU from the loop. */
   proportionalMemory?: boolean;
 }
 
@@ -188,7 +188,7 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       ...(options.numThreads !== undefined ? { numThreads: options.numThreads } : {}),
       ...(options.frameWorkers !== undefined ? { frameWorkers: options.frameWorkers } : {}),
     };
-    const r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & {
+    let r: Omit<PipelineResult, 'where' | 'inBrowser' | 'peakRssMb'> & {
       jsHeapMb: number | null;
       measuredMemoryMb: number | null;
       provider: string;
@@ -196,7 +196,13 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
       metricsWorkers: number;
       frameWorkers: number;
     };
-    const { rssMb: peakRssMb, pssMb: peakPssMb } = peak.stop();
+    let memory: PeakMemory;
+    try {
+      r = (await page.evaluate(`window.pipeline(${JSON.stringify(clientOptions)})`)) as typeof r;
+    } finally {
+      memory = peak.stop();
+    }
+    const { rssMb: peakRssMb, pssMb: peakPssMb } = memory;
     const runtime = r.provider === 'webgpu' ? `WebGPU (${r.adapterName ?? 'unnamed adapter'})` : `WASM ${r.threads} thread(s)${isolated ? ' (isolated)' : ''}`;
     return {
       where: `Chromium, engine worker, ${runtime}, ${workersLabel(r.timings, r.metricsWorkers, r.frameWorkers)}`,
