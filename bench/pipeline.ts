@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageTimings } from '../src/inference/engine.js';
 import { serveStatic, launchChromium, chromiumAvailable, CROSS_ORIGIN_ISOLATION } from '../tests/helpers/browser.js';
-import { descendantsPssMb, proportionalMemoryAvailable, watchPeakMemory, type PeakMemory } from './processMemory.js';
+import { watchPeakMemory, type PeakMemory } from './processMemory.js';
 import { servedModel } from './servedModel.js';
 
 export interface PipelineResult {
@@ -180,8 +180,8 @@ export async function browserPipeline(root: string, cinePath: string, modelDir: 
   try {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/index.html`);
-    const idlePssMb = options.proportionalMemory && proportionalMemoryAvailable() ? descendantsPssMb() : undefined;
     const peak = watchPeakMemory(options.proportionalMemory ? { pssEveryMs: PSS_EVERY_MS } : {});
+    const idlePssMb = peak.atStart.pssMb;
     const clientOptions = {
       metricsWorker: options.metricsWorker ?? true,
       preference: options.preference ?? 'wasm',

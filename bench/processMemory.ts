@@ -70,15 +70,18 @@ export interface PeakMemory {
 
 /**
  * Samples the descendants' summed RSS every `everyMs`, and with `pssEveryMs` their summed PSS that
- * often, until stopped; returns the peaks seen (each also sampled once at the start and at the stop).
+ * often, until stopped; `atStart` is the first sample, and stop() returns the peaks seen (the last
+ * sample taken at the stop).
  */
-export function watchPeakMemory(options: { everyMs?: number; pssEveryMs?: number } = {}): { stop(): PeakMemory } {
+export function watchPeakMemory(options: { everyMs?: number; pssEveryMs?: number } = {}): { atStart: PeakMemory; stop(): PeakMemory } {
   const pss = options.pssEveryMs !== undefined && proportionalMemoryAvailable();
-  let peakRss = descendantsRssMb();
-  let peakPss = pss ? descendantsPssMb() : 0;
+  const atStart: PeakMemory = { rssMb: descendantsRssMb(), ...(pss ? { pssMb: descendantsPssMb() } : {}) };
+  let peakRss = atStart.rssMb;
+  let peakPss = atStart.pssMb ?? 0;
   const timers = [setInterval(() => (peakRss = Math.max(peakRss, descendantsRssMb())), options.everyMs ?? 100)];
   if (pss) timers.push(setInterval(() => (peakPss = Math.max(peakPss, descendantsPssMb())), options.pssEveryMs));
   return {
+    atStart,
     stop() {
       timers.forEach(clearInterval);
       return { rssMb: Math.max(peakRss, descendantsRssMb()), ...(pss ? { pssMb: Math.max(peakPss, descendantsPssMb()) } : {}) };

@@ -261,7 +261,7 @@ export function renderMarkdown(r: Results): string {
   if (r.memory.length) {
     lines.push('## Peak memory', '');
     const pss = r.memory.some((p) => p.peakPssMb !== undefined);
-    header(['where', 'input', 'peak RSS MiB', ...(pss ? ['peak PSS MiB (Chromium: before the loop)'] : []), 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
+    header(['where', 'input', 'peak RSS MiB', ...(pss ? ['peak PSS MiB (before the loop)'] : []), 'page JS heap MiB (main thread)', 'page + worker memory MiB (measureUserAgentSpecificMemory)', 'FPS end to end']);
     for (const p of r.memory) {
       const pssCell = p.peakPssMb === undefined ? '—' : `${ms(p.peakPssMb, 0)}${p.idlePssMb !== undefined ? ` (${ms(p.idlePssMb, 0)})` : ''}`;
       row([p.where, p.input, ms(p.peakRssMb, 0), ...(pss ? [pssCell] : []), ms(p.jsHeapMb, 0), ms(p.measuredMemoryMb, 0), fps((1000 * p.frames) / p.totalMs)]);

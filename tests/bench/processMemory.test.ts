@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { descendantsPssMb, descendantsRssMb, proportionalMemoryAvailable, watchPeakMemory } from '../../bench/processMemory.js';
-import { nodePipeline } from '../../bench/pipeline.js';
+import { browserPipeline, nodePipeline } from '../../bench/pipeline.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -59,4 +59,15 @@ test("a Node loop's peak RSS is its own, not that of the bigger process that lau
   expect(r.peakRssMb).toBeLessThan(500);
   expect(r.peakPssMb).toBeGreaterThan(0);
   expect(r.peakPssMb!).toBeLessThanOrEqual(r.peakRssMb + 1);
+}, 120000);
+
+test("a Chromium loop's memory row: its processes' PSS with the page loaded, then at its peak, both under their summed RSS", async () => {
+  const r = await browserPipeline(ROOT, join(ROOT, 'demo', 'trus-demo-axial.dcm'), join(ROOT, 'models', 'trus-student'), { isolated: true, proportionalMemory: true });
+  if (typeof r === 'string') throw new Error(r);
+  expect(r.frames).toBe(72);
+  expect(r.idlePssMb).toBeGreaterThan(50);
+  // The engine, its workers, onnxruntime-web's memory and the loop come on top of the page.
+  expect(r.peakPssMb!).toBeGreaterThan(r.idlePssMb! + 20);
+  // A dozen processes sharing Chromium's binary and libraries: PSS well under the summed RSS.
+  expect(r.peakPssMb!).toBeLessThan(0.8 * r.peakRssMb);
 }, 120000);

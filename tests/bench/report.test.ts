@@ -217,7 +217,7 @@ describe('benchmark markdown', () => {
     r.memory[chromium]!.peakPssMb = 661.4;
     r.memory[chromium]!.idlePssMb = 383.2;
     const rows = memoryRows(renderMarkdown(r));
-    expect(rows[0]).toMatch(/\| peak RSS MiB \| peak PSS MiB \(Chromium: before the loop\) \|/);
+    expect(rows[0]).toMatch(/\| peak RSS MiB \| peak PSS MiB \(before the loop\) \|/);
     expect(rows[2 + chromium]!.split(' | ')[3]).toBe('661 (383)');
     expect(rows[2 + node]!.split(' | ')[3]).toBe('—');
     r.memory[node]!.peakPssMb = 219;
