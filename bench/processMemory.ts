@@ -47,9 +47,11 @@ function descendants(root: number): number[] {
   return [...parents.keys()].filter(inTree);
 }
 
+const sumMb = (pids: number[], file: string, field: string) => pids.reduce((kb, pid) => kb + kbField(`/proc/${pid}/${file}`, field), 0) / 1024;
+
 /** Sum of VmRSS (MiB) over every descendant of `root` (default: this process). */
 export function descendantsRssMb(root = process.pid): number {
-  return descendants(root).reduce((kb, pid) => kb + kbField(`/proc/${pid}/status`, 'VmRSS'), 0) / 1024;
+  return sumMb(descendants(root), 'status', 'VmRSS');
 }
 
 /** Whether this kernel gives a process's PSS in one file (Linux 4.14 on). */
@@ -59,7 +61,7 @@ export function proportionalMemoryAvailable(): boolean {
 
 /** Sum of PSS (MiB) over every descendant of `root` (default: this process). */
 export function descendantsPssMb(root = process.pid): number {
-  return descendants(root).reduce((kb, pid) => kb + kbField(`/proc/${pid}/smaps_rollup`, 'Pss'), 0) / 1024;
+  return sumMb(descendants(root), 'smaps_rollup', 'Pss');
 }
 
 export interface PeakMemory {
@@ -75,16 +77,25 @@ export interface PeakMemory {
  */
 export function watchPeakMemory(options: { everyMs?: number; pssEveryMs?: number } = {}): { atStart: PeakMemory; stop(): PeakMemory } {
   const pss = options.pssEveryMs !== undefined && proportionalMemoryAvailable();
-  const atStart: PeakMemory = { rssMb: descendantsRssMb(), ...(pss ? { pssMb: descendantsPssMb() } : {}) };
-  let peakRss = atStart.rssMb;
-  let peakPss = atStart.pssMb ?? 0;
-  const timers = [setInterval(() => (peakRss = Math.max(peakRss, descendantsRssMb())), options.everyMs ?? 100)];
-  if (pss) timers.push(setInterval(() => (peakPss = Math.max(peakPss, descendantsPssMb())), options.pssEveryMs));
+  // One listing of the tree for both sums, when a sample takes both.
+  const sample = (withPss: boolean): PeakMemory => {
+    const pids = descendants(process.pid);
+    return { rssMb: sumMb(pids, 'status', 'VmRSS'), ...(withPss ? { pssMb: sumMb(pids, 'smaps_rollup', 'Pss') } : {}) };
+  };
+  const atStart = sample(pss);
+  const peak = { ...atStart };
+  const take = (s: PeakMemory) => {
+    peak.rssMb = Math.max(peak.rssMb, s.rssMb);
+    if (s.pssMb !== undefined) peak.pssMb = Math.max(peak.pssMb ?? 0, s.pssMb);
+  };
+  const timers = [setInterval(() => take(sample(false)), options.everyMs ?? 100)];
+  if (pss) timers.push(setInterval(() => take(sample(true)), options.pssEveryMs));
   return {
     atStart,
     stop() {
       timers.forEach(clearInterval);
-      return { rssMb: Math.max(peakRss, descendantsRssMb()), ...(pss ? { pssMb: Math.max(peakPss, descendantsPssMb()) } : {}) };
+      take(sample(pss));
+      return { ...peak };
     },
   };
 }

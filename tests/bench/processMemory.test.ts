@@ -18,7 +18,7 @@ function idleNode(code = 'setTimeout(() => {}, 30000)'): Promise<ChildProcess> {
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 test('this kernel gives PSS, and three Node processes sharing their binary hold less than their summed RSS says', async () => {
   expect(proportionalMemoryAvailable()).toBe(true);
